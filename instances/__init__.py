@@ -1,0 +1,1 @@
+"""coldchain instances package."""

@@ -1,0 +1,180 @@
+"""Typed reading of a scenario's tables, collecting every problem with file and line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from networks.errors import ProblemCollector
+
+_TRUE = {"true", "yes", "1", "y", "t"}
+_FALSE = {"false", "no", "0", "n", "f"}
+LINE = "_line"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a scenario table.
+
+    Parameters
+    ----------
+    name
+        Column name.
+    kind
+        ``str``, ``float``, ``int``, ``bool``, ``choice`` or ``list`` (``;``-separated).
+    required
+        Whether the column must be present and every value non-empty.
+    default
+        Value for empty cells of an optional column.
+    low, high
+        Allowed closed range of a number.
+    positive
+        Number must be strictly above zero.
+    choices
+        Allowed values of a ``choice`` (or of each item of a ``list``).
+    """
+
+    name: str
+    kind: str = "str"
+    required: bool = True
+    default: Any = None
+    low: float | None = None
+    high: float | None = None
+    positive: bool = False
+    choices: tuple[str, ...] | None = None
+
+    def expected(self) -> str:
+        """What a value should be, in words."""
+        if self.kind in ("float", "int"):
+            what = "an integer" if self.kind == "int" else "a number"
+            if self.positive:
+                return f"{what} > 0"
+            if self.low is not None and self.high is not None:
+                return f"{what} in [{self.low:g}, {self.high:g}]"
+            if self.low is not None:
+                return f"{what} >= {self.low:g}"
+            return what
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices or ())
+        if self.kind == "list":
+            return "a ;-separated list of " + ", ".join(self.choices or ("values",))
+        return "a value"
+
+
+def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame | None:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".geojson", ".gpkg", ".json"):
+            import geopandas as gpd
+
+            frame = gpd.read_file(path)
+            if frame.crs is not None and frame.crs.to_epsg() != 4326:
+                frame = frame.to_crs(4326)
+            geometry = frame.geometry
+            frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+            frame = frame.astype(object).where(frame.notna(), "").astype(str)
+            if not geometry.is_empty.all():
+                frame["lon"] = [f"{g.x!r}" if g is not None else "" for g in geometry]
+                frame["lat"] = [f"{g.y!r}" if g is not None else "" for g in geometry]
+            frame[LINE] = np.arange(1, len(frame) + 1)  # feature number
+            return frame
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, skipinitialspace=True, comment=None
+        )
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        problems.add(rel, "file", "a readable CSV table", str(exc).splitlines()[0][:200])
+        return None
+    except Exception as exc:  # a GIS driver error: still a malformed file
+        problems.add(rel, "file", "a readable table", f"{type(exc).__name__}: {exc}"[:200])
+        return None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame = frame.apply(lambda s: s.str.strip())
+    frame[LINE] = np.arange(2, len(frame) + 2)  # header is line 1
+    return frame
+
+
+def read_table(
+    folder: Path, rel: str, columns: list[Column], problems: ProblemCollector
+) -> pd.DataFrame | None:
+    """Read ``folder/rel`` and convert its columns, recording every problem.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Typed columns plus ``_line`` (line in the file); ``None`` when the file could not
+        be read at all or a required column is missing.
+    """
+    path = folder / rel
+    if not path.is_file():
+        problems.add(rel, "file", "an existing file", "no such file")
+        return None
+    raw = _read_raw(path, rel, problems)
+    if raw is None:
+        return None
+    missing = [c.name for c in columns if c.required and c.name not in raw.columns]
+    for name in missing:
+        present = ", ".join(c for c in raw.columns if c != LINE) or "none"
+        problems.add(rel, name, f"a column named {name}", f"columns {present}")
+    if missing:
+        return None
+    out = pd.DataFrame({LINE: raw[LINE].to_numpy()})
+    for column in columns:
+        if column.name in raw.columns:
+            out[column.name] = _convert(raw[column.name], raw[LINE], column, rel, problems)
+        else:
+            out[column.name] = [column.default] * len(raw)
+    return out
+
+
+def _convert(values: pd.Series, lines: pd.Series, column: Column, rel: str, problems):
+    empty = values == ""
+    if column.required:
+        for line in lines[empty]:
+            problems.add(rel, column.name, column.expected(), "an empty cell", line=int(line))
+    if column.kind in ("float", "int"):
+        numbers = pd.to_numeric(values.where(~empty), errors="coerce").astype(float)
+        bad = numbers.isna() & ~empty
+        if column.kind == "int":
+            bad |= numbers.notna() & (numbers != np.floor(numbers))
+        if column.low is not None:
+            bad |= numbers < column.low
+        if column.high is not None:
+            bad |= numbers > column.high
+        if column.positive:
+            bad |= numbers <= 0
+        for line, value in zip(lines[bad], values[bad], strict=True):
+            problems.add(rel, column.name, column.expected(), value, line=int(line))
+        default = np.nan if column.default is None else float(column.default)
+        numbers = numbers.where(~empty, default)
+        if column.kind == "int":
+            return numbers.fillna(0).astype(int).to_numpy()
+        return numbers.to_numpy(dtype=float)
+    if column.kind == "bool":
+        lowered = values.str.lower()
+        bad = ~empty & ~lowered.isin(_TRUE | _FALSE)
+        for line, value in zip(lines[bad], values[bad], strict=True):
+            problems.add(rel, column.name, column.expected(), value, line=int(line))
+        default = bool(column.default) if column.default is not None else False
+        return np.where(empty, default, lowered.isin(_TRUE))
+    if column.kind == "choice":
+        bad = ~empty & ~values.isin(column.choices or ())
+        for line, value in zip(lines[bad], values[bad], strict=True):
+            problems.add(rel, column.name, column.expected(), value, line=int(line))
+        default = "" if column.default is None else column.default
+        return values.where(~empty, default).to_numpy(dtype=object)
+    if column.kind == "list":
+        items = [tuple(x.strip() for x in v.split(";") if x.strip()) for v in values]
+        if column.choices is not None:
+            for line, value in zip(lines, items, strict=True):
+                for item in value:
+                    if item not in column.choices:
+                        problems.add(rel, column.name, column.expected(), item, line=int(line))
+        return pd.Series(items, dtype=object).to_numpy()
+    default = "" if column.default is None else column.default
+    return values.where(~empty, default).to_numpy(dtype=object)

@@ -1,0 +1,506 @@
+"""Read a scenario folder into a validated :class:`networks.Network`.
+
+The loader collects every problem (file, line, field, what was expected, what was
+found) before raising one :class:`networks.errors.ScenarioError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from instances._tables import LINE, Column, read_table
+from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_km
+from networks.errors import ProblemCollector, ScenarioError
+from networks.firms import Firm
+from networks.legs import Leg, Mode
+from networks.network import Network
+from networks.nodes import (
+    NODE_CLASSES,
+    ROAD_CLASSES,
+    Atmosphere,
+    HubSize,
+    NodeKind,
+    PortMode,
+)
+from networks.periods import Periods
+from networks.products import Product
+from networks.rules import LegRule, generate_legs
+from networks.trade import CUSTOMS_MODE_CODES, CustomsMode, CustomsTerms, TariffPart, TariffRegime
+
+INF = float("inf")
+NODE_KINDS = tuple(k.value for k in NodeKind)
+MODES = tuple(m.value for m in Mode)
+
+NODE_COLUMNS = [
+    Column("id"), Column("name"), Column("kind", "choice", choices=NODE_KINDS),
+    Column("lon", "float", low=-180, high=180), Column("lat", "float", low=-90, high=90),
+    Column("country", required=False, default="CN"),
+    Column("handling_cost_cny_per_t", "float", False, 0.0, low=0),
+    Column("dwell_hours", "float", False, 0.0, low=0),
+    Column("firm", required=False, default=""),
+    Column("road_class", "choice", False, "truck", choices=ROAD_CLASSES),
+    Column("pick_start_h", "float", False, 6.0, low=0, high=24),
+    Column("pick_end_h", "float", False, 18.0, low=0, high=24),
+    Column("service_h", "float", False, 0.25, low=0),
+    Column("precooling", "bool", False, True),
+    Column("precool_cost_cny_per_t", "float", False, 0.0, low=0),
+    Column("storage_cost_cny_per_t_week", "float", False, 0.0, low=0),
+    Column("storage_temp_c", "float", False, 0.0, low=-5, high=30),
+    Column("customs_modes", "list", False, choices=CUSTOMS_MODE_CODES),
+    Column("clearance_hours", "float", False, 0.0, low=0),
+    Column("port_mode", "choice", False, "", choices=tuple(m.value for m in PortMode)),
+    Column("capacity_t_per_week", "float", False, INF, low=0),
+    Column("temp_c", "float", False, None, low=-30, high=50),
+    Column("max_age_days", "float", False, INF, positive=True),
+    Column("source", required=False, default=""),
+]
+SUPPLY_COLUMNS = [
+    Column("village"), Column("product"), Column("week", "int", low=1),
+    Column("tonnes", "float", low=0),
+]
+DEMAND_COLUMNS = [
+    Column("market"), Column("product"), Column("week", "int", low=1),
+    Column("tonnes", "float", low=0),
+    Column("price_cny_per_t", "float", False, 0.0, low=0),
+    Column("firm", required=False, default=""),
+]
+HUB_SIZE_COLUMNS = [
+    Column("hub"), Column("size"), Column("fixed_cost_cny", "float", low=0),
+    Column("throughput_t_per_week", "float", low=0), Column("cold_storage_t", "float", low=0),
+    Column("atmosphere", "choice", False, "air", choices=tuple(a.value for a in Atmosphere)),
+    Column("source", required=False, default=""),
+]
+LEG_COLUMNS = [
+    Column("origin"), Column("destination"), Column("mode", "choice", choices=MODES),
+    Column("refrigerated", "bool", False, False),
+    Column("temp_c", "float", False, None, low=-30, high=50),
+    Column("distance_km", "float", False, None, low=0),
+    Column("hours", "float", low=0),
+    Column("cost_cny_per_t", "float", False, 0.0, low=0),
+    Column("cost_cny_per_trip", "float", False, 0.0, low=0),
+    Column("trip_capacity_t", "float", False, INF, positive=True),
+    Column("co2e_g_per_tkm", "float", False, 0.0, low=0),
+    Column("source", required=False, default=""),
+]
+FIRM_COLUMNS = [
+    Column("id"), Column("name"), Column("kind", required=False, default="company"),
+    Column("part_load_premium", "float", False, 0.0, low=0),
+    Column("trip_capacity_t", "float", False, INF, positive=True),
+    Column("source", required=False, default=""),
+]
+FLEET_COLUMNS = [
+    Column("id"), Column("hub", required=False, default=""),
+    Column("count", "int", low=0), Column("capacity_t", "float", positive=True),
+    Column("fixed_cost_cny", "float", False, 0.0, low=0),
+    Column("cost_cny_per_km", "float", False, 0.0, low=0),
+    Column("cost_cny_per_hour", "float", False, 0.0, low=0),
+    Column("speed_factor", "float", False, 1.0, positive=True),
+    Column("reefer", "bool", False, False),
+    Column("size_class", "choice", False, "truck", choices=ROAD_CLASSES),
+    Column("max_shift_hours", "float", False, 10.0, positive=True),
+    Column("max_trips", "int", False, 1, low=1),
+    Column("source", required=False, default=""),
+]
+TARIFF_COLUMNS = [
+    Column("regime"), Column("country"), Column("hs_prefix"), Column("part"),
+    Column("rate", "float", low=0, high=10), Column("source", required=False, default=""),
+]
+
+DEFAULT_FILES = {
+    "nodes": "nodes.csv", "supply": "supply.csv", "demand": "demand.csv",
+    "hub_sizes": "hub_sizes.csv",
+}
+OPTIONAL_FILES = ("legs", "firms", "fleet", "tariffs", "road_graph")
+LEG_RULE_KEYS = {f for f in LegRule.__dataclass_fields__} | {"from", "to"}
+
+
+def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    match = re.search(r"line (\d+)", str(exc))
+    return int(match.group(1)) if match else None
+
+
+def read_toml(path: Path, rel: str, problems: ProblemCollector) -> dict | None:
+    """Parse a TOML file, recording a syntax error with its line."""
+    if not path.is_file():
+        problems.add(rel, "file", "an existing file", "no such file")
+        return None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        problems.add(rel, "syntax", "valid TOML", str(exc), line=_toml_line(exc))
+    except UnicodeDecodeError as exc:
+        problems.add(rel, "file", "UTF-8 text", str(exc))
+    return None
+
+
+def _file_refs(folder: Path, config: dict, problems: ProblemCollector) -> dict[str, str]:
+    files = dict(DEFAULT_FILES)
+    given = config.get("files", {})
+    if not isinstance(given, dict):
+        problems.add("scenario.toml", "files", "a table of file names", type(given).__name__)
+        given = {}
+    for key, rel in given.items():
+        if key not in DEFAULT_FILES and key not in OPTIONAL_FILES:
+            allowed = ", ".join([*DEFAULT_FILES, *OPTIONAL_FILES])
+            problems.add("scenario.toml", f"files.{key}", f"one of {allowed}", key)
+            continue
+        target = (folder / str(rel)).resolve()
+        if not target.is_relative_to(folder.resolve()):
+            problems.add("scenario.toml", f"files.{key}", "a path inside the scenario folder",
+                         rel)
+            continue
+        files[key] = str(rel)
+    for key in ("legs", "firms", "fleet", "tariffs"):
+        if key not in files and (folder / f"{key}.csv").is_file():
+            files[key] = f"{key}.csv"
+    return files
+
+
+def _periods(config: dict, problems: ProblemCollector) -> Periods | None:
+    section = config.get("periods")
+    if not isinstance(section, dict):
+        problems.add("scenario.toml", "periods", "a [periods] table", "none")
+        return None
+    labels = section.get("labels")
+    if labels is None:
+        weeks = section.get("weeks")
+        if not isinstance(weeks, int) or weeks < 1:
+            problems.add("scenario.toml", "periods.weeks", "an integer >= 1 (or labels)", weeks)
+            return None
+        labels = [f"week {w}" for w in range(1, weeks + 1)]
+    temps = section.get("ambient_temp_c")
+    if isinstance(temps, int | float):
+        temps = [float(temps)] * len(labels)
+    if not isinstance(temps, list) or len(temps) != len(labels):
+        problems.add("scenario.toml", "periods.ambient_temp_c",
+                     f"a number or a list of {len(labels)} numbers", temps)
+        return None
+    return Periods(tuple(str(x) for x in labels), tuple(float(t) for t in temps))
+
+
+def _products(config: dict, problems: ProblemCollector) -> dict[str, Product]:
+    from networks.shelf_life import ShelfLife
+
+    section = config.get("products")
+    if not isinstance(section, dict) or not section:
+        problems.add("scenario.toml", "products", "at least one [products.ID] table", "none")
+        return {}
+    products = {}
+    for pid, spec in section.items():
+        where = f"products.{pid}"
+        try:
+            shelf = spec.get("shelf_life")
+            perishable = spec.get("perishable", shelf is not None)
+            shelf_life = ShelfLife(**(shelf or {})) if perishable else None
+            products[pid] = Product(
+                id=pid, name=str(spec.get("name", pid)), hs_code=str(spec["hs_code"]),
+                value_cny_per_kg=float(spec["value_cny_per_kg"]),
+                markets=frozenset(str(c) for c in spec.get("markets", [])),
+                shelf_life=shelf_life, source=str(spec.get("source", "")),
+            )
+        except KeyError as exc:
+            problems.add("scenario.toml", f"{where}.{exc.args[0]}", "a value", "none")
+        except (TypeError, ValueError) as exc:
+            problems.add("scenario.toml", where, "valid product fields", str(exc))
+    return products
+
+
+def _customs(config: dict, problems: ProblemCollector) -> dict[str, CustomsTerms]:
+    terms = {}
+    for code, spec in config.get("customs", {}).items():
+        if code not in CUSTOMS_MODE_CODES:
+            problems.add("scenario.toml", f"customs.{code}",
+                         "a customs mode among " + ", ".join(CUSTOMS_MODE_CODES), code)
+            continue
+        terms[code] = CustomsTerms(
+            CustomsMode(code), float(spec.get("fee_cny_per_t", 0.0)),
+            float(spec.get("clearance_hours", 0.0)), str(spec.get("source", "")),
+        )
+    return terms
+
+
+def _leg_rules(config: dict, problems: ProblemCollector) -> list[LegRule]:
+    rules = []
+    for i, spec in enumerate(config.get("leg_rules", []), start=1):
+        where = f"leg_rules[{i}]"
+        unknown = set(spec) - LEG_RULE_KEYS
+        for key in sorted(unknown):
+            problems.add("scenario.toml", f"{where}.{key}", "a leg rule field", key)
+        try:
+            fields = {k: v for k, v in spec.items() if k in LegRule.__dataclass_fields__}
+            fields["from_kind"] = NodeKind(spec.get("from", spec.get("from_kind")))
+            fields["to_kind"] = NodeKind(spec.get("to", spec.get("to_kind")))
+            fields["mode"] = Mode(spec["mode"])
+            for key in ("from_ids", "to_ids"):
+                if key in fields:
+                    fields[key] = tuple(fields[key])
+            rules.append(LegRule(**fields))
+        except KeyError as exc:
+            problems.add("scenario.toml", f"{where}.{exc.args[0]}", "a value", "none")
+        except (TypeError, ValueError) as exc:
+            problems.add("scenario.toml", where, "a valid leg rule", str(exc))
+    return rules
+
+
+def _build_nodes(frame, sizes_by_hub, problems: ProblemCollector, rel: str) -> dict:
+    nodes: dict = {}
+    duplicated = frame["id"].duplicated(keep="first")
+    for line, node_id in zip(frame.loc[duplicated, LINE], frame.loc[duplicated, "id"],
+                             strict=True):
+        problems.add(rel, "id", "a unique id", f"{node_id} (already used)", line=int(line))
+    for row in frame.loc[~duplicated].to_dict("records"):
+        kind = row["kind"]
+        if kind not in NODE_KINDS or not isinstance(row["lon"], float):
+            continue
+        if math.isnan(row["lon"]) or math.isnan(row["lat"]):
+            continue
+        common = dict(id=row["id"], name=row["name"], lon=row["lon"], lat=row["lat"],
+                      country=row["country"] or "CN",
+                      handling_cost_cny_per_t=row["handling_cost_cny_per_t"],
+                      dwell_hours=row["dwell_hours"], source=row["source"])
+        line = int(row[LINE])
+        kind = NodeKind(kind)
+        extra: dict[str, Any] = {}
+        if kind == NodeKind.VILLAGE:
+            extra = dict(firm=row["firm"], road_class=row["road_class"] or "truck",
+                         pick_start_h=row["pick_start_h"], pick_end_h=row["pick_end_h"],
+                         service_h=row["service_h"])
+            if row["pick_end_h"] < row["pick_start_h"]:
+                problems.add(rel, "pick_end_h", f"a time after pick_start_h "
+                             f"({row['pick_start_h']:g})", row["pick_end_h"], line=line)
+                continue
+        elif kind == NodeKind.COUNTY_HUB:
+            extra = dict(sizes=tuple(sizes_by_hub.get(row["id"], ())),
+                         precooling=bool(row["precooling"]),
+                         precool_cost_cny_per_t=row["precool_cost_cny_per_t"],
+                         storage_cost_cny_per_t_week=row["storage_cost_cny_per_t_week"],
+                         storage_temp_c=row["storage_temp_c"])
+        elif kind == NodeKind.BONDED_ZONE:
+            if not row["customs_modes"]:
+                problems.add(rel, "customs_modes", "at least one customs mode of a bonded zone "
+                             "(" + ", ".join(CUSTOMS_MODE_CODES) + ")", "none", line=line)
+            extra = dict(customs_modes=row["customs_modes"],
+                         clearance_hours=row["clearance_hours"])
+        elif kind == NodeKind.PORT:
+            if not row["port_mode"]:
+                problems.add(rel, "port_mode", "sea, rail or air for a port", "none", line=line)
+                continue
+            extra = dict(port_mode=PortMode(row["port_mode"]),
+                         customs_modes=row["customs_modes"],
+                         clearance_hours=row["clearance_hours"])
+        elif kind == NodeKind.OVERSEAS_WAREHOUSE:
+            temp = row["temp_c"]
+            extra = dict(storage_cost_cny_per_t_week=row["storage_cost_cny_per_t_week"],
+                         capacity_t_per_week=row["capacity_t_per_week"],
+                         temp_c=None if temp is None or math.isnan(temp) else temp)
+        elif kind == NodeKind.MARKET:
+            extra = dict(max_age_days=row["max_age_days"])
+        try:
+            nodes[row["id"]] = NODE_CLASSES[kind](**common, **extra)
+        except ValueError as exc:
+            problems.add(rel, "id", "a valid node", str(exc), line=line)
+    return nodes
+
+
+def _hub_sizes(frame, problems, rel) -> dict[str, list[HubSize]]:
+    sizes: dict[str, list[HubSize]] = {}
+    seen = set()
+    for row in frame.to_dict("records"):
+        key = (row["hub"], row["size"])
+        if key in seen:
+            problems.add(rel, "size", "each hub's size once", f"{row['hub']} {row['size']}",
+                         line=int(row[LINE]))
+            continue
+        seen.add(key)
+        if any(isinstance(row[c], float) and math.isnan(row[c])
+               for c in ("fixed_cost_cny", "throughput_t_per_week", "cold_storage_t")):
+            continue
+        sizes.setdefault(row["hub"], []).append(HubSize(
+            row["size"], row["fixed_cost_cny"], row["throughput_t_per_week"],
+            row["cold_storage_t"], Atmosphere(row["atmosphere"] or "air")))
+    return sizes
+
+
+def _explicit_legs(frame, nodes, problems, rel) -> list[Leg]:
+    legs = []
+    for row in frame.to_dict("records"):
+        line = int(row[LINE])
+        ok = True
+        for end in ("origin", "destination"):
+            if row[end] not in nodes:
+                problems.add(rel, end, "a node id of nodes.csv", row[end], line=line)
+                ok = False
+        if not ok or row["mode"] not in MODES or math.isnan(row["hours"]):
+            continue
+        distance = row["distance_km"]
+        if distance is None or math.isnan(distance):
+            a, b = nodes[row["origin"]], nodes[row["destination"]]
+            distance = float(geodesic_km(a.lon, a.lat, b.lon, b.lat)) * DEFAULT_CIRCUITY[
+                row["mode"]]
+        temp = row["temp_c"]
+        legs.append(Leg(
+            origin=row["origin"], destination=row["destination"], mode=Mode(row["mode"]),
+            refrigerated=bool(row["refrigerated"]),
+            temp_c=None if temp is None or math.isnan(temp) else float(temp),
+            distance_km=float(distance), hours=float(row["hours"]),
+            cost_cny_per_t=row["cost_cny_per_t"], cost_cny_per_trip=row["cost_cny_per_trip"],
+            trip_capacity_t=row["trip_capacity_t"], co2e_g_per_tkm=row["co2e_g_per_tkm"],
+            source=row["source"]))
+    return legs
+
+
+def _regimes(config, frame, problems, rel) -> dict[str, TariffRegime]:
+    specs = config.get("regimes", [])
+    parts: dict[str, list[TariffPart]] = {}
+    if frame is not None:
+        for row in frame.to_dict("records"):
+            if math.isnan(row["rate"]):
+                continue
+            parts.setdefault(row["regime"], []).append(TariffPart(
+                row["country"], row["hs_prefix"], row["part"], row["rate"], row["source"]))
+    regimes = {}
+    for i, spec in enumerate(specs, start=1):
+        name = spec.get("name")
+        if not name:
+            problems.add("scenario.toml", f"regimes[{i}].name", "a regime name", "none")
+            continue
+        regimes[name] = TariffRegime(
+            name=name, effective=str(spec.get("effective", "")),
+            description=str(spec.get("description", "")), parts=tuple(parts.get(name, ())),
+            de_minimis=frozenset(spec.get("de_minimis", [])))
+    if frame is not None:
+        for row in frame.to_dict("records"):
+            if row["regime"] not in regimes:
+                problems.add(rel, "regime", "a regime named in scenario.toml [[regimes]]",
+                             row["regime"], line=int(row[LINE]))
+    return regimes
+
+
+def content_hash(folder: Path, rels: list[str]) -> str:
+    """SHA-256 over the scenario's files (names and bytes), in a fixed order."""
+    digest = hashlib.sha256()
+    for rel in sorted(set(rels)):
+        path = folder / rel
+        if path.is_file():
+            digest.update(rel.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_folder(folder: str | Path) -> Network:
+    """Read and validate a scenario folder.
+
+    Parameters
+    ----------
+    folder
+        Folder holding ``scenario.toml`` and the tables it references.
+
+    Returns
+    -------
+    Network
+        The validated network.
+
+    Raises
+    ------
+    ScenarioError
+        With one problem per defect found, each naming file, line and field.
+    """
+    folder = Path(folder)
+    problems = ProblemCollector()
+    config = read_toml(folder / "scenario.toml", "scenario.toml", problems)
+    if config is None:
+        problems.raise_if_any()
+    files = _file_refs(folder, config, problems)
+    periods = _periods(config, problems)
+    products = _products(config, problems)
+    customs = _customs(config, problems)
+    rules = _leg_rules(config, problems)
+    objective = config.get("objective", "cost")
+    if objective not in ("cost", "margin"):
+        problems.add("scenario.toml", "objective", "cost or margin", objective)
+
+    sizes_frame = read_table(folder, files["hub_sizes"], HUB_SIZE_COLUMNS, problems)
+    sizes = _hub_sizes(sizes_frame, problems, files["hub_sizes"]) if sizes_frame is not None \
+        else {}
+    node_frame = read_table(folder, files["nodes"], NODE_COLUMNS, problems)
+    nodes = _build_nodes(node_frame, sizes, problems, files["nodes"]) if node_frame is not None \
+        else {}
+    if sizes_frame is not None and nodes:
+        for row in sizes_frame.to_dict("records"):
+            node = nodes.get(row["hub"])
+            if node is None or node.kind != NodeKind.COUNTY_HUB:
+                problems.add(files["hub_sizes"], "hub", "a county_hub id of nodes.csv",
+                             row["hub"], line=int(row[LINE]))
+    supply = read_table(folder, files["supply"], SUPPLY_COLUMNS, problems)
+    demand = read_table(folder, files["demand"], DEMAND_COLUMNS, problems)
+    firms = {}
+    if "firms" in files:
+        frame = read_table(folder, files["firms"], FIRM_COLUMNS, problems)
+        if frame is not None:
+            for row in frame.to_dict("records"):
+                if row["id"] in firms:
+                    problems.add(files["firms"], "id", "a unique id", row["id"],
+                                 line=int(row[LINE]))
+                    continue
+                try:
+                    firms[row["id"]] = Firm(row["id"], row["name"], row["kind"],
+                                            row["part_load_premium"], row["trip_capacity_t"],
+                                            row["source"])
+                except ValueError:
+                    pass  # already reported by the table reader
+    fleet = None
+    if "fleet" in files:
+        frame = read_table(folder, files["fleet"], FLEET_COLUMNS, problems)
+        if frame is not None:
+            fleet = frame.drop(columns=[LINE])
+    tariffs = read_table(folder, files["tariffs"], TARIFF_COLUMNS, problems) \
+        if "tariffs" in files else None
+    regimes = _regimes(config, tariffs, problems, files.get("tariffs", "tariffs.csv"))
+    default_regime = config.get("default_regime")
+    if default_regime is not None and default_regime not in regimes:
+        problems.add("scenario.toml", "default_regime", f"one of {sorted(regimes)}",
+                     default_regime)
+
+    legs: list[Leg] = []
+    if "legs" in files:
+        frame = read_table(folder, files["legs"], LEG_COLUMNS, problems)
+        if frame is not None:
+            legs = _explicit_legs(frame, nodes, problems, files["legs"])
+    road_graph = None
+    if "road_graph" in files:
+        try:
+            road_graph = RoadGraph.from_graphml(folder / files["road_graph"])
+        except Exception as exc:  # a malformed graph file
+            problems.add(files["road_graph"], "file", "a GraphML road graph", str(exc)[:200])
+    legs += generate_legs(list(nodes.values()), rules, road_graph)
+    problems.raise_if_any()
+
+    rates = {"CNY": 1.0, **{k: float(v) for k, v in config.get("currency_rates", {}).items()}}
+    settings = {k: v for k, v in config.items() if k in (
+        "collection", "design", "consolidation", "description", "sources", "plans")}
+    network = Network(
+        name=str(config.get("name", folder.name)), nodes=nodes, legs=tuple(legs),
+        products=products, periods=periods, supply=supply.drop(columns=[LINE]),
+        demand=demand.drop(columns=[LINE]), firms=firms, customs=customs, regimes=regimes,
+        default_regime=default_regime, objective=objective, currency_rates=rates,
+        fleet=fleet, settings=settings, folder=folder,
+        content_hash=content_hash(folder, ["scenario.toml", *files.values()]),
+    )
+    problems.extend(network.validate())
+    problems.raise_if_any()
+    return network
+
+
+def supply_frame(network: Network) -> pd.DataFrame:
+    """Total supply by village and product (a convenience for summaries)."""
+    return network.supply.groupby(["village", "product"], as_index=False)["tonnes"].sum()
+
+
+__all__ = ["load_folder", "read_toml", "content_hash", "ScenarioError"]

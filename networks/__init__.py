@@ -1,0 +1,1 @@
+"""coldchain networks package."""

@@ -1,0 +1,297 @@
+"""The network: every node, leg, product, period, firm and weekly quantity of a scenario.
+
+A :class:`Network` is the validated, immutable scenario that every model reads. Bulk
+weekly data (supply, demand) are read-only DataFrames; node and leg tables are exposed
+as GeoDataFrames in EPSG:4326.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import LineString, Point
+
+from networks.errors import Problem, ScenarioError
+from networks.firms import Firm
+from networks.legs import DIRECT_MAIL_ONLY, FOLLOWS, Leg
+from networks.nodes import CountyHub, Market, Node, NodeKind, Village
+from networks.periods import Periods
+from networks.products import Product
+from networks.trade import CustomsTerms, TariffRegime
+
+CRS = "EPSG:4326"
+
+SUPPLY_COLUMNS = ("village", "product", "week", "tonnes")
+DEMAND_COLUMNS = ("market", "product", "week", "tonnes", "price_cny_per_t", "firm")
+
+
+def _frozen(mapping: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+def _read_only(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    frame = frame.loc[:, list(columns)].reset_index(drop=True).copy()
+    for column in frame.columns:
+        values = frame[column].to_numpy()
+        if values.flags.writeable and values.dtype != object:
+            values.flags.writeable = False
+    return frame
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A validated cold-chain network (the scenario every model reads).
+
+    Parameters
+    ----------
+    name
+        Scenario name.
+    nodes
+        Nodes by id.
+    legs
+        Directed legs.
+    products
+        Products by id.
+    periods
+        Weekly periods.
+    supply
+        Long table ``village, product, week, tonnes``.
+    demand
+        Long table ``market, product, week, tonnes, price_cny_per_t, firm`` (``firm``
+        empty where demand belongs to no firm in particular).
+    firms
+        Firms by id.
+    customs
+        Terms of each customs mode by code.
+    regimes
+        Tariff regimes by name.
+    default_regime
+        The regime used when none is asked for.
+    objective
+        ``cost`` (meet demand in full at least cost) or ``margin`` (sell up to demand,
+        maximize revenue minus cost).
+    currency_rates
+        CNY per unit of each currency used in the scenario's files.
+    fleet
+        Vehicle types for collection routing (``fleet.csv``), or ``None``.
+    settings
+        Other scenario sections (``collection``, ``design``, ``consolidation``, ...).
+    folder
+        Folder the scenario was read from, if any.
+    content_hash
+        SHA-256 of the scenario's files, if read from files.
+    """
+
+    name: str
+    nodes: Mapping[str, Node]
+    legs: tuple[Leg, ...]
+    products: Mapping[str, Product]
+    periods: Periods
+    supply: pd.DataFrame
+    demand: pd.DataFrame
+    firms: Mapping[str, Firm] = field(default_factory=dict)
+    customs: Mapping[str, CustomsTerms] = field(default_factory=dict)
+    regimes: Mapping[str, TariffRegime] = field(default_factory=dict)
+    default_regime: str | None = None
+    objective: str = "cost"
+    currency_rates: Mapping[str, float] = field(default_factory=lambda: {"CNY": 1.0})
+    fleet: pd.DataFrame | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    folder: Path | None = None
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("nodes", "products", "firms", "customs", "regimes", "currency_rates",
+                     "settings"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        object.__setattr__(self, "legs", tuple(self.legs))
+        object.__setattr__(self, "supply", _read_only(self.supply, SUPPLY_COLUMNS))
+        object.__setattr__(self, "demand", _read_only(self.demand, DEMAND_COLUMNS))
+
+    # --- views -------------------------------------------------------------------------
+    def of_kind(self, kind: NodeKind | str) -> list[Node]:
+        """Nodes of one kind, in file order."""
+        kind = NodeKind(kind)
+        return [n for n in self.nodes.values() if n.kind == kind]
+
+    @property
+    def villages(self) -> list[Village]:
+        """Villages, in file order."""
+        return self.of_kind(NodeKind.VILLAGE)  # type: ignore[return-value]
+
+    @property
+    def county_hubs(self) -> list[CountyHub]:
+        """County hub candidates, in file order."""
+        return self.of_kind(NodeKind.COUNTY_HUB)  # type: ignore[return-value]
+
+    @property
+    def markets(self) -> list[Market]:
+        """Markets, in file order."""
+        return self.of_kind(NodeKind.MARKET)  # type: ignore[return-value]
+
+    @cached_property
+    def legs_by_id(self) -> Mapping[str, Leg]:
+        """Legs by their id ``origin>destination:service``."""
+        return MappingProxyType({leg.id: leg for leg in self.legs})
+
+    @cached_property
+    def out_legs(self) -> Mapping[str, tuple[Leg, ...]]:
+        """Legs leaving each node."""
+        out: dict[str, list[Leg]] = defaultdict(list)
+        for leg in self.legs:
+            out[leg.origin].append(leg)
+        return MappingProxyType({k: tuple(v) for k, v in out.items()})
+
+    def leg(self, origin: str, destination: str, service: str) -> Leg:
+        """The leg from ``origin`` to ``destination`` with ``service`` (``road-reefer``)."""
+        return self.legs_by_id[f"{origin}>{destination}:{service}"]
+
+    def regime(self, name: str | None = None) -> TariffRegime | None:
+        """The tariff regime called ``name`` (default: the scenario's)."""
+        name = name or self.default_regime
+        if name is None:
+            return None
+        if name not in self.regimes:
+            raise ScenarioError(
+                Problem("scenario.toml", "regime", f"one of {sorted(self.regimes)}", name)
+            )
+        return self.regimes[name]
+
+    def nodes_frame(self) -> gpd.GeoDataFrame:
+        """Nodes as a GeoDataFrame (EPSG:4326), one row per node."""
+        rows = [
+            {"id": n.id, "name": n.name, "kind": str(n.kind), "country": n.country,
+             "lon": n.lon, "lat": n.lat}
+            for n in self.nodes.values()
+        ]
+        frame = pd.DataFrame(rows, columns=["id", "name", "kind", "country", "lon", "lat"])
+        geometry = [Point(x, y) for x, y in zip(frame["lon"], frame["lat"], strict=True)]
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
+
+    def legs_frame(self) -> gpd.GeoDataFrame:
+        """Legs as a GeoDataFrame (EPSG:4326) of straight lines, one row per leg."""
+        columns = ["id", "origin", "destination", "mode", "refrigerated", "temp_c",
+                   "distance_km", "hours", "cost_cny_per_t", "cost_cny_per_trip",
+                   "trip_capacity_t", "co2e_g_per_tkm"]
+        rows = [{c: getattr(leg, c) for c in columns} for leg in self.legs]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["mode"] = frame["mode"].astype(str)
+        geometry = [
+            LineString([(self.nodes[leg.origin].lon, self.nodes[leg.origin].lat),
+                        (self.nodes[leg.destination].lon, self.nodes[leg.destination].lat)])
+            for leg in self.legs
+        ]
+        return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
+
+    def replace(self, **changes: Any) -> Network:
+        """A copy with some fields changed (the network itself never changes)."""
+        return replace(self, **changes)
+
+    # --- validation --------------------------------------------------------------------
+    def validate(self) -> list[Problem]:
+        """Every problem of the whole network (not only the first).
+
+        Returns
+        -------
+        list of Problem
+            Empty when the network is valid.
+        """
+        problems: list[Problem] = []
+        add = problems.append
+        for leg in self.legs:
+            for end in ("origin", "destination"):
+                if getattr(leg, end) not in self.nodes:
+                    add(Problem("legs", end, "a node id of nodes.csv", getattr(leg, end)))
+            if leg.origin in self.nodes and leg.destination in self.nodes:
+                a, b = self.nodes[leg.origin].kind, self.nodes[leg.destination].kind
+                if b not in FOLLOWS[a]:
+                    allowed = ", ".join(sorted(FOLLOWS[a])) or "nothing"
+                    add(Problem("legs", "destination", f"a {allowed} after a {a} ({leg.id})",
+                                str(b)))
+                elif (a, b) == DIRECT_MAIL_ONLY[:2] and leg.mode != DIRECT_MAIL_ONLY[2]:
+                    add(Problem("legs", "mode", f"parcel from bonded zone to market ({leg.id})",
+                                str(leg.mode)))
+        seen_legs: set[str] = set()
+        for leg in self.legs:
+            if leg.id in seen_legs:
+                add(Problem("legs", "id", "each origin, destination and service once", leg.id))
+            seen_legs.add(leg.id)
+        for village in self.villages:
+            if village.id not in self.out_legs:
+                add(Problem("nodes.csv", "id", "a village with a leg to a county hub (none "
+                            "within the leg rules' reach)", village.id))
+            if self.firms and village.firm and village.firm not in self.firms:
+                add(Problem("nodes.csv", "firm", "a firm id of firms.csv", village.firm))
+        for hub in self.county_hubs:
+            if not hub.sizes:
+                add(Problem("hub_sizes.csv", "hub", f"at least one size option for hub {hub.id}",
+                            "none"))
+        self._validate_quantities(problems)
+        reached = self.reachable_from_villages()
+        for market in self.markets:
+            if market.id not in reached:
+                add(Problem("nodes.csv", "id", "a market that some path from a village reaches",
+                            market.id))
+        return problems
+
+    def _validate_quantities(self, problems: list[Problem]) -> None:
+        for table, node_col, kind in (("supply.csv", "village", NodeKind.VILLAGE),
+                                      ("demand.csv", "market", NodeKind.MARKET)):
+            frame = self.supply if table == "supply.csv" else self.demand
+            for value in sorted(set(frame[node_col])):
+                node = self.nodes.get(value)
+                if node is None or node.kind != kind:
+                    problems.append(Problem(table, node_col, f"a {kind} id of nodes.csv", value))
+            for value in sorted(set(frame["product"]) - set(self.products)):
+                problems.append(Problem(table, "product", "a product of scenario.toml", value))
+            weeks = frame["week"]
+            bad = weeks[(weeks < 1) | (weeks > len(self.periods.labels))]
+            for value in sorted(set(bad)):
+                problems.append(Problem(table, "week",
+                                        f"a week in 1..{len(self.periods.labels)}", value))
+            if (frame["tonnes"] < 0).any():
+                problems.append(Problem(table, "tonnes", "a number >= 0",
+                                        frame.loc[frame["tonnes"] < 0, "tonnes"].iloc[0]))
+        firms = set(self.demand["firm"]) - {""}
+        if self.firms:
+            for value in sorted(firms - set(self.firms)):
+                problems.append(Problem("demand.csv", "firm", "a firm id of firms.csv", value))
+        refused = set()
+        for row in self.demand.itertuples():
+            product = self.products.get(row.product)
+            market = self.nodes.get(row.market)
+            if product is not None and market is not None and not product.admitted_in(
+                market.country
+            ):
+                refused.add((row.product, market.id, market.country))
+        for product, market, country in sorted(refused):
+            problems.append(Problem(
+                "demand.csv", "product",
+                f"a product admitted in {country} (market {market})", product))
+
+    def reachable_from_villages(self) -> set[str]:
+        """Ids of every node that some path from a village reaches."""
+        seen = {v.id for v in self.villages}
+        queue = deque(seen)
+        while queue:
+            node = queue.popleft()
+            for leg in self.out_legs.get(node, ()):
+                if leg.destination not in seen:
+                    seen.add(leg.destination)
+                    queue.append(leg.destination)
+        return seen
+
+    def check(self) -> Network:
+        """Raise :class:`ScenarioError` with every problem, or return ``self``."""
+        problems = self.validate()
+        if problems:
+            raise ScenarioError(problems)
+        return self

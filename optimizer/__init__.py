@@ -1,0 +1,1 @@
+"""coldchain optimizer package."""

@@ -1,0 +1,128 @@
+"""Run folders: every command writes into its own new ``--out`` folder, atomically.
+
+A run is written into a hidden temporary folder beside the target and renamed into
+place only when everything succeeded, so a failed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import shutil
+import tempfile
+import uuid
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from networks.errors import ColdchainError
+
+_VERSIONED = ("coldchain", "ortools", "pulp", "highspy", "pyvrp", "pandas", "geopandas")
+
+
+class RunFolderExistsError(ColdchainError, FileExistsError):
+    """The ``--out`` folder exists already; a run never overwrites another."""
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of coldchain and the libraries whose behaviour shapes a result."""
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def run_metadata() -> dict[str, str]:
+    """A new run id, the UTC time and the package versions, flattened for ``kpis.json``."""
+    meta = {
+        "run_id": uuid.uuid4().hex[:12],
+        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    }
+    meta.update({f"version_{k}": v for k, v in package_versions().items()})
+    return meta
+
+
+def _clean_json(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_json(v) for v in value]
+    if hasattr(value, "item"):  # numpy scalar
+        return _clean_json(value.item())
+    return value
+
+
+class RunWriter:
+    """Write a run folder atomically.
+
+    Parameters
+    ----------
+    out
+        The folder to create. It must not exist yet.
+
+    Examples
+    --------
+    >>> with RunWriter(tmp / "run1") as run:  # doctest: +SKIP
+    ...     run.write_json("kpis.json", {"total_cost": 1.0})
+    """
+
+    def __init__(self, out: str | os.PathLike):
+        self.out = Path(out)
+        self._tmp: Path | None = None
+
+    def __enter__(self) -> RunWriter:
+        if self.out.exists():
+            raise RunFolderExistsError(
+                f"{self.out}: --out: expected a new folder, got one that exists "
+                "(a run never overwrites another; choose another name)"
+            )
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
+        return self
+
+    @property
+    def folder(self) -> Path:
+        """The temporary folder being written (renamed to ``out`` on success)."""
+        assert self._tmp is not None, "use RunWriter as a context manager"
+        return self._tmp
+
+    def write_json(self, name: str, data: dict) -> Path:
+        """Write ``data`` as indented JSON (NaN and infinity become null)."""
+        path = self.folder / name
+        path.write_text(json.dumps(_clean_json(data), indent=2, sort_keys=False) + "\n")
+        return path
+
+    def write_table(self, name: str, frame: pd.DataFrame, parquet: bool = True) -> Path:
+        """Write ``frame`` as ``name.csv`` and, where pyarrow is there, ``name.parquet``."""
+        path = self.folder / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        if parquet:
+            try:
+                frame.to_parquet(self.folder / f"{name}.parquet", index=False)
+            except ImportError:
+                pass
+        return path
+
+    def write_text(self, name: str, text: str) -> Path:
+        """Write a text file."""
+        path = self.folder / name
+        path.write_text(text)
+        return path
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._tmp is None:
+            return
+        if exc_type is None:
+            os.replace(self._tmp, self.out)
+        else:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        self._tmp = None
