@@ -1,0 +1,268 @@
+"""A generator of valid scenarios of any size, from a seed (for tests and benchmarks).
+
+The geography imitates the flagship: villages scattered over a mountainous prefecture
+around (109.7 E, 28.4 N), hub candidates among them, bonded zones near Changsha, sea
+ports on the south coast, warehouses and markets abroad. All numbers are ASSUMPTIONS
+of plausible magnitude (FACTS.md ranges), not data.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from networks.network import Network
+
+_FOREIGN = [  # (country, lon, lat): places.csv markets and warehouses
+    ("TH", 100.50144, 13.75398), ("MY", 101.68653, 3.1412), ("SG", 103.85007, 1.28967),
+    ("AE", 55.30472, 25.25817), ("NL", 4.47917, 51.9225), ("RU", 37.61556, 55.75222),
+]
+_PRODUCTS = [
+    ("fresh_kiwi", "Fresh kiwifruit", "0810.50", 6.0, True),
+    ("embroidery", "Miao embroidery", "5810", 400.0, False),
+    ("dried_kiwi", "Dried kiwi", "0813.40", 40.0, False),
+]
+
+
+def _toml_list(values) -> str:
+    return "[" + ", ".join(f'"{v}"' if isinstance(v, str) else f"{v}" for v in values) + "]"
+
+
+def generate(
+    folder: str | Path,
+    villages: int = 20,
+    hubs: int = 4,
+    markets: int = 3,
+    weeks: int = 4,
+    firms: int = 3,
+    products: int = 1,
+    seed: int = 0,
+    hubs_per_village: int = 10,
+    objective: str = "cost",
+) -> Path:
+    """Write a valid scenario folder of the given size.
+
+    Parameters
+    ----------
+    folder
+        Folder to create (must not hold a scenario yet).
+    villages, hubs, markets, weeks, firms, products
+        Sizes. ``markets`` counts the domestic market; ``products`` up to 3.
+    seed
+        Seed of every random choice.
+    hubs_per_village
+        Each village gets road legs to its nearest hub candidates, this many.
+    objective
+        ``cost`` or ``margin``.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
+    if min(villages, hubs, markets, weeks, firms, products) < 1:
+        raise ValueError("generate: every size must be >= 1")
+    rng = np.random.default_rng(seed)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    products = min(products, len(_PRODUCTS))
+    firm_ids = [f"F{i + 1:02d}" for i in range(firms)]
+
+    rows = []
+    v_lon = 109.7 + rng.uniform(-0.6, 0.6, villages)
+    v_lat = 28.4 + rng.uniform(-0.5, 0.5, villages)
+    v_firm = [firm_ids[i % firms] for i in rng.permutation(villages)]
+    for i in range(villages):
+        rows.append(dict(id=f"V{i + 1:04d}", name=f"Village {i + 1}", kind="village",
+                         lon=round(v_lon[i], 5), lat=round(v_lat[i], 5), country="CN",
+                         firm=v_firm[i]))
+    h_lon = 109.7 + rng.uniform(-0.55, 0.55, hubs)
+    h_lat = 28.4 + rng.uniform(-0.45, 0.45, hubs)
+    for j in range(hubs):
+        rows.append(dict(id=f"H{j + 1:03d}", name=f"Hub {j + 1}", kind="county_hub",
+                         lon=round(h_lon[j], 5), lat=round(h_lat[j], 5), country="CN",
+                         handling_cost_cny_per_t=20, dwell_hours=12, precooling=True,
+                         precool_cost_cny_per_t=50, storage_cost_cny_per_t_week=28))
+    rows.append(dict(id="BZ1", name="Bonded zone", kind="bonded_zone", lon=113.205,
+                     lat=28.197, country="CN", handling_cost_cny_per_t=30, dwell_hours=6,
+                     customs_modes="9610;9710;9810"))
+    rows.append(dict(id="P1", name="Sea port", kind="port", lon=113.6083, lat=22.8383,
+                     country="CN", handling_cost_cny_per_t=214, dwell_hours=24, port_mode="sea"))
+    foreign = _FOREIGN[: max(markets - 1, 0)]
+    rows.append(dict(id="M_CN", name="Domestic market", kind="market", lon=112.9388,
+                     lat=28.2282, country="CN"))
+    for k, (country, lon, lat) in enumerate(foreign):
+        rows.append(dict(id=f"W_{country}", name=f"Warehouse {country}",
+                         kind="overseas_warehouse", lon=lon + 0.05, lat=lat + 0.05,
+                         country=country, handling_cost_cny_per_t=60, dwell_hours=24))
+        rows.append(dict(id=f"M_{country}", name=f"Market {country}", kind="market", lon=lon,
+                         lat=lat, country=country))
+        del k
+    nodes = pd.DataFrame(rows)
+    nodes.to_csv(folder / "nodes.csv", index=False)
+
+    # Supply: a harvest curve over the weeks, each village its own scale.
+    harvest = np.exp(-0.5 * ((np.arange(weeks) - (weeks - 1) / 3) / max(weeks / 3, 1)) ** 2)
+    harvest /= harvest.sum()
+    village_total = rng.uniform(20, 120, villages)  # tonnes per season: ASSUMPTION
+    supply_rows = []
+    product_ids = [p[0] for p in _PRODUCTS[:products]]
+    for i in range(villages):
+        for w in range(weeks):
+            tonnes = round(float(village_total[i] * harvest[w]), 3)
+            supply_rows.append((f"V{i + 1:04d}", "fresh_kiwi", w + 1, tonnes))
+        for p in product_ids[1:]:
+            supply_rows.append((f"V{i + 1:04d}", p, 1, round(float(rng.uniform(0.1, 1)), 3)))
+    supply = pd.DataFrame(supply_rows, columns=["village", "product", "week", "tonnes"])
+    supply.to_csv(folder / "supply.csv", index=False)
+
+    # Demand: 70% of each firm's kiwi, split over markets and weeks; firm-owned.
+    market_ids = ["M_CN"] + [f"M_{c}" for c, _, _ in foreign]
+    prices = {"M_CN": 12000.0, **{f"M_{c}": 20000.0 + 1000 * k for k, (c, _, _) in
+                                  enumerate(foreign)}}
+    share = rng.dirichlet(np.ones(len(market_ids)))
+    by_firm = supply.assign(firm=supply["village"].map(dict(zip(nodes["id"], nodes["firm"],
+                                                                  strict=False))))
+    demand_rows = []
+    for (firm, product), group in by_firm.groupby(["firm", "product"], sort=True):
+        total = group["tonnes"].sum() * 0.7
+        for m, market in enumerate(market_ids):
+            if product == "fresh_kiwi":
+                for w in range(weeks):
+                    week_share = 1.0 / weeks
+                    demand_rows.append((market, product, w + 1,
+                                        round(float(total * share[m] * week_share), 3),
+                                        prices[market], firm))
+            else:
+                demand_rows.append((market, product, weeks,
+                                    round(float(total * share[m]), 3),
+                                    prices[market] * 20, firm))
+    pd.DataFrame(demand_rows, columns=["market", "product", "week", "tonnes",
+                                       "price_cny_per_t", "firm"]).to_csv(
+        folder / "demand.csv", index=False)
+
+    season_total = float(village_total.sum())
+    size_rows = []
+    for j in range(hubs):
+        base = season_total / max(hubs, 1) / weeks
+        for name, factor, cost in (("small", 1.0, 40000), ("large", 3.0, 90000)):
+            size_rows.append((f"H{j + 1:03d}", name, cost * (0.8 + 0.4 * rng.random()),
+                              round(base * factor * 1.5, 2), round(base * factor, 2), "air"))
+    pd.DataFrame(size_rows, columns=["hub", "size", "fixed_cost_cny", "throughput_t_per_week",
+                                     "cold_storage_t", "atmosphere"]).to_csv(
+        folder / "hub_sizes.csv", index=False)
+    pd.DataFrame({"id": firm_ids, "name": [f"Firm {f}" for f in firm_ids],
+                  "kind": "cooperative", "part_load_premium": 0.4,
+                  "trip_capacity_t": 2.0}).to_csv(folder / "firms.csv", index=False)
+
+    countries = ["CN"] + [c for c, _, _ in foreign]
+    products_toml = []
+    for pid, name, hs, value, perishable in _PRODUCTS[:products]:
+        products_toml.append(
+            f'[products.{pid}]\nname = "{name}"\nhs_code = "{hs}"\nvalue_cny_per_kg = {value}\n'
+            f"markets = {_toml_list(countries)}\nperishable = {str(perishable).lower()}\n"
+            + (f"[products.{pid}.shelf_life]\n" if perishable else "")
+        )
+    temps = [round(20.0 - 10.0 * w / max(weeks - 1, 1), 1) for w in range(weeks)]
+    rules = f"""
+[[leg_rules]]
+from = "village"
+to = "county_hub"
+mode = "road"
+nearest = {hubs_per_village}
+circuity = 1.4
+speed_kmh = 30
+cost_cny_per_tkm = 0.30
+co2e_g_per_tkm = 125
+
+[[leg_rules]]
+from = "county_hub"
+to = "bonded_zone"
+mode = "road"
+refrigerated = true
+temp_c = 2.0
+speed_kmh = 60
+cost_cny_per_tkm = 0.45
+co2e_g_per_tkm = 150
+
+[[leg_rules]]
+from = "county_hub"
+to = "market"
+mode = "road"
+refrigerated = true
+temp_c = 2.0
+same_country = true
+speed_kmh = 60
+cost_cny_per_tkm = 0.45
+co2e_g_per_tkm = 150
+
+[[leg_rules]]
+from = "bonded_zone"
+to = "port"
+mode = "road"
+refrigerated = true
+temp_c = 2.0
+speed_kmh = 60
+cost_cny_per_tkm = 0.45
+co2e_g_per_tkm = 150
+
+[[leg_rules]]
+from = "port"
+to = "overseas_warehouse"
+mode = "sea"
+refrigerated = true
+temp_c = 1.0
+speed_kmh = 30
+fixed_hours = 48
+cost_cny_per_t = 1500
+co2e_g_per_tkm = 20
+
+[[leg_rules]]
+from = "port"
+to = "market"
+mode = "sea"
+refrigerated = true
+temp_c = 1.0
+same_country = false
+speed_kmh = 30
+fixed_hours = 72
+cost_cny_per_t = 1800
+co2e_g_per_tkm = 20
+
+[[leg_rules]]
+from = "overseas_warehouse"
+to = "market"
+mode = "road"
+refrigerated = true
+temp_c = 2.0
+max_km = 300
+speed_kmh = 50
+cost_cny_per_tkm = 0.8
+co2e_g_per_tkm = 150
+"""
+    text = (
+        f'# Generated by instances.generate(seed={seed}): every number is an ASSUMPTION.\n'
+        f'name = "generated-{villages}v-{hubs}h-{weeks}w-s{seed}"\n'
+        f'objective = "{objective}"\ndefault_regime = "today"\n\n'
+        f"[periods]\nweeks = {weeks}\nambient_temp_c = {_toml_list(temps)}\n\n"
+        + "\n".join(products_toml)
+        + '\n[customs.9710]\nfee_cny_per_t = 10.0\nclearance_hours = 24.0\n'
+        '[customs.9810]\nfee_cny_per_t = 10.0\nclearance_hours = 24.0\n'
+        '[customs.9610]\nfee_cny_per_t = 20.0\nclearance_hours = 12.0\n\n'
+        '[[regimes]]\nname = "today"\neffective = "2025-11-10"\n'
+        + rules
+    )
+    (folder / "scenario.toml").write_text(text)
+    return folder
+
+
+def generate_network(**sizes) -> Network:
+    """Generate a scenario (see :func:`generate`) in a temporary folder and load it."""
+    from instances.scenario import load_folder
+
+    with tempfile.TemporaryDirectory(prefix="coldchain-gen-") as tmp:
+        network = load_folder(generate(Path(tmp) / "scenario", **sizes))
+    return network.replace(folder=None)

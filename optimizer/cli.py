@@ -1,0 +1,152 @@
+"""The ``coldchain`` command: parses arguments, calls library functions, renders results.
+
+Exit codes (DESIGN.md): 0 done (also a time limit with a plan in hand), 2 invalid input,
+3 infeasible (``diagnosis.json`` says what cannot be met), 4 a solver or backend
+missing, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from enum import IntEnum
+
+from rich.console import Console
+from rich.table import Table
+
+from networks.errors import ColdchainError, ScenarioError, SolverUnavailableError
+from results.store import RunFolderExistsError
+
+
+class ExitCode(IntEnum):
+    """Exit status of every ``coldchain`` command."""
+
+    OK = 0
+    ERROR = 1
+    INVALID_INPUT = 2
+    INFEASIBLE = 3
+    SOLVER_MISSING = 4
+
+
+console = Console(highlight=False)
+error_console = Console(stderr=True, highlight=False)
+
+#: Other modules register subcommands here: name -> (add_parser, run).
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _table(title: str, frame) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "if"
+                         else "left")
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
+    return table
+
+
+# --- commands --------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace) -> int:
+    """List the bundled scenarios."""
+    from instances import bundled_scenarios
+    from instances.scenario import read_toml
+    from networks.errors import ProblemCollector
+
+    table = Table(title="bundled scenarios", title_justify="left")
+    table.add_column("name")
+    table.add_column("description")
+    for name, folder in bundled_scenarios().items():
+        config = read_toml(folder / "scenario.toml", "scenario.toml", ProblemCollector()) or {}
+        table.add_row(name, str(config.get("description", "")))
+    console.print(table)
+    return ExitCode.OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate a scenario; problems go to stderr, one per line."""
+    from instances import load_scenario
+
+    network = load_scenario(args.scenario)
+    console.print(f"{network.name}: valid ({len(network.nodes)} nodes, {len(network.legs)} legs)")
+    return ExitCode.OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    """Show counts by node kind, supply and demand by week, legs by mode."""
+    from instances import load_scenario
+    from results.summary import scenario_summary
+
+    network = load_scenario(args.scenario)
+    summary = scenario_summary(network)
+    console.print(f"[bold]{network.name}[/bold]  {network.settings.get('description', '')}")
+    for title, frame in summary.items():
+        console.print(_table(title, frame))
+    return ExitCode.OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="coldchain",
+        description="Plan perishable, cross-border supply chains: hub location and sizing "
+        "(solve), collection routing (route), 3PL consolidation and fair cost sharing "
+        "(consolidate), plan evaluation (evaluate) and benchmarks (bench).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("list", help="list the bundled scenarios")
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("validate", help="check a scenario (exit 0 valid, 2 with every problem)")
+    p.add_argument("scenario", help="a bundled scenario name or a scenario folder")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("show", help="counts by node kind, supply/demand by week, legs by mode")
+    p.add_argument("scenario", help="a bundled scenario name or a scenario folder")
+    p.set_defaults(func=cmd_show)
+    for register in _registered():
+        register(sub)
+    return parser
+
+
+def _registered() -> list[Callable]:
+    """Subcommands defined in their own modules (each exposes ``register(subparsers)``)."""
+    import importlib
+
+    registers = []
+    for module_name in ("optimizer.cli_study", "optimizer.cli_route", "optimizer.cli_bench"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        registers.append(module.register)
+    return registers + EXTRA_COMMANDS
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``coldchain`` command; returns (and exits with) its exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = int(args.func(args))
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            error_console.print(str(problem), markup=False, soft_wrap=True)
+        code = ExitCode.INVALID_INPUT
+    except RunFolderExistsError as exc:
+        error_console.print(str(exc), markup=False, soft_wrap=True)
+        code = ExitCode.INVALID_INPUT
+    except SolverUnavailableError as exc:
+        error_console.print(str(exc), markup=False, soft_wrap=True)
+        code = ExitCode.SOLVER_MISSING
+    except ColdchainError as exc:
+        error_console.print(f"error: {exc}", markup=False, soft_wrap=True)
+        code = ExitCode.ERROR
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    main()
