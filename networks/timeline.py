@@ -1,0 +1,139 @@
+"""The time-temperature history of a lot along a path: what both spoilage views read.
+
+A lot picked in week ``w`` waits in its village, rides to its county hub, may be
+pre-cooled and held in the hub's cold store, then passes legs and nodes (customs
+clearance, port and warehouse dwell) to its market. :func:`lot_history` lists those
+stages as :class:`~networks.shelf_life.Segment` values; the exact evaluator scores the whole list and the
+optimizer multiplies per-stage survival factors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from networks.legs import Leg
+from networks.network import Network
+from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
+from networks.shelf_life import LotHistory, Segment
+
+HOURS_PER_WEEK = 168.0
+DEFAULT_WAIT_HOURS = 6.0
+
+
+@dataclass(frozen=True)
+class PathTimeline:
+    """A lot's history along a path, with where each leg starts in it.
+
+    Parameters
+    ----------
+    history
+        The segments from picking to the market (a :class:`~networks.shelf_life.LotHistory`).
+    leg_start
+        For each leg of the path, the index of its segment in ``history.segments``.
+    """
+
+    history: LotHistory
+    leg_start: tuple[int, ...]
+
+    @property
+    def hours(self) -> float:
+        """Total hours from picking to the market."""
+        return self.history.hours
+
+
+def default_wait_hours(network: Network) -> float:
+    """Hours from picking to loading, from ``[collection] wait_hours`` (default 6)."""
+    return float(network.settings.get("collection", {}).get("wait_hours", DEFAULT_WAIT_HOURS))
+
+
+def customs_node(network: Network, nodes: tuple[str, ...], customs_mode: str) -> str | None:
+    """The first node of a path that clears ``customs_mode`` (``None`` if none does)."""
+    if not customs_mode:
+        return None
+    for node_id in nodes:
+        if customs_mode in getattr(network.nodes[node_id], "customs_modes", ()):
+            return node_id
+    return None
+
+
+def lot_history(
+    network: Network,
+    nodes: tuple[str, ...],
+    legs: tuple[Leg, ...],
+    week: int,
+    storage_weeks: int = 0,
+    precool: bool = True,
+    wait_hours: float | None = None,
+    customs_mode: str = "",
+    atmosphere: str = "air",
+) -> PathTimeline:
+    """The stages a lot passes along a path.
+
+    Parameters
+    ----------
+    network
+        The network.
+    nodes, legs
+        The path: node ids from village to market and the legs between them.
+    week
+        Harvest week (1-based); ambient legs take the ambient of the week they run in.
+    storage_weeks
+        Whole weeks in the hub's cold store.
+    precool
+        Whether the hub pre-cools the lot on arrival (only where the hub can).
+    wait_hours
+        Hours from picking to loading (default: the scenario's).
+    customs_mode
+        Customs mode; clearance hours are spent at the node that runs it.
+    atmosphere
+        Atmosphere of the hub's cold store (``air`` or ``ca``).
+
+    Returns
+    -------
+    PathTimeline
+    """
+    wait = default_wait_hours(network) if wait_hours is None else float(wait_hours)
+    elapsed = 0.0
+    segments: list[Segment] = []
+    leg_start: list[int] = []
+    clears_at = customs_node(network, nodes, customs_mode)
+    cold_c: float | None = None  # temperature the lot is kept at, once in a cold chain
+
+    def ambient() -> float:
+        return network.periods.ambient(week + int(elapsed // HOURS_PER_WEEK))
+
+    def add(kind: str, name: str, hours: float, temp_c: float, atmos: str = "air") -> None:
+        nonlocal elapsed
+        segments.append(Segment(hours, temp_c, atmos, kind, name))  # type: ignore[arg-type]
+        elapsed += hours
+
+    add("precool_wait", nodes[0], wait, ambient())
+    for index, (leg, node_id) in enumerate(zip(legs, nodes[1:], strict=True)):
+        leg_start.append(len(segments))
+        add("leg", leg.id, leg.hours, leg.temperature_c(ambient()))
+        cold_c = leg.temp_c if leg.refrigerated else None
+        node = network.nodes[node_id]
+        if index == len(legs) - 1:
+            break
+        if node.kind == NodeKind.COUNTY_HUB:
+            hub: CountyHub = node  # type: ignore[assignment]
+            cooling = (precool and hub.precooling) or storage_weeks > 0
+            if cooling:
+                add("precool", node_id, node.dwell_hours, hub.storage_temp_c)
+            else:
+                add("dwell", node_id, node.dwell_hours, ambient())
+            if storage_weeks > 0:
+                add("storage", node_id, storage_weeks * HOURS_PER_WEEK, hub.storage_temp_c,
+                    atmosphere)
+            continue
+        if isinstance(node, OverseasWarehouse) and node.temp_c is not None:
+            dwell_temp = node.temp_c
+        else:
+            dwell_temp = cold_c if cold_c is not None else ambient()
+        add("dwell", node_id, node.dwell_hours, dwell_temp)
+        if node_id == clears_at:
+            hours = getattr(node, "clearance_hours", 0.0)
+            terms = network.customs.get(customs_mode)
+            hours += terms.clearance_hours if terms is not None else 0.0
+            add("customs", node_id, hours, dwell_temp)
+    return PathTimeline(LotHistory(tuple(segments)), tuple(leg_start))

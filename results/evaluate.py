@@ -1,0 +1,360 @@
+"""The one evaluator: scores any plan (hand-made or optimized) on its network.
+
+Pure functions of (network, plan, regime). Every lot is followed along its full path
+with the exact shelf-life model (:meth:`networks.shelf_life.ShelfLife.path_loss`);
+fruit found spoiled is sorted out where it is found, so each leg carries (and is paid
+for) the tonnes still sound when it starts. Spoilage is costed once, at the product's
+purchase (farm-gate) value; freight and handling already spent on spoiled fruit stay
+where they were spent. Trips and containers are counted per shipper, leg and week and
+rounded up, so a half-empty reefer costs a full one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from networks.errors import PlanError, ProblemCollector
+from networks.legs import Mode
+from networks.network import Network
+from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
+from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow, Plan
+from networks.shelf_life import LotHistory
+from networks.timeline import HOURS_PER_WEEK, customs_node, lot_history
+
+COST_KEYS = ("hub_cost", "transport_cost", "handling_cost", "storage_cost", "customs_cost",
+             "tariff_cost", "spoilage_cost")
+TOLERANCE_T = 1e-6
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The score of a plan.
+
+    Parameters
+    ----------
+    kpis
+        One flat mapping: costs by kind (CNY) and ``total_cost``, ``spoilage_t``,
+        ``spoilage_rate``, ``co2_t``, ``delivered_t``, delivery days, revenue...
+    flows
+        One row per path flow with its delivered, spoiled tonnes and costs.
+    hubs
+        Hub use by week: ``hub, size, week, throughput_t, storage_t``.
+    deliveries
+        ``market, product, week, demand_t, delivered_t, sold_t, price_cny_per_t``.
+    """
+
+    kpis: MappingProxyType
+    flows: pd.DataFrame
+    hubs: pd.DataFrame
+    deliveries: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The per-flow table."""
+        return self.flows
+
+
+def _origin_country(network: Network, flow: PathFlow) -> str:
+    return network.nodes[flow.village].country
+
+
+def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
+    """Reject a plan that cannot be carried out, naming each bad row.
+
+    Raises
+    ------
+    PlanError
+        A product sent where it is not admitted, a leg that does not exist, more flow
+        out of a village than it grows, a hub not opened or over its size's capacity, a
+        missing or unavailable customs mode, a firm shipping another firm's fruit.
+    """
+    problems = ProblemCollector()
+    for hub_id, size in plan.hubs.items():
+        hub = network.nodes.get(hub_id)
+        if not isinstance(hub, CountyHub):
+            problems.add(f"{label}.hubs", "hub", "a county_hub id", hub_id)
+        elif size not in {s.name for s in hub.sizes}:
+            problems.add(f"{label}.hubs", "size", f"a size of {hub_id} "
+                         f"({', '.join(s.name for s in hub.sizes)})", size)
+    drawn: dict[tuple[str, str, int], float] = defaultdict(float)
+    for row, flow in enumerate(plan.flows, start=2):
+        def bad(field_: str, expected: str, got: Any, row: int = row) -> None:
+            problems.add(label, field_, expected, got, line=row)
+
+        unknown = [n for n in flow.nodes if n not in network.nodes]
+        if unknown:
+            bad("path", "node ids of nodes.csv", ", ".join(unknown))
+            continue
+        kinds = [network.nodes[n].kind for n in flow.nodes]
+        if kinds[0] != NodeKind.VILLAGE or len(kinds) < 3 or kinds[1] != NodeKind.COUNTY_HUB \
+                or kinds[-1] != NodeKind.MARKET:
+            bad("path", "village > county_hub > ... > market", PATH_SEPARATOR.join(flow.nodes))
+            continue
+        for leg_id in flow.leg_ids:
+            if leg_id not in network.legs_by_id:
+                bad("services", "legs of the network", f"no leg {leg_id}")
+        if flow.product not in network.products:
+            bad("product", "a product of scenario.toml", flow.product)
+            continue
+        market = network.nodes[flow.market]
+        if not network.products[flow.product].admitted_in(market.country):
+            bad("product", f"a product admitted in {market.country} ({flow.market})",
+                flow.product)
+        if flow.county_hub not in plan.hubs:
+            bad("path", f"a hub the plan opens ({', '.join(plan.hubs) or 'none'})",
+                flow.county_hub)
+        owner = network.nodes[flow.village].firm
+        if owner and flow.firm != owner:
+            bad("firm", f"{owner} (who owns {flow.village})", flow.firm)
+        if flow.shipper not in (flow.firm, THIRD_PARTY):
+            bad("shipper", f"{flow.firm} or {THIRD_PARTY}", flow.shipper)
+        cross_border = market.country != _origin_country(network, flow)
+        if cross_border:
+            if not flow.customs_mode:
+                bad("customs_mode", "a customs mode for a cross-border path", "none")
+            elif customs_node(network, flow.nodes, flow.customs_mode) is None:
+                bad("customs_mode", "a mode some node on the path runs", flow.customs_mode)
+        elif flow.customs_mode:
+            bad("customs_mode", "none on a domestic path", flow.customs_mode)
+        if flow.storage_weeks < 0:
+            bad("storage_weeks", "an integer >= 0", flow.storage_weeks)
+        drawn[(flow.village, flow.product, flow.week)] += flow.tonnes
+    supply = network.supply.groupby(["village", "product", "week"])["tonnes"].sum()
+    for (village, product, week), tonnes in sorted(drawn.items()):
+        grown = float(supply.get((village, product, week), 0.0))
+        if tonnes > grown + TOLERANCE_T * max(1.0, grown):
+            problems.add(label, "tonnes", f"at most the {grown:g} t {village} grows of "
+                         f"{product} in week {week}", f"{tonnes:g} t")
+    problems.raise_if_any(PlanError)
+
+
+def _hub_atmosphere(network: Network, plan: Plan, hub_id: str) -> str:
+    hub = network.nodes[hub_id]
+    size = plan.hubs.get(hub_id)
+    if isinstance(hub, CountyHub) and size is not None:
+        return str(hub.size(size).atmosphere)
+    return "air"
+
+
+def _prices(network: Network) -> dict[tuple[str, str], float]:
+    frame = network.demand[network.demand["price_cny_per_t"] > 0]
+    return frame.groupby(["market", "product"])["price_cny_per_t"].mean().to_dict()
+
+
+def evaluate(
+    network: Network,
+    plan: Plan,
+    regime: str | None = None,
+    label: str = "plan",
+    check: bool = True,
+) -> Evaluation:
+    """Score a plan with the exact evaluator.
+
+    Parameters
+    ----------
+    network
+        The network the plan runs on.
+    plan
+        The plan.
+    regime
+        Tariff regime name (default: the scenario's).
+    label
+        How to name the plan in messages.
+    check
+        Check the plan first (:func:`check_plan`).
+
+    Returns
+    -------
+    Evaluation
+    """
+    if check:
+        check_plan(network, plan, label)
+    tariffs = network.regime(regime)
+    prices = _prices(network)
+    margin_3pl = float(network.settings.get("consolidation", {}).get("margin", 0.0))
+    firms = network.firms
+
+    trip_load: dict[tuple[str, str, int], float] = defaultdict(float)
+    throughput: dict[tuple[str, int], float] = defaultdict(float)
+    storage: dict[tuple[str, int], float] = defaultdict(float)
+    rows = []
+    for flow in plan.flows:
+        product = network.products[flow.product]
+        shelf = product.shelf_life
+        legs = tuple(network.legs_by_id[i] for i in flow.leg_ids)
+        atmosphere = _hub_atmosphere(network, plan, flow.county_hub)
+        timeline = lot_history(network, flow.nodes, legs, flow.week, flow.storage_weeks,
+                               flow.precool, flow.wait_hours, flow.customs_mode, atmosphere)
+        segments = timeline.history.segments
+
+        def loss_before(index: int, shelf=shelf, segments=segments) -> float:
+            if shelf is None or index == 0:
+                return 0.0
+            return shelf.path_loss(LotHistory(segments[:index])).loss_fraction
+
+        if shelf is not None:
+            full = shelf.path_loss(timeline.history)
+            loss, survival_loss = full.loss_fraction, full.survival_loss_fraction
+        else:
+            loss = survival_loss = 0.0
+        x = flow.tonnes
+        premium = 0.0
+        if flow.shipper != THIRD_PARTY and flow.shipper in firms:
+            premium = firms[flow.shipper].part_load_premium
+        uplift = (1.0 + margin_3pl) if flow.shipper == THIRD_PARTY else 1.0
+
+        transport = handling = storage_cost = customs = co2_g = 0.0
+        elapsed_before_leg = 0.0
+        for i, leg in enumerate(legs):
+            start = timeline.leg_start[i]
+            elapsed_before_leg = sum(s.hours for s in segments[:start])
+            entering = x * (1.0 - loss_before(start))
+            week = flow.week + int(elapsed_before_leg // HOURS_PER_WEEK)
+            per_t = leg.cost_cny_per_t * (1.0 + (premium if leg.mode == Mode.ROAD else 0.0))
+            transport += per_t * entering * uplift
+            if math.isfinite(leg.trip_capacity_t) and leg.cost_cny_per_trip > 0:
+                trip_load[(flow.shipper, leg.id, week)] += entering
+            co2_g += entering * leg.distance_km * leg.co2e_g_per_tkm
+            node = network.nodes[leg.destination]
+            arriving = x * (1.0 - loss_before(start + 1))
+            handling += node.handling_cost_cny_per_t * arriving
+            if isinstance(node, CountyHub):
+                throughput[(node.id, flow.week)] += arriving
+                if flow.precool and node.precooling:
+                    handling += node.precool_cost_cny_per_t * arriving
+                for k in range(flow.storage_weeks):
+                    storage[(node.id, flow.week + k)] += arriving
+                storage_cost += node.storage_cost_cny_per_t_week * arriving * flow.storage_weeks
+            elif isinstance(node, OverseasWarehouse):
+                storage_cost += (node.storage_cost_cny_per_t_week * arriving
+                                 * node.dwell_hours / HOURS_PER_WEEK)
+            if flow.customs_mode and node.id == customs_node(network, flow.nodes,
+                                                             flow.customs_mode):
+                terms = network.customs.get(flow.customs_mode)
+                customs += (terms.fee_cny_per_t if terms else 0.0) * arriving
+        delivered = x * (1.0 - loss)
+        market = network.nodes[flow.market]
+        tariff = 0.0
+        price = prices.get((flow.market, flow.product), product.value_cny_per_kg * 1000.0)
+        if tariffs is not None and market.country != _origin_country(network, flow):
+            parcel = legs[-1].mode == Mode.PARCEL
+            duty = tariffs.duty_rate(market.country, product.hs_code, parcel=parcel)
+            vat = tariffs.vat_rate(market.country, product.hs_code)
+            tariff = delivered * price * (duty + vat * (1.0 + duty))
+        hours = timeline.hours
+        rows.append({
+            "firm": flow.firm, "shipper": flow.shipper, "product": flow.product,
+            "week": flow.week, "tonnes": x, "path": PATH_SEPARATOR.join(flow.nodes),
+            "services": PATH_SEPARATOR.join(flow.services), "customs_mode": flow.customs_mode,
+            "storage_weeks": flow.storage_weeks, "precool": flow.precool,
+            "market": flow.market,
+            "delivery_week": flow.week + int(hours // HOURS_PER_WEEK),
+            "delivered_t": delivered, "spoiled_t": x - delivered, "loss_fraction": loss,
+            "survival_view_loss_fraction": survival_loss,
+            "hours_to_cooling": shelf.path_loss(timeline.history).hours_before_cooling
+            if shelf is not None else float("nan"),
+            "delivery_days": hours / 24.0,
+            "transport_cost": transport, "handling_cost": handling,
+            "storage_cost": storage_cost, "customs_cost": customs, "tariff_cost": tariff,
+            "spoilage_cost": (x - delivered) * product.value_cny_per_kg * 1000.0,
+            "co2_t": co2_g / 1e6, "perishable": shelf is not None,
+        })
+    flows = pd.DataFrame(rows)
+    trips_cost = 0.0
+    for (shipper, leg_id, _week), tonnes in trip_load.items():
+        leg = network.legs_by_id[leg_id]
+        trips = math.ceil(tonnes / leg.trip_capacity_t - 1e-9)
+        uplift = (1.0 + margin_3pl) if shipper == THIRD_PARTY else 1.0
+        trips_cost += trips * leg.cost_cny_per_trip * uplift
+    hub_cost = sum(network.nodes[h].size(s).fixed_cost_cny for h, s in plan.hubs.items())
+    hubs = _hub_use(network, plan, throughput, storage, label)
+    deliveries = _deliveries(network, flows)
+    kpis = _kpis(network, flows, hub_cost, trips_cost, deliveries)
+    return Evaluation(MappingProxyType(kpis), flows, hubs, deliveries)
+
+
+def _hub_use(network, plan, throughput, storage, label) -> pd.DataFrame:
+    problems = ProblemCollector()
+    rows = []
+    for hub_id, size_name in sorted(plan.hubs.items()):
+        size = network.nodes[hub_id].size(size_name)
+        for week in network.periods.weeks:
+            t, s = throughput.get((hub_id, week), 0.0), storage.get((hub_id, week), 0.0)
+            rows.append({"hub": hub_id, "size": size_name, "week": week, "throughput_t": t,
+                         "throughput_capacity_t": size.throughput_t_per_week, "storage_t": s,
+                         "storage_capacity_t": size.cold_storage_t})
+            if t > size.throughput_t_per_week * (1 + 1e-6) + TOLERANCE_T:
+                problems.add(label, "tonnes", f"at most {size.throughput_t_per_week:g} t "
+                             f"through {hub_id} ({size_name}) in week {week}", f"{t:.3f} t")
+            if s > size.cold_storage_t * (1 + 1e-6) + TOLERANCE_T:
+                problems.add(label, "storage_weeks", f"at most {size.cold_storage_t:g} t in "
+                             f"{hub_id}'s cold store in week {week}", f"{s:.3f} t")
+    problems.raise_if_any(PlanError)
+    return pd.DataFrame(rows)
+
+
+def _deliveries(network: Network, flows: pd.DataFrame) -> pd.DataFrame:
+    demand = (network.demand.groupby(["market", "product", "week"], as_index=False)
+              .agg(demand_t=("tonnes", "sum"), price_cny_per_t=("price_cny_per_t", "mean")))
+    if flows.empty:
+        delivered = pd.DataFrame(columns=["market", "product", "week", "delivered_t"])
+    else:
+        delivered = (flows.groupby(["market", "product", "delivery_week"], as_index=False)
+                     ["delivered_t"].sum().rename(columns={"delivery_week": "week"}))
+    table = demand.merge(delivered, on=["market", "product", "week"], how="outer")
+    table[["demand_t", "delivered_t"]] = table[["demand_t", "delivered_t"]].fillna(0.0)
+    table["price_cny_per_t"] = table["price_cny_per_t"].fillna(0.0)
+    table["sold_t"] = table[["demand_t", "delivered_t"]].min(axis=1)
+    return table
+
+
+def _kpis(network, flows: pd.DataFrame, hub_cost, trips_cost, deliveries) -> dict:
+    def total(column: str, mask=None) -> float:
+        if flows.empty:
+            return 0.0
+        values = flows[column] if mask is None else flows.loc[mask, column]
+        return float(values.sum())
+
+    costs = {
+        "hub_cost": float(hub_cost),
+        "transport_cost": total("transport_cost") + trips_cost,
+        "handling_cost": total("handling_cost"),
+        "storage_cost": total("storage_cost"),
+        "customs_cost": total("customs_cost"),
+        "tariff_cost": total("tariff_cost"),
+        "spoilage_cost": total("spoilage_cost"),
+    }
+    perishable = flows["perishable"].astype(bool) if not flows.empty else None
+    shipped_p = total("tonnes", perishable)
+    spoiled_p = total("spoiled_t", perishable)
+    delivered = total("delivered_t")
+    weights = flows["delivered_t"] if not flows.empty else pd.Series(dtype=float)
+    mean_days = float((flows["delivery_days"] * weights).sum() / weights.sum()) \
+        if delivered > 0 else 0.0
+    revenue = float((deliveries["sold_t"] * deliveries["price_cny_per_t"]).sum())
+    kpis: dict[str, Any] = {"total_cost": sum(costs.values()), **costs}
+    survival_view = total("survival_view_loss_fraction") if flows.empty else float(
+        (flows["survival_view_loss_fraction"] * flows["tonnes"])[perishable].sum())
+    kpis.update({
+        "shipped_t": total("tonnes"),
+        "delivered_t": delivered,
+        "spoilage_t": total("spoiled_t"),
+        "spoilage_rate": spoiled_p / shipped_p if shipped_p > 0 else 0.0,
+        "spoilage_t_survival_view": survival_view,
+        "co2_t": total("co2_t"),
+        "mean_delivery_days": mean_days,
+        "worst_delivery_days": float(flows["delivery_days"].max()) if not flows.empty
+        else 0.0,
+        "demand_t": float(deliveries["demand_t"].sum()),
+        "unmet_demand_t": float((deliveries["demand_t"] - deliveries["sold_t"]).sum()),
+        "revenue": revenue,
+        "margin": revenue - sum(costs.values()),
+    })
+    for market, group in deliveries.groupby("market"):
+        kpis[f"delivered_t.{market}"] = float(group["delivered_t"].sum())
+    return kpis
