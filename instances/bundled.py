@@ -16,9 +16,7 @@ def _data_root() -> Path:
 def bundled_scenarios() -> dict[str, Path]:
     """Bundled scenario names and their folders."""
     root = _data_root()
-    return {
-        p.name: p for p in sorted(root.iterdir()) if (p / "scenario.toml").is_file()
-    }
+    return {p.name: p for p in sorted(root.iterdir()) if (p / "scenario.toml").is_file()}
 
 
 def scenario_folder(scenario: str | Path) -> Path:
@@ -36,9 +34,14 @@ def scenario_folder(scenario: str | Path) -> Path:
     if str(scenario) in bundled:
         return bundled[str(scenario)]
     names = ", ".join(bundled)
-    raise ScenarioError(Problem(str(scenario), "SCENARIO",
-                                f"a bundled scenario ({names}) or a scenario folder",
-                                "neither"))
+    raise ScenarioError(
+        Problem(
+            str(scenario),
+            "SCENARIO",
+            f"a bundled scenario ({names}) or a scenario folder",
+            "neither",
+        )
+    )
 
 
 def load_scenario(scenario: str | Path) -> Network:

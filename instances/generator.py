@@ -17,8 +17,12 @@ import pandas as pd
 from networks.network import Network
 
 _FOREIGN = [  # (country, lon, lat): places.csv markets and warehouses
-    ("TH", 100.50144, 13.75398), ("MY", 101.68653, 3.1412), ("SG", 103.85007, 1.28967),
-    ("AE", 55.30472, 25.25817), ("NL", 4.47917, 51.9225), ("RU", 37.61556, 55.75222),
+    ("TH", 100.50144, 13.75398),
+    ("MY", 101.68653, 3.1412),
+    ("SG", 103.85007, 1.28967),
+    ("AE", 55.30472, 25.25817),
+    ("NL", 4.47917, 51.9225),
+    ("RU", 37.61556, 55.75222),
 ]
 _PRODUCTS = [
     ("fresh_kiwi", "Fresh kiwifruit", "0810.50", 6.0, True),
@@ -76,30 +80,95 @@ def generate(
     v_lat = 28.4 + rng.uniform(-0.5, 0.5, villages)
     v_firm = [firm_ids[i % firms] for i in rng.permutation(villages)]
     for i in range(villages):
-        rows.append(dict(id=f"V{i + 1:04d}", name=f"Village {i + 1}", kind="village",
-                         lon=round(v_lon[i], 5), lat=round(v_lat[i], 5), country="CN",
-                         firm=v_firm[i]))
+        rows.append(
+            dict(
+                id=f"V{i + 1:04d}",
+                name=f"Village {i + 1}",
+                kind="village",
+                lon=round(v_lon[i], 5),
+                lat=round(v_lat[i], 5),
+                country="CN",
+                firm=v_firm[i],
+            )
+        )
     h_lon = 109.7 + rng.uniform(-0.55, 0.55, hubs)
     h_lat = 28.4 + rng.uniform(-0.45, 0.45, hubs)
     for j in range(hubs):
-        rows.append(dict(id=f"H{j + 1:03d}", name=f"Hub {j + 1}", kind="county_hub",
-                         lon=round(h_lon[j], 5), lat=round(h_lat[j], 5), country="CN",
-                         handling_cost_cny_per_t=20, dwell_hours=12, precooling=True,
-                         precool_cost_cny_per_t=50, storage_cost_cny_per_t_week=28))
-    rows.append(dict(id="BZ1", name="Bonded zone", kind="bonded_zone", lon=113.205,
-                     lat=28.197, country="CN", handling_cost_cny_per_t=30, dwell_hours=6,
-                     customs_modes="9610;9710;9810"))
-    rows.append(dict(id="P1", name="Sea port", kind="port", lon=113.6083, lat=22.8383,
-                     country="CN", handling_cost_cny_per_t=214, dwell_hours=24, port_mode="sea"))
+        rows.append(
+            dict(
+                id=f"H{j + 1:03d}",
+                name=f"Hub {j + 1}",
+                kind="county_hub",
+                lon=round(h_lon[j], 5),
+                lat=round(h_lat[j], 5),
+                country="CN",
+                handling_cost_cny_per_t=20,
+                dwell_hours=12,
+                precooling=True,
+                precool_cost_cny_per_t=50,
+                storage_cost_cny_per_t_week=28,
+            )
+        )
+    rows.append(
+        dict(
+            id="BZ1",
+            name="Bonded zone",
+            kind="bonded_zone",
+            lon=113.205,
+            lat=28.197,
+            country="CN",
+            handling_cost_cny_per_t=30,
+            dwell_hours=6,
+            customs_modes="9610;9710;9810",
+        )
+    )
+    rows.append(
+        dict(
+            id="P1",
+            name="Sea port",
+            kind="port",
+            lon=113.6083,
+            lat=22.8383,
+            country="CN",
+            handling_cost_cny_per_t=214,
+            dwell_hours=24,
+            port_mode="sea",
+        )
+    )
     foreign = _FOREIGN[: max(markets - 1, 0)]
-    rows.append(dict(id="M_CN", name="Domestic market", kind="market", lon=112.9388,
-                     lat=28.2282, country="CN"))
+    rows.append(
+        dict(
+            id="M_CN",
+            name="Domestic market",
+            kind="market",
+            lon=112.9388,
+            lat=28.2282,
+            country="CN",
+        )
+    )
     for k, (country, lon, lat) in enumerate(foreign):
-        rows.append(dict(id=f"W_{country}", name=f"Warehouse {country}",
-                         kind="overseas_warehouse", lon=lon + 0.05, lat=lat + 0.05,
-                         country=country, handling_cost_cny_per_t=60, dwell_hours=24))
-        rows.append(dict(id=f"M_{country}", name=f"Market {country}", kind="market", lon=lon,
-                         lat=lat, country=country))
+        rows.append(
+            dict(
+                id=f"W_{country}",
+                name=f"Warehouse {country}",
+                kind="overseas_warehouse",
+                lon=lon + 0.05,
+                lat=lat + 0.05,
+                country=country,
+                handling_cost_cny_per_t=60,
+                dwell_hours=24,
+            )
+        )
+        rows.append(
+            dict(
+                id=f"M_{country}",
+                name=f"Market {country}",
+                kind="market",
+                lon=lon,
+                lat=lat,
+                country=country,
+            )
+        )
         del k
     nodes = pd.DataFrame(rows)
     nodes.to_csv(folder / "nodes.csv", index=False)
@@ -121,11 +190,14 @@ def generate(
 
     # Demand: 70% of each firm's kiwi, split over markets and weeks; firm-owned.
     market_ids = ["M_CN"] + [f"M_{c}" for c, _, _ in foreign]
-    prices = {"M_CN": 12000.0, **{f"M_{c}": 20000.0 + 1000 * k for k, (c, _, _) in
-                                  enumerate(foreign)}}
+    prices = {
+        "M_CN": 12000.0,
+        **{f"M_{c}": 20000.0 + 1000 * k for k, (c, _, _) in enumerate(foreign)},
+    }
     share = rng.dirichlet(np.ones(len(market_ids)))
-    by_firm = supply.assign(firm=supply["village"].map(dict(zip(nodes["id"], nodes["firm"],
-                                                                  strict=False))))
+    by_firm = supply.assign(
+        firm=supply["village"].map(dict(zip(nodes["id"], nodes["firm"], strict=False)))
+    )
     demand_rows = []
     for (firm, product), group in by_firm.groupby(["firm", "product"], sort=True):
         total = group["tonnes"].sum() * 0.7
@@ -133,30 +205,66 @@ def generate(
             if product == "fresh_kiwi":
                 for w in range(weeks):
                     week_share = 1.0 / weeks
-                    demand_rows.append((market, product, w + 1,
-                                        round(float(total * share[m] * week_share), 3),
-                                        prices[market], firm))
+                    demand_rows.append(
+                        (
+                            market,
+                            product,
+                            w + 1,
+                            round(float(total * share[m] * week_share), 3),
+                            prices[market],
+                            firm,
+                        )
+                    )
             else:
-                demand_rows.append((market, product, weeks,
-                                    round(float(total * share[m]), 3),
-                                    prices[market] * 20, firm))
-    pd.DataFrame(demand_rows, columns=["market", "product", "week", "tonnes",
-                                       "price_cny_per_t", "firm"]).to_csv(
-        folder / "demand.csv", index=False)
+                demand_rows.append(
+                    (
+                        market,
+                        product,
+                        weeks,
+                        round(float(total * share[m]), 3),
+                        prices[market] * 20,
+                        firm,
+                    )
+                )
+    pd.DataFrame(
+        demand_rows, columns=["market", "product", "week", "tonnes", "price_cny_per_t", "firm"]
+    ).to_csv(folder / "demand.csv", index=False)
 
     season_total = float(village_total.sum())
     size_rows = []
     for j in range(hubs):
         base = season_total / max(hubs, 1) / weeks
         for name, factor, cost in (("small", 1.0, 40000), ("large", 3.0, 90000)):
-            size_rows.append((f"H{j + 1:03d}", name, cost * (0.8 + 0.4 * rng.random()),
-                              round(base * factor * 1.5, 2), round(base * factor, 2), "air"))
-    pd.DataFrame(size_rows, columns=["hub", "size", "fixed_cost_cny", "throughput_t_per_week",
-                                     "cold_storage_t", "atmosphere"]).to_csv(
-        folder / "hub_sizes.csv", index=False)
-    pd.DataFrame({"id": firm_ids, "name": [f"Firm {f}" for f in firm_ids],
-                  "kind": "cooperative", "part_load_premium": 0.4,
-                  "trip_capacity_t": 2.0}).to_csv(folder / "firms.csv", index=False)
+            size_rows.append(
+                (
+                    f"H{j + 1:03d}",
+                    name,
+                    cost * (0.8 + 0.4 * rng.random()),
+                    round(base * factor * 1.5, 2),
+                    round(base * factor, 2),
+                    "air",
+                )
+            )
+    pd.DataFrame(
+        size_rows,
+        columns=[
+            "hub",
+            "size",
+            "fixed_cost_cny",
+            "throughput_t_per_week",
+            "cold_storage_t",
+            "atmosphere",
+        ],
+    ).to_csv(folder / "hub_sizes.csv", index=False)
+    pd.DataFrame(
+        {
+            "id": firm_ids,
+            "name": [f"Firm {f}" for f in firm_ids],
+            "kind": "cooperative",
+            "part_load_premium": 0.4,
+            "trip_capacity_t": 2.0,
+        }
+    ).to_csv(folder / "firms.csv", index=False)
 
     countries = ["CN"] + [c for c, _, _ in foreign]
     products_toml = []
@@ -244,16 +352,15 @@ cost_cny_per_tkm = 0.8
 co2e_g_per_tkm = 150
 """
     text = (
-        f'# Generated by instances.generate(seed={seed}): every number is an ASSUMPTION.\n'
+        f"# Generated by instances.generate(seed={seed}): every number is an ASSUMPTION.\n"
         f'name = "generated-{villages}v-{hubs}h-{weeks}w-s{seed}"\n'
         f'objective = "{objective}"\ndefault_regime = "today"\n\n'
         f"[periods]\nweeks = {weeks}\nambient_temp_c = {_toml_list(temps)}\n\n"
         + "\n".join(products_toml)
-        + '\n[customs.9710]\nfee_cny_per_t = 10.0\nclearance_hours = 24.0\n'
-        '[customs.9810]\nfee_cny_per_t = 10.0\nclearance_hours = 24.0\n'
-        '[customs.9610]\nfee_cny_per_t = 20.0\nclearance_hours = 12.0\n\n'
-        '[[regimes]]\nname = "today"\neffective = "2025-11-10"\n'
-        + rules
+        + "\n[customs.9710]\nfee_cny_per_t = 10.0\nclearance_hours = 24.0\n"
+        "[customs.9810]\nfee_cny_per_t = 10.0\nclearance_hours = 24.0\n"
+        "[customs.9610]\nfee_cny_per_t = 20.0\nclearance_hours = 12.0\n\n"
+        '[[regimes]]\nname = "today"\neffective = "2025-11-10"\n' + rules
     )
     (folder / "scenario.toml").write_text(text)
     return folder

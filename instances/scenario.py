@@ -39,8 +39,11 @@ NODE_KINDS = tuple(k.value for k in NodeKind)
 MODES = tuple(m.value for m in Mode)
 
 NODE_COLUMNS = [
-    Column("id"), Column("name"), Column("kind", "choice", choices=NODE_KINDS),
-    Column("lon", "float", low=-180, high=180), Column("lat", "float", low=-90, high=90),
+    Column("id"),
+    Column("name"),
+    Column("kind", "choice", choices=NODE_KINDS),
+    Column("lon", "float", low=-180, high=180),
+    Column("lat", "float", low=-90, high=90),
     Column("country", required=False, default="CN"),
     Column("handling_cost_cny_per_t", "float", False, 0.0, low=0),
     Column("dwell_hours", "float", False, 0.0, low=0),
@@ -62,23 +65,32 @@ NODE_COLUMNS = [
     Column("source", required=False, default=""),
 ]
 SUPPLY_COLUMNS = [
-    Column("village"), Column("product"), Column("week", "int", low=1),
+    Column("village"),
+    Column("product"),
+    Column("week", "int", low=1),
     Column("tonnes", "float", low=0),
 ]
 DEMAND_COLUMNS = [
-    Column("market"), Column("product"), Column("week", "int", low=1),
+    Column("market"),
+    Column("product"),
+    Column("week", "int", low=1),
     Column("tonnes", "float", low=0),
     Column("price_cny_per_t", "float", False, 0.0, low=0),
     Column("firm", required=False, default=""),
 ]
 HUB_SIZE_COLUMNS = [
-    Column("hub"), Column("size"), Column("fixed_cost_cny", "float", low=0),
-    Column("throughput_t_per_week", "float", low=0), Column("cold_storage_t", "float", low=0),
+    Column("hub"),
+    Column("size"),
+    Column("fixed_cost_cny", "float", low=0),
+    Column("throughput_t_per_week", "float", low=0),
+    Column("cold_storage_t", "float", low=0),
     Column("atmosphere", "choice", False, "air", choices=tuple(a.value for a in Atmosphere)),
     Column("source", required=False, default=""),
 ]
 LEG_COLUMNS = [
-    Column("origin"), Column("destination"), Column("mode", "choice", choices=MODES),
+    Column("origin"),
+    Column("destination"),
+    Column("mode", "choice", choices=MODES),
     Column("refrigerated", "bool", False, False),
     Column("temp_c", "float", False, None, low=-30, high=50),
     Column("distance_km", "float", False, None, low=0),
@@ -90,14 +102,18 @@ LEG_COLUMNS = [
     Column("source", required=False, default=""),
 ]
 FIRM_COLUMNS = [
-    Column("id"), Column("name"), Column("kind", required=False, default="company"),
+    Column("id"),
+    Column("name"),
+    Column("kind", required=False, default="company"),
     Column("part_load_premium", "float", False, 0.0, low=0),
     Column("trip_capacity_t", "float", False, INF, positive=True),
     Column("source", required=False, default=""),
 ]
 FLEET_COLUMNS = [
-    Column("id"), Column("hub", required=False, default=""),
-    Column("count", "int", low=0), Column("capacity_t", "float", positive=True),
+    Column("id"),
+    Column("hub", required=False, default=""),
+    Column("count", "int", low=0),
+    Column("capacity_t", "float", positive=True),
     Column("fixed_cost_cny", "float", False, 0.0, low=0),
     Column("cost_cny_per_km", "float", False, 0.0, low=0),
     Column("cost_cny_per_hour", "float", False, 0.0, low=0),
@@ -109,12 +125,18 @@ FLEET_COLUMNS = [
     Column("source", required=False, default=""),
 ]
 TARIFF_COLUMNS = [
-    Column("regime"), Column("country"), Column("hs_prefix"), Column("part"),
-    Column("rate", "float", low=0, high=10), Column("source", required=False, default=""),
+    Column("regime"),
+    Column("country"),
+    Column("hs_prefix"),
+    Column("part"),
+    Column("rate", "float", low=0, high=10),
+    Column("source", required=False, default=""),
 ]
 
 DEFAULT_FILES = {
-    "nodes": "nodes.csv", "supply": "supply.csv", "demand": "demand.csv",
+    "nodes": "nodes.csv",
+    "supply": "supply.csv",
+    "demand": "demand.csv",
     "hub_sizes": "hub_sizes.csv",
 }
 OPTIONAL_FILES = ("legs", "firms", "fleet", "tariffs", "road_graph")
@@ -153,8 +175,7 @@ def _file_refs(folder: Path, config: dict, problems: ProblemCollector) -> dict[s
             continue
         target = (folder / str(rel)).resolve()
         if not target.is_relative_to(folder.resolve()):
-            problems.add("scenario.toml", f"files.{key}", "a path inside the scenario folder",
-                         rel)
+            problems.add("scenario.toml", f"files.{key}", "a path inside the scenario folder", rel)
             continue
         files[key] = str(rel)
     for key in ("legs", "firms", "fleet", "tariffs"):
@@ -179,8 +200,12 @@ def _periods(config: dict, problems: ProblemCollector) -> Periods | None:
     if isinstance(temps, int | float):
         temps = [float(temps)] * len(labels)
     if not isinstance(temps, list) or len(temps) != len(labels):
-        problems.add("scenario.toml", "periods.ambient_temp_c",
-                     f"a number or a list of {len(labels)} numbers", temps)
+        problems.add(
+            "scenario.toml",
+            "periods.ambient_temp_c",
+            f"a number or a list of {len(labels)} numbers",
+            temps,
+        )
         return None
     return Periods(tuple(str(x) for x in labels), tuple(float(t) for t in temps))
 
@@ -200,10 +225,13 @@ def _products(config: dict, problems: ProblemCollector) -> dict[str, Product]:
             perishable = spec.get("perishable", shelf is not None)
             shelf_life = ShelfLife(**(shelf or {})) if perishable else None
             products[pid] = Product(
-                id=pid, name=str(spec.get("name", pid)), hs_code=str(spec["hs_code"]),
+                id=pid,
+                name=str(spec.get("name", pid)),
+                hs_code=str(spec["hs_code"]),
                 value_cny_per_kg=float(spec["value_cny_per_kg"]),
                 markets=frozenset(str(c) for c in spec.get("markets", [])),
-                shelf_life=shelf_life, source=str(spec.get("source", "")),
+                shelf_life=shelf_life,
+                source=str(spec.get("source", "")),
             )
         except KeyError as exc:
             problems.add("scenario.toml", f"{where}.{exc.args[0]}", "a value", "none")
@@ -216,12 +244,18 @@ def _customs(config: dict, problems: ProblemCollector) -> dict[str, CustomsTerms
     terms = {}
     for code, spec in config.get("customs", {}).items():
         if code not in CUSTOMS_MODE_CODES:
-            problems.add("scenario.toml", f"customs.{code}",
-                         "a customs mode among " + ", ".join(CUSTOMS_MODE_CODES), code)
+            problems.add(
+                "scenario.toml",
+                f"customs.{code}",
+                "a customs mode among " + ", ".join(CUSTOMS_MODE_CODES),
+                code,
+            )
             continue
         terms[code] = CustomsTerms(
-            CustomsMode(code), float(spec.get("fee_cny_per_t", 0.0)),
-            float(spec.get("clearance_hours", 0.0)), str(spec.get("source", "")),
+            CustomsMode(code),
+            float(spec.get("fee_cny_per_t", 0.0)),
+            float(spec.get("clearance_hours", 0.0)),
+            str(spec.get("source", "")),
         )
     return terms
 
@@ -252,8 +286,7 @@ def _leg_rules(config: dict, problems: ProblemCollector) -> list[LegRule]:
 def _build_nodes(frame, sizes_by_hub, problems: ProblemCollector, rel: str) -> dict:
     nodes: dict = {}
     duplicated = frame["id"].duplicated(keep="first")
-    for line, node_id in zip(frame.loc[duplicated, LINE], frame.loc[duplicated, "id"],
-                             strict=True):
+    for line, node_id in zip(frame.loc[duplicated, LINE], frame.loc[duplicated, "id"], strict=True):
         problems.add(rel, "id", "a unique id", f"{node_id} (already used)", line=int(line))
     for row in frame.loc[~duplicated].to_dict("records"):
         kind = row["kind"]
@@ -261,45 +294,71 @@ def _build_nodes(frame, sizes_by_hub, problems: ProblemCollector, rel: str) -> d
             continue
         if math.isnan(row["lon"]) or math.isnan(row["lat"]):
             continue
-        common = dict(id=row["id"], name=row["name"], lon=row["lon"], lat=row["lat"],
-                      country=row["country"] or "CN",
-                      handling_cost_cny_per_t=row["handling_cost_cny_per_t"],
-                      dwell_hours=row["dwell_hours"], source=row["source"])
+        common = dict(
+            id=row["id"],
+            name=row["name"],
+            lon=row["lon"],
+            lat=row["lat"],
+            country=row["country"] or "CN",
+            handling_cost_cny_per_t=row["handling_cost_cny_per_t"],
+            dwell_hours=row["dwell_hours"],
+            source=row["source"],
+        )
         line = int(row[LINE])
         kind = NodeKind(kind)
         extra: dict[str, Any] = {}
         if kind == NodeKind.VILLAGE:
-            extra = dict(firm=row["firm"], road_class=row["road_class"] or "truck",
-                         pick_start_h=row["pick_start_h"], pick_end_h=row["pick_end_h"],
-                         service_h=row["service_h"])
+            extra = dict(
+                firm=row["firm"],
+                road_class=row["road_class"] or "truck",
+                pick_start_h=row["pick_start_h"],
+                pick_end_h=row["pick_end_h"],
+                service_h=row["service_h"],
+            )
             if row["pick_end_h"] < row["pick_start_h"]:
-                problems.add(rel, "pick_end_h", f"a time after pick_start_h "
-                             f"({row['pick_start_h']:g})", row["pick_end_h"], line=line)
+                problems.add(
+                    rel,
+                    "pick_end_h",
+                    f"a time after pick_start_h ({row['pick_start_h']:g})",
+                    row["pick_end_h"],
+                    line=line,
+                )
                 continue
         elif kind == NodeKind.COUNTY_HUB:
-            extra = dict(sizes=tuple(sizes_by_hub.get(row["id"], ())),
-                         precooling=bool(row["precooling"]),
-                         precool_cost_cny_per_t=row["precool_cost_cny_per_t"],
-                         storage_cost_cny_per_t_week=row["storage_cost_cny_per_t_week"],
-                         storage_temp_c=row["storage_temp_c"])
+            extra = dict(
+                sizes=tuple(sizes_by_hub.get(row["id"], ())),
+                precooling=bool(row["precooling"]),
+                precool_cost_cny_per_t=row["precool_cost_cny_per_t"],
+                storage_cost_cny_per_t_week=row["storage_cost_cny_per_t_week"],
+                storage_temp_c=row["storage_temp_c"],
+            )
         elif kind == NodeKind.BONDED_ZONE:
             if not row["customs_modes"]:
-                problems.add(rel, "customs_modes", "at least one customs mode of a bonded zone "
-                             "(" + ", ".join(CUSTOMS_MODE_CODES) + ")", "none", line=line)
-            extra = dict(customs_modes=row["customs_modes"],
-                         clearance_hours=row["clearance_hours"])
+                problems.add(
+                    rel,
+                    "customs_modes",
+                    "at least one customs mode of a bonded zone "
+                    "(" + ", ".join(CUSTOMS_MODE_CODES) + ")",
+                    "none",
+                    line=line,
+                )
+            extra = dict(customs_modes=row["customs_modes"], clearance_hours=row["clearance_hours"])
         elif kind == NodeKind.PORT:
             if not row["port_mode"]:
                 problems.add(rel, "port_mode", "sea, rail or air for a port", "none", line=line)
                 continue
-            extra = dict(port_mode=PortMode(row["port_mode"]),
-                         customs_modes=row["customs_modes"],
-                         clearance_hours=row["clearance_hours"])
+            extra = dict(
+                port_mode=PortMode(row["port_mode"]),
+                customs_modes=row["customs_modes"],
+                clearance_hours=row["clearance_hours"],
+            )
         elif kind == NodeKind.OVERSEAS_WAREHOUSE:
             temp = row["temp_c"]
-            extra = dict(storage_cost_cny_per_t_week=row["storage_cost_cny_per_t_week"],
-                         capacity_t_per_week=row["capacity_t_per_week"],
-                         temp_c=None if temp is None or math.isnan(temp) else temp)
+            extra = dict(
+                storage_cost_cny_per_t_week=row["storage_cost_cny_per_t_week"],
+                capacity_t_per_week=row["capacity_t_per_week"],
+                temp_c=None if temp is None or math.isnan(temp) else temp,
+            )
         elif kind == NodeKind.MARKET:
             extra = dict(max_age_days=row["max_age_days"])
         try:
@@ -315,16 +374,29 @@ def _hub_sizes(frame, problems, rel) -> dict[str, list[HubSize]]:
     for row in frame.to_dict("records"):
         key = (row["hub"], row["size"])
         if key in seen:
-            problems.add(rel, "size", "each hub's size once", f"{row['hub']} {row['size']}",
-                         line=int(row[LINE]))
+            problems.add(
+                rel,
+                "size",
+                "each hub's size once",
+                f"{row['hub']} {row['size']}",
+                line=int(row[LINE]),
+            )
             continue
         seen.add(key)
-        if any(isinstance(row[c], float) and math.isnan(row[c])
-               for c in ("fixed_cost_cny", "throughput_t_per_week", "cold_storage_t")):
+        if any(
+            isinstance(row[c], float) and math.isnan(row[c])
+            for c in ("fixed_cost_cny", "throughput_t_per_week", "cold_storage_t")
+        ):
             continue
-        sizes.setdefault(row["hub"], []).append(HubSize(
-            row["size"], row["fixed_cost_cny"], row["throughput_t_per_week"],
-            row["cold_storage_t"], Atmosphere(row["atmosphere"] or "air")))
+        sizes.setdefault(row["hub"], []).append(
+            HubSize(
+                row["size"],
+                row["fixed_cost_cny"],
+                row["throughput_t_per_week"],
+                row["cold_storage_t"],
+                Atmosphere(row["atmosphere"] or "air"),
+            )
+        )
     return sizes
 
 
@@ -342,17 +414,26 @@ def _explicit_legs(frame, nodes, problems, rel) -> list[Leg]:
         distance = row["distance_km"]
         if distance is None or math.isnan(distance):
             a, b = nodes[row["origin"]], nodes[row["destination"]]
-            distance = float(geodesic_km(a.lon, a.lat, b.lon, b.lat)) * DEFAULT_CIRCUITY[
-                row["mode"]]
+            distance = (
+                float(geodesic_km(a.lon, a.lat, b.lon, b.lat)) * DEFAULT_CIRCUITY[row["mode"]]
+            )
         temp = row["temp_c"]
-        legs.append(Leg(
-            origin=row["origin"], destination=row["destination"], mode=Mode(row["mode"]),
-            refrigerated=bool(row["refrigerated"]),
-            temp_c=None if temp is None or math.isnan(temp) else float(temp),
-            distance_km=float(distance), hours=float(row["hours"]),
-            cost_cny_per_t=row["cost_cny_per_t"], cost_cny_per_trip=row["cost_cny_per_trip"],
-            trip_capacity_t=row["trip_capacity_t"], co2e_g_per_tkm=row["co2e_g_per_tkm"],
-            source=row["source"]))
+        legs.append(
+            Leg(
+                origin=row["origin"],
+                destination=row["destination"],
+                mode=Mode(row["mode"]),
+                refrigerated=bool(row["refrigerated"]),
+                temp_c=None if temp is None or math.isnan(temp) else float(temp),
+                distance_km=float(distance),
+                hours=float(row["hours"]),
+                cost_cny_per_t=row["cost_cny_per_t"],
+                cost_cny_per_trip=row["cost_cny_per_trip"],
+                trip_capacity_t=row["trip_capacity_t"],
+                co2e_g_per_tkm=row["co2e_g_per_tkm"],
+                source=row["source"],
+            )
+        )
     return legs
 
 
@@ -363,8 +444,11 @@ def _regimes(config, frame, problems, rel) -> dict[str, TariffRegime]:
         for row in frame.to_dict("records"):
             if math.isnan(row["rate"]):
                 continue
-            parts.setdefault(row["regime"], []).append(TariffPart(
-                row["country"], row["hs_prefix"], row["part"], row["rate"], row["source"]))
+            parts.setdefault(row["regime"], []).append(
+                TariffPart(
+                    row["country"], row["hs_prefix"], row["part"], row["rate"], row["source"]
+                )
+            )
     regimes = {}
     for i, spec in enumerate(specs, start=1):
         name = spec.get("name")
@@ -372,14 +456,22 @@ def _regimes(config, frame, problems, rel) -> dict[str, TariffRegime]:
             problems.add("scenario.toml", f"regimes[{i}].name", "a regime name", "none")
             continue
         regimes[name] = TariffRegime(
-            name=name, effective=str(spec.get("effective", "")),
-            description=str(spec.get("description", "")), parts=tuple(parts.get(name, ())),
-            de_minimis=frozenset(spec.get("de_minimis", [])))
+            name=name,
+            effective=str(spec.get("effective", "")),
+            description=str(spec.get("description", "")),
+            parts=tuple(parts.get(name, ())),
+            de_minimis=frozenset(spec.get("de_minimis", [])),
+        )
     if frame is not None:
         for row in frame.to_dict("records"):
             if row["regime"] not in regimes:
-                problems.add(rel, "regime", "a regime named in scenario.toml [[regimes]]",
-                             row["regime"], line=int(row[LINE]))
+                problems.add(
+                    rel,
+                    "regime",
+                    "a regime named in scenario.toml [[regimes]]",
+                    row["regime"],
+                    line=int(row[LINE]),
+                )
     return regimes
 
 
@@ -427,17 +519,22 @@ def load_folder(folder: str | Path) -> Network:
         problems.add("scenario.toml", "objective", "cost or margin", objective)
 
     sizes_frame = read_table(folder, files["hub_sizes"], HUB_SIZE_COLUMNS, problems)
-    sizes = _hub_sizes(sizes_frame, problems, files["hub_sizes"]) if sizes_frame is not None \
-        else {}
+    sizes = _hub_sizes(sizes_frame, problems, files["hub_sizes"]) if sizes_frame is not None else {}
     node_frame = read_table(folder, files["nodes"], NODE_COLUMNS, problems)
-    nodes = _build_nodes(node_frame, sizes, problems, files["nodes"]) if node_frame is not None \
-        else {}
+    nodes = (
+        _build_nodes(node_frame, sizes, problems, files["nodes"]) if node_frame is not None else {}
+    )
     if sizes_frame is not None and nodes:
         for row in sizes_frame.to_dict("records"):
             node = nodes.get(row["hub"])
             if node is None or node.kind != NodeKind.COUNTY_HUB:
-                problems.add(files["hub_sizes"], "hub", "a county_hub id of nodes.csv",
-                             row["hub"], line=int(row[LINE]))
+                problems.add(
+                    files["hub_sizes"],
+                    "hub",
+                    "a county_hub id of nodes.csv",
+                    row["hub"],
+                    line=int(row[LINE]),
+                )
     supply = read_table(folder, files["supply"], SUPPLY_COLUMNS, problems)
     demand = read_table(folder, files["demand"], DEMAND_COLUMNS, problems)
     firms = {}
@@ -446,13 +543,19 @@ def load_folder(folder: str | Path) -> Network:
         if frame is not None:
             for row in frame.to_dict("records"):
                 if row["id"] in firms:
-                    problems.add(files["firms"], "id", "a unique id", row["id"],
-                                 line=int(row[LINE]))
+                    problems.add(
+                        files["firms"], "id", "a unique id", row["id"], line=int(row[LINE])
+                    )
                     continue
                 try:
-                    firms[row["id"]] = Firm(row["id"], row["name"], row["kind"],
-                                            row["part_load_premium"], row["trip_capacity_t"],
-                                            row["source"])
+                    firms[row["id"]] = Firm(
+                        row["id"],
+                        row["name"],
+                        row["kind"],
+                        row["part_load_premium"],
+                        row["trip_capacity_t"],
+                        row["source"],
+                    )
                 except ValueError:
                     pass  # already reported by the table reader
     fleet = None
@@ -460,13 +563,15 @@ def load_folder(folder: str | Path) -> Network:
         frame = read_table(folder, files["fleet"], FLEET_COLUMNS, problems)
         if frame is not None:
             fleet = frame.drop(columns=[LINE])
-    tariffs = read_table(folder, files["tariffs"], TARIFF_COLUMNS, problems) \
-        if "tariffs" in files else None
+    tariffs = (
+        read_table(folder, files["tariffs"], TARIFF_COLUMNS, problems)
+        if "tariffs" in files
+        else None
+    )
     regimes = _regimes(config, tariffs, problems, files.get("tariffs", "tariffs.csv"))
     default_regime = config.get("default_regime")
     if default_regime is not None and default_regime not in regimes:
-        problems.add("scenario.toml", "default_regime", f"one of {sorted(regimes)}",
-                     default_regime)
+        problems.add("scenario.toml", "default_regime", f"one of {sorted(regimes)}", default_regime)
 
     legs: list[Leg] = []
     if "legs" in files:
@@ -483,14 +588,28 @@ def load_folder(folder: str | Path) -> Network:
     problems.raise_if_any()
 
     rates = {"CNY": 1.0, **{k: float(v) for k, v in config.get("currency_rates", {}).items()}}
-    settings = {k: v for k, v in config.items() if k in (
-        "collection", "design", "consolidation", "description", "sources", "plans")}
+    settings = {
+        k: v
+        for k, v in config.items()
+        if k in ("collection", "design", "consolidation", "description", "sources", "plans")
+    }
     network = Network(
-        name=str(config.get("name", folder.name)), nodes=nodes, legs=tuple(legs),
-        products=products, periods=periods, supply=supply.drop(columns=[LINE]),
-        demand=demand.drop(columns=[LINE]), firms=firms, customs=customs, regimes=regimes,
-        default_regime=default_regime, objective=objective, currency_rates=rates,
-        fleet=fleet, settings=settings, folder=folder,
+        name=str(config.get("name", folder.name)),
+        nodes=nodes,
+        legs=tuple(legs),
+        products=products,
+        periods=periods,
+        supply=supply.drop(columns=[LINE]),
+        demand=demand.drop(columns=[LINE]),
+        firms=firms,
+        customs=customs,
+        regimes=regimes,
+        default_regime=default_regime,
+        objective=objective,
+        currency_rates=rates,
+        fleet=fleet,
+        settings=settings,
+        folder=folder,
         content_hash=content_hash(folder, ["scenario.toml", *files.values()]),
     )
     problems.extend(network.validate())

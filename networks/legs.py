@@ -93,7 +93,13 @@ class Leg:
     source: str = ""
 
     def __post_init__(self) -> None:
-        for attr in ("distance_km", "hours", "cost_cny_per_t", "cost_cny_per_trip", "co2e_g_per_tkm"):
+        for attr in (
+            "distance_km",
+            "hours",
+            "cost_cny_per_t",
+            "cost_cny_per_trip",
+            "co2e_g_per_tkm",
+        ):
             if getattr(self, attr) < 0:
                 raise ValueError(f"leg {self.id}: {attr}: expected >= 0, got {getattr(self, attr)}")
         if self.trip_capacity_t <= 0:

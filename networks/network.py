@@ -109,8 +109,15 @@ class Network:
     content_hash: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("nodes", "products", "firms", "customs", "regimes", "currency_rates",
-                     "settings"):
+        for name in (
+            "nodes",
+            "products",
+            "firms",
+            "customs",
+            "regimes",
+            "currency_rates",
+            "settings",
+        ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "legs", tuple(self.legs))
         object.__setattr__(self, "supply", _read_only(self.supply, SUPPLY_COLUMNS))
@@ -168,8 +175,14 @@ class Network:
     def nodes_frame(self) -> gpd.GeoDataFrame:
         """Nodes as a GeoDataFrame (EPSG:4326), one row per node."""
         rows = [
-            {"id": n.id, "name": n.name, "kind": str(n.kind), "country": n.country,
-             "lon": n.lon, "lat": n.lat}
+            {
+                "id": n.id,
+                "name": n.name,
+                "kind": str(n.kind),
+                "country": n.country,
+                "lon": n.lon,
+                "lat": n.lat,
+            }
             for n in self.nodes.values()
         ]
         frame = pd.DataFrame(rows, columns=["id", "name", "kind", "country", "lon", "lat"])
@@ -178,15 +191,30 @@ class Network:
 
     def legs_frame(self) -> gpd.GeoDataFrame:
         """Legs as a GeoDataFrame (EPSG:4326) of straight lines, one row per leg."""
-        columns = ["id", "origin", "destination", "mode", "refrigerated", "temp_c",
-                   "distance_km", "hours", "cost_cny_per_t", "cost_cny_per_trip",
-                   "trip_capacity_t", "co2e_g_per_tkm"]
+        columns = [
+            "id",
+            "origin",
+            "destination",
+            "mode",
+            "refrigerated",
+            "temp_c",
+            "distance_km",
+            "hours",
+            "cost_cny_per_t",
+            "cost_cny_per_trip",
+            "trip_capacity_t",
+            "co2e_g_per_tkm",
+        ]
         rows = [{c: getattr(leg, c) for c in columns} for leg in self.legs]
         frame = pd.DataFrame(rows, columns=columns)
         frame["mode"] = frame["mode"].astype(str)
         geometry = [
-            LineString([(self.nodes[leg.origin].lon, self.nodes[leg.origin].lat),
-                        (self.nodes[leg.destination].lon, self.nodes[leg.destination].lat)])
+            LineString(
+                [
+                    (self.nodes[leg.origin].lon, self.nodes[leg.origin].lat),
+                    (self.nodes[leg.destination].lon, self.nodes[leg.destination].lat),
+                ]
+            )
             for leg in self.legs
         ]
         return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
@@ -214,11 +242,20 @@ class Network:
                 a, b = self.nodes[leg.origin].kind, self.nodes[leg.destination].kind
                 if b not in FOLLOWS[a]:
                     allowed = ", ".join(sorted(FOLLOWS[a])) or "nothing"
-                    add(Problem("legs", "destination", f"a {allowed} after a {a} ({leg.id})",
-                                str(b)))
+                    add(
+                        Problem(
+                            "legs", "destination", f"a {allowed} after a {a} ({leg.id})", str(b)
+                        )
+                    )
                 elif (a, b) == DIRECT_MAIL_ONLY[:2] and leg.mode != DIRECT_MAIL_ONLY[2]:
-                    add(Problem("legs", "mode", f"parcel from bonded zone to market ({leg.id})",
-                                str(leg.mode)))
+                    add(
+                        Problem(
+                            "legs",
+                            "mode",
+                            f"parcel from bonded zone to market ({leg.id})",
+                            str(leg.mode),
+                        )
+                    )
         seen_legs: set[str] = set()
         for leg in self.legs:
             if leg.id in seen_legs:
@@ -226,25 +263,42 @@ class Network:
             seen_legs.add(leg.id)
         for village in self.villages:
             if village.id not in self.out_legs:
-                add(Problem("nodes.csv", "id", "a village with a leg to a county hub (none "
-                            "within the leg rules' reach)", village.id))
+                add(
+                    Problem(
+                        "nodes.csv",
+                        "id",
+                        "a village with a leg to a county hub (none within the leg rules' reach)",
+                        village.id,
+                    )
+                )
             if self.firms and village.firm and village.firm not in self.firms:
                 add(Problem("nodes.csv", "firm", "a firm id of firms.csv", village.firm))
         for hub in self.county_hubs:
             if not hub.sizes:
-                add(Problem("hub_sizes.csv", "hub", f"at least one size option for hub {hub.id}",
-                            "none"))
+                add(
+                    Problem(
+                        "hub_sizes.csv", "hub", f"at least one size option for hub {hub.id}", "none"
+                    )
+                )
         self._validate_quantities(problems)
         reached = self.reachable_from_villages()
         for market in self.markets:
             if market.id not in reached:
-                add(Problem("nodes.csv", "id", "a market that some path from a village reaches",
-                            market.id))
+                add(
+                    Problem(
+                        "nodes.csv",
+                        "id",
+                        "a market that some path from a village reaches",
+                        market.id,
+                    )
+                )
         return problems
 
     def _validate_quantities(self, problems: list[Problem]) -> None:
-        for table, node_col, kind in (("supply.csv", "village", NodeKind.VILLAGE),
-                                      ("demand.csv", "market", NodeKind.MARKET)):
+        for table, node_col, kind in (
+            ("supply.csv", "village", NodeKind.VILLAGE),
+            ("demand.csv", "market", NodeKind.MARKET),
+        ):
             frame = self.supply if table == "supply.csv" else self.demand
             for value in sorted(set(frame[node_col])):
                 node = self.nodes.get(value)
@@ -255,11 +309,18 @@ class Network:
             weeks = frame["week"]
             bad = weeks[(weeks < 1) | (weeks > len(self.periods.labels))]
             for value in sorted(set(bad)):
-                problems.append(Problem(table, "week",
-                                        f"a week in 1..{len(self.periods.labels)}", value))
+                problems.append(
+                    Problem(table, "week", f"a week in 1..{len(self.periods.labels)}", value)
+                )
             if (frame["tonnes"] < 0).any():
-                problems.append(Problem(table, "tonnes", "a number >= 0",
-                                        frame.loc[frame["tonnes"] < 0, "tonnes"].iloc[0]))
+                problems.append(
+                    Problem(
+                        table,
+                        "tonnes",
+                        "a number >= 0",
+                        frame.loc[frame["tonnes"] < 0, "tonnes"].iloc[0],
+                    )
+                )
         firms = set(self.demand["firm"]) - {""}
         if self.firms:
             for value in sorted(firms - set(self.firms)):
@@ -268,14 +329,21 @@ class Network:
         for row in self.demand.itertuples():
             product = self.products.get(row.product)
             market = self.nodes.get(row.market)
-            if product is not None and market is not None and not product.admitted_in(
-                market.country
+            if (
+                product is not None
+                and market is not None
+                and not product.admitted_in(market.country)
             ):
                 refused.add((row.product, market.id, market.country))
         for product, market, country in sorted(refused):
-            problems.append(Problem(
-                "demand.csv", "product",
-                f"a product admitted in {country} (market {market})", product))
+            problems.append(
+                Problem(
+                    "demand.csv",
+                    "product",
+                    f"a product admitted in {country} (market {market})",
+                    product,
+                )
+            )
 
     def reachable_from_villages(self) -> set[str]:
         """Ids of every node that some path from a village reaches."""

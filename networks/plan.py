@@ -21,8 +21,19 @@ from networks.errors import Problem, ProblemCollector, ScenarioError
 
 PATH_SEPARATOR = " > "
 THIRD_PARTY = "3pl"
-PLAN_COLUMNS = ("firm", "shipper", "product", "week", "tonnes", "path", "services",
-                "customs_mode", "storage_weeks", "precool", "wait_hours")
+PLAN_COLUMNS = (
+    "firm",
+    "shipper",
+    "product",
+    "week",
+    "tonnes",
+    "path",
+    "services",
+    "customs_mode",
+    "storage_weeks",
+    "precool",
+    "wait_hours",
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +83,8 @@ class PathFlow:
         if len(self.services) != len(self.nodes) - 1:
             raise ValueError(
                 f"path {PATH_SEPARATOR.join(self.nodes)}: services: expected "
-                f"{len(self.nodes) - 1} (one per leg), got {len(self.services)}")
+                f"{len(self.nodes) - 1} (one per leg), got {len(self.services)}"
+            )
 
     @property
     def village(self) -> str:
@@ -92,8 +104,10 @@ class PathFlow:
     @property
     def leg_ids(self) -> tuple[str, ...]:
         """Ids of its legs, ``origin>destination:service``."""
-        return tuple(f"{a}>{b}:{s}" for a, b, s in
-                     zip(self.nodes[:-1], self.nodes[1:], self.services, strict=True))
+        return tuple(
+            f"{a}>{b}:{s}"
+            for a, b, s in zip(self.nodes[:-1], self.nodes[1:], self.services, strict=True)
+        )
 
 
 @dataclass(frozen=True)
@@ -126,11 +140,19 @@ class Plan:
     def to_frame(self) -> pd.DataFrame:
         """The flows in the plan file format, one row per path flow."""
         rows = [
-            {"firm": f.firm, "shipper": f.shipper, "product": f.product, "week": f.week,
-             "tonnes": f.tonnes, "path": PATH_SEPARATOR.join(f.nodes),
-             "services": PATH_SEPARATOR.join(f.services), "customs_mode": f.customs_mode,
-             "storage_weeks": f.storage_weeks, "precool": f.precool,
-             "wait_hours": "" if f.wait_hours is None else f.wait_hours}
+            {
+                "firm": f.firm,
+                "shipper": f.shipper,
+                "product": f.product,
+                "week": f.week,
+                "tonnes": f.tonnes,
+                "path": PATH_SEPARATOR.join(f.nodes),
+                "services": PATH_SEPARATOR.join(f.services),
+                "customs_mode": f.customs_mode,
+                "storage_weeks": f.storage_weeks,
+                "precool": f.precool,
+                "wait_hours": "" if f.wait_hours is None else f.wait_hours,
+            }
             for f in self.flows
         ]
         return pd.DataFrame(rows, columns=list(PLAN_COLUMNS))
@@ -141,8 +163,7 @@ class Plan:
 
 
 def _split(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in str(text).replace(">", "\n").splitlines()
-                 if part.strip())
+    return tuple(part.strip() for part in str(text).replace(">", "\n").splitlines() if part.strip())
 
 
 def hubs_file_for(flows_file: Path) -> Path:
@@ -174,13 +195,13 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ScenarioError(Problem(label, "file", "a readable CSV plan", str(exc)[:200])) \
-            from None
+        raise ScenarioError(Problem(label, "file", "a readable CSV plan", str(exc)[:200])) from None
     required = ("firm", "product", "week", "tonnes", "path", "services")
     for column in required:
         if column not in frame.columns:
-            problems.add(label, column, f"a column named {column}",
-                         "columns " + ", ".join(frame.columns))
+            problems.add(
+                label, column, f"a column named {column}", "columns " + ", ".join(frame.columns)
+            )
     problems.raise_if_any()
     flows = []
     for index, row in enumerate(frame.to_dict("records")):
@@ -191,8 +212,13 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
             if week < 1:
                 raise ValueError
         except ValueError:
-            problems.add(label, "week/tonnes", "an integer week >= 1 and a number of tonnes",
-                         f"{row['week']}/{row['tonnes']}", line=line)
+            problems.add(
+                label,
+                "week/tonnes",
+                "an integer week >= 1 and a number of tonnes",
+                f"{row['week']}/{row['tonnes']}",
+                line=line,
+            )
             continue
         if not math.isfinite(tonnes) or tonnes < 0:
             problems.add(label, "tonnes", "a number >= 0", row["tonnes"], line=line)
@@ -201,17 +227,25 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
         wait = str(row.get("wait_hours", "") or "")
         precool = str(row.get("precool", "") or "true").strip().lower()
         try:
-            flows.append(PathFlow(
-                firm=row["firm"], shipper=row.get("shipper", "") or row["firm"],
-                product=row["product"], week=week, tonnes=tonnes,
-                nodes=_split(row["path"]), services=_split(row["services"]),
-                customs_mode=str(row.get("customs_mode", "") or ""),
-                storage_weeks=int(float(storage)),
-                precool=precool in ("true", "1", "yes"),
-                wait_hours=float(wait) if wait else None))
+            flows.append(
+                PathFlow(
+                    firm=row["firm"],
+                    shipper=row.get("shipper", "") or row["firm"],
+                    product=row["product"],
+                    week=week,
+                    tonnes=tonnes,
+                    nodes=_split(row["path"]),
+                    services=_split(row["services"]),
+                    customs_mode=str(row.get("customs_mode", "") or ""),
+                    storage_weeks=int(float(storage)),
+                    precool=precool in ("true", "1", "yes"),
+                    wait_hours=float(wait) if wait else None,
+                )
+            )
         except ValueError as exc:
-            problems.add(label, "path/services", "one service per leg of the path", str(exc),
-                         line=line)
+            problems.add(
+                label, "path/services", "one service per leg of the path", str(exc), line=line
+            )
     hubs_path = hubs_file_for(path)
     hubs: dict[str, str] = {}
     if hubs_path.is_file():
@@ -222,11 +256,13 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
         if not len(problems):
             hubs = {r["hub"]: r["size"] for r in hubs_frame.to_dict("records") if r["size"]}
     else:
-        problems.add(hubs_path.name, "file", f"the hubs opened by {label} (hub,size)",
-                     "no such file")
+        problems.add(
+            hubs_path.name, "file", f"the hubs opened by {label} (hub,size)", "no such file"
+        )
     problems.raise_if_any()
-    return Plan(name=path.stem if path.stem != "flows" else path.parent.name, hubs=hubs,
-                flows=tuple(flows))
+    return Plan(
+        name=path.stem if path.stem != "flows" else path.parent.name, hubs=hubs, flows=tuple(flows)
+    )
 
 
 def write_plan(plan: Plan, path: str | Path) -> None:
@@ -241,8 +277,18 @@ def merge_flows(flows: Iterable[PathFlow]) -> tuple[PathFlow, ...]:
     merged: dict[tuple, float] = {}
     template: dict[tuple, PathFlow] = {}
     for f in flows:
-        key = (f.firm, f.shipper, f.product, f.week, f.nodes, f.services, f.customs_mode,
-               f.storage_weeks, f.precool, f.wait_hours)
+        key = (
+            f.firm,
+            f.shipper,
+            f.product,
+            f.week,
+            f.nodes,
+            f.services,
+            f.customs_mode,
+            f.storage_weeks,
+            f.precool,
+            f.wait_hours,
+        )
         merged[key] = merged.get(key, 0.0) + f.tonnes
         template.setdefault(key, f)
     from dataclasses import replace

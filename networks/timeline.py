@@ -3,8 +3,8 @@
 A lot picked in week ``w`` waits in its village, rides to its county hub, may be
 pre-cooled and held in the hub's cold store, then passes legs and nodes (customs
 clearance, port and warehouse dwell) to its market. :func:`lot_history` lists those
-stages as :class:`~networks.shelf_life.Segment` values; the exact evaluator scores the whole list and the
-optimizer multiplies per-stage survival factors.
+stages as :class:`~networks.shelf_life.Segment` values; the exact evaluator scores the
+whole list and the optimizer multiplies per-stage survival factors.
 """
 
 from __future__ import annotations
@@ -123,8 +123,13 @@ def lot_history(
             else:
                 add("dwell", node_id, node.dwell_hours, ambient())
             if storage_weeks > 0:
-                add("storage", node_id, storage_weeks * HOURS_PER_WEEK, hub.storage_temp_c,
-                    atmosphere)
+                add(
+                    "storage",
+                    node_id,
+                    storage_weeks * HOURS_PER_WEEK,
+                    hub.storage_temp_c,
+                    atmosphere,
+                )
             continue
         if isinstance(node, OverseasWarehouse) and node.temp_c is not None:
             dwell_temp = node.temp_c

@@ -99,9 +99,7 @@ class TariffRegime:
 
     def rates(self, country: str, hs_code: str) -> dict[str, float]:
         """Ad valorem rates by part for ``hs_code`` entering ``country``."""
-        return {
-            p.part: p.rate + 0.0 for p in self.parts if p.applies_to(country, hs_code)
-        }
+        return {p.part: p.rate + 0.0 for p in self.parts if p.applies_to(country, hs_code)}
 
     def duty_rate(self, country: str, hs_code: str, parcel: bool = False) -> float:
         """Total ad valorem duty (VAT excluded), zero for de minimis parcels."""

@@ -7,6 +7,15 @@ created here, so that a PuLP API change touches one module.
 
 from __future__ import annotations
 
+import math
+import os
+import re
+import signal
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+
 from networks.errors import SolverUnavailableError
 
 #: Our short names for PuLP solver classes; any other PuLP solver name is passed through.
@@ -61,8 +70,266 @@ def pulp_solver(
         kwargs["gapRel"] = gap
     if threads is not None:
         kwargs["threads"] = threads
-    solver = pulp.getSolver(class_name, **kwargs)
+    with warnings.catch_warnings():
+        # PuLP 3.3 deprecates PULP_CBC_CMD for 4.0; we stay on 3.x, whose CBC is bundled.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        solver = pulp.getSolver(class_name, **kwargs)
     if not solver.available():
         hint = "pip install highspy==1.12.0" if class_name == "HiGHS" else "see PuLP's docs"
         raise SolverUnavailableError(f"solver {name!r} is not available here ({hint})")
     return solver
+
+
+# --- running a PuLP model ---------------------------------------------------------------
+
+#: Seconds a solver may run past its time limit before the watchdog ends it.
+WATCHDOG_GRACE_S = 5.0
+
+
+@dataclass(frozen=True)
+class SolveOutcome:
+    """What a solver run returned, solver-independent.
+
+    Parameters
+    ----------
+    status
+        ``optimal``, ``time_limit`` (stopped with a solution), ``infeasible``,
+        ``unbounded``, ``no_solution`` (stopped without one) or ``error``.
+    objective, bound, gap
+        Objective of the solution, best bound, relative gap (fractions; NaN if unknown).
+    seconds
+        Wall-clock seconds of the solve.
+    solver
+        Solver name and version.
+    values
+        Variable values by PuLP variable name (empty without a solution).
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    solver: str
+    values: dict
+
+    @property
+    def has_solution(self) -> bool:
+        """Whether a solution (optimal or not) came back."""
+        return self.status in ("optimal", "time_limit")
+
+
+def _relative_gap(objective: float, bound: float) -> float:
+    if not (math.isfinite(objective) and math.isfinite(bound)):
+        return math.nan
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+def _solve_highs(problem, time_limit, gap, threads, msg) -> SolveOutcome:
+    import highspy
+    import pulp
+
+    solver = pulp_solver("highs", time_limit, gap, threads, msg)
+    start = time.perf_counter()
+    problem.solve(solver)
+    seconds = time.perf_counter() - start
+    model = problem.solverModel
+    status = model.getModelStatus()
+    info = model.getInfo()
+    kinds = highspy.HighsModelStatus
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    objective = model.getObjectiveValue() if has_solution else math.nan
+    sense = -1.0 if problem.sense == pulp.LpMaximize else 1.0
+    objective = sense * objective if has_solution else math.nan
+    is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
+    if is_mip:
+        bound = sense * info.mip_dual_bound
+    else:
+        bound = objective if status == kinds.kOptimal else math.nan
+    if status == kinds.kOptimal:
+        name = "optimal"
+    elif status in (kinds.kInfeasible,):
+        name = "infeasible"
+    elif status in (kinds.kUnbounded, kinds.kUnboundedOrInfeasible):
+        name = "infeasible" if status == kinds.kUnboundedOrInfeasible else "unbounded"
+    elif status in (
+        kinds.kTimeLimit,
+        kinds.kIterationLimit,
+        kinds.kInterrupt,
+        kinds.kSolutionLimit,
+    ):
+        name = "time_limit" if has_solution else "no_solution"
+    else:
+        name = "error"
+    values = {v.name: v.varValue for v in problem.variables()} if has_solution else {}
+    version = (
+        f"HiGHS {highspy.Highs().version()}" if hasattr(highspy.Highs(), "version") else "HiGHS"
+    )
+    gap_value = (
+        _relative_gap(objective, bound) if is_mip else (0.0 if name == "optimal" else math.nan)
+    )
+    return SolveOutcome(name, objective, bound, gap_value, seconds, version, values)
+
+
+def _parse_cbc_log(text: str) -> dict:
+    found: dict = {}
+    for key, pattern in (
+        ("objective", r"Objective value:\s+(\S+)"),
+        ("bound", r"Lower bound:\s+(\S+)"),
+        ("gap", r"Gap:\s+(\S+)"),
+    ):
+        match = re.search(pattern, text)
+        if match:
+            try:
+                found[key] = float(match.group(1))
+            except ValueError:
+                pass
+    found["time_limit"] = "Stopped on time" in text
+    found["infeasible"] = "infeasible" in text.lower()
+    return found
+
+
+def _cbc_child(problem, kwargs, log_path, conn) -> None:  # pragma: no cover - subprocess
+    os.setsid()  # own process group: the watchdog ends CBC with it
+    import pulp
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        solver = pulp.PULP_CBC_CMD(logPath=log_path, **kwargs)
+    status = problem.solve(solver)
+    values = {v.name: v.varValue for v in problem.variables()}
+    conn.send((status, problem.sol_status, values, pulp.value(problem.objective)))
+    conn.close()
+
+
+def _solve_cbc(problem, time_limit, gap, threads, msg) -> SolveOutcome:
+    """CBC (bundled with PuLP) in its own process group, under a watchdog.
+
+    PuLP's CBC was seen ignoring a time limit and outliving its parent; here it runs in
+    a child process that leads its own group, and the whole group is killed when the
+    limit plus ``WATCHDOG_GRACE_S`` has passed.
+    """
+    import multiprocessing as mp
+
+    import pulp
+
+    kwargs = {"msg": msg}
+    if time_limit is not None:
+        kwargs["timeLimit"] = time_limit
+    if gap is not None:
+        kwargs["gapRel"] = gap
+    if threads is not None:
+        kwargs["threads"] = threads
+    context = mp.get_context("fork")
+    parent, child = context.Pipe(duplex=False)
+    with tempfile.TemporaryDirectory(prefix="coldchain-cbc-") as tmp:
+        log_path = os.path.join(tmp, "cbc.log")
+        process = context.Process(target=_cbc_child, args=(problem, kwargs, log_path, child))
+        start = time.perf_counter()
+        process.start()
+        child.close()
+        deadline = None if time_limit is None else time_limit + WATCHDOG_GRACE_S
+        result = None
+        if parent.poll(deadline):
+            try:
+                result = parent.recv()
+            except EOFError:
+                result = None
+        seconds = time.perf_counter() - start
+        if result is None:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        process.join(5)
+        log = open(log_path).read() if os.path.exists(log_path) else ""
+    parsed = _parse_cbc_log(log)
+    if result is None:
+        return SolveOutcome(
+            "no_solution",
+            math.nan,
+            parsed.get("bound", math.nan),
+            math.nan,
+            seconds,
+            "CBC (killed by watchdog)",
+            {},
+        )
+    status, sol_status, values, objective = result
+    if status == pulp.LpStatusOptimal and sol_status == pulp.LpSolutionOptimal:
+        name = "optimal"
+    elif sol_status == pulp.LpSolutionIntegerFeasible or (
+        status == pulp.LpStatusOptimal and parsed.get("time_limit")
+    ):
+        name = "time_limit"
+    elif status == pulp.LpStatusInfeasible:
+        name = "infeasible"
+    elif status == pulp.LpStatusUnbounded:
+        name = "unbounded"
+    else:
+        name = "no_solution"
+    objective = (
+        float(objective)
+        if objective is not None and name in ("optimal", "time_limit")
+        else math.nan
+    )
+    bound = parsed.get("bound", objective if name == "optimal" else math.nan)
+    if problem.sense == pulp.LpMaximize and "bound" in parsed:
+        bound = -bound if math.copysign(1, bound) != math.copysign(1, objective) else bound
+    gap_value = 0.0 if name == "optimal" else _relative_gap(objective, bound)
+    return SolveOutcome(
+        name,
+        objective,
+        bound,
+        gap_value,
+        seconds,
+        "CBC (PuLP bundled)",
+        values if name in ("optimal", "time_limit") else {},
+    )
+
+
+def _solve_other(problem, name, time_limit, gap, threads, msg) -> SolveOutcome:
+    import pulp
+
+    solver = pulp_solver(name, time_limit, gap, threads, msg)
+    start = time.perf_counter()
+    status = problem.solve(solver)
+    seconds = time.perf_counter() - start
+    if status == pulp.LpStatusOptimal:
+        label = "optimal" if problem.sol_status == pulp.LpSolutionOptimal else "time_limit"
+    elif status == pulp.LpStatusInfeasible:
+        label = "infeasible"
+    else:
+        label = "no_solution"
+    objective = pulp.value(problem.objective) if label in ("optimal", "time_limit") else math.nan
+    values = {v.name: v.varValue for v in problem.variables()} if label != "no_solution" else {}
+    return SolveOutcome(
+        label,
+        float(objective) if objective is not None else math.nan,
+        float(objective) if label == "optimal" else math.nan,
+        0.0 if label == "optimal" else math.nan,
+        seconds,
+        name,
+        values,
+    )
+
+
+def solve_pulp(
+    problem,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+    threads: int | None = 1,
+    msg: bool = False,
+) -> SolveOutcome:
+    """Solve a PuLP problem and report status, objective, bound and gap.
+
+    HiGHS runs in-process and honours its own time limit; CBC runs under a watchdog
+    (see :func:`_solve_cbc`); other PuLP solvers run as PuLP runs them.
+    """
+    name = solver.lower()
+    if name == "highs":
+        return _solve_highs(problem, time_limit, gap, threads, msg)
+    if name in ("cbc", "pulp_cbc_cmd"):
+        pulp_solver("cbc")  # raises SolverUnavailableError if missing
+        return _solve_cbc(problem, time_limit, gap, threads, msg)
+    return _solve_other(problem, solver, time_limit, gap, threads, msg)

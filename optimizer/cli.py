@@ -39,8 +39,9 @@ EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
 def _table(title: str, frame) -> Table:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
-        table.add_column(str(column), justify="right" if frame[column].dtype.kind in "if"
-                         else "left")
+        table.add_column(
+            str(column), justify="right" if frame[column].dtype.kind in "if" else "left"
+        )
     for row in frame.itertuples(index=False):
         table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
     return table
@@ -113,7 +114,13 @@ def _registered() -> list[Callable]:
     import importlib
 
     registers = []
-    for module_name in ("optimizer.cli_study", "optimizer.cli_route", "optimizer.cli_bench"):
+    for module_name in (
+        "optimizer.cli_plan",
+        "optimizer.cli_design",
+        "optimizer.cli_route",
+        "optimizer.cli_consolidate",
+        "optimizer.cli_bench",
+    ):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

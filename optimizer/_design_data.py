@@ -1,0 +1,505 @@
+"""Coefficients of the network design model, computed from a network (no solver here).
+
+Everything the model needs is computed once into a :class:`DesignData`: the inbound
+arcs (village -> hub) with their survival factors and per-tonne costs, the downstream
+routes (hub -> ... -> market with a customs mode) with theirs by product and dispatch
+week, and the trips each flow puts on legs. Model builders (PuLP, or a direct highspy
+build) read only this, so every build path solves the same model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from networks.legs import Leg, Mode
+from networks.network import Network
+from networks.nodes import NodeKind, OverseasWarehouse
+from networks.plan import THIRD_PARTY
+from networks.shelf_life import ShelfLife
+from networks.timeline import HOURS_PER_WEEK, default_wait_hours
+from networks.trade import CustomsMode
+
+MAX_ROUTE_LEGS = 5
+
+
+@dataclass(frozen=True)
+class Route:
+    """A downstream route: hub -> ... -> market, with its customs mode.
+
+    Parameters
+    ----------
+    hub, market
+        Ends.
+    nodes, legs
+        The path after the hub (``nodes[0]`` is the hub).
+    customs_mode
+        Customs mode (empty for a domestic route).
+    clears_at
+        The node that clears customs, if any.
+    """
+
+    hub: str
+    market: str
+    nodes: tuple[str, ...]
+    legs: tuple[Leg, ...]
+    customs_mode: str
+    clears_at: str | None
+
+    @property
+    def key(self) -> str:
+        """A readable unique key."""
+        services = "/".join(leg.service for leg in self.legs)
+        return f"{'>'.join(self.nodes)}[{services}]{self.customs_mode}"
+
+
+@dataclass
+class DesignData:
+    """Index sets and coefficients of one network design model.
+
+    All costs are CNY; survival factors are the optimizer's per-stage view.
+    """
+
+    weeks: list[int]
+    products: list[str]
+    hubs: list[str]
+    sizes: dict[str, list[tuple[str, float, float, float, str]]]
+    supply: dict[tuple[str, str, int], float]
+    demand: dict[tuple[str, str, int], float]
+    price: dict[tuple[str, str, int], float]
+    inbound: list[tuple[str, str, str]]  # (village, hub, leg id)
+    inbound_survival: dict[tuple[int, str, int], float]  # (arc index, product, week)
+    inbound_cost: dict[tuple[int, str, int], float]  # per tonne leaving the village
+    routes: list[Route]
+    route_survival: dict[tuple[int, str, int], float]  # (route, product, dispatch week)
+    route_cost: dict[tuple[int, str, int], float]  # per tonne dispatched
+    route_delivery_week: dict[tuple[int, int], int]
+    route_co2_t: dict[tuple[int, str, int], float]
+    inbound_co2_t: dict[tuple[int, str, int], float]
+    storage_survival: dict[tuple[str, str, str], float]  # (hub, size, product) per week
+    storage_cost: dict[str, float]  # hub: per tonne-week
+    trip_legs: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
+    # (leg id, week) -> (cost per trip, capacity)
+    trip_use: dict[tuple[str, int], list[tuple[str, tuple, float]]] = field(
+        default_factory=dict
+    )  # -> [("x"|"z", index key, tonnes per unit of flow)]
+    objective: str = "cost"
+    shipper: str = THIRD_PARTY
+    value_per_t: dict[str, float] = field(default_factory=dict)
+
+
+def _customs_modes(network: Network, nodes: tuple[str, ...], legs: tuple[Leg, ...]):
+    """Customs modes a cross-border path may use, with the node that clears each."""
+    passes_warehouse = any(network.nodes[n].kind == NodeKind.OVERSEAS_WAREHOUSE for n in nodes)
+    last_parcel = legs[-1].mode == Mode.PARCEL
+    for node_id in nodes:
+        modes = getattr(network.nodes[node_id], "customs_modes", ())
+        if not modes:
+            continue
+        for mode in modes:
+            if last_parcel != (mode == CustomsMode.B2C_DIRECT_MAIL):
+                continue
+            if (mode == CustomsMode.OVERSEAS_WAREHOUSE) != passes_warehouse:
+                continue
+            yield mode, node_id
+        return  # customs clears at the first node that runs any mode
+
+
+def enumerate_routes(network: Network) -> list[Route]:
+    """Every legal route from each county hub to each market.
+
+    A domestic route (market in the hub's country) passes no bonded zone and no customs;
+    a cross-border route clears under a mode run by its first customs node: 9610 only
+    with a final parcel leg, 9810 only through an overseas warehouse.
+    """
+    routes: list[Route] = []
+    for hub in network.county_hubs:
+        stack: list[tuple[tuple[str, ...], tuple[Leg, ...]]] = [((hub.id,), ())]
+        while stack:
+            nodes, legs = stack.pop()
+            for leg in network.out_legs.get(nodes[-1], ()):
+                if leg.destination in nodes:
+                    continue
+                path, path_legs = nodes + (leg.destination,), legs + (leg,)
+                node = network.nodes[leg.destination]
+                if node.kind == NodeKind.MARKET:
+                    if node.country == hub.country:
+                        if all(network.nodes[n].kind != NodeKind.BONDED_ZONE for n in path):
+                            routes.append(Route(hub.id, node.id, path, path_legs, "", None))
+                    else:
+                        for mode, where in _customs_modes(network, path, path_legs):
+                            routes.append(Route(hub.id, node.id, path, path_legs, str(mode), where))
+                elif len(path_legs) < MAX_ROUTE_LEGS:
+                    stack.append((path, path_legs))
+    routes.sort(key=lambda r: r.key)
+    return routes
+
+
+def _consumed(
+    shelf: ShelfLife,
+    hours: np.ndarray,
+    temps: np.ndarray,
+    atmos: str,
+    uncooled: np.ndarray | bool = False,
+) -> np.ndarray:
+    """Survival-view consumed shelf-life fraction (kinetic + delay) of segments."""
+    rate = np.asarray(shelf.rate(temps, atmos), dtype=float)
+    mult = 1.0 + shelf.delay_penalty_factor * np.asarray(uncooled, dtype=float)
+    return rate * mult * hours / (24.0 * shelf.life_days_at_ref)
+
+
+def build_design_data(
+    network: Network,
+    firms: frozenset[str] | None = None,
+    shipper: str = THIRD_PARTY,
+    regime: str | None = None,
+    co2_price_cny_per_t: float = 0.0,
+    routes_per_pair: int = 6,
+) -> DesignData:
+    """Compute every coefficient of the network design model.
+
+    Parameters
+    ----------
+    network
+        The network.
+    firms
+        Only these firms' villages and demand (a coalition); ``None``: all.
+    shipper
+        ``3pl`` (pooled: the 3PL's margin on freight) or a firm id (its part-load
+        premium on road legs).
+    regime
+        Tariff regime (default: the scenario's).
+    co2_price_cny_per_t
+        Price of a tonne of CO2e, added to each flow's cost.
+    routes_per_pair
+        Keep, for each hub, market, product and customs mode, the cheapest this many
+        routes (by cost per delivered tonne in the first week); 0 keeps all.
+    """
+    weeks = list(network.periods.weeks)
+    tariffs = network.regime(regime)
+    settings = network.settings.get("consolidation", {})
+    uplift = 1.0 + float(settings.get("margin", 0.0)) if shipper == THIRD_PARTY else 1.0
+    premium = 0.0
+    if shipper != THIRD_PARTY and shipper in network.firms:
+        premium = network.firms[shipper].part_load_premium
+    wait = default_wait_hours(network)
+    ambient = np.array([network.periods.ambient(w) for w in weeks])
+
+    villages = {v.id: v for v in network.villages if firms is None or v.firm in firms}
+    supply_frame = network.supply[network.supply["village"].isin(villages)]
+    supply = {
+        (r.village, r.product, int(r.week)): float(r.tonnes)
+        for r in supply_frame.itertuples()
+        if r.tonnes > 0
+    }
+    demand_frame = network.demand
+    if firms is not None:
+        demand_frame = demand_frame[demand_frame["firm"].isin(firms)]
+    grouped = demand_frame.groupby(["market", "product", "week"])
+    demand = {(m, p, int(w)): float(t) for (m, p, w), t in grouped["tonnes"].sum().items() if t > 0}
+    price = {(m, p, int(w)): float(v) for (m, p, w), v in grouped["price_cny_per_t"].mean().items()}
+    products = sorted({p for _, p, _ in supply} | {p for _, p, _ in demand})
+    value = {p: network.products[p].value_cny_per_kg * 1000.0 for p in products}
+
+    hubs = [h for h in network.county_hubs]
+    data = DesignData(
+        weeks=weeks,
+        products=products,
+        hubs=[h.id for h in hubs],
+        sizes={
+            h.id: [
+                (
+                    s.name,
+                    s.fixed_cost_cny,
+                    s.throughput_t_per_week,
+                    s.cold_storage_t,
+                    str(s.atmosphere),
+                )
+                for s in h.sizes
+            ]
+            for h in hubs
+        },
+        supply=supply,
+        demand=demand,
+        price=price,
+        inbound=[],
+        inbound_survival={},
+        inbound_cost={},
+        routes=[],
+        route_survival={},
+        route_cost={},
+        route_delivery_week={},
+        route_co2_t={},
+        inbound_co2_t={},
+        storage_survival={},
+        storage_cost={h.id: h.storage_cost_cny_per_t_week for h in hubs},
+        objective=network.objective,
+        shipper=shipper,
+        value_per_t=value,
+    )
+    trip_legs: dict[tuple[str, int], tuple[float, float]] = {}
+    trip_use: dict[tuple[str, int], list] = defaultdict(list)
+
+    def count_trips(leg: Leg, week: int, kind: str, key: tuple, per_unit: float) -> None:
+        if leg.cost_cny_per_trip > 0 and math.isfinite(leg.trip_capacity_t) and week <= weeks[-1]:
+            trip_legs[(leg.id, week)] = (leg.cost_cny_per_trip * uplift, leg.trip_capacity_t)
+            trip_use[(leg.id, week)].append((kind, key, per_unit))
+
+    # --- inbound arcs: village -> hub (wait, leg, hub dwell) -------------------------
+    hub_by_id = {h.id: h for h in hubs}
+    supplied = {(v, p) for v, p, _ in supply}
+    for village_id in villages:
+        for leg in network.out_legs.get(village_id, ()):
+            hub = hub_by_id.get(leg.destination)
+            if hub is None:
+                continue
+            index = len(data.inbound)
+            data.inbound.append((village_id, hub.id, leg.id))
+            cools = hub.precooling
+            leg_temp = np.array([leg.temperature_c(t) for t in ambient])
+            dwell_temp = np.full(len(weeks), hub.storage_temp_c) if cools else ambient
+            for product in products:
+                if (village_id, product) not in supplied:
+                    continue
+                shelf = network.products[product].shelf_life
+                if shelf is not None:
+                    late = max(0.0, wait + leg.hours - shelf.curing_grace_hours)
+                    f = (
+                        _consumed(shelf, wait, ambient, "air")
+                        + _consumed(shelf, leg.hours, leg_temp, "air")
+                        + _consumed(shelf, late, ambient, "air", True)
+                        - _consumed(shelf, late, ambient, "air")
+                        + _consumed(shelf, hub.dwell_hours, dwell_temp, "air", not cools)
+                    )
+                    arrive_f = f - _consumed(shelf, hub.dwell_hours, dwell_temp, "air", not cools)
+                    kappa = shelf.survival_hazard_per_life
+                    s_in, s_arrive = np.exp(-kappa * f), np.exp(-kappa * arrive_f)
+                else:
+                    s_in = s_arrive = np.ones(len(weeks))
+                per_t_leg = (
+                    leg.cost_cny_per_t
+                    * (1.0 + (premium if leg.mode == Mode.ROAD else 0.0))
+                    * uplift
+                )
+                for w_index, week in enumerate(weeks):
+                    if (village_id, product, week) not in supply:
+                        continue
+                    arrive = float(s_arrive[w_index])
+                    cost = per_t_leg + arrive * (
+                        hub.handling_cost_cny_per_t + (hub.precool_cost_cny_per_t if cools else 0.0)
+                    )
+                    cost += value[product] * (1.0 - float(s_in[w_index]))
+                    co2 = leg.distance_km * leg.co2e_g_per_tkm / 1e6
+                    cost += co2_price_cny_per_t * co2
+                    data.inbound_survival[(index, product, week)] = float(s_in[w_index])
+                    data.inbound_cost[(index, product, week)] = cost
+                    data.inbound_co2_t[(index, product, week)] = co2
+                    count_trips(leg, week, "x", (index, product, week), 1.0)
+    for hub in hubs:
+        for name, _, _, _, atmos in data.sizes[hub.id]:
+            for product in products:
+                shelf = network.products[product].shelf_life
+                s = (
+                    1.0
+                    if shelf is None
+                    else float(
+                        np.exp(
+                            -shelf.survival_hazard_per_life
+                            * _consumed(shelf, HOURS_PER_WEEK, hub.storage_temp_c, atmos)
+                        )
+                    )
+                )
+                data.storage_survival[(hub.id, name, product)] = s
+
+    # --- downstream routes ----------------------------------------------------------
+    candidates = enumerate_routes(network)
+    markets_demanded = {m for m, _, _ in demand}
+    candidates = [r for r in candidates if r.market in markets_demanded]
+    scored: dict[tuple, list[tuple[float, int]]] = defaultdict(list)
+    route_rows = []
+    for route in candidates:
+        market = network.nodes[route.market]
+        hub = hub_by_id[route.hub]
+        stage_hours, stage_temp, node_cost, leg_rows = _route_stages(network, route, ambient)
+        hours_total = float(sum(stage_hours))
+        if hours_total / 24.0 > market.max_age_days:
+            continue
+        delivery_offset = int(hours_total // HOURS_PER_WEEK)
+        for product in products:
+            prod = network.products[product]
+            if not prod.admitted_in(market.country):
+                continue
+            if not any((route.market, product, w) in demand for w in weeks):
+                continue
+            shelf = prod.shelf_life
+            # consumed fraction before each stage, per week (shape stages x weeks)
+            if shelf is not None:
+                per_stage = np.array(
+                    [
+                        _consumed(
+                            shelf,
+                            h,
+                            t,
+                            "air",
+                            not hub.precooling and np.asarray(t) > shelf.precooled_temp_c,
+                        )
+                        for h, t in zip(stage_hours, stage_temp, strict=True)
+                    ]
+                )
+                cum = np.vstack([np.zeros(len(weeks)), np.cumsum(per_stage, axis=0)])
+                alive = np.exp(-shelf.survival_hazard_per_life * cum)
+            else:
+                alive = np.ones((len(stage_hours) + 1, len(weeks)))
+            rate = 0.0
+            if tariffs is not None and route.customs_mode:
+                parcel = route.legs[-1].mode == Mode.PARCEL
+                duty = tariffs.duty_rate(market.country, prod.hs_code, parcel=parcel)
+                vat = tariffs.vat_rate(market.country, prod.hs_code)
+                rate = duty + vat * (1.0 + duty)
+            route_rows.append((route, product, alive, node_cost, leg_rows, rate, delivery_offset))
+            first_week_cost = _route_cost(
+                route,
+                alive[:, 0],
+                node_cost,
+                leg_rows,
+                rate,
+                price.get((route.market, product, weeks[0]), value[product]),
+                value[product],
+                uplift,
+                premium,
+                co2_price_cny_per_t,
+                network,
+            )[0]
+            scored[(route.hub, route.market, product, route.customs_mode)].append(
+                (first_week_cost / max(alive[-1, 0], 1e-9), len(route_rows) - 1)
+            )
+    keep = set()
+    for options in scored.values():
+        options.sort()
+        chosen = options if routes_per_pair <= 0 else options[:routes_per_pair]
+        keep.update(i for _, i in chosen)
+    route_index: dict[str, int] = {}
+    for row_index, (route, product, alive, node_cost, leg_rows, rate, offset) in enumerate(
+        route_rows
+    ):
+        if row_index not in keep:
+            continue
+        r = route_index.setdefault(route.key, len(data.routes))
+        if r == len(data.routes):
+            data.routes.append(route)
+        for w_index, week in enumerate(weeks):
+            delivery = week + offset
+            if delivery > weeks[-1]:
+                continue
+            unit_price = price.get((route.market, product, delivery), 0.0) or np.mean(
+                [v for (m, p, _), v in price.items() if m == route.market and p == product]
+                or [value[product]]
+            )
+            cost, co2 = _route_cost(
+                route,
+                alive[:, w_index],
+                node_cost,
+                leg_rows,
+                rate,
+                float(unit_price),
+                value[product],
+                uplift,
+                premium,
+                co2_price_cny_per_t,
+                network,
+            )
+            data.route_survival[(r, product, week)] = float(alive[-1, w_index])
+            data.route_cost[(r, product, week)] = cost
+            data.route_co2_t[(r, product, week)] = co2
+            data.route_delivery_week[(r, week)] = delivery
+            for leg_index, leg, stage_index, leg_offset in leg_rows:
+                del leg_index
+                count_trips(
+                    leg,
+                    week + leg_offset,
+                    "z",
+                    (r, product, week),
+                    float(alive[stage_index, w_index]),
+                )
+    data.trip_legs = trip_legs
+    data.trip_use = dict(trip_use)
+    return data
+
+
+def _route_stages(network: Network, route: Route, ambient: np.ndarray):
+    """Hours and temperatures of a route's stages; node costs and where legs start."""
+    hours: list[float] = []
+    temps: list[np.ndarray] = []
+    node_cost: list[tuple[int, float]] = []  # (stage index after which it applies, CNY/t)
+    leg_rows = []
+    cold: float | None = None
+    elapsed = 0.0
+    for i, leg in enumerate(route.legs):
+        offset = int(elapsed // HOURS_PER_WEEK)
+        shifted = np.roll(ambient, -offset)
+        if offset:
+            shifted[-offset:] = ambient[-1]
+        leg_rows.append((i, leg, len(hours), offset))
+        hours.append(leg.hours)
+        temps.append(np.array([leg.temperature_c(t) for t in shifted]))
+        elapsed += leg.hours
+        cold = leg.temp_c if leg.refrigerated else None
+        node = network.nodes[leg.destination]
+        fee = node.handling_cost_cny_per_t
+        if node.id == route.clears_at:
+            terms = network.customs.get(route.customs_mode)
+            fee += terms.fee_cny_per_t if terms else 0.0
+        if isinstance(node, OverseasWarehouse):
+            fee += node.storage_cost_cny_per_t_week * node.dwell_hours / HOURS_PER_WEEK
+        node_cost.append((len(hours), fee))
+        if i == len(route.legs) - 1:
+            break
+        dwell = node.dwell_hours
+        if node.id == route.clears_at:
+            terms = network.customs.get(route.customs_mode)
+            dwell += getattr(node, "clearance_hours", 0.0) + (
+                terms.clearance_hours if terms else 0.0
+            )
+        if isinstance(node, OverseasWarehouse) and node.temp_c is not None:
+            temp = np.full(len(ambient), node.temp_c)
+        elif cold is not None:
+            temp = np.full(len(ambient), cold)
+        else:
+            temp = shifted
+        hours.append(dwell)
+        temps.append(temp)
+        elapsed += dwell
+    return hours, temps, node_cost, leg_rows
+
+
+def _route_cost(
+    route,
+    alive,
+    node_cost,
+    leg_rows,
+    tariff_rate,
+    unit_price,
+    value_per_t,
+    uplift,
+    premium,
+    co2_price,
+    network,
+) -> tuple[float, float]:
+    """Cost per tonne dispatched on a route in one week, and its CO2e tonnes."""
+    cost = 0.0
+    co2 = 0.0
+    for _, leg, stage_index, _ in leg_rows:
+        entering = alive[stage_index]
+        per_t = leg.cost_cny_per_t * (1.0 + (premium if leg.mode == Mode.ROAD else 0.0))
+        cost += per_t * entering * uplift
+        co2 += entering * leg.distance_km * leg.co2e_g_per_tkm / 1e6
+    for stage_index, fee in node_cost:
+        cost += fee * alive[stage_index]
+    delivered = alive[-1]
+    cost += tariff_rate * unit_price * delivered
+    cost += value_per_t * (1.0 - delivered)
+    cost += co2_price * co2
+    return float(cost), float(co2)

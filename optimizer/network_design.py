@@ -1,0 +1,626 @@
+r"""Hub location and sizing: the network design model (PuLP).
+
+Formulation
+-----------
+Sets: villages :math:`V`, county hubs :math:`H` with size options :math:`S_h`, products
+:math:`P`, weeks :math:`T`, inbound arcs :math:`a = (v, h, \ell) \in A` (village to hub
+legs), downstream routes :math:`r \in R_h` (hub to market through bonded zones, ports
+and warehouses, with a customs mode), legs with trip costs :math:`L^{trip}`.
+
+Parameters (from :mod:`optimizer._design_data`): supply :math:`b_{vpt}`, demand
+:math:`d_{mpt}` and price :math:`\pi_{mpt}`; survival factors of an inbound arc
+:math:`\sigma^{in}_{apt}` (village wait, leg, hub dwell), of a week in cold store
+:math:`\sigma^{st}_{hsp}` and of a route :math:`\sigma_{rpt}` (the optimizer's per-stage
+view of the shelf-life model); per-tonne costs :math:`c^{in}_{apt}` (freight, hub
+handling and pre-cooling, value of fruit lost) and :math:`c_{rpt}` (freight on the
+tonnes still sound on each leg, handling, customs fees, tariffs and VAT on the
+delivered value, value of fruit lost, CO2 price); fixed cost :math:`f_{hs}`, throughput
+:math:`u_{hs}` and cold storage :math:`k_{hs}` of each size; storage cost :math:`c^{st}_h`
+per tonne-week; trip cost :math:`g_{\ell t}` and capacity :math:`q_\ell`; delivery week
+:math:`\delta(r, t)` of a route dispatched in week :math:`t`.
+
+Variables: :math:`y_{hs} \in \{0,1\}` open hub :math:`h` at size :math:`s`;
+:math:`x_{apt} \ge 0` tonnes leaving the village on arc :math:`a`;
+:math:`I_{hspt} \ge 0` tonnes in hub :math:`h`'s cold store (size :math:`s`) at the end of
+week :math:`t`; :math:`z_{rpt} \ge 0` tonnes dispatched on route :math:`r`;
+:math:`n_{\ell t} \in \mathbb{Z}_{\ge 0}` trips (or their relaxation);
+in margin mode :math:`w_{mpt} \ge 0` tonnes sold.
+
+Objective (cost mode, minimize; margin mode maximizes :math:`\sum \pi w` minus it):
+
+.. math:: \sum f_{hs} y_{hs} + \sum c^{in} x + \sum_{hspt} (c^{st}_h
+          + v_p (1 - \sigma^{st}_{hsp})) I_{hspt} + \sum c z + \sum g n
+
+Constraints:
+
+1. one size per hub: :math:`\sum_s y_{hs} \le 1`;
+2. supply: :math:`\sum_{a \ni v} x_{apt} \le b_{vpt}`;
+3. strong linking, arc by arc: :math:`x_{apt} \le b_{vpt} \sum_s y_{hs}`;
+4. hub balance: :math:`\sum_s I_{hspt} = \sum_s \sigma^{st}_{hsp} I_{hsp,t-1}
+   + \sum_{a \to h} \sigma^{in}_{apt} x_{apt} - \sum_{r \in R_h} z_{rpt}`;
+5. throughput (tonnes received): :math:`\sum_{a \to h, p} x_{apt} \le \sum_s u_{hs} y_{hs}`;
+6. cold storage: :math:`\sum_p I_{hspt} \le k_{hs} y_{hs}`;
+7. strong linking of routes: :math:`z_{rpt} \le B_{hpt} \sum_s y_{hs}` with
+   :math:`B_{hpt}` the supply that can reach :math:`h` by week :math:`t`;
+8. demand: :math:`\sum_{r \to m, \delta(r,t') = t} \sigma_{rpt'} z_{rpt'} \ge d_{mpt}`
+   (cost mode), or :math:`w_{mpt} \le` that sum and :math:`w_{mpt} \le d_{mpt}` (margin);
+9. trips: :math:`\sum (\text{sound tonnes entering } \ell \text{ in } t) \le q_\ell n_{\ell t}`;
+10. CO2e cap, where the scenario sets one: :math:`\sum e x + \sum e z \le E`.
+
+Maximum delivered age (days from harvest) is enforced on routes: a route whose transit
+exceeds the market's ``max_age_days`` is not generated. Storage time is not tracked per
+harvest week (inventory is aggregated), so ``max_storage_weeks`` is not enforced.
+
+An infeasible model is solved again with elastic slack on demand, throughput and cold
+storage (priced far above any real cost) to say which market, week or hub cannot be
+satisfied, and by how much.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from networks.network import Network
+from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
+from optimizer._design_data import DesignData, build_design_data
+from optimizer.backends import SolveOutcome, solve_pulp
+
+ELASTIC_PENALTY = 1e7  # CNY per tonne of slack: above any real cost per tonne
+
+
+@dataclass(frozen=True)
+class DesignOptions:
+    """Options of a network design solve.
+
+    Parameters
+    ----------
+    solver
+        ``highs`` (default), ``cbc`` or any PuLP solver name.
+    time_limit
+        Seconds (``None``: none).
+    gap
+        Relative MIP gap to stop at (default 1e-6).
+    threads
+        Solver threads.
+    firms
+        Only these firms (a coalition); ``None``: all.
+    shipper
+        ``3pl`` (pooled) or a firm id shipping alone.
+    regime
+        Tariff regime name (default: the scenario's).
+    trips
+        ``integer`` trips and containers, or ``linear`` (their relaxation).
+    co2_price_cny_per_t, co2_cap_t
+        Carbon price, and cap on CO2e tonnes (``None``: no cap).
+    routes_per_pair
+        Routes kept per hub, market, product and customs mode (0: all).
+    objective
+        ``cost`` or ``margin``; ``None``: the scenario's.
+    seed
+        Solver random seed.
+    """
+
+    solver: str = "highs"
+    time_limit: float | None = None
+    gap: float | None = 1e-6
+    threads: int | None = 1
+    firms: frozenset[str] | None = None
+    shipper: str = THIRD_PARTY
+    regime: str | None = None
+    trips: str = "integer"
+    co2_price_cny_per_t: float = 0.0
+    co2_cap_t: float | None = None
+    routes_per_pair: int = 6
+    objective: str | None = None
+    seed: int = 0
+    msg: bool = False
+
+    @classmethod
+    def from_network(cls, network: Network, **overrides: Any) -> DesignOptions:
+        """Options from the scenario's ``[design]`` table, then ``overrides``."""
+        section = dict(network.settings.get("design", {}))
+        known = {k: v for k, v in section.items() if k in cls.__dataclass_fields__}
+        known.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class DesignResult:
+    """Result of a network design solve.
+
+    Parameters
+    ----------
+    status
+        ``optimal``, ``time_limit``, ``infeasible``, ``no_solution`` or ``error``.
+    objective, bound, gap
+        The model's objective (cost, or margin in margin mode), best bound, relative gap.
+    build_seconds, solve_seconds
+        Seconds to build the model and to solve it.
+    solver
+        Solver name.
+    plan
+        The optimized plan (``None`` without a solution).
+    hubs
+        Hub use by week (``hub, size, week, received_t, storage_t, ...``).
+    model_kpis
+        The model's own view: spoilage tonnes (survival view), delivered, revenue...
+    diagnosis
+        For an infeasible model: what cannot be met, and by how much.
+    options
+        The options used.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    build_seconds: float
+    solve_seconds: float
+    solver: str
+    plan: Plan | None
+    hubs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    model_kpis: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    diagnosis: tuple[dict, ...] = ()
+    options: DesignOptions = field(default_factory=DesignOptions)
+    size: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether a plan came back."""
+        return self.plan is not None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The plan's flows (raises if there is no plan)."""
+        if self.plan is None:
+            raise ValueError(f"no plan: the solve ended {self.status}")
+        return self.plan.to_frame()
+
+
+class _Model:
+    """The PuLP model of one :class:`DesignData` (a throwaway translation)."""
+
+    def __init__(self, data: DesignData, options: DesignOptions, elastic: bool = False):
+        import pulp
+
+        self.data = data
+        self.elastic = elastic
+        margin = (options.objective or data.objective) == "margin"
+        self.margin = margin
+        sense = pulp.LpMaximize if margin else pulp.LpMinimize
+        prob = pulp.LpProblem("network_design", sense)
+        self.prob = prob
+        d = data
+        cont = pulp.LpContinuous
+        hub_sizes = {(h, s[0]): s for h in d.hubs for s in d.sizes[h]}
+        self.y = {k: pulp.LpVariable(f"y|{k[0]}|{k[1]}", cat=pulp.LpBinary) for k in hub_sizes}
+        self.x = {
+            k: pulp.LpVariable(f"x|{k[0]}|{k[1]}|{k[2]}", 0, None, cont) for k in d.inbound_survival
+        }
+        self.z = {
+            k: pulp.LpVariable(f"z|{k[0]}|{k[1]}|{k[2]}", 0, None, cont) for k in d.route_survival
+        }
+        products_at = defaultdict(set)
+        for a, p, _w in d.inbound_survival:
+            products_at[d.inbound[a][1]].add(p)
+        self.inv = {
+            (h, s, p, w): pulp.LpVariable(f"I|{h}|{s}|{p}|{w}", 0, None, cont)
+            for (h, s) in hub_sizes
+            for p in sorted(products_at[h])
+            for w in d.weeks
+        }
+        integer = pulp.LpInteger if options.trips == "integer" else cont
+        self.n = {k: pulp.LpVariable(f"n|{k[0]}|{k[1]}", 0, None, integer) for k in d.trip_legs}
+        open_h = {h: pulp.lpSum(self.y[(h, s[0])] for s in d.sizes[h]) for h in d.hubs}
+
+        # objective terms
+        cost = []
+        cost += [s[1] * self.y[(h, s[0])] for (h, _), s in hub_sizes.items()]
+        cost += [d.inbound_cost[k] * v for k, v in self.x.items()]
+        for (h, s, p, _w), var in self.inv.items():
+            stay = d.storage_survival[(h, s, p)]
+            cost.append((d.storage_cost[h] + d.value_per_t[p] * (1 - stay)) * var)
+        cost += [d.route_cost[k] * v for k, v in self.z.items()]
+        cost += [d.trip_legs[k][0] * v for k, v in self.n.items()]
+
+        # (1) one size per hub
+        for h in d.hubs:
+            prob += open_h[h] <= 1, f"c1_one_size|{h}"
+        # (2) supply and (3) strong linking
+        by_village = defaultdict(list)
+        for (a, p, w), var in self.x.items():
+            village, hub, _ = d.inbound[a]
+            by_village[(village, p, w)].append(var)
+            prob += var <= d.supply[(village, p, w)] * open_h[hub], f"c3_link|{a}|{p}|{w}"
+        for key, vars_ in by_village.items():
+            prob += pulp.lpSum(vars_) <= d.supply[key], f"c2_supply|{'|'.join(map(str, key))}"
+        # (4) hub balance
+        arrivals = defaultdict(list)
+        received = defaultdict(list)
+        reach = defaultdict(float)
+        for (a, p, w), var in self.x.items():
+            hub = d.inbound[a][1]
+            arrivals[(hub, p, w)].append(d.inbound_survival[(a, p, w)] * var)
+            received[(hub, w)].append(var)
+            reach[(hub, p, w)] += d.supply[(d.inbound[a][0], p, w)]
+        dispatch = defaultdict(list)
+        for (r, p, w), var in self.z.items():
+            dispatch[(d.routes[r].hub, p, w)].append(var)
+        for h in d.hubs:
+            for p in sorted(products_at[h]):
+                cumulative = 0.0
+                for w in d.weeks:
+                    stock = pulp.lpSum(self.inv[(h, s[0], p, w)] for s in d.sizes[h])
+                    before = pulp.lpSum(
+                        d.storage_survival[(h, s[0], p)] * self.inv[(h, s[0], p, w - 1)]
+                        for s in d.sizes[h]
+                        if w - 1 in d.weeks
+                    )
+                    prob += (
+                        (
+                            stock
+                            == before
+                            + pulp.lpSum(arrivals[(h, p, w)])
+                            - pulp.lpSum(dispatch[(h, p, w)])
+                        ),
+                        f"c4_balance|{h}|{p}|{w}",
+                    )
+                    cumulative += reach[(h, p, w)]
+                    # (7) strong linking of routes
+                    for var in dispatch[(h, p, w)]:
+                        prob += var <= cumulative * open_h[h], f"c7_link|{var.name}"
+        # (5) throughput and (6) cold storage
+        self.slack: dict[tuple, Any] = {}
+        for h in d.hubs:
+            for w in d.weeks:
+                capacity = pulp.lpSum(s[2] * self.y[(h, s[0])] for s in d.sizes[h])
+                extra = self._slack(("throughput", h, w))
+                prob += pulp.lpSum(received[(h, w)]) <= capacity + extra, f"c5_thr|{h}|{w}"
+                for s in d.sizes[h]:
+                    stock = pulp.lpSum(self.inv[(h, s[0], p, w)] for p in sorted(products_at[h]))
+                    extra = self._slack(("storage", h, w, s[0]))
+                    prob += stock <= s[3] * self.y[(h, s[0])] + extra, f"c6_cold|{h}|{s[0]}|{w}"
+        # (8) demand
+        delivered = defaultdict(list)
+        for (r, p, w), var in self.z.items():
+            t = d.route_delivery_week[(r, w)]
+            delivered[(d.routes[r].market, p, t)].append(d.route_survival[(r, p, w)] * var)
+        self.sold = {}
+        revenue = []
+        for key, amount in sorted(d.demand.items()):
+            m, p, t = key
+            if margin:
+                sold = pulp.LpVariable(f"w|{m}|{p}|{t}", 0, amount)
+                self.sold[key] = sold
+                prob += sold <= pulp.lpSum(delivered[key]), f"c8_sold|{m}|{p}|{t}"
+                revenue.append(d.price.get(key, 0.0) * sold)
+            else:
+                short = self._slack(("demand", m, p, t))
+                prob += pulp.lpSum(delivered[key]) + short >= amount, f"c8_demand|{m}|{p}|{t}"
+        # (9) trips
+        for (leg, w), uses in d.trip_use.items():
+            terms = [per * (self.x[k] if kind == "x" else self.z[k]) for kind, k, per in uses]
+            prob += (
+                pulp.lpSum(terms) <= d.trip_legs[(leg, w)][1] * self.n[(leg, w)],
+                f"c9_trips|{leg}|{w}",
+            )
+        # (10) CO2 cap
+        self.co2 = pulp.lpSum(
+            [d.inbound_co2_t[k] * v for k, v in self.x.items()]
+            + [d.route_co2_t[k] * v for k, v in self.z.items()]
+        )
+        if options.co2_cap_t is not None:
+            prob += self.co2 <= options.co2_cap_t, "c10_co2_cap"
+        penalty = [ELASTIC_PENALTY * v for v in self.slack.values()]
+        total_cost = pulp.lpSum(cost + penalty)
+        prob += (pulp.lpSum(revenue) - total_cost) if margin else total_cost
+
+    def _slack(self, key: tuple):
+        import pulp
+
+        if not self.elastic:
+            return 0
+        var = pulp.LpVariable("slack|" + "|".join(map(str, key)), 0, None)
+        self.slack[key] = var
+        return var
+
+
+def _value(outcome: SolveOutcome, var) -> float:
+    value = outcome.values.get(var.name)
+    return 0.0 if value is None else float(value)
+
+
+def _diagnosis(model: _Model, outcome: SolveOutcome) -> list[dict]:
+    rows = []
+    for key, var in model.slack.items():
+        amount = _value(outcome, var)
+        if amount <= 1e-6:
+            continue
+        if key[0] == "demand":
+            _, market, product, week = key
+            rows.append(
+                {
+                    "what": "demand",
+                    "market": market,
+                    "product": product,
+                    "week": week,
+                    "short_t": amount,
+                    "message": f"demand of {market} for {product} in week {week} "
+                    f"cannot be met: {amount:.3f} t short",
+                }
+            )
+        elif key[0] == "throughput":
+            _, hub, week = key
+            rows.append(
+                {
+                    "what": "throughput",
+                    "hub": hub,
+                    "week": week,
+                    "over_t": amount,
+                    "message": f"hub {hub} would need {amount:.3f} t/week more "
+                    f"throughput than its largest size in week {week}",
+                }
+            )
+        else:
+            _, hub, week, size = key
+            rows.append(
+                {
+                    "what": "cold_storage",
+                    "hub": hub,
+                    "size": size,
+                    "week": week,
+                    "over_t": amount,
+                    "message": f"hub {hub} ({size}) would need {amount:.3f} t more "
+                    f"cold storage in week {week}",
+                }
+            )
+    return rows
+
+
+def _decompose(
+    network: Network, data: DesignData, model: _Model, outcome: SolveOutcome, opened: dict[str, str]
+) -> tuple[PathFlow, ...]:
+    """Split hub outflows into full village-to-market path flows, in proportion to inflow.
+
+    Each hub's stock of a product is a pool: every week it decays by the cold store's
+    survival, receives arrivals (by arc and harvest week), and each route takes the
+    same share of every component. A component taken ``k`` weeks after harvest becomes
+    a path flow with ``storage_weeks = k``; its tonnes are counted back to the village.
+    """
+    flows: list[PathFlow] = []
+    arrivals = defaultdict(list)
+    for (a, p, w), var in model.x.items():
+        amount = _value(outcome, var)
+        if amount > 1e-9:
+            arrivals[(data.inbound[a][1], p, w)].append((a, w, amount))
+    outflows = defaultdict(list)
+    for (r, p, w), var in model.z.items():
+        amount = _value(outcome, var)
+        if amount > 1e-9:
+            outflows[(data.routes[r].hub, p, w)].append((r, amount))
+    for hub, size in opened.items():
+        for p in data.products:
+            pool: list[list] = []  # [arc, harvest week, sound tonnes now, tonnes left village]
+            for w in data.weeks:
+                stay = data.storage_survival.get((hub, size, p), 1.0)
+                for item in pool:
+                    item[2] *= stay
+                for a, harvest, amount in arrivals.get((hub, p, w), ()):
+                    sound = amount * data.inbound_survival[(a, p, harvest)]
+                    pool.append([a, harvest, sound, amount])
+                total = sum(item[2] for item in pool)
+                taken = outflows.get((hub, p, w), [])
+                out = sum(t for _, t in taken)
+                if total <= 1e-12 or out <= 0:
+                    continue
+                share = min(out / total, 1.0)
+                for a, harvest, _sound, left_village in pool:
+                    village, _, leg_id = data.inbound[a]
+                    service = network.legs_by_id[leg_id].service
+                    for r, tonnes in taken:
+                        route = data.routes[r]
+                        part = left_village * share * tonnes / out
+                        if part <= 1e-9:
+                            continue
+                        flows.append(
+                            PathFlow(
+                                firm=network.nodes[village].firm,
+                                shipper=data.shipper,
+                                product=p,
+                                week=harvest,
+                                tonnes=part,
+                                nodes=(village,) + route.nodes,
+                                services=(service,) + tuple(leg.service for leg in route.legs),
+                                customs_mode=route.customs_mode,
+                                storage_weeks=w - harvest,
+                                precool=True,
+                                wait_hours=None,
+                            )
+                        )
+                for item in pool:
+                    item[2] *= 1.0 - share
+                    item[3] *= 1.0 - share
+                pool = [item for item in pool if item[2] > 1e-9]
+    return merge_flows(flows)
+
+
+def _hub_table(
+    data: DesignData, model: _Model, outcome: SolveOutcome, opened: dict[str, str]
+) -> pd.DataFrame:
+    rows = []
+    sizes = {(h, s[0]): s for h in data.hubs for s in data.sizes[h]}
+    for hub, size in sorted(opened.items()):
+        spec = sizes[(hub, size)]
+        for w in data.weeks:
+            received = sum(
+                _value(outcome, v)
+                for (a, _p, wk), v in model.x.items()
+                if wk == w and data.inbound[a][1] == hub
+            )
+            stock = sum(
+                _value(outcome, v)
+                for (h, s, _p, wk), v in model.inv.items()
+                if h == hub and s == size and wk == w
+            )
+            rows.append(
+                {
+                    "hub": hub,
+                    "size": size,
+                    "week": w,
+                    "received_t": received,
+                    "throughput_capacity_t": spec[2],
+                    "storage_t": stock,
+                    "storage_capacity_t": spec[3],
+                    "fixed_cost_cny": spec[1],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "hub",
+            "size",
+            "week",
+            "received_t",
+            "throughput_capacity_t",
+            "storage_t",
+            "storage_capacity_t",
+            "fixed_cost_cny",
+        ],
+    )
+
+
+def solve_design(network: Network, options: DesignOptions | None = None) -> DesignResult:
+    """Open hubs and route each week's flows at least cost (or most margin).
+
+    Parameters
+    ----------
+    network
+        The network.
+    options
+        Solver and model options (default: the scenario's ``[design]`` table).
+
+    Returns
+    -------
+    DesignResult
+        With the plan (path flows attributed to firms by flow decomposition), the hubs'
+        use, objective, bound and gap; or, when infeasible, a diagnosis.
+    """
+    options = options or DesignOptions.from_network(network)
+    start = time.perf_counter()
+    data = build_design_data(
+        network,
+        options.firms,
+        options.shipper,
+        options.regime,
+        options.co2_price_cny_per_t,
+        options.routes_per_pair,
+    )
+    model = _Model(data, options)
+    build_seconds = time.perf_counter() - start
+    outcome = solve_pulp(
+        model.prob, options.solver, options.time_limit, options.gap, options.threads, options.msg
+    )
+    size = MappingProxyType(
+        {
+            "variables": len(model.prob.variables()),
+            "constraints": len(model.prob.constraints),
+            "routes": len(data.routes),
+            "inbound_arcs": len(data.inbound),
+        }
+    )
+    if outcome.status == "infeasible":
+        elastic = _Model(data, options, elastic=True)
+        relaxed = solve_pulp(
+            elastic.prob,
+            options.solver,
+            options.time_limit,
+            options.gap,
+            options.threads,
+            options.msg,
+        )
+        diagnosis = (
+            _diagnosis(elastic, relaxed)
+            if relaxed.has_solution
+            else [{"what": "unknown", "message": "the elastic model found no solution either"}]
+        )
+        return DesignResult(
+            "infeasible",
+            math.nan,
+            math.nan,
+            math.nan,
+            build_seconds,
+            outcome.seconds + relaxed.seconds,
+            outcome.solver,
+            None,
+            diagnosis=tuple(diagnosis),
+            options=options,
+            size=size,
+        )
+    if not outcome.has_solution:
+        return DesignResult(
+            outcome.status,
+            math.nan,
+            outcome.bound,
+            math.nan,
+            build_seconds,
+            outcome.seconds,
+            outcome.solver,
+            None,
+            options=options,
+            size=size,
+        )
+    opened = {h: s for (h, s), var in model.y.items() if _value(outcome, var) > 0.5}
+    flows = _decompose(network, data, model, outcome, opened)
+    plan = Plan(
+        name="optimized",
+        hubs=opened,
+        flows=flows,
+        description=f"coldchain solve ({outcome.solver}, {outcome.status})",
+    )
+    model_kpis = _model_kpis(data, model, outcome)
+    return DesignResult(
+        outcome.status,
+        outcome.objective,
+        outcome.bound,
+        outcome.gap,
+        build_seconds,
+        outcome.seconds,
+        outcome.solver,
+        plan,
+        _hub_table(data, model, outcome, opened),
+        MappingProxyType(model_kpis),
+        options=options,
+        size=size,
+    )
+
+
+def _model_kpis(data: DesignData, model: _Model, outcome: SolveOutcome) -> dict[str, float]:
+    """The model's own view of spoilage and deliveries (survival factors)."""
+    shipped = sum(_value(outcome, v) for v in model.x.values())
+    lost = sum(_value(outcome, v) * (1 - data.inbound_survival[k]) for k, v in model.x.items())
+    lost += sum(
+        _value(outcome, v) * (1 - data.storage_survival[(k[0], k[1], k[2])])
+        for k, v in model.inv.items()
+    )
+    lost += sum(_value(outcome, v) * (1 - data.route_survival[k]) for k, v in model.z.items())
+    delivered = sum(_value(outcome, v) * data.route_survival[k] for k, v in model.z.items())
+    kpis = {
+        "model_shipped_t": shipped,
+        "model_spoilage_t": lost,
+        "model_delivered_t": delivered,
+        "model_co2_t": sum(_value(outcome, v) * data.inbound_co2_t[k] for k, v in model.x.items())
+        + sum(_value(outcome, v) * data.route_co2_t[k] for k, v in model.z.items()),
+    }
+    if model.margin:
+        by_market = defaultdict(float)
+        for (m, _p, _t), var in model.sold.items():
+            by_market[m] += _value(outcome, var) * data.price.get((m, _p, _t), 0.0)
+        kpis["model_revenue"] = sum(by_market.values())
+        kpis.update({f"model_revenue.{m}": v for m, v in sorted(by_market.items())})
+    return kpis
