@@ -36,6 +36,8 @@ Constraints:
 1. one size per hub: :math:`\sum_s y_{hs} \le 1`;
 2. supply: :math:`\sum_{a \ni v} x_{apt} \le b_{vpt}`;
 3. strong linking, arc by arc: :math:`x_{apt} \le b_{vpt} \sum_s y_{hs}`;
+2b. with single sourcing, binary :math:`u_a`: :math:`x_{apt} \le b_{vpt} u_a` and
+    :math:`\sum_{a \ni v} u_a \le 1`;
 4. hub balance: :math:`\sum_s I_{hspt} = \sum_s \sigma^{st}_{hsp} I_{hsp,t-1}
    + \sum_{a \to h} \sigma^{in}_{apt} x_{apt} - \sum_{r \in R_h} z_{rpt}`;
 5. throughput (tonnes received): :math:`\sum_{a \to h, p} x_{apt} \le \sum_s u_{hs} y_{hs}`;
@@ -105,6 +107,15 @@ class DesignOptions:
         ``cost`` or ``margin``; ``None``: the scenario's.
     seed
         Solver random seed.
+    msg
+        Show the solver's log.
+    fixed_hubs
+        ``((hub, size or None), ...)``: fix these hubs open at that size (or shut);
+        others stay free. Used to evaluate a given hub configuration, and by tests that
+        enumerate openings.
+    single_sourcing
+        Each village ships to one hub only (binary assignment), as planners often ask
+        and as single-source facility location benchmarks require.
     """
 
     solver: str = "highs"
@@ -121,6 +132,8 @@ class DesignOptions:
     objective: str | None = None
     seed: int = 0
     msg: bool = False
+    fixed_hubs: tuple[tuple[str, str | None], ...] | None = None
+    single_sourcing: bool = False
 
     @classmethod
     def from_network(cls, network: Network, **overrides: Any) -> DesignOptions:
@@ -218,6 +231,11 @@ class _Model:
         integer = pulp.LpInteger if options.trips == "integer" else cont
         self.n = {k: pulp.LpVariable(f"n|{k[0]}|{k[1]}", 0, None, integer) for k in d.trip_legs}
         open_h = {h: pulp.lpSum(self.y[(h, s[0])] for s in d.sizes[h]) for h in d.hubs}
+        for hub, size in options.fixed_hubs or ():
+            for s in d.sizes[hub]:
+                value = 1 if s[0] == size else 0
+                self.y[(hub, s[0])].lowBound = value
+                self.y[(hub, s[0])].upBound = value
 
         # objective terms
         cost = []
@@ -240,6 +258,19 @@ class _Model:
             prob += var <= d.supply[(village, p, w)] * open_h[hub], f"c3_link|{a}|{p}|{w}"
         for key, vars_ in by_village.items():
             prob += pulp.lpSum(vars_) <= d.supply[key], f"c2_supply|{'|'.join(map(str, key))}"
+        if options.single_sourcing:
+            # (2b) each village ships to one hub: x_apt <= b_vpt u_a, sum_a u_a <= 1
+            self.assign = {
+                a: pulp.LpVariable(f"u|{a}", cat=pulp.LpBinary) for a in range(len(d.inbound))
+            }
+            arcs_of = defaultdict(list)
+            for a, (village, _hub, _leg) in enumerate(d.inbound):
+                arcs_of[village].append(self.assign[a])
+            for village, vars_ in arcs_of.items():
+                prob += pulp.lpSum(vars_) <= 1, f"c2b_single|{village}"
+            for (a, p, w), var in self.x.items():
+                village = d.inbound[a][0]
+                prob += var <= d.supply[(village, p, w)] * self.assign[a], f"c2b_x|{a}|{p}|{w}"
         # (4) hub balance
         arrivals = defaultdict(list)
         received = defaultdict(list)
