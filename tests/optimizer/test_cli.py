@@ -1,0 +1,122 @@
+"""The ``coldchain`` command: list, show, validate and --help."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from optimizer.cli import ExitCode, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_exit_codes_are_the_designed_ones():
+    assert {c.name: int(c) for c in ExitCode} == {
+        "OK": 0,
+        "ERROR": 1,
+        "INVALID_INPUT": 2,
+        "INFEASIBLE": 3,
+        "SOLVER_MISSING": 4,
+    }
+
+
+def test_list_shows_tiny(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "tiny" in out
+    assert "Three villages" in out  # its description from scenario.toml
+
+
+def test_show_tiny_prints_the_kinds_table(capsys):
+    assert main(["show", "tiny"]) == 0
+    out = capsys.readouterr().out
+    assert "nodes by kind" in out
+    for kind, count in (
+        ("village", 3),
+        ("county_hub", 2),
+        ("bonded_zone", 1),
+        ("port", 1),
+        ("overseas_warehouse", 1),
+        ("market", 2),
+    ):
+        (row,) = [line for line in out.splitlines() if f" {kind} " in line]
+        assert row.split()[-2] == str(count), row
+    assert "supply and demand by week" in out
+    assert "legs by service" in out
+    assert "road-reefer" in out and "parcel" in out
+
+
+def test_validate_tiny_returns_0(capsys):
+    assert main(["validate", "tiny"]) == 0
+    captured = capsys.readouterr()
+    assert "tiny: valid (10 nodes, 14 legs)" in captured.out
+    assert captured.err == ""
+
+
+def test_validate_a_folder_by_path(capsys):
+    from instances import scenario_folder
+
+    assert main(["validate", str(scenario_folder("tiny"))]) == 0
+
+
+def test_unknown_scenario_name_returns_2_with_a_message(capsys):
+    assert main(["validate", "no-such-scenario"]) == 2
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.out + captured.err
+    assert re.fullmatch(
+        r"no-such-scenario: SCENARIO: expected a bundled scenario \(.*\btiny\b.*\) or a "
+        r"scenario folder, got neither",
+        captured.err.strip(),
+    ), captured.err
+
+
+def test_show_unknown_scenario_returns_2(capsys):
+    assert main(["show", "no-such-scenario"]) == 2
+    assert "no-such-scenario: SCENARIO: expected" in capsys.readouterr().err
+
+
+def test_missing_argument_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["validate"])
+    assert info.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def _run_help(*command: str) -> str:
+    env = {**os.environ, "COLUMNS": "200"}
+    done = subprocess.run(
+        [*command, "--help"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("how", ["script", "module"])
+def test_help_lists_each_command(how):
+    script = Path(sys.executable).parent / "coldchain"
+    if how == "script":
+        if not script.exists():
+            pytest.skip("console script not installed in this environment")
+        out = _run_help(str(script))
+    else:
+        out = _run_help(sys.executable, "-m", "optimizer.cli")
+    for command, words in (
+        ("list", "bundled scenarios"),
+        ("validate", "check a scenario"),
+        ("show", "counts by node kind"),
+    ):
+        (line,) = [x for x in out.splitlines() if x.strip().startswith(command + " ")]
+        assert words in line, line
+
+
+def test_each_command_has_its_own_help(capsys):
+    for command in ("list", "validate", "show"):
+        with pytest.raises(SystemExit) as info:
+            main([command, "--help"])
+        assert info.value.code == 0
+        assert "usage: " in capsys.readouterr().out

@@ -1,0 +1,89 @@
+"""Run folders are written atomically and never overwrite another run."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+import pytest
+
+from networks.errors import ColdchainError
+from results.store import RunFolderExistsError, RunWriter, run_metadata
+
+
+class Boom(RuntimeError):
+    pass
+
+
+def test_a_finished_run_is_renamed_into_place_with_its_files(tmp_path):
+    out = tmp_path / "runs" / "run1"
+    with RunWriter(out) as run:
+        assert not out.exists()  # nothing visible until the run ends
+        assert run.folder.parent == out.parent and run.folder.name.startswith(".run1.")
+        run.write_json("kpis.json", {"total_cost": 1.5, "gap": math.nan, "bound": math.inf})
+        run.write_table("flows", pd.DataFrame({"leg": ["a", "b"], "tonnes": [1.0, 2.0]}))
+        run.write_text("notes.txt", "hello\n")
+    assert sorted(p.name for p in out.parent.iterdir()) == ["run1"]
+    assert json.loads((out / "kpis.json").read_text()) == {
+        "total_cost": 1.5,
+        "gap": None,
+        "bound": None,
+    }
+    assert pd.read_csv(out / "flows.csv")["tonnes"].tolist() == [1.0, 2.0]
+    assert (out / "notes.txt").read_text() == "hello\n"
+
+
+def test_an_exception_inside_leaves_no_folder_and_no_temporary_folder(tmp_path):
+    out = tmp_path / "run1"
+    with pytest.raises(Boom):
+        with RunWriter(out) as run:
+            run.write_json("kpis.json", {"total_cost": 1.0})
+            raise Boom("solver crashed")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupt_inside_leaves_nothing_either(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        with RunWriter(tmp_path / "run1") as run:
+            run.write_text("partial.txt", "half")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_folder_is_refused_and_left_untouched(tmp_path):
+    out = tmp_path / "run1"
+    out.mkdir()
+    (out / "kpis.json").write_text("{}")
+    with pytest.raises(RunFolderExistsError, match=r"run1: --out: expected a new folder"):
+        with RunWriter(out) as run:
+            run.write_text("x.txt", "x")  # pragma: no cover - never reached
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run1"]
+    assert sorted(p.name for p in out.iterdir()) == ["kpis.json"]
+
+
+def test_existing_folder_error_is_a_coldchain_and_file_exists_error():
+    assert issubclass(RunFolderExistsError, ColdchainError)
+    assert issubclass(RunFolderExistsError, FileExistsError)
+
+
+def test_an_existing_file_of_that_name_is_refused_too(tmp_path):
+    (tmp_path / "run1").write_text("not a folder")
+    with pytest.raises(RunFolderExistsError):
+        RunWriter(tmp_path / "run1").__enter__()
+
+
+def test_two_runs_to_one_folder_second_is_refused(tmp_path):
+    with RunWriter(tmp_path / "run1") as run:
+        run.write_text("a.txt", "first")
+    with pytest.raises(RunFolderExistsError):
+        with RunWriter(tmp_path / "run1") as run:
+            run.write_text("a.txt", "second")  # pragma: no cover
+    assert (tmp_path / "run1" / "a.txt").read_text() == "first"
+
+
+def test_run_metadata_names_a_run_id_and_versions():
+    meta = run_metadata()
+    assert len(meta["run_id"]) == 12
+    assert meta["version_python"]
+    assert "version_pulp" in meta and "version_ortools" in meta
