@@ -1,0 +1,393 @@
+"""Benchmarks of the network design model: CFLP anchors and generated scenarios of growing size.
+
+Both functions return a table (a DataFrame, one row per case); ``coldchain bench``
+writes it to CSV. Neither is part of the default test run.
+
+* :func:`bench_cflp` solves OR-Library and Holmberg capacitated facility location files
+  through the same model-building code as any scenario (:func:`instances.cflp.cflp_network`
+  then :func:`optimizer.network_design.solve_design`) and compares each objective with the
+  known optimum.
+* :func:`bench_scale` generates scenarios (:func:`instances.generate_network`) and measures
+  data build, model build and solve seconds, model size, gap and peak memory. Each case
+  runs in a fresh child process (``multiprocessing`` spawn context), so one case's memory
+  and caches never pollute another's; peak memory is the child's peak resident set size
+  (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) and its growth over the child's RSS once
+  the libraries are imported. The CBC backend solves in a grandchild process: its peak is
+  reported apart (``RUSAGE_CHILDREN``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from instances.cflp import CflpInstance, cflp_files, cflp_network, read_cflp, read_optima
+
+#: Relative difference to a known optimum below which a benchmark counts as reaching it.
+REL_TOL = 1e-6
+
+#: Relative MIP gap the benchmark asks the solver for: well below REL_TOL, so that a
+#: solve stopped by its gap still lands within REL_TOL of the optimum.
+BENCH_GAP = 1e-9
+
+SOURCINGS = ("auto", "multi", "single")
+
+CFLP_COLUMNS = [
+    "instance",
+    "family",
+    "facilities",
+    "customers",
+    "sourcing",
+    "known_optimum",
+    "objective",
+    "bound",
+    "gap",
+    "rel_diff",
+    "reached",
+    "status",
+    "network_seconds",
+    "build_seconds",
+    "solve_seconds",
+    "solver",
+]
+
+SCALE_COLUMNS = [
+    "villages",
+    "hubs",
+    "weeks",
+    "products",
+    "markets",
+    "objective_mode",
+    "seed",
+    "solver",
+    "status",
+    "objective",
+    "bound",
+    "gap",
+    "variables",
+    "constraints",
+    "inbound_arcs",
+    "routes",
+    "generate_seconds",
+    "data_seconds",
+    "model_seconds",
+    "build_seconds",
+    "solve_seconds",
+    "build_share",
+    "peak_rss_mb",
+    "peak_rss_growth_mb",
+    "solver_child_peak_rss_mb",
+    "error",
+]
+
+
+# --- CFLP -------------------------------------------------------------------------------
+def _collect_paths(paths: Iterable[str | Path]) -> tuple[list[Path], list[Path]]:
+    """Files to read (folders expanded) and the folders given."""
+    files: list[Path] = []
+    folders: list[Path] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            folders.append(path)
+            files.extend(cflp_files(path))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise FileNotFoundError(f"{path}: expected a CFLP file or a folder of them")
+    return files, folders
+
+
+def _selected(name: str, only: Sequence[str], exclude: Sequence[str]) -> bool:
+    if only and not any(fnmatch.fnmatchcase(name, pattern) for pattern in only):
+        return False
+    return not any(fnmatch.fnmatchcase(name, pattern) for pattern in exclude)
+
+
+def cflp_instances(
+    paths: Iterable[str | Path], only: Sequence[str] = (), exclude: Sequence[str] = ()
+) -> list[CflpInstance]:
+    """Read CFLP instances from files and folders, filtered by name.
+
+    Parameters
+    ----------
+    paths
+        Files, or folders searched with :func:`instances.cflp.cflp_files`.
+    only, exclude
+        Shell patterns on instance names (``cap*``, ``capa-*``, ``holmberg-p1``): keep
+        the names that match some ``only`` pattern (all if empty) and no ``exclude`` one.
+    """
+    files, _ = _collect_paths(paths)
+    return [
+        instance
+        for path in files
+        for instance in read_cflp(path)
+        if _selected(instance.name, only, exclude)
+    ]
+
+
+def _relative(value: float, reference: float) -> float:
+    if not (math.isfinite(value) and math.isfinite(reference)):
+        return math.nan
+    return abs(value - reference) / max(abs(reference), 1e-9)
+
+
+def bench_cflp(
+    paths: Iterable[str | Path],
+    solver: str = "highs",
+    time_limit: float | None = 300.0,
+    sourcing: str = "auto",
+    optima: Mapping[tuple[str, str], float] | str | Path | None = None,
+    *,
+    only: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    gap: float = BENCH_GAP,
+    threads: int = 1,
+    progress: Callable[[dict], None] | None = None,
+) -> pd.DataFrame:
+    """Solve CFLP benchmark files with the network design model.
+
+    Parameters
+    ----------
+    paths
+        CFLP files, or folders of them (see :func:`instances.cflp.cflp_files`).
+    solver
+        ``highs``, ``cbc`` or any PuLP solver name.
+    time_limit
+        Seconds per instance (``None``: none).
+    sourcing
+        ``multi`` (splittable demand), ``single`` (each customer served by one
+        facility), or ``auto``: what each family's published optima are for (OR-Library
+        multi, Holmberg single).
+    optima
+        Known optima ``{(instance, sourcing): value}``, or an ``optima.csv`` path;
+        ``None`` reads ``optima.csv`` in each folder given, where there is one.
+    only, exclude
+        Shell patterns on instance names (see :func:`cflp_instances`).
+    gap
+        Relative MIP gap asked of the solver.
+    threads
+        Solver threads.
+    progress
+        Called with each row as it is done (for printing).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per instance: :data:`CFLP_COLUMNS`. ``rel_diff`` is
+        ``|objective - known| / known``; ``reached`` is ``rel_diff <= REL_TOL``.
+        ``network_seconds`` is building the :class:`~networks.network.Network`;
+        ``build_seconds`` the model's data and PuLP model; ``solve_seconds`` the solver.
+    """
+    from optimizer.network_design import DesignOptions, solve_design
+
+    if sourcing not in SOURCINGS:
+        raise ValueError(f"sourcing: expected one of {SOURCINGS}, got {sourcing!r}")
+    files, folders = _collect_paths(paths)
+    if optima is None:
+        known: dict[tuple[str, str], float] = {}
+        for folder in folders:
+            if (folder / "optima.csv").is_file():
+                known.update(read_optima(folder / "optima.csv"))
+    elif isinstance(optima, str | Path):
+        known = read_optima(optima)
+    else:
+        known = dict(optima)
+    rows = []
+    for path in files:
+        for instance in read_cflp(path):
+            if not _selected(instance.name, only, exclude):
+                continue
+            kind = instance.published_sourcing if sourcing == "auto" else sourcing
+            start = time.perf_counter()
+            network = cflp_network(instance)
+            network_seconds = time.perf_counter() - start
+            result = solve_design(
+                network,
+                DesignOptions(
+                    solver=solver,
+                    time_limit=time_limit,
+                    gap=gap,
+                    threads=threads,
+                    single_sourcing=kind == "single",
+                ),
+            )
+            optimum = known.get((instance.name, kind), math.nan)
+            rel_diff = _relative(result.objective, optimum)
+            row = {
+                "instance": instance.name,
+                "family": instance.family,
+                "facilities": instance.facilities,
+                "customers": instance.customers,
+                "sourcing": kind,
+                "known_optimum": optimum,
+                "objective": result.objective,
+                "bound": result.bound,
+                "gap": result.gap,
+                "rel_diff": rel_diff,
+                "reached": bool(rel_diff <= REL_TOL),
+                "status": result.status,
+                "network_seconds": network_seconds,
+                "build_seconds": result.build_seconds,
+                "solve_seconds": result.solve_seconds,
+                "solver": result.solver,
+            }
+            rows.append(row)
+            if progress is not None:
+                progress(row)
+    return pd.DataFrame(rows, columns=CFLP_COLUMNS)
+
+
+# --- scale ------------------------------------------------------------------------------
+def _scale_case(case: dict) -> dict:  # runs in a fresh child process
+    """Generate, build and solve one scale case; measure seconds and peak memory."""
+    import resource
+
+    import optimizer.network_design as design
+    from instances import generate_network
+
+    baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    sizes = ("villages", "hubs", "weeks", "products", "markets", "seed", "objective")
+    generator_args = {k: case[k] for k in sizes if case[k] is not None}
+    row: dict = {k: case[k] for k in ("villages", "hubs", "weeks", "products", "seed")}
+    row["solver"] = case["solver"]
+    try:
+        start = time.perf_counter()
+        network = generate_network(**generator_args)
+        row["markets"] = len(network.markets)
+        row["objective_mode"] = network.objective
+        row["generate_seconds"] = time.perf_counter() - start
+        # Time the data step inside solve_design by wrapping its module-level helper
+        # (this process is thrown away after the case). If solve_design stops calling
+        # it, data_seconds is NaN rather than wrong.
+        timed: dict[str, float] = {}
+        build = design.build_design_data
+
+        def build_timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            out = build(*args, **kwargs)
+            timed["data"] = time.perf_counter() - t0
+            return out
+
+        design.build_design_data = build_timed
+        result = design.solve_design(
+            network,
+            design.DesignOptions.from_network(
+                network,
+                solver=case["solver"],
+                time_limit=case["time_limit"],
+                gap=case["gap"],
+                threads=case["threads"],
+            ),
+        )
+        data_seconds = timed.get("data", math.nan)
+        row.update(
+            status=result.status,
+            objective=result.objective,
+            bound=result.bound,
+            gap=result.gap,
+            variables=result.size.get("variables"),
+            constraints=result.size.get("constraints"),
+            inbound_arcs=result.size.get("inbound_arcs"),
+            routes=result.size.get("routes"),
+            data_seconds=data_seconds,
+            model_seconds=result.build_seconds - data_seconds,
+            build_seconds=result.build_seconds,
+            solve_seconds=result.solve_seconds,
+            build_share=result.build_seconds / (result.build_seconds + result.solve_seconds),
+            error="",
+        )
+    except Exception as exc:  # noqa: BLE001 - a failed case is a row, not a crash
+        row.update(status="error", error=f"{type(exc).__name__}: {exc}")
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    child_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    row["peak_rss_mb"] = peak_kib / 1024.0
+    row["peak_rss_growth_mb"] = (peak_kib - baseline_kib) / 1024.0
+    row["solver_child_peak_rss_mb"] = child_kib / 1024.0 if child_kib else math.nan
+    return row
+
+
+def _warm_imports() -> None:  # pragma: no cover - runs in the child
+    import pulp  # noqa: F401
+
+    import instances  # noqa: F401
+    import optimizer.network_design  # noqa: F401
+
+
+def bench_scale(
+    villages_list: Sequence[int],
+    hubs: int = 20,
+    weeks: int = 4,
+    products: int = 1,
+    seed: int = 1,
+    solver: str = "highs",
+    time_limit: float | None = 300.0,
+    *,
+    markets: int | None = None,
+    objective: str | None = None,
+    gap: float | None = None,
+    threads: int = 1,
+    progress: Callable[[dict], None] | None = None,
+) -> pd.DataFrame:
+    """Solve generated scenarios of growing size and measure them.
+
+    Parameters
+    ----------
+    villages_list
+        Village counts, one case each.
+    hubs, weeks, products, seed
+        Passed to :func:`instances.generate_network` (other sizes: its defaults).
+    solver
+        ``highs``, ``cbc`` or any PuLP solver name.
+    time_limit
+        Solver seconds per case.
+    markets, objective
+        Passed to the generator where given (``None``: its defaults). ``objective`` is
+        ``cost`` (meet demand in full) or ``margin`` (sell up to demand).
+    gap
+        Relative MIP gap (``None``: the scenario's, else the model's default).
+    threads
+        Solver threads.
+    progress
+        Called with each row as it is done.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case: :data:`SCALE_COLUMNS`. ``data_seconds`` computes the model's
+        coefficients, ``model_seconds`` builds the PuLP model from them, ``build_seconds``
+        is both; ``build_share`` is build / (build + solve). ``peak_rss_mb`` is the
+        case's child process peak RSS, ``peak_rss_growth_mb`` its growth over the RSS once
+        libraries were imported; ``solver_child_peak_rss_mb`` the peak of a solver run in
+        its own process (CBC), NaN for in-process HiGHS.
+    """
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = mp.get_context("spawn")
+    rows = []
+    for villages in villages_list:
+        case = {
+            "villages": int(villages),
+            "hubs": hubs,
+            "weeks": weeks,
+            "products": products,
+            "markets": markets,
+            "objective": objective,
+            "seed": seed,
+            "solver": solver,
+            "time_limit": time_limit,
+            "gap": gap,
+            "threads": threads,
+        }
+        with ProcessPoolExecutor(1, mp_context=context, initializer=_warm_imports) as pool:
+            row = pool.submit(_scale_case, case).result()
+        rows.append(row)
+        if progress is not None:
+            progress(row)
+    return pd.DataFrame(rows, columns=SCALE_COLUMNS)
