@@ -14,6 +14,7 @@ from networks.errors import ProblemCollector
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 LINE = "_line"
+BAD = "_bad"  # True on rows with at least one problem: builders skip them
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,9 @@ def read_table(
     Returns
     -------
     pandas.DataFrame or None
-        Typed columns plus ``_line`` (line in the file); ``None`` when the file could not
-        be read at all or a required column is missing.
+        Typed columns plus ``_line`` (line in the file) and ``_bad`` (the row has a
+        problem, already recorded); ``None`` when the file could not be read at all or
+        a required column is missing.
     """
     path = folder / rel
     if not path.is_file():
@@ -124,11 +126,14 @@ def read_table(
     if missing:
         return None
     out = pd.DataFrame({LINE: raw[LINE].to_numpy()})
+    before = len(problems)
     for column in columns:
         if column.name in raw.columns:
             out[column.name] = _convert(raw[column.name], raw[LINE], column, rel, problems)
         else:
             out[column.name] = [column.default] * len(raw)
+    bad_lines = {p.line for p in list(problems)[before:] if p.line is not None}
+    out[BAD] = out[LINE].isin(bad_lines).to_numpy()
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from instances._tables import LINE, Column, read_table
+from instances._tables import BAD, LINE, Column, read_table
 from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_km
 from networks.errors import ProblemCollector, ScenarioError
 from networks.firms import Firm
@@ -143,6 +143,27 @@ OPTIONAL_FILES = ("legs", "firms", "fleet", "tariffs", "road_graph")
 LEG_RULE_KEYS = {f for f in LegRule.__dataclass_fields__} | {"from", "to"}
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _number(
+    section: dict,
+    key: str,
+    where: str,
+    problems: ProblemCollector,
+    default: float = 0.0,
+    low: float | None = 0.0,
+) -> float:
+    """A number from a TOML table, recording a problem (and returning the default)."""
+    value = section.get(key, default)
+    if not _is_number(value) or (low is not None and value < low):
+        expected = "a number" + (f" >= {low:g}" if low is not None else "")
+        problems.add("scenario.toml", f"{where}.{key}", expected, value)
+        return default
+    return float(value)
+
+
 def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
     match = re.search(r"line (\d+)", str(exc))
     return int(match.group(1)) if match else None
@@ -199,7 +220,14 @@ def _periods(config: dict, problems: ProblemCollector) -> Periods | None:
     temps = section.get("ambient_temp_c")
     if isinstance(temps, int | float):
         temps = [float(temps)] * len(labels)
-    if not isinstance(temps, list) or len(temps) != len(labels):
+    if not labels:
+        problems.add("scenario.toml", "periods.labels", "at least one week label", "none")
+        return None
+    if (
+        not isinstance(temps, list)
+        or len(temps) != len(labels)
+        or not all(_is_number(t) for t in temps)
+    ):
         problems.add(
             "scenario.toml",
             "periods.ambient_temp_c",
@@ -242,7 +270,11 @@ def _products(config: dict, problems: ProblemCollector) -> dict[str, Product]:
 
 def _customs(config: dict, problems: ProblemCollector) -> dict[str, CustomsTerms]:
     terms = {}
-    for code, spec in config.get("customs", {}).items():
+    section = config.get("customs", {})
+    if not isinstance(section, dict):
+        problems.add("scenario.toml", "customs", "[customs.CODE] tables", section)
+        return terms
+    for code, spec in section.items():
         if code not in CUSTOMS_MODE_CODES:
             problems.add(
                 "scenario.toml",
@@ -251,22 +283,85 @@ def _customs(config: dict, problems: ProblemCollector) -> dict[str, CustomsTerms
                 code,
             )
             continue
+        if not isinstance(spec, dict):
+            problems.add("scenario.toml", f"customs.{code}", "a table", spec)
+            continue
+        where = f"customs.{code}"
         terms[code] = CustomsTerms(
             CustomsMode(code),
-            float(spec.get("fee_cny_per_t", 0.0)),
-            float(spec.get("clearance_hours", 0.0)),
+            _number(spec, "fee_cny_per_t", where, problems),
+            _number(spec, "clearance_hours", where, problems),
             str(spec.get("source", "")),
         )
     return terms
 
 
+def _currency_rates(config: dict, problems: ProblemCollector) -> dict[str, float]:
+    rates = {"CNY": 1.0}
+    section = config.get("currency_rates", {})
+    if not isinstance(section, dict):
+        problems.add("scenario.toml", "currency_rates", "a table CODE = CNY per unit", section)
+        return rates
+    for code, value in section.items():
+        if not _is_number(value) or value <= 0:
+            problems.add(
+                "scenario.toml", f"currency_rates.{code}", "a number > 0 (CNY per unit)", value
+            )
+            continue
+        rates[code] = float(value)
+    return rates
+
+
+_RULE_NUMBERS = {
+    name
+    for name, f in LegRule.__dataclass_fields__.items()
+    if "float" in str(f.type) or "int" in str(f.type)
+}
+_RULE_TEXT_LISTS = {"from_ids", "to_ids"}
+_RULE_FLAGS = {"refrigerated", "same_country"}
+
+
+def _leg_rule_types(spec: dict, where: str, problems: ProblemCollector) -> bool:
+    ok = True
+    for key, value in spec.items():
+        if key in _RULE_NUMBERS and value is not None and not _is_number(value):
+            problems.add("scenario.toml", f"{where}.{key}", "a number", value)
+            ok = False
+        elif key in _RULE_TEXT_LISTS and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            problems.add("scenario.toml", f"{where}.{key}", "a list of node ids", value)
+            ok = False
+        elif key in _RULE_FLAGS and not isinstance(value, bool):
+            problems.add("scenario.toml", f"{where}.{key}", "true or false", value)
+            ok = False
+    if spec.get("refrigerated") and not _is_number(spec.get("temp_c")):
+        problems.add(
+            "scenario.toml",
+            f"{where}.temp_c",
+            "a set point for a refrigerated rule",
+            spec.get("temp_c", "none"),
+        )
+        ok = False
+    return ok
+
+
 def _leg_rules(config: dict, problems: ProblemCollector) -> list[LegRule]:
     rules = []
-    for i, spec in enumerate(config.get("leg_rules", []), start=1):
+    specs = config.get("leg_rules", [])
+    if not isinstance(specs, list):
+        problems.add("scenario.toml", "leg_rules", "[[leg_rules]] tables", specs)
+        return rules
+    for i, spec in enumerate(specs, start=1):
         where = f"leg_rules[{i}]"
+        if not isinstance(spec, dict):
+            problems.add("scenario.toml", where, "a table", spec)
+            continue
         unknown = set(spec) - LEG_RULE_KEYS
         for key in sorted(unknown):
             problems.add("scenario.toml", f"{where}.{key}", "a leg rule field", key)
+        if not _leg_rule_types(spec, where, problems):
+            continue
         try:
             fields = {k: v for k, v in spec.items() if k in LegRule.__dataclass_fields__}
             fields["from_kind"] = NodeKind(spec.get("from", spec.get("from_kind")))
@@ -288,7 +383,7 @@ def _build_nodes(frame, sizes_by_hub, problems: ProblemCollector, rel: str) -> d
     duplicated = frame["id"].duplicated(keep="first")
     for line, node_id in zip(frame.loc[duplicated, LINE], frame.loc[duplicated, "id"], strict=True):
         problems.add(rel, "id", "a unique id", f"{node_id} (already used)", line=int(line))
-    for row in frame.loc[~duplicated].to_dict("records"):
+    for row in frame.loc[~duplicated & ~frame[BAD]].to_dict("records"):
         kind = row["kind"]
         if kind not in NODE_KINDS or not isinstance(row["lon"], float):
             continue
@@ -371,7 +466,7 @@ def _build_nodes(frame, sizes_by_hub, problems: ProblemCollector, rel: str) -> d
 def _hub_sizes(frame, problems, rel) -> dict[str, list[HubSize]]:
     sizes: dict[str, list[HubSize]] = {}
     seen = set()
-    for row in frame.to_dict("records"):
+    for row in frame.loc[~frame[BAD]].to_dict("records"):
         key = (row["hub"], row["size"])
         if key in seen:
             problems.add(
@@ -400,16 +495,32 @@ def _hub_sizes(frame, problems, rel) -> dict[str, list[HubSize]]:
     return sizes
 
 
-def _explicit_legs(frame, nodes, problems, rel) -> list[Leg]:
+def _explicit_legs(frame, nodes, known_ids, problems, rel, nodes_rel) -> list[Leg]:
     legs = []
     for row in frame.to_dict("records"):
         line = int(row[LINE])
-        ok = True
+        ok = not row[BAD]
         for end in ("origin", "destination"):
-            if row[end] not in nodes:
-                problems.add(rel, end, "a node id of nodes.csv", row[end], line=line)
+            if row[end] not in known_ids:
+                problems.add(rel, end, f"a node id of {nodes_rel}", row[end], line=line)
                 ok = False
-        if not ok or row["mode"] not in MODES or math.isnan(row["hours"]):
+            elif row[end] not in nodes:
+                ok = False  # the node's own row has a problem, reported there
+        temp = row["temp_c"]
+        has_temp = temp is not None and not math.isnan(temp)
+        if bool(row["refrigerated"]) and not has_temp:
+            problems.add(rel, "temp_c", "a set point for a refrigerated leg", "none", line=line)
+            ok = False
+        elif not bool(row["refrigerated"]) and has_temp:
+            problems.add(
+                rel,
+                "temp_c",
+                "empty for an ambient leg (it takes the week's ambient)",
+                temp,
+                line=line,
+            )
+            ok = False
+        if not ok:
             continue
         distance = row["distance_km"]
         if distance is None or math.isnan(distance):
@@ -419,19 +530,22 @@ def _explicit_legs(frame, nodes, problems, rel) -> list[Leg]:
             )
         temp = row["temp_c"]
         legs.append(
-            Leg(
-                origin=row["origin"],
-                destination=row["destination"],
-                mode=Mode(row["mode"]),
-                refrigerated=bool(row["refrigerated"]),
-                temp_c=None if temp is None or math.isnan(temp) else float(temp),
-                distance_km=float(distance),
-                hours=float(row["hours"]),
-                cost_cny_per_t=row["cost_cny_per_t"],
-                cost_cny_per_trip=row["cost_cny_per_trip"],
-                trip_capacity_t=row["trip_capacity_t"],
-                co2e_g_per_tkm=row["co2e_g_per_tkm"],
-                source=row["source"],
+            (
+                Leg(
+                    origin=row["origin"],
+                    destination=row["destination"],
+                    mode=Mode(row["mode"]),
+                    refrigerated=bool(row["refrigerated"]),
+                    temp_c=None if temp is None or math.isnan(temp) else float(temp),
+                    distance_km=float(distance),
+                    hours=float(row["hours"]),
+                    cost_cny_per_t=row["cost_cny_per_t"],
+                    cost_cny_per_trip=row["cost_cny_per_trip"],
+                    trip_capacity_t=row["trip_capacity_t"],
+                    co2e_g_per_tkm=row["co2e_g_per_tkm"],
+                    source=row["source"],
+                ),
+                line,
             )
         )
     return legs
@@ -450,7 +564,13 @@ def _regimes(config, frame, problems, rel) -> dict[str, TariffRegime]:
                 )
             )
     regimes = {}
+    if not isinstance(specs, list):
+        problems.add("scenario.toml", "regimes", "[[regimes]] tables", specs)
+        specs = []
     for i, spec in enumerate(specs, start=1):
+        if not isinstance(spec, dict):
+            problems.add("scenario.toml", f"regimes[{i}]", "a table", spec)
+            continue
         name = spec.get("name")
         if not name:
             problems.add("scenario.toml", f"regimes[{i}].name", "a regime name", "none")
@@ -541,7 +661,7 @@ def load_folder(folder: str | Path) -> Network:
     if "firms" in files:
         frame = read_table(folder, files["firms"], FIRM_COLUMNS, problems)
         if frame is not None:
-            for row in frame.to_dict("records"):
+            for row in frame.loc[~frame[BAD]].to_dict("records"):
                 if row["id"] in firms:
                     problems.add(
                         files["firms"], "id", "a unique id", row["id"], line=int(row[LINE])
@@ -562,7 +682,7 @@ def load_folder(folder: str | Path) -> Network:
     if "fleet" in files:
         frame = read_table(folder, files["fleet"], FLEET_COLUMNS, problems)
         if frame is not None:
-            fleet = frame.drop(columns=[LINE])
+            fleet = frame.drop(columns=[LINE, BAD])
     tariffs = (
         read_table(folder, files["tariffs"], TARIFF_COLUMNS, problems)
         if "tariffs" in files
@@ -571,23 +691,42 @@ def load_folder(folder: str | Path) -> Network:
     regimes = _regimes(config, tariffs, problems, files.get("tariffs", "tariffs.csv"))
     default_regime = config.get("default_regime")
     if default_regime is not None and default_regime not in regimes:
-        problems.add("scenario.toml", "default_regime", f"one of {sorted(regimes)}", default_regime)
+        problems.add(
+            "scenario.toml",
+            "default_regime",
+            "a regime of [[regimes]] (" + ", ".join(sorted(regimes)) + ")",
+            default_regime,
+        )
 
     legs: list[Leg] = []
+    explicit_lines: list[tuple[Leg, int]] = []
     if "legs" in files:
         frame = read_table(folder, files["legs"], LEG_COLUMNS, problems)
         if frame is not None:
-            legs = _explicit_legs(frame, nodes, problems, files["legs"])
+            known = set(node_frame["id"]) if node_frame is not None else set(nodes)
+            legs = _explicit_legs(frame, nodes, known, problems, files["legs"], files["nodes"])
+            explicit_lines = [(leg, leg_line) for leg, leg_line in legs]
+            legs = [leg for leg, _ in legs]
     road_graph = None
     if "road_graph" in files:
         try:
             road_graph = RoadGraph.from_graphml(folder / files["road_graph"])
         except Exception as exc:  # a malformed graph file
             problems.add(files["road_graph"], "file", "a GraphML road graph", str(exc)[:200])
+    rates = _currency_rates(config, problems)
+    origins: dict[str, tuple[str, int | None]] = {"file:nodes": (files["nodes"], None)}
+    if node_frame is not None:
+        for node_id, line in zip(node_frame["id"], node_frame[LINE], strict=True):
+            origins.setdefault(f"node:{node_id}", (files["nodes"], int(line)))
+    for leg, line in explicit_lines:
+        origins.setdefault(f"leg:{leg.id}", (files["legs"], line))
+    for name, frame in (("supply", supply), ("demand", demand)):
+        if frame is not None:
+            for index, line in enumerate(frame[LINE]):
+                origins[f"{name}:{index}"] = (files[name], int(line))
     legs += generate_legs(list(nodes.values()), rules, road_graph)
     problems.raise_if_any()
 
-    rates = {"CNY": 1.0, **{k: float(v) for k, v in config.get("currency_rates", {}).items()}}
     settings = {
         k: v
         for k, v in config.items()
@@ -610,6 +749,7 @@ def load_folder(folder: str | Path) -> Network:
         fleet=fleet,
         settings=settings,
         folder=folder,
+        origins=origins,
         content_hash=content_hash(folder, ["scenario.toml", *files.values()]),
     )
     problems.extend(network.validate())

@@ -7,6 +7,7 @@ as GeoDataFrames in EPSG:4326.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -88,6 +89,10 @@ class Network:
         Folder the scenario was read from, if any.
     content_hash
         SHA-256 of the scenario's files, if read from files.
+    origins
+        Where each node (``node:ID``), leg (``leg:ID``) and supply or demand row
+        (``supply:ROW``, ``demand:ROW``) came from: ``(file, line)``, so that problems
+        found on the whole network name them.
     """
 
     name: str
@@ -107,6 +112,7 @@ class Network:
     settings: Mapping[str, Any] = field(default_factory=dict)
     folder: Path | None = None
     content_hash: str = ""
+    origins: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in (
@@ -117,6 +123,7 @@ class Network:
             "regimes",
             "currency_rates",
             "settings",
+            "origins",
         ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "legs", tuple(self.legs))
@@ -224,8 +231,19 @@ class Network:
         return replace(self, **changes)
 
     # --- validation --------------------------------------------------------------------
+    def _where(self, key: str, default: str) -> tuple[str, int | None]:
+        """File and line a node (``node:ID``), leg (``leg:ID``) or row came from."""
+        return tuple(self.origins.get(key, (default, None)))  # type: ignore[return-value]
+
+    def _problem(self, key: str, default: str, field_: str, expected: str, got) -> Problem:
+        file, line = self._where(key, default)
+        return Problem(file, field_, expected, str(got), line)
+
     def validate(self) -> list[Problem]:
         """Every problem of the whole network (not only the first).
+
+        Each problem names the file and line the offending node, leg or row came from
+        where the network was read from files (``origins``).
 
         Returns
         -------
@@ -234,59 +252,78 @@ class Network:
         """
         problems: list[Problem] = []
         add = problems.append
-        for leg in self.legs:
-            for end in ("origin", "destination"):
-                if getattr(leg, end) not in self.nodes:
-                    add(Problem("legs", end, "a node id of nodes.csv", getattr(leg, end)))
-            if leg.origin in self.nodes and leg.destination in self.nodes:
-                a, b = self.nodes[leg.origin].kind, self.nodes[leg.destination].kind
-                if b not in FOLLOWS[a]:
-                    allowed = ", ".join(sorted(FOLLOWS[a])) or "nothing"
-                    add(
-                        Problem(
-                            "legs", "destination", f"a {allowed} after a {a} ({leg.id})", str(b)
-                        )
-                    )
-                elif (a, b) == DIRECT_MAIL_ONLY[:2] and leg.mode != DIRECT_MAIL_ONLY[2]:
-                    add(
-                        Problem(
-                            "legs",
-                            "mode",
-                            f"parcel from bonded zone to market ({leg.id})",
-                            str(leg.mode),
-                        )
-                    )
+        nodes_file = self._where("file:nodes", "nodes.csv")[0]
         seen_legs: set[str] = set()
         for leg in self.legs:
+            key = f"leg:{leg.id}"
+            for end in ("origin", "destination"):
+                if getattr(leg, end) not in self.nodes:
+                    add(
+                        self._problem(
+                            key, "legs.csv", end, f"a node id of {nodes_file}", getattr(leg, end)
+                        )
+                    )
             if leg.id in seen_legs:
-                add(Problem("legs", "id", "each origin, destination and service once", leg.id))
+                add(
+                    self._problem(
+                        key, "legs.csv", "id", "each origin, destination and service once", leg.id
+                    )
+                )
             seen_legs.add(leg.id)
+            if leg.origin not in self.nodes or leg.destination not in self.nodes:
+                continue
+            a, b = self.nodes[leg.origin].kind, self.nodes[leg.destination].kind
+            if b not in FOLLOWS[a]:
+                allowed = " or ".join(sorted(FOLLOWS[a])) or "nothing"
+                add(
+                    self._problem(
+                        key, "legs.csv", "destination", f"a {allowed} after a {a} ({leg.id})", b
+                    )
+                )
+            elif (a, b) == DIRECT_MAIL_ONLY[:2] and leg.mode != DIRECT_MAIL_ONLY[2]:
+                add(
+                    self._problem(
+                        key,
+                        "legs.csv",
+                        "mode",
+                        f"parcel from a bonded zone to a market ({leg.id})",
+                        leg.mode,
+                    )
+                )
         for village in self.villages:
+            key = f"node:{village.id}"
             if village.id not in self.out_legs:
                 add(
-                    Problem(
-                        "nodes.csv",
+                    self._problem(
+                        key,
+                        nodes_file,
                         "id",
-                        "a village with a leg to a county hub (none within the leg rules' reach)",
+                        "a village with a leg to a county hub "
+                        "(none listed or within the leg rules' reach)",
                         village.id,
                     )
                 )
             if self.firms and village.firm and village.firm not in self.firms:
-                add(Problem("nodes.csv", "firm", "a firm id of firms.csv", village.firm))
+                add(self._problem(key, nodes_file, "firm", "a firm id of firms.csv", village.firm))
         for hub in self.county_hubs:
             if not hub.sizes:
                 add(
-                    Problem(
-                        "hub_sizes.csv", "hub", f"at least one size option for hub {hub.id}", "none"
+                    self._problem(
+                        f"node:{hub.id}",
+                        nodes_file,
+                        "id",
+                        "a county hub with a size option in hub_sizes.csv",
+                        hub.id,
                     )
                 )
-        self._validate_quantities(problems)
+        self._validate_quantities(problems, nodes_file)
         reached = self.reachable_from_villages()
         for market in self.markets:
             if market.id not in reached:
                 add(
-                    Problem(
-                        "nodes.csv",
+                    self._problem(
+                        f"node:{market.id}",
+                        nodes_file,
                         "id",
                         "a market that some path from a village reaches",
                         market.id,
@@ -294,56 +331,63 @@ class Network:
                 )
         return problems
 
-    def _validate_quantities(self, problems: list[Problem]) -> None:
+    def _validate_quantities(self, problems: list[Problem], nodes_file: str) -> None:
+        weeks = len(self.periods.labels)
         for table, node_col, kind in (
-            ("supply.csv", "village", NodeKind.VILLAGE),
-            ("demand.csv", "market", NodeKind.MARKET),
+            ("supply", "village", NodeKind.VILLAGE),
+            ("demand", "market", NodeKind.MARKET),
         ):
-            frame = self.supply if table == "supply.csv" else self.demand
-            for value in sorted(set(frame[node_col])):
-                node = self.nodes.get(value)
-                if node is None or node.kind != kind:
-                    problems.append(Problem(table, node_col, f"a {kind} id of nodes.csv", value))
-            for value in sorted(set(frame["product"]) - set(self.products)):
-                problems.append(Problem(table, "product", "a product of scenario.toml", value))
-            weeks = frame["week"]
-            bad = weeks[(weeks < 1) | (weeks > len(self.periods.labels))]
-            for value in sorted(set(bad)):
-                problems.append(
-                    Problem(table, "week", f"a week in 1..{len(self.periods.labels)}", value)
-                )
-            if (frame["tonnes"] < 0).any():
-                problems.append(
-                    Problem(
-                        table,
+            frame = self.supply if table == "supply" else self.demand
+            default = f"{table}.csv"
+            reported: set[tuple[str, object]] = set()
+            for index, row in enumerate(frame.itertuples(index=False)):
+                key = f"{table}:{index}"
+                node = self.nodes.get(getattr(row, node_col))
+                checks = [
+                    (
+                        node is None or node.kind != kind,
+                        node_col,
+                        f"a {kind} id of {nodes_file}",
+                        getattr(row, node_col),
+                    ),
+                    (
+                        row.product not in self.products,
+                        "product",
+                        "a product of scenario.toml",
+                        row.product,
+                    ),
+                    (not 1 <= row.week <= weeks, "week", f"a week in 1..{weeks}", row.week),
+                    (
+                        not (row.tonnes >= 0 and math.isfinite(row.tonnes)),
                         "tonnes",
-                        "a number >= 0",
-                        frame.loc[frame["tonnes"] < 0, "tonnes"].iloc[0],
+                        "a finite number >= 0",
+                        row.tonnes,
+                    ),
+                ]
+                if table == "demand":
+                    firm = row.firm
+                    checks.append(
+                        (
+                            bool(self.firms) and firm != "" and firm not in self.firms,
+                            "firm",
+                            "a firm id of firms.csv",
+                            firm,
+                        )
                     )
-                )
-        firms = set(self.demand["firm"]) - {""}
-        if self.firms:
-            for value in sorted(firms - set(self.firms)):
-                problems.append(Problem("demand.csv", "firm", "a firm id of firms.csv", value))
-        refused = set()
-        for row in self.demand.itertuples():
-            product = self.products.get(row.product)
-            market = self.nodes.get(row.market)
-            if (
-                product is not None
-                and market is not None
-                and not product.admitted_in(market.country)
-            ):
-                refused.add((row.product, market.id, market.country))
-        for product, market, country in sorted(refused):
-            problems.append(
-                Problem(
-                    "demand.csv",
-                    "product",
-                    f"a product admitted in {country} (market {market})",
-                    product,
-                )
-            )
+                    product = self.products.get(row.product)
+                    if product is not None and node is not None:
+                        checks.append(
+                            (
+                                not product.admitted_in(node.country),
+                                "product",
+                                f"a product admitted in {node.country} (market {node.id})",
+                                row.product,
+                            )
+                        )
+                for failed, field_, expected, got in checks:
+                    if failed and (field_, got) not in reported:
+                        reported.add((field_, got))
+                        problems.append(self._problem(key, default, field_, expected, got))
 
     def reachable_from_villages(self) -> set[str]:
         """Ids of every node that some path from a village reaches."""
@@ -363,3 +407,24 @@ class Network:
         if problems:
             raise ScenarioError(problems)
         return self
+
+
+def _read_only_frame(name: str) -> property:
+    """A frame field that hands out views: changing one never changes the network.
+
+    Under pandas copy-on-write a shallow copy shares the data until it is written to,
+    so reading is free and writing copies; the network's own frame is never touched.
+    """
+    private = f"_{name}_frame"
+
+    def get(self: Network) -> pd.DataFrame:
+        return getattr(self, private).copy(deep=False)
+
+    def set_(self: Network, value: pd.DataFrame) -> None:  # only reached from __init__
+        object.__setattr__(self, private, value)
+
+    return property(get, set_, doc=f"The {name} table (a copy-on-write view).")
+
+
+Network.supply = _read_only_frame("supply")  # type: ignore[assignment,method-assign]
+Network.demand = _read_only_frame("demand")  # type: ignore[assignment,method-assign]
