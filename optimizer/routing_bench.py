@@ -1,0 +1,331 @@
+"""Routing benchmarks: CVRPLIB and Solomon files through the collection router.
+
+``coldchain bench cvrp DIR`` and ``coldchain bench vrptw DIR`` read every instance file
+of the folder (``instances.vrp_benchmarks``, the ``vrplib`` reader), solve it with
+:func:`optimizer.routing.solve` (the same code path as ``coldchain route``), and write
+one row per instance and run:
+
+``instance, family, convention, bks, cost, gap_pct, vehicles, seconds, backend, status,
+seed, run, file``
+
+``cost`` is the plan's distance in the benchmark's convention (CVRPLIB: Euclidean
+rounded to integers; Solomon: truncated to one decimal, distance only), ``gap_pct`` is
+``100 * (cost - bks) / bks`` against the best known value of ``bks.csv`` in the same
+convention (instance names matched case-insensitively), ``backend`` the backend whose
+plan won.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from instances.vrp_benchmarks import (
+    benchmark_cost,
+    benchmark_files,
+    best_known,
+    read_benchmark,
+    read_bks,
+)
+from optimizer.routing import BACKENDS, default_workers, solve
+
+BENCH_COLUMNS = (
+    "instance",
+    "family",
+    "convention",
+    "bks",
+    "cost",
+    "gap_pct",
+    "vehicles",
+    "seconds",
+    "backend",
+    "status",
+    "seed",
+    "run",
+    "file",
+)
+
+
+def default_bks(folder: str | os.PathLike) -> Path | None:
+    """``bks.csv`` beside or inside a benchmark folder (``benchmarks/bks.csv``), if any."""
+    folder = Path(folder)
+    for candidate in (folder / "bks.csv", folder.parent / "bks.csv"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def run_benchmark(
+    folder: str | os.PathLike,
+    family: str,
+    time_limit: float = 30.0,
+    backend: str = "auto",
+    seed: int = 0,
+    bks_path: str | os.PathLike | None = None,
+    runs: int = 1,
+    workers: int | None = None,
+    polish: float = 0.0,
+    progress: Callable[[dict], None] | None = None,
+) -> pd.DataFrame:
+    """Solve every benchmark file of a folder and compare with the best known values.
+
+    Parameters
+    ----------
+    folder
+        Folder of ``.vrp`` (``cvrp``) or Solomon ``.txt`` (``vrptw``) files.
+    family
+        ``cvrp`` or ``vrptw``.
+    time_limit
+        Seconds per instance and run.
+    backend
+        ``auto``, ``pyvrp`` or ``ortools``.
+    seed
+        Seed of the first run; run ``r`` uses ``seed + r * workers`` (its worker
+        processes take the following seeds).
+    bks_path
+        A ``bks.csv``; default the one beside or in the folder, if any.
+    runs
+        Runs per instance (different seeds), for means where runs differ.
+    workers
+        Worker processes per solve (default: both cores).
+    polish
+        Share of the time for OR-Tools polishing from PyVRP's routes.
+    progress
+        Called with each row as it is done.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`BENCH_COLUMNS`, one row per instance and run.
+    """
+    files = benchmark_files(folder, family)
+    bks_file = Path(bks_path) if bks_path is not None else default_bks(folder)
+    bks = read_bks(bks_file) if bks_file is not None else {}
+    workers = default_workers() if workers is None else workers
+    rows = []
+    for path in files:
+        problem = read_benchmark(path, family)
+        best = best_known(bks, problem.name, problem.convention)
+        if best is None:
+            best = best_known(bks, path.stem, problem.convention)
+        for run in range(runs):
+            run_seed = seed + run * workers
+            result = solve(
+                problem,
+                backend=backend,
+                time_limit=time_limit,
+                seed=run_seed,
+                workers=workers,
+                polish=polish,
+            )
+            cost = benchmark_cost(problem, result.distance_km) if result.has_plan else math.nan
+            gap = 100.0 * (cost - best) / best if best and math.isfinite(cost) else math.nan
+            row = {
+                "instance": problem.name,
+                "family": family,
+                "convention": problem.convention,
+                "bks": best if best is not None else math.nan,
+                "cost": cost,
+                "gap_pct": gap,
+                "vehicles": result.vehicles_used,
+                "seconds": round(result.seconds, 2),
+                "backend": result.backend,
+                "status": result.status,
+                "seed": run_seed,
+                "run": run,
+                "file": path.name,
+            }
+            rows.append(row)
+            if progress is not None:
+                progress(row)
+    return pd.DataFrame(rows, columns=list(BENCH_COLUMNS))
+
+
+def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``frame`` to a new CSV file (never over an existing one), atomically.
+
+    Raises
+    ------
+    RunFolderExistsError
+        If the file exists already.
+    """
+    from results.store import RunFolderExistsError
+
+    path = Path(path)
+    if path.exists():
+        raise RunFolderExistsError(
+            f"{path}: --out: expected a new file, got one that exists (a run never "
+            "overwrites another; choose another name)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as handle:
+            frame.to_csv(handle, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def summary(frame: pd.DataFrame) -> dict[str, float]:
+    """Mean gap (percent) over instances, per run and over all runs; worst gap."""
+    out: dict[str, float] = {}
+    if frame.empty:
+        return out
+    per_run = frame.groupby("run")["gap_pct"].mean()
+    for run, value in per_run.items():
+        out[f"mean_gap_pct_run{run}"] = float(value)
+    out["mean_gap_pct"] = float(per_run.mean())
+    out["max_gap_pct"] = float(frame["gap_pct"].max())
+    out["instances"] = float(frame["instance"].nunique())
+    out["with_plan"] = float((frame["status"].isin(["time_limit", "feasible", "optimal"])).sum())
+    return out
+
+
+def add_bench_parsers(bench_subparsers: argparse._SubParsersAction) -> None:
+    """Add ``cvrp`` and ``vrptw`` to the ``coldchain bench`` subcommands.
+
+    Each parser gets ``func`` set to a one-argument function of the parsed arguments,
+    rendering through a rich console; :func:`run_bench_cvrp` and :func:`run_bench_vrptw`
+    take the console explicitly.
+    """
+    for family, run, what in (
+        ("cvrp", run_bench_cvrp, "CVRPLIB .vrp files (distances rounded to integers)"),
+        ("vrptw", run_bench_vrptw, "Solomon .txt files (distances truncated to 0.1)"),
+    ):
+        p = bench_subparsers.add_parser(
+            family, help=f"solve every {what} of a folder; gaps against bks.csv"
+        )
+        p.add_argument("dir", metavar="DIR", help="folder of benchmark files")
+        p.add_argument(
+            "--time-limit",
+            type=float,
+            default=30.0,
+            metavar="S",
+            help="seconds per instance (default 30)",
+        )
+        p.add_argument("--out", metavar="FILE.csv", help="write the table to a new CSV file")
+        p.add_argument(
+            "--backend", choices=BACKENDS, default="auto", help="routing backend (default auto)"
+        )
+        p.add_argument("--seed", type=int, default=0, help="seed of the first run (default 0)")
+        p.add_argument(
+            "--bks", metavar="FILE", help="bks.csv with best known values (default: DIR/../bks.csv)"
+        )
+        p.add_argument(
+            "--runs", type=int, default=1, help="runs per instance with different seeds (default 1)"
+        )
+        p.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="parallel searches per instance (default: both cores)",
+        )
+        p.add_argument(
+            "--polish",
+            type=float,
+            default=0.0,
+            metavar="SHARE",
+            help="share of the time for OR-Tools polishing of PyVRP's routes",
+        )
+        p.set_defaults(func=_with_console(run))
+
+
+def _with_console(run: Callable) -> Callable:
+    def call(args: argparse.Namespace) -> int:
+        from rich.console import Console
+
+        return run(args, Console(highlight=False))
+
+    return call
+
+
+def _run_bench(family: str, args: argparse.Namespace, console) -> int:
+    from rich.table import Table
+
+    def show(row: dict) -> None:
+        gap = "" if math.isnan(row["gap_pct"]) else f"  gap {row['gap_pct']:.2f}%"
+        console.print(
+            f"{row['instance']}: {row['status']} cost {row['cost']:g} (bks {row['bks']:g})"
+            f"{gap}  {row['vehicles']} vehicles  {row['seconds']:.1f} s  [{row['backend']}]",
+            markup=False,
+        )
+
+    if args.out and Path(args.out).exists():  # fail before the solving, not after
+        from results.store import RunFolderExistsError
+
+        raise RunFolderExistsError(
+            f"{args.out}: --out: expected a new file, got one that exists (a run never "
+            "overwrites another; choose another name)"
+        )
+    frame = run_benchmark(
+        args.dir,
+        family,
+        time_limit=args.time_limit,
+        backend=args.backend,
+        seed=args.seed,
+        bks_path=args.bks,
+        runs=args.runs,
+        workers=args.workers,
+        polish=args.polish,
+        progress=show,
+    )
+    table = Table(title=f"bench {family}: {args.dir}", title_justify="left")
+    for column in (
+        "instance",
+        "run",
+        "bks",
+        "cost",
+        "gap_pct",
+        "vehicles",
+        "seconds",
+        "backend",
+        "status",
+    ):
+        table.add_column(
+            column, justify="left" if column in ("instance", "backend", "status") else "right"
+        )
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            row.instance,
+            str(row.run),
+            f"{row.bks:g}",
+            f"{row.cost:g}",
+            f"{row.gap_pct:.2f}",
+            str(row.vehicles),
+            f"{row.seconds:.1f}",
+            row.backend,
+            row.status,
+        )
+    console.print(table)
+    stats = summary(frame)
+    if stats:
+        console.print(
+            f"mean gap {stats['mean_gap_pct']:.3f}% over "
+            f"{int(stats['instances'])} instances, worst {stats['max_gap_pct']:.3f}%, "
+            f"{int(stats['with_plan'])}/{len(frame)} with a plan",
+            markup=False,
+        )
+    if args.out:
+        path = write_csv_atomic(frame, args.out)
+        console.print(f"wrote {path}", markup=False)
+    no_plan = ~frame["status"].isin(["time_limit", "feasible", "optimal"])
+    return 1 if no_plan.any() else 0
+
+
+def run_bench_cvrp(args: argparse.Namespace, console) -> int:
+    """``coldchain bench cvrp DIR``: exit 0 when every instance got a plan, else 1."""
+    return _run_bench("cvrp", args, console)
+
+
+def run_bench_vrptw(args: argparse.Namespace, console) -> int:
+    """``coldchain bench vrptw DIR``: exit 0 when every instance got a plan, else 1."""
+    return _run_bench("vrptw", args, console)

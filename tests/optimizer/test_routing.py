@@ -1,0 +1,345 @@
+"""Collection routing: exact on small cases against a brute force, feasible, explained."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from functools import cache
+
+import numpy as np
+import pytest
+
+from networks.collection import CollectionProblem, Pickup, VehicleType
+from optimizer.routing import (
+    RoutingResult,
+    choose_scale,
+    diagnose,
+    freshness_binds,
+    schedule_plan,
+    solve,
+)
+from results.route_check import check_routes
+
+
+# --------------------------------------------------------------------------------------
+# A brute force written apart from the solvers: every split into trips, every order.
+# --------------------------------------------------------------------------------------
+def _trip_cost(problem: CollectionProblem, vt: VehicleType, order: tuple[int, ...]) -> float:
+    """Cheapest cost of one trip visiting ``order`` (matrix indices), inf if infeasible.
+
+    For a fixed order the earliest possible return, with every loading as late as that
+    return allows, minimises the trip's duration and each pickup's hours at once.
+    """
+    travel = problem.travel_h / vt.speed_factor
+    t, prev = problem.day_start_h, 0
+    for i in order:
+        p = problem.pickups[i - 1]
+        start = max(t + travel[prev, i], p.window_start_h)
+        if start > p.window_end_h + 1e-9:
+            return math.inf
+        t, prev = start + p.service_h, i
+    back = t + travel[prev, 0]
+    if back > problem.hub_close_h + 1e-9:
+        return math.inf
+    latest, nxt_time, nxt = {}, back, 0
+    for i in reversed(order):
+        p = problem.pickups[i - 1]
+        latest[i] = min(p.window_end_h, nxt_time - travel[i, nxt] - p.service_h)
+        nxt_time, nxt = latest[i], i
+    depart = latest[order[0]] - travel[0, order[0]]
+    if back - depart > vt.max_shift_hours + 1e-9:
+        return math.inf
+    limit = problem.freshness_reefer_h if vt.reefer else problem.freshness_ambient_h
+    warm = 0.0
+    for i in order:
+        p = problem.pickups[i - 1]
+        age = back - latest[i] - p.service_h
+        if age > limit + 1e-9:
+            return math.inf
+        if not vt.reefer:
+            late = max(0.0, age - problem.curing_grace_h)
+            warm += p.tonnes * (problem.warm_cost_per_t_h * age + problem.late_cost_per_t_h * late)
+    path = (0, *order, 0)
+    km = sum(problem.distance_km[a, b] for a, b in itertools.pairwise(path))
+    return vt.fixed_cost + vt.cost_per_km * km + vt.cost_per_hour * (back - depart) + warm
+
+
+def brute_force(problem: CollectionProblem) -> float:
+    """Optimal cost with one trip per vehicle: best order of each subset, best split."""
+    n = problem.num_pickups
+    best_trip: dict[tuple[int, int], float] = {}
+    for k, vt in enumerate(problem.fleet):
+        for mask in range(1, 2**n):
+            members = [i for i in range(1, n + 1) if mask >> (i - 1) & 1]
+            pickups = [problem.pickups[i - 1] for i in members]
+            if sum(p.tonnes for p in pickups) > vt.capacity_t + 1e-9:
+                continue
+            if not all(vt.may_serve(p.node) for p in pickups):
+                continue
+            cost = min(_trip_cost(problem, vt, order) for order in itertools.permutations(members))
+            if math.isfinite(cost):
+                best_trip[(k, mask)] = cost
+
+    @cache
+    def split(left: int, counts: tuple[int, ...]) -> float:
+        if left == 0:
+            return 0.0
+        first = left & -left
+        best = math.inf
+        for k, count in enumerate(counts):
+            if count == 0:
+                continue
+            rest = counts[:k] + (count - 1,) + counts[k + 1 :]
+            sub = left
+            while sub:
+                if sub & first and (k, sub) in best_trip:
+                    best = min(best, best_trip[(k, sub)] + split(left & ~sub, rest))
+                sub = (sub - 1) & left
+        return best
+
+    return split(2**n - 1, tuple(v.count for v in problem.fleet))
+
+
+def _villages(n: int, seed: int, **changes) -> CollectionProblem:
+    """Random villages around a hub; distances integral, travel times in tenths of hours."""
+    rng = np.random.default_rng(seed)
+    xy = rng.integers(-20, 21, size=(n + 1, 2))
+    xy[0] = 0
+    km = np.round(np.sqrt(((xy[:, None] - xy[None]) ** 2).sum(-1)) * 1.3)
+    hours = np.round(km / 40.0, 1)
+    pickups = tuple(
+        Pickup(f"V{i}", float(rng.integers(4, 16)) / 10, float(s), float(s) + 2.0, 0.25)
+        for i, s in zip(range(1, n + 1), rng.choice([7, 8, 9, 10], size=n), strict=True)
+    )
+    fleet = (
+        VehicleType(
+            "reefer",
+            3,
+            2.0,
+            fixed_cost=150,
+            cost_per_km=3.0,
+            cost_per_hour=40,
+            reefer=True,
+            max_shift_hours=8,
+        ),
+        VehicleType(
+            "truck",
+            1,
+            3.5,
+            fixed_cost=200,
+            cost_per_km=2.5,
+            cost_per_hour=45,
+            speed_factor=0.8,
+            max_shift_hours=8,
+            allowed_nodes=frozenset(p.node for p in pickups[: n - 2]),
+        ),
+    )
+    problem = CollectionProblem(
+        hub="H",
+        pickups=pickups,
+        fleet=fleet,
+        distance_km=km,
+        travel_h=hours,
+        freshness_ambient_h=1.8,
+        freshness_reefer_h=4.0,
+        day_start_h=6.0,
+        hub_close_h=18.0,
+        name=f"villages-{n}-{seed}",
+    )
+    return problem.replace(**changes) if changes else problem
+
+
+# --------------------------------------------------------------------------------------
+# Exactness
+# --------------------------------------------------------------------------------------
+def test_brute_force_instance_is_binding():
+    """The freshness limit, the capacities and the windows all change the optimum here."""
+    problem = _villages(8, seed=8)
+    optimum = brute_force(problem)
+    assert optimum == pytest.approx(1621.875)
+    assert freshness_binds(problem)
+    assert brute_force(problem.replace(freshness_ambient_h=100, freshness_reefer_h=100)) < (
+        optimum - 1
+    )
+    roomy = problem.replace(fleet=tuple(_with(v, capacity_t=100) for v in problem.fleet))
+    assert brute_force(roomy) < optimum - 1
+    open_windows = problem.replace(
+        pickups=tuple(Pickup(p.node, p.tonnes, 6.0, 18.0, p.service_h) for p in problem.pickups)
+    )
+    assert brute_force(open_windows) < optimum - 1
+
+
+def _with(vtype: VehicleType, **changes) -> VehicleType:
+    import dataclasses
+
+    return dataclasses.replace(vtype, **changes)
+
+
+@pytest.mark.parametrize("backend", ["auto", "ortools"])
+def test_equals_brute_force_with_capacity_windows_and_freshness(backend):
+    problem = _villages(8, seed=8)
+    optimum = brute_force(problem)
+    result = solve(problem, backend=backend, time_limit=3.0, seed=0, workers=1)
+    assert result.status == "time_limit"
+    assert check_routes(problem, result.routes).ok
+    assert result.cost == pytest.approx(optimum, rel=1e-9)
+
+
+def test_equals_brute_force_with_priced_freshness():
+    problem = _villages(6, seed=11, warm_cost_per_t_h=25.0, freshness_ambient_h=3.0)
+    optimum = brute_force(problem)
+    result = solve(problem, time_limit=3.0, seed=0, workers=1)
+    assert result.cost == pytest.approx(optimum, rel=1e-9)
+    assert result.warm_cost > 0
+
+
+def test_equals_brute_force_without_freshness_on_pyvrp():
+    problem = _villages(7, seed=2, freshness_ambient_h=math.inf, freshness_reefer_h=math.inf)
+    assert not freshness_binds(problem)
+    optimum = brute_force(problem)
+    result = solve(problem, backend="pyvrp", time_limit=1.5, seed=0, workers=1)
+    assert result.backend == "pyvrp"
+    assert result.cost == pytest.approx(optimum, rel=1e-9)
+
+
+# --------------------------------------------------------------------------------------
+# Several trips, schedules, scale
+# --------------------------------------------------------------------------------------
+def _line(multi_trip: bool) -> CollectionProblem:
+    km = np.array([[0, 10, 20], [10, 0, 10], [20, 10, 0]], dtype=float)
+    return CollectionProblem(
+        hub="H",
+        pickups=(Pickup("A", 1.0, 8.0, 12.0, 0.5), Pickup("B", 1.0, 8.0, 12.0, 0.5)),
+        fleet=(
+            VehicleType(
+                "van",
+                1,
+                1.0,
+                fixed_cost=100,
+                cost_per_km=2,
+                cost_per_hour=10,
+                max_shift_hours=10,
+                max_trips=2,
+            ),
+        ),
+        distance_km=km,
+        travel_h=km / 20.0,
+        day_start_h=7.0,
+        hub_close_h=18.0,
+        multi_trip=multi_trip,
+    )
+
+
+@pytest.mark.parametrize("backend", ["auto", "pyvrp", "ortools"])
+def test_two_trips_of_one_vehicle(backend):
+    problem = _line(multi_trip=True)
+    result = solve(problem, backend=backend, time_limit=1.0, seed=0, workers=1)
+    assert result.has_plan and check_routes(problem, result.routes).ok
+    assert result.vehicles_used == 1 and result.trips == 2
+    # 100 fixed + 60 km * 2 + span: A (1 h + 0.5 h) and B (2 h + 0.5 h) back to back
+    assert result.cost == pytest.approx(100 + 120 + 10 * 4.0)
+    assert [r.trip for r in result.routes] == [0, 1]
+
+
+def test_one_trip_per_vehicle_unless_allowed():
+    result = solve(_line(multi_trip=False), time_limit=1.0, workers=1)
+    assert result.status == "infeasible"
+    assert "the fleet carries at most 1 t" in str(result.diagnosis[0])
+
+
+def test_schedule_waits_at_villages_and_loads_late():
+    problem = _line(multi_trip=False).replace(
+        fleet=(VehicleType("truck", 1, 5.0, cost_per_hour=10, max_shift_hours=10),),
+        pickups=(Pickup("A", 1.0, 8.0, 8.5, 0.5), Pickup("B", 1.0, 10.0, 12.0, 0.5)),
+    )
+    (route,) = schedule_plan(problem, ((0, ((1, 2),)),))
+    a, b = route.stops[1], route.stops[2]
+    assert route.start_h == pytest.approx(8.0)  # A's window closes at 8.5: load at 8.5
+    assert a.departure_h == pytest.approx(9.0)
+    assert b.arrival_h == pytest.approx(9.5) and b.departure_h == pytest.approx(10.5)
+    assert route.end_h == pytest.approx(11.5)
+    assert a.hours_since_pickup == pytest.approx(2.5)
+    assert check_routes(problem, (route,)).ok
+
+
+def test_scale_is_exact_for_benchmark_conventions():
+    problem = _line(multi_trip=False)
+    scale = choose_scale(problem)
+    assert (scale.distance, scale.time, scale.load) == (1, 10, 1)
+    assert scale.rounding_error == 0.0
+    tenth = problem.replace(distance_km=problem.distance_km + 0.1 * (1 - np.eye(3)))
+    assert choose_scale(tenth).distance == 10
+
+
+# --------------------------------------------------------------------------------------
+# Infeasibility explained
+# --------------------------------------------------------------------------------------
+def test_diagnosis_names_the_village_and_why():
+    problem = _villages(5, seed=3)
+    far = problem.pickups[2]
+    late = Pickup(far.node, far.tonnes, 6.0, 6.05, far.service_h)
+    heavy = Pickup(problem.pickups[3].node, 9.0, 8.0, 12.0, 0.25)
+    broken = problem.replace(pickups=problem.pickups[:2] + (late, heavy) + problem.pickups[4:])
+    result = solve(broken, time_limit=1.0, workers=1)
+    assert result.status == "infeasible" and not result.routes
+    text = [str(d) for d in result.diagnosis]
+    assert any(
+        t.startswith(f"village {late.node}: no vehicle can serve it")
+        and "loading must start by 6.05 h" in t
+        for t in text
+    )
+    assert any(heavy.node in t and "carries 2 t, the pickup is 9 t" in t for t in text)
+    with pytest.raises(ValueError, match="no plan"):
+        _ = result.objective
+
+
+def test_diagnosis_of_freshness_and_access():
+    problem = _villages(4, seed=5, freshness_reefer_h=0.1, freshness_ambient_h=0.1)
+    (first, *_rest) = diagnose(problem)
+    assert "freshness limit 0.1 h" in str(first)
+    assert any("may not drive to" in str(d) or "freshness" in str(d) for d in diagnose(problem))
+
+
+def test_no_pickups_is_trivially_optimal():
+    problem = _line(True).subset([])
+    result = solve(problem, time_limit=1.0, workers=1)
+    assert result.status == "optimal" and result.cost == 0.0 and result.to_frame().empty
+
+
+# --------------------------------------------------------------------------------------
+# Reproducibility, result value, contract over backends
+# --------------------------------------------------------------------------------------
+def test_same_seed_same_routes():
+    problem = _villages(8, seed=7, freshness_ambient_h=math.inf, freshness_reefer_h=math.inf)
+    runs = [
+        solve(problem, backend="pyvrp", time_limit=20, seed=3, workers=1, iterations=300)
+        for _ in range(2)
+    ]
+    assert runs[0].status == "feasible"
+    assert runs[0].to_frame().equals(runs[1].to_frame())
+
+
+def test_two_workers_use_two_seeds():
+    problem = _villages(6, seed=8, freshness_ambient_h=math.inf, freshness_reefer_h=math.inf)
+    result = solve(problem, backend="pyvrp", time_limit=1.0, seed=5, workers=2)
+    assert sorted(s.seed for s in result.stages) == [5, 6]
+    assert check_routes(problem, result.routes).ok
+
+
+def test_result_frame_and_kpis():
+    problem = _villages(5, seed=1)
+    result = solve(problem, time_limit=1.5, seed=0, workers=1)
+    assert isinstance(result, RoutingResult)
+    frame = result.to_frame()
+    assert list(frame.columns[:4]) == ["vehicle", "vehicle_type", "trip", "stop"]
+    assert {"node", "arrival_h", "departure_h", "load_t", "hours_since_pickup"} <= set(frame)
+    assert set(frame.loc[frame["pickup"] != "", "pickup"]) == {p.id for p in problem.pickups}
+    kpis = result.kpis()
+    assert kpis["status"] == result.status and kpis["cost"] == pytest.approx(result.cost)
+    assert kpis["worst_freshness_h"] <= problem.freshness_reefer_h
+    assert kpis["scale_time_per_h"] == result.scale.time
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(ValueError, match="backend: expected one of auto, pyvrp, ortools"):
+        solve(_line(True), backend="gurobi")
