@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from networks.distances import geodesic_km
 from networks.network import Network
 
 _FOREIGN = [  # (country, lon, lat): places.csv markets and warehouses
@@ -54,7 +55,9 @@ def generate(
     folder
         Folder to create (must not hold a scenario yet).
     villages, hubs, markets, weeks, firms, products
-        Sizes. ``markets`` counts the domestic market; ``products`` up to 3.
+        Sizes. ``markets`` counts the domestic market (at most 7); ``products`` up to 3.
+        A foreign market demands only from the week its transit allows, so with few
+        weeks a distant market may get no demand at all.
     seed
         Seed of every random choice.
     hubs_per_village
@@ -69,6 +72,11 @@ def generate(
     """
     if min(villages, hubs, markets, weeks, firms, products) < 1:
         raise ValueError("generate: every size must be >= 1")
+    if markets > len(_FOREIGN) + 1:
+        raise ValueError(
+            f"generate: markets: expected at most {len(_FOREIGN) + 1} (the "
+            f"domestic market and {len(_FOREIGN)} foreign ones), got {markets}"
+        )
     rng = np.random.default_rng(seed)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -198,13 +206,22 @@ def generate(
     by_firm = supply.assign(
         firm=supply["village"].map(dict(zip(nodes["id"], nodes["firm"], strict=False)))
     )
+    # A foreign market can only be served once its transit has passed: its demand starts
+    # after an upper estimate of the weeks from hub to market (road to the bonded zone and
+    # port, dwell and clearance, then sea), so cost-mode scenarios stay feasible.
+    first_week = {"M_CN": 1}
+    for country, lon, lat in foreign:
+        sea_km = float(geodesic_km(113.6083, 22.8383, lon, lat)) * 1.3
+        hours = 8 + 6 + 24 + 12 + 24 + sea_km / 30.0 + 72.0
+        first_week[f"M_{country}"] = 1 + int(hours * 1.3 // 168) + 1
     demand_rows = []
     for (firm, product), group in by_firm.groupby(["firm", "product"], sort=True):
         total = group["tonnes"].sum() * 0.7
         for m, market in enumerate(market_ids):
+            served = [w for w in range(weeks) if w + 1 >= first_week[market]]
             if product == "fresh_kiwi":
-                for w in range(weeks):
-                    week_share = 1.0 / weeks
+                for w in served:
+                    week_share = 1.0 / len(served)
                     demand_rows.append(
                         (
                             market,
@@ -215,7 +232,7 @@ def generate(
                             firm,
                         )
                     )
-            else:
+            elif served:
                 demand_rows.append(
                     (
                         market,

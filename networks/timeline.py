@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from networks.legs import Leg
+from networks.legs import Leg, Mode
 from networks.network import Network
 from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
 from networks.shelf_life import LotHistory, Segment
+from networks.trade import CustomsMode
 
 HOURS_PER_WEEK = 168.0
 DEFAULT_WAIT_HOURS = 6.0
@@ -47,13 +48,36 @@ def default_wait_hours(network: Network) -> float:
 
 
 def customs_node(network: Network, nodes: tuple[str, ...], customs_mode: str) -> str | None:
-    """The first node of a path that clears ``customs_mode`` (``None`` if none does)."""
+    """The node of a path that clears ``customs_mode``, or ``None``.
+
+    Customs clears at the first node of the path that runs any customs mode; the path's
+    mode must be one that node runs.
+    """
     if not customs_mode:
         return None
     for node_id in nodes:
-        if customs_mode in getattr(network.nodes[node_id], "customs_modes", ()):
-            return node_id
+        modes = getattr(network.nodes[node_id], "customs_modes", ())
+        if modes:
+            return node_id if customs_mode in modes else None
     return None
+
+
+def customs_mode_fits(
+    network: Network, nodes: tuple[str, ...], legs: tuple[Leg, ...], customs_mode: str
+) -> bool:
+    """Whether a cross-border path may clear under ``customs_mode``.
+
+    9610 (B2C direct mail) ships by parcel and only by parcel on the last leg; 9810
+    (export to an overseas warehouse) passes an overseas warehouse and the other modes
+    do not; the mode must be run where customs clears (:func:`customs_node`).
+    """
+    if customs_node(network, nodes, customs_mode) is None:
+        return False
+    last_parcel = legs[-1].mode == Mode.PARCEL
+    if last_parcel != (customs_mode == CustomsMode.B2C_DIRECT_MAIL):
+        return False
+    passes_warehouse = any(network.nodes[n].kind == NodeKind.OVERSEAS_WAREHOUSE for n in nodes)
+    return (customs_mode == CustomsMode.OVERSEAS_WAREHOUSE) == passes_warehouse
 
 
 def lot_history(

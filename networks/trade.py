@@ -99,7 +99,11 @@ class TariffRegime:
 
     def rates(self, country: str, hs_code: str) -> dict[str, float]:
         """Ad valorem rates by part for ``hs_code`` entering ``country``."""
-        return {p.part: p.rate + 0.0 for p in self.parts if p.applies_to(country, hs_code)}
+        rates: dict[str, float] = {}
+        for p in self.parts:  # parts of the same name add up (two surcharges, say)
+            if p.applies_to(country, hs_code):
+                rates[p.part] = rates.get(p.part, 0.0) + p.rate
+        return rates
 
     def duty_rate(self, country: str, hs_code: str, parcel: bool = False) -> float:
         """Total ad valorem duty (VAT excluded), zero for de minimis parcels."""

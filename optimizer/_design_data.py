@@ -20,8 +20,7 @@ from networks.network import Network
 from networks.nodes import NodeKind, OverseasWarehouse
 from networks.plan import THIRD_PARTY
 from networks.shelf_life import ShelfLife
-from networks.timeline import HOURS_PER_WEEK, default_wait_hours
-from networks.trade import CustomsMode
+from networks.timeline import HOURS_PER_WEEK, customs_mode_fits, default_wait_hours
 
 MAX_ROUTE_LEGS = 5
 
@@ -93,19 +92,13 @@ class DesignData:
 
 def _customs_modes(network: Network, nodes: tuple[str, ...], legs: tuple[Leg, ...]):
     """Customs modes a cross-border path may use, with the node that clears each."""
-    passes_warehouse = any(network.nodes[n].kind == NodeKind.OVERSEAS_WAREHOUSE for n in nodes)
-    last_parcel = legs[-1].mode == Mode.PARCEL
     for node_id in nodes:
         modes = getattr(network.nodes[node_id], "customs_modes", ())
-        if not modes:
-            continue
-        for mode in modes:
-            if last_parcel != (mode == CustomsMode.B2C_DIRECT_MAIL):
-                continue
-            if (mode == CustomsMode.OVERSEAS_WAREHOUSE) != passes_warehouse:
-                continue
-            yield mode, node_id
-        return  # customs clears at the first node that runs any mode
+        if modes:
+            for mode in modes:
+                if customs_mode_fits(network, nodes, legs, mode):
+                    yield mode, node_id
+            return  # customs clears at the first node that runs any mode
 
 
 def enumerate_routes(network: Network) -> list[Route]:
@@ -249,6 +242,8 @@ def build_design_data(
             trip_use[(leg.id, week)].append((kind, key, per_unit))
 
     # --- inbound arcs: village -> hub (wait, leg, hub dwell) -------------------------
+    pre_hub_hours: dict[str, float] = defaultdict(float)  # longest harvest-to-dispatch
+    hub_products: dict[str, set[str]] = defaultdict(set)  # what each hub can receive
     hub_by_id = {h.id: h for h in hubs}
     supplied = {(v, p) for v, p, _ in supply}
     for village_id in villages:
@@ -277,8 +272,9 @@ def build_design_data(
                     arrive_f = f - _consumed(shelf, hub.dwell_hours, dwell_temp, "air", not cools)
                     kappa = shelf.survival_hazard_per_life
                     s_in, s_arrive = np.exp(-kappa * f), np.exp(-kappa * arrive_f)
+                    s_loaded = np.exp(-kappa * _consumed(shelf, wait, ambient, "air"))
                 else:
-                    s_in = s_arrive = np.ones(len(weeks))
+                    s_in = s_arrive = s_loaded = np.ones(len(weeks))
                 per_t_leg = (
                     leg.cost_cny_per_t
                     * (1.0 + (premium if leg.mode == Mode.ROAD else 0.0))
@@ -288,16 +284,22 @@ def build_design_data(
                     if (village_id, product, week) not in supply:
                         continue
                     arrive = float(s_arrive[w_index])
-                    cost = per_t_leg + arrive * (
-                        hub.handling_cost_cny_per_t + (hub.precool_cost_cny_per_t if cools else 0.0)
-                    )
+                    # freight on the tonnes still sound when loaded; pre-cooling only for
+                    # perishables (as the evaluator and the plan's precool flag do)
+                    precool = hub.precool_cost_cny_per_t if cools and shelf is not None else 0.0
+                    cost = per_t_leg * float(s_loaded[w_index])
+                    cost += arrive * (hub.handling_cost_cny_per_t + precool)
                     cost += value[product] * (1.0 - float(s_in[w_index]))
                     co2 = leg.distance_km * leg.co2e_g_per_tkm / 1e6
                     cost += co2_price_cny_per_t * co2
                     data.inbound_survival[(index, product, week)] = float(s_in[w_index])
                     data.inbound_cost[(index, product, week)] = cost
                     data.inbound_co2_t[(index, product, week)] = co2
-                    count_trips(leg, week, "x", (index, product, week), 1.0)
+                    count_trips(leg, week, "x", (index, product, week), float(s_loaded[w_index]))
+                    pre_hub_hours[hub.id] = max(
+                        pre_hub_hours[hub.id], wait + leg.hours + hub.dwell_hours
+                    )
+                    hub_products[hub.id].add(product)
     for hub in hubs:
         for name, _, _, _, atmos in data.sizes[hub.id]:
             for product in products:
@@ -325,12 +327,14 @@ def build_design_data(
         hub = hub_by_id[route.hub]
         stage_hours, stage_temp, node_cost, leg_rows = _route_stages(network, route, ambient)
         hours_total = float(sum(stage_hours))
-        if hours_total / 24.0 > market.max_age_days:
+        # Age from harvest, counted conservatively with the hub's longest inbound
+        # (storage weeks are not counted: inventory is aggregated over harvest weeks).
+        if (hours_total + pre_hub_hours[hub.id]) / 24.0 > market.max_age_days:
             continue
         delivery_offset = int(hours_total // HOURS_PER_WEEK)
         for product in products:
             prod = network.products[product]
-            if not prod.admitted_in(market.country):
+            if product not in hub_products[hub.id] or not prod.admitted_in(market.country):
                 continue
             if not any((route.market, product, w) in demand for w in weeks):
                 continue

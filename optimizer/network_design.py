@@ -222,6 +222,8 @@ class _Model:
         products_at = defaultdict(set)
         for a, p, _w in d.inbound_survival:
             products_at[d.inbound[a][1]].add(p)
+        for r, p, _w in d.route_survival:  # a hub balances whatever it may dispatch
+            products_at[d.routes[r].hub].add(p)
         self.inv = {
             (h, s, p, w): pulp.LpVariable(f"I|{h}|{s}|{p}|{w}", 0, None, cont)
             for (h, s) in hub_sizes
@@ -470,7 +472,7 @@ def _decompose(
                                 services=(service,) + tuple(leg.service for leg in route.legs),
                                 customs_mode=route.customs_mode,
                                 storage_weeks=w - harvest,
-                                precool=True,
+                                precool=network.products[p].perishable,
                                 wait_hours=None,
                             )
                         )
@@ -560,7 +562,7 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
     size = MappingProxyType(
         {
             "variables": len(model.prob.variables()),
-            "constraints": len(model.prob.constraints),
+            "constraints": model.prob.numConstraints(),
             "routes": len(data.routes),
             "inbound_arcs": len(data.inbound),
         }

@@ -25,7 +25,7 @@ from networks.network import Network
 from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
 from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow, Plan
 from networks.shelf_life import LotHistory, Segment
-from networks.timeline import HOURS_PER_WEEK, customs_node, lot_history
+from networks.timeline import HOURS_PER_WEEK, customs_mode_fits, customs_node, lot_history
 
 COST_KEYS = (
     "hub_cost",
@@ -97,6 +97,7 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
                 size,
             )
     drawn: dict[tuple[str, str, int], float] = defaultdict(float)
+    drawn_row: dict[tuple[str, str, int], int] = {}
     for row, flow in enumerate(plan.flows, start=2):
 
         def bad(field_: str, expected: str, got: Any, row: int = row) -> None:
@@ -136,12 +137,29 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
             if not flow.customs_mode:
                 bad("customs_mode", "a customs mode for a cross-border path", "none")
             elif customs_node(network, flow.nodes, flow.customs_mode) is None:
-                bad("customs_mode", "a mode some node on the path runs", flow.customs_mode)
+                bad(
+                    "customs_mode",
+                    "a mode run where the path first meets customs",
+                    flow.customs_mode,
+                )
+            elif all(i in network.legs_by_id for i in flow.leg_ids) and not customs_mode_fits(
+                network,
+                flow.nodes,
+                tuple(network.legs_by_id[i] for i in flow.leg_ids),
+                flow.customs_mode,
+            ):
+                bad(
+                    "customs_mode",
+                    "9610 exactly when the last leg is a parcel and 9810 "
+                    "exactly when the path passes an overseas warehouse",
+                    flow.customs_mode,
+                )
         elif flow.customs_mode:
             bad("customs_mode", "none on a domestic path", flow.customs_mode)
         if flow.storage_weeks < 0:
             bad("storage_weeks", "an integer >= 0", flow.storage_weeks)
         drawn[(flow.village, flow.product, flow.week)] += flow.tonnes
+        drawn_row[(flow.village, flow.product, flow.week)] = row
     supply = network.supply.groupby(["village", "product", "week"])["tonnes"].sum()
     for (village, product, week), tonnes in sorted(drawn.items()):
         grown = float(supply.get((village, product, week), 0.0))
@@ -149,8 +167,10 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
             problems.add(
                 label,
                 "tonnes",
-                f"at most the {grown:g} t {village} grows of {product} in week {week}",
+                f"at most the {grown:g} t {village} grows of {product} in week {week} "
+                "(this row brings the plan's total over it)",
                 f"{tonnes:g} t",
+                line=drawn_row[(village, product, week)],
             )
     problems.raise_if_any(PlanError)
 
@@ -163,9 +183,14 @@ def _hub_atmosphere(network: Network, plan: Plan, hub_id: str) -> str:
     return "air"
 
 
-def _prices(network: Network) -> dict[tuple[str, str], float]:
+def _prices(network: Network) -> dict[tuple, float]:
+    """Market prices by (market, product, week), and their mean by (market, product)."""
     frame = network.demand[network.demand["price_cny_per_t"] > 0]
-    return frame.groupby(["market", "product"])["price_cny_per_t"].mean().to_dict()
+    prices: dict[tuple, float] = (
+        frame.groupby(["market", "product"])["price_cny_per_t"].mean().to_dict()
+    )
+    prices.update(frame.groupby(["market", "product", "week"])["price_cny_per_t"].mean().to_dict())
+    return prices
 
 
 def evaluate(
@@ -202,10 +227,12 @@ def evaluate(
     firms = network.firms
 
     trip_load: dict[tuple[str, str, int], float] = defaultdict(float)
+    trip_members: dict[tuple[str, str, int], list[tuple[int, float]]] = defaultdict(list)
     throughput: dict[tuple[str, int], float] = defaultdict(float)
     storage: dict[tuple[str, int], float] = defaultdict(float)
     rows = []
-    for flow in plan.flows:
+    last_row: dict[tuple, int] = {}  # the last plan row that loads a hub in a week
+    for row_number, flow in enumerate(plan.flows, start=2):
         product = network.products[flow.product]
         shelf = product.shelf_life
         legs = tuple(network.legs_by_id[i] for i in flow.leg_ids)
@@ -250,17 +277,20 @@ def evaluate(
             transport += per_t * entering * uplift
             if math.isfinite(leg.trip_capacity_t) and leg.cost_cny_per_trip > 0:
                 trip_load[(flow.shipper, leg.id, week)] += entering
+                trip_members[(flow.shipper, leg.id, week)].append((row_number - 2, entering))
             co2_g += entering * leg.distance_km * leg.co2e_g_per_tkm
             node = network.nodes[leg.destination]
             arriving = x * (1.0 - loss_before(start + 1))
             handling += node.handling_cost_cny_per_t * arriving
             if isinstance(node, CountyHub):
                 throughput[(node.id, flow.week)] += x  # tonnes picked and received
+                last_row[("throughput", node.id, flow.week)] = row_number
                 if flow.precool and node.precooling:
                     handling += node.precool_cost_cny_per_t * arriving
                 stored = _stored_by_week(shelf, segments, flow.storage_weeks, x)
                 for k, tonnes in enumerate(stored):
                     storage[(node.id, flow.week + k)] += tonnes
+                    last_row[("storage", node.id, flow.week + k)] = row_number
                 storage_cost += node.storage_cost_cny_per_t_week * sum(stored)
             elif isinstance(node, OverseasWarehouse):
                 storage_cost += (
@@ -274,16 +304,20 @@ def evaluate(
         delivered = x * (1.0 - loss)
         market = network.nodes[flow.market]
         tariff = 0.0
-        price = prices.get((flow.market, flow.product), product.value_cny_per_kg * 1000.0)
+        after_hub = (
+            sum(seg.hours for seg in segments[timeline.leg_start[1] :]) if len(legs) > 1 else 0.0
+        )
+        delivery_week = flow.week + flow.storage_weeks + int(after_hub // HOURS_PER_WEEK)
+        price = prices.get(
+            (flow.market, flow.product, delivery_week),
+            prices.get((flow.market, flow.product), product.value_cny_per_kg * 1000.0),
+        )
         if tariffs is not None and market.country != _origin_country(network, flow):
             parcel = legs[-1].mode == Mode.PARCEL
             duty = tariffs.duty_rate(market.country, product.hs_code, parcel=parcel)
             vat = tariffs.vat_rate(market.country, product.hs_code)
             tariff = delivered * price * (duty + vat * (1.0 + duty))
         hours = timeline.hours
-        after_hub = (
-            sum(seg.hours for seg in segments[timeline.leg_start[1] :]) if len(legs) > 1 else 0.0
-        )
         rows.append(
             {
                 "firm": flow.firm,
@@ -297,7 +331,7 @@ def evaluate(
                 "storage_weeks": flow.storage_weeks,
                 "precool": flow.precool,
                 "market": flow.market,
-                "delivery_week": flow.week + flow.storage_weeks + int(after_hub // HOURS_PER_WEEK),
+                "delivery_week": delivery_week,
                 "delivered_t": delivered,
                 "spoiled_t": x - delivered,
                 "loss_fraction": loss,
@@ -316,17 +350,20 @@ def evaluate(
                 "perishable": shelf is not None,
             }
         )
-    flows = pd.DataFrame(rows)
-    trips_cost = 0.0
-    for (shipper, leg_id, _week), tonnes in trip_load.items():
-        leg = network.legs_by_id[leg_id]
+    # Trips per shipper, leg and week, rounded up; their cost is shared among the rows
+    # that ride them in proportion to tonnes (so margins by market and by firm add up).
+    for key, tonnes in trip_load.items():
+        leg = network.legs_by_id[key[1]]
         trips = math.ceil(tonnes / leg.trip_capacity_t - 1e-9)
-        uplift = (1.0 + margin_3pl) if shipper == THIRD_PARTY else 1.0
-        trips_cost += trips * leg.cost_cny_per_trip * uplift
+        uplift = (1.0 + margin_3pl) if key[0] == THIRD_PARTY else 1.0
+        cost = trips * leg.cost_cny_per_trip * uplift
+        for index, share in trip_members[key]:
+            rows[index]["transport_cost"] += cost * share / tonnes if tonnes > 0 else 0.0
+    flows = pd.DataFrame(rows)
     hub_cost = sum(network.nodes[h].size(s).fixed_cost_cny for h, s in plan.hubs.items())
-    hubs = _hub_use(network, plan, throughput, storage, label)
+    hubs = _hub_use(network, plan, throughput, storage, label, last_row)
     deliveries = _deliveries(network, flows)
-    kpis = _kpis(network, flows, hub_cost, trips_cost, deliveries)
+    kpis = _kpis(network, flows, hub_cost, deliveries)
     return Evaluation(MappingProxyType(kpis), flows, hubs, deliveries)
 
 
@@ -352,7 +389,7 @@ def _stored_by_week(shelf, segments, storage_weeks: int, tonnes: float) -> list[
     return stored
 
 
-def _hub_use(network, plan, throughput, storage, label) -> pd.DataFrame:
+def _hub_use(network, plan, throughput, storage, label, last_row) -> pd.DataFrame:
     problems = ProblemCollector()
     rows = []
     for hub_id, size_name in sorted(plan.hubs.items()):
@@ -375,15 +412,19 @@ def _hub_use(network, plan, throughput, storage, label) -> pd.DataFrame:
                     label,
                     "tonnes",
                     f"at most {size.throughput_t_per_week:g} t "
-                    f"through {hub_id} ({size_name}) in week {week}",
+                    f"through {hub_id} ({size_name}) in week {week} (this row brings "
+                    "the plan's total over it)",
                     f"{t:.3f} t",
+                    line=last_row.get(("throughput", hub_id, week)),
                 )
             if s > size.cold_storage_t * (1 + STORAGE_TOLERANCE) + TOLERANCE_T:
                 problems.add(
                     label,
                     "storage_weeks",
-                    f"at most {size.cold_storage_t:g} t in {hub_id}'s cold store in week {week}",
+                    f"at most {size.cold_storage_t:g} t in {hub_id}'s cold store in week {week}"
+                    " (this row brings the plan's total over it)",
                     f"{s:.3f} t",
+                    line=last_row.get(("storage", hub_id, week)),
                 )
     problems.raise_if_any(PlanError)
     return pd.DataFrame(rows)
@@ -408,7 +449,7 @@ def _deliveries(network: Network, flows: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _kpis(network, flows: pd.DataFrame, hub_cost, trips_cost, deliveries) -> dict:
+def _kpis(network, flows: pd.DataFrame, hub_cost, deliveries) -> dict:
     def total(column: str, mask=None) -> float:
         if flows.empty:
             return 0.0
@@ -417,7 +458,7 @@ def _kpis(network, flows: pd.DataFrame, hub_cost, trips_cost, deliveries) -> dic
 
     costs = {
         "hub_cost": float(hub_cost),
-        "transport_cost": total("transport_cost") + trips_cost,
+        "transport_cost": total("transport_cost"),
         "handling_cost": total("handling_cost"),
         "storage_cost": total("storage_cost"),
         "customs_cost": total("customs_cost"),
@@ -455,6 +496,16 @@ def _kpis(network, flows: pd.DataFrame, hub_cost, trips_cost, deliveries) -> dic
             "margin": revenue - sum(costs.values()),
         }
     )
+    variable = [c for c in COST_KEYS if c != "hub_cost"]
+    cost_by_market = (
+        flows.assign(cost=flows[variable].sum(axis=1)).groupby("market")["cost"].sum()
+        if not flows.empty
+        else pd.Series(dtype=float)
+    )
     for market, group in deliveries.groupby("market"):
         kpis[f"delivered_t.{market}"] = float(group["delivered_t"].sum())
+        market_revenue = float((group["sold_t"] * group["price_cny_per_t"]).sum())
+        kpis[f"revenue.{market}"] = market_revenue
+        # margin before hub fixed costs, which serve every market
+        kpis[f"margin.{market}"] = market_revenue - float(cost_by_market.get(market, 0.0))
     return kpis

@@ -143,14 +143,6 @@ def test_model_objective_is_the_evaluated_cost_when_nothing_decays(name, stored)
         assert kpis["unmet_demand_t"] == pytest.approx(0.0, abs=1e-6)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="instances/generator.py generate: foreign markets get kiwi demand from week 1, "
-    "but every route to them (sea from the port, 72 h and more, after the hub, bonded zone "
-    "and port) delivers a week or more after dispatch, so every generated cost-mode "
-    "scenario with a foreign market (the default, markets=3; coldchain bench scale) is "
-    "infeasible",
-)
 def test_generated_scenario_with_a_foreign_market_is_feasible():
     network = small_generated(seed=1, markets=2)
     assert solve_design(network, DesignOptions(trips="linear")).status == "optimal"
@@ -324,13 +316,6 @@ def test_capacity_holds_on_generated_scenarios(seed):
 # ---------------------------------------------------------------------------------------
 # A hub no village reaches has nothing to send
 # ---------------------------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="optimizer/network_design.py _Model.__init__: the hub balance (4) and route "
-    "linking (7) are built only for the products that reach a hub by some inbound arc "
-    "(products_at), but route variables z exist for every product, so a hub without "
-    "inbound arcs for a product dispatches it from nowhere, open or not",
-)
 def test_a_hub_without_inbound_legs_dispatches_nothing():
     # Without its village legs H_FH cannot receive fruit; tiny's optimum never used it,
     # so the optimum must stay the same (H_JS small).
@@ -342,13 +327,6 @@ def test_a_hub_without_inbound_legs_dispatches_nothing():
     assert result.objective == pytest.approx(reference.objective, rel=REL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="optimizer/_design_data.py build_design_data: a route is kept when its transit "
-    "from the hub is within the market's max_age_days, but the age is counted from harvest "
-    "(docs/scenario-format.md): the hours before the hub and the weeks in cold store are "
-    "left out, so lots arrive older than the market accepts",
-)
 def test_max_delivered_age_counts_from_harvest(tmp_path):
     # M_BKK accepts fruit at most 7 days old. The fastest path, parcel post from BZ_CS,
     # takes 166 h after the hub (6.9 days) but 186 h (7.75 days) after harvest, with the
@@ -442,11 +420,6 @@ def test_a_tariff_on_kiwi_drops_only_kiwi(margin_tiny):
     assert delivered[("M_BKK", "embroidery")] == pytest.approx(0.3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="optimizer/cli_design.py cmd_solve: in margin mode kpis.json carries revenue by "
-    "market (model_revenue.MARKET) but no margin by market, which issue 4 asks for",
-)
 def test_margin_mode_kpis_give_revenue_and_margin_by_market(margin_tiny, tmp_path):
     out = tmp_path / "run"
     assert main(["solve", str(margin_tiny.folder), "--out", str(out)]) == 0
