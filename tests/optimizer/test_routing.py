@@ -197,7 +197,7 @@ def test_equals_brute_force_without_freshness_on_pyvrp():
     problem = _villages(7, seed=2, freshness_ambient_h=math.inf, freshness_reefer_h=math.inf)
     assert not freshness_binds(problem)
     optimum = brute_force(problem)
-    result = solve(problem, backend="pyvrp", time_limit=1.5, seed=0, workers=1)
+    result = solve(problem, backend="pyvrp", time_limit=1.0, seed=0, workers=1)
     assert result.backend == "pyvrp"
     assert result.cost == pytest.approx(optimum, rel=1e-9)
 
@@ -233,7 +233,7 @@ def _line(multi_trip: bool) -> CollectionProblem:
 @pytest.mark.parametrize("backend", ["auto", "pyvrp", "ortools"])
 def test_two_trips_of_one_vehicle(backend):
     problem = _line(multi_trip=True)
-    result = solve(problem, backend=backend, time_limit=1.0, seed=0, workers=1)
+    result = solve(problem, backend=backend, time_limit=0.5, seed=0, workers=1)
     assert result.has_plan and check_routes(problem, result.routes).ok
     assert result.vehicles_used == 1 and result.trips == 2
     # 100 fixed + 60 km * 2 + span: A (1 h + 0.5 h) and B (2 h + 0.5 h) back to back
@@ -321,14 +321,14 @@ def test_same_seed_same_routes():
 
 def test_two_workers_use_two_seeds():
     problem = _villages(6, seed=8, freshness_ambient_h=math.inf, freshness_reefer_h=math.inf)
-    result = solve(problem, backend="pyvrp", time_limit=1.0, seed=5, workers=2)
+    result = solve(problem, backend="pyvrp", time_limit=0.5, seed=5, workers=2)
     assert sorted(s.seed for s in result.stages) == [5, 6]
     assert check_routes(problem, result.routes).ok
 
 
 def test_result_frame_and_kpis():
     problem = _villages(5, seed=1)
-    result = solve(problem, time_limit=1.5, seed=0, workers=1)
+    result = solve(problem, time_limit=1.0, seed=0, workers=1)
     assert isinstance(result, RoutingResult)
     frame = result.to_frame()
     assert list(frame.columns[:4]) == ["vehicle", "vehicle_type", "trip", "stop"]
@@ -343,3 +343,112 @@ def test_result_frame_and_kpis():
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="backend: expected one of auto, pyvrp, ortools"):
         solve(_line(True), backend="gurobi")
+
+
+# --------------------------------------------------------------------------------------
+# Benchmarks through the same code path (one tiny file each)
+# --------------------------------------------------------------------------------------
+TINY_CVRP = """NAME : Tiny-n5-k2
+TYPE : CVRP
+DIMENSION : 5
+EDGE_WEIGHT_TYPE : EUC_2D
+CAPACITY : 10
+NODE_COORD_SECTION
+1 0 0
+2 0 10
+3 10 0
+4 0 -10
+5 -10 0
+DEMAND_SECTION
+1 0
+2 5
+3 5
+4 5
+5 5
+DEPOT_SECTION
+1
+-1
+EOF
+"""
+
+TINY_SOLOMON = """TINY4
+
+VEHICLE
+NUMBER     CAPACITY
+  2         10
+
+CUSTOMER
+CUST NO.   XCOORD.   YCOORD.    DEMAND   READY TIME   DUE DATE   SERVICE TIME
+
+    0          0          0          0          0        200          0
+    1          0         10          5          0        100         10
+    2          7          7          5          0        100         10
+    3          0        -10          5         50        150         10
+    4         -7         -7          5         50        150         10
+"""
+
+
+def _bench_folder(tmp_path):
+    (tmp_path / "cvrp").mkdir()
+    (tmp_path / "cvrp" / "Tiny-n5-k2.vrp").write_text(TINY_CVRP)
+    (tmp_path / "vrptw").mkdir()
+    (tmp_path / "vrptw" / "tiny4.txt").write_text(TINY_SOLOMON)
+    # Optimum of the CVRP: two out-and-back pairs, 2 * (10 + 14 + 10) = 68 (sqrt 200 = 14.14)
+    (tmp_path / "bks.csv").write_text(
+        "problem,instance,bks,convention\ncvrp,tiny-n5-k2,68,round-int\n"
+        "vrptw,TINY4,55.0,dimacs-trunc1\n"
+    )
+    return tmp_path
+
+
+def test_bench_runs_a_tiny_cvrp_and_solomon_file(tmp_path):
+    from optimizer.routing_bench import BENCH_COLUMNS, run_benchmark, summary
+
+    folder = _bench_folder(tmp_path)
+    cvrp = run_benchmark(folder / "cvrp", "cvrp", time_limit=0.5, workers=1)
+    assert tuple(cvrp.columns) == BENCH_COLUMNS
+    row = cvrp.iloc[0]
+    assert (row.instance, row.bks, row.cost, row.gap_pct) == ("Tiny-n5-k2", 68, 68, 0.0)
+    assert row.vehicles == 2 and row.backend == "pyvrp" and row.convention == "round-int"
+    vrptw = run_benchmark(folder / "vrptw", "vrptw", time_limit=0.5, workers=1, runs=2)
+    assert len(vrptw) == 2 and set(vrptw["seed"]) == {0, 1}
+    # 0-1-2-0: 10 + 7.6 (sqrt 58 = 7.616) + 9.8 (sqrt 98 = 9.899); 0-3-4-0 likewise
+    assert vrptw["cost"].tolist() == [54.8, 54.8]
+    assert summary(vrptw)["mean_gap_pct"] == pytest.approx(100 * (54.8 - 55.0) / 55.0)
+
+
+def test_bench_command_writes_a_new_csv_only(tmp_path):
+    import argparse
+    import io
+
+    import pandas as pd
+    from rich.console import Console
+
+    from networks.errors import ColdchainError
+    from optimizer.routing_bench import add_bench_parsers, run_bench_cvrp
+
+    folder = _bench_folder(tmp_path)
+    parser = argparse.ArgumentParser(prog="coldchain bench")
+    add_bench_parsers(parser.add_subparsers(dest="family"))
+    out = tmp_path / "out.csv"
+    args = parser.parse_args(
+        [
+            "cvrp",
+            str(folder / "cvrp"),
+            "--time-limit",
+            "0.5",
+            "--workers",
+            "1",
+            "--out",
+            str(out),
+            "--seed",
+            "3",
+        ]
+    )
+    console = Console(file=io.StringIO(), width=120)
+    assert run_bench_cvrp(args, console) == 0
+    table = pd.read_csv(out)
+    assert table.loc[0, "gap_pct"] == 0.0 and table.loc[0, "seed"] == 3
+    assert "mean gap 0.000%" in console.file.getvalue()
+    with pytest.raises(ColdchainError, match="expected a new file"):
+        run_bench_cvrp(args, console)
