@@ -110,26 +110,24 @@ def test_replace_derives_a_variant_and_leaves_the_original(tiny):
     assert other.nodes == tiny.nodes
 
 
-@pytest.mark.xfail(
-    reason="Network.supply is a plain DataFrame: _read_only (networks/network.py:41-47) "
-    "only clears the writeable flag of numeric arrays, which pandas 3's copy-on-write "
-    "bypasses, so `network.supply.loc[0, 'tonnes'] = 99` (or `network.supply['tonnes'] "
-    "*= 2`, or a new column) changes the validated scenario for every later reader. "
-    "Expose a copy per access, or keep arrays and build frames on demand",
-    strict=True,
-)
-def test_supply_cannot_be_changed_through_the_frame():
+@pytest.mark.filterwarnings("ignore::pandas.errors.ChainedAssignmentError")
+@pytest.mark.parametrize("table", ["supply", "demand"])
+def test_supply_and_demand_cannot_be_changed_through_the_frame(table):
     network = load_scenario("tiny")
-    before = network.supply.copy()
-    try:
-        network.supply.loc[0, "tonnes"] = 99.0
-    except (ValueError, TypeError):
-        pass
-    try:
-        network.supply.loc[0, "village"] = "X"
-    except (ValueError, TypeError):
-        pass
-    pd.testing.assert_frame_equal(network.supply, before)
+    before = getattr(network, table).copy()
+    column = "village" if table == "supply" else "market"
+    # chained, on the frame the attribute hands out (pandas warns that this writes nowhere)
+    getattr(network, table).loc[0, "tonnes"] = 99.0
+    getattr(network, table).loc[0, column] = "X"
+    # through a frame held by the caller: the caller's copy changes, the network does not
+    frame = getattr(network, table)
+    frame.loc[0, "tonnes"] = 99.0
+    frame.loc[0, column] = "X"
+    frame["tonnes"] *= 2
+    frame["extra"] = 1
+    assert frame.loc[0, "tonnes"] == 198.0  # the caller may still work on its copy
+    pd.testing.assert_frame_equal(getattr(network, table), before)
+    assert network.validate() == []
 
 
 # --- validation: which kinds may follow which -----------------------------------------
@@ -199,8 +197,8 @@ def test_small_network_valid_but_for_its_unconnected_spares():
     # V2 has no leg, M2 is reached by none; nothing else is wrong.
     assert sorted(str(p) for p in small_network().validate()) == sorted(
         [
-            "nodes.csv: id: expected a village with a leg to a county hub (none within the leg "
-            "rules' reach), got V2",
+            "nodes.csv: id: expected a village with a leg to a county hub (none listed or "
+            "within the leg rules' reach), got V2",
             "nodes.csv: id: expected a market that some path from a village reaches, got M2",
         ]
     )
@@ -212,6 +210,7 @@ def test_small_network_valid_but_for_its_unconnected_spares():
     ids=lambda k: str(k),
 )
 def test_validate_rejects_exactly_the_legs_follows_forbids(a, b):
+    # a network built in code has no origins: problems name legs.csv, without a line
     destination = NODES2[b] if a == b else NODES[b]
     leg = Leg(NODES[a].id, destination.id, Mode.PARCEL, False, 100.0, 2.0)
     problems = kind_problems(small_network(leg))
@@ -219,7 +218,7 @@ def test_validate_rejects_exactly_the_legs_follows_forbids(a, b):
         assert problems == []
     else:
         assert problems == [
-            f"legs: destination: expected a {', '.join(sorted(FOLLOWS[a])) or 'nothing'} "
+            f"legs.csv: destination: expected a {' or '.join(sorted(FOLLOWS[a])) or 'nothing'} "
             f"after a {a} ({leg.id}), got {b}"
         ]
 
@@ -227,7 +226,7 @@ def test_validate_rejects_exactly_the_legs_follows_forbids(a, b):
 def test_validate_rejects_a_bonded_zone_to_market_leg_not_by_parcel():
     leg = Leg("B", "M", Mode.ROAD, True, 30.0, 1.0, temp_c=2.0)
     assert kind_problems(small_network(leg)) == [
-        "legs: mode: expected parcel from bonded zone to market (B>M:road-reefer), got road"
+        "legs.csv: mode: expected parcel from a bonded zone to a market (B>M:road-reefer), got road"
     ]
 
 
@@ -252,7 +251,7 @@ def test_hub_without_size_option_is_a_problem():
             "H": dataclasses.replace(NODES[NodeKind.COUNTY_HUB], sizes=()),
         }
     )
-    assert "hub_sizes.csv: hub: expected at least one size option for hub H, got none" in [
+    assert "nodes.csv: id: expected a county hub with a size option in hub_sizes.csv, got H" in [
         str(p) for p in network.validate()
     ]
 
@@ -262,7 +261,36 @@ def test_negative_supply_is_a_problem():
     supply = network.supply.copy()
     supply["tonnes"] = np.array([-1.0, 1.0])
     problems = [str(p) for p in network.replace(supply=supply).validate()]
-    assert "supply.csv: tonnes: expected a number >= 0, got -1.0" in problems
+    assert "supply.csv: tonnes: expected a finite number >= 0, got -1.0" in problems
+
+
+def test_infinite_demand_is_a_problem():
+    network = small_network()
+    demand = network.demand.copy()
+    demand["tonnes"] = np.array([np.inf, 1.0])
+    problems = [str(p) for p in network.replace(demand=demand).validate()]
+    assert "demand.csv: tonnes: expected a finite number >= 0, got inf" in problems
+
+
+def test_validate_names_the_file_and_line_of_origins():
+    bad = Leg("V", "M", Mode.ROAD, False, 10.0, 1.0)
+    network = small_network(bad).replace(
+        origins={
+            "file:nodes": ("nodes.geojson", None),
+            f"leg:{bad.id}": ("routes.csv", 7),
+            "node:V2": ("nodes.geojson", 8),
+            "node:M2": ("nodes.geojson", 12),
+        }
+    )
+    assert sorted(str(p) for p in network.validate()) == sorted(
+        [
+            "routes.csv:7: destination: expected a county_hub after a village (V>M:road), "
+            "got market",
+            "nodes.geojson:8: id: expected a village with a leg to a county hub (none listed "
+            "or within the leg rules' reach), got V2",
+            "nodes.geojson:12: id: expected a market that some path from a village reaches, got M2",
+        ]
+    )
 
 
 def test_check_raises_with_every_problem_and_returns_a_valid_network(tiny):
