@@ -166,7 +166,8 @@ def bench_cflp(
         multi, Holmberg single).
     optima
         Known optima ``{(instance, sourcing): value}``, or an ``optima.csv`` path;
-        ``None`` reads ``optima.csv`` in each folder given, where there is one.
+        ``None`` reads ``optima.csv`` where there is one in each folder given, or beside
+        each file given (for ``holmberg/pN``, also in the ``holmberg`` folder's parent).
     only, exclude
         Shell patterns on instance names (see :func:`cflp_instances`).
     gap
@@ -191,7 +192,12 @@ def bench_cflp(
     files, folders = _collect_paths(paths)
     if optima is None:
         known: dict[tuple[str, str], float] = {}
-        for folder in folders:
+        places = list(folders)
+        for path in files:  # a file given alone: its folder (a holmberg folder's parent)
+            places.append(path.parent)
+            if path.parent.name.lower() == "holmberg":
+                places.append(path.parent.parent)
+        for folder in dict.fromkeys(places):
             if (folder / "optima.csv").is_file():
                 known.update(read_optima(folder / "optima.csv"))
     elif isinstance(optima, str | Path):

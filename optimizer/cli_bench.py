@@ -268,7 +268,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--optima",
         default=None,
         metavar="FILE",
-        help="known optima CSV (default: optima.csv in each folder given)",
+        help="known optima CSV (default: optima.csv in each folder given or beside the files)",
     )
     p.add_argument(
         "--only",

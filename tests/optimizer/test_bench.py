@@ -57,6 +57,12 @@ def test_sourcing_option_overrides_the_family(cflp_dir):
     assert pd.isna(frame.loc[0, "known_optimum"]) and not frame.loc[0, "reached"]
 
 
+def test_optima_beside_a_file_given_alone_are_found(cflp_dir):
+    frame = bench_cflp([cflp_dir / "holmberg" / "p7", cflp_dir / "cap11.txt"])
+    assert list(frame["known_optimum"]) == [67, 63]
+    assert frame["reached"].all()
+
+
 def test_only_and_exclude_filter_instances_by_name(cflp_dir, tmp_path):
     out = tmp_path / "only.csv"
     assert main(["bench", "cflp", str(cflp_dir), "--exclude", "holmberg-*", "--out", str(out)]) == 0
