@@ -590,7 +590,7 @@ def _schedule_lp(problem, vtype, trips, freshness: bool = True) -> list[_Timing]
     tie = 1e-6
     span_coef = vtype.cost_per_hour if vtype.cost_per_hour > 0 else tie
     cost[ret[-1]] += span_coef
-    cost[dep[0]] -= span_coef
+    cost[dep[0]] -= span_coef - tie / 10  # between equal schedules, the earliest
     limit = problem.freshness_limit_h(vtype)
     for r, trip in enumerate(trips):
         prev_col, prev_node, prev_service = dep[r], 0, 0.0

@@ -452,3 +452,60 @@ def test_bench_command_writes_a_new_csv_only(tmp_path):
     assert "mean gap 0.000%" in console.file.getvalue()
     with pytest.raises(ColdchainError, match="expected a new file"):
         run_bench_cvrp(args, console)
+
+
+# --------------------------------------------------------------------------------------
+# coldchain route on the bundled tiny scenario
+# --------------------------------------------------------------------------------------
+def test_route_command_writes_checked_routes(tmp_path):
+    import json
+
+    import pandas as pd
+
+    from instances import load_scenario
+    from instances.collection import collection_problem
+    from networks.collection import routes_from_frame
+    from optimizer.cli import main
+
+    out = tmp_path / "run"
+    code = main(
+        ["route", "tiny", "--out", str(out), "--day", "3", "--time-limit", "0.5", "--workers", "1"]
+    )
+    assert code == 0
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert kpis["route_check"] == "passed" and kpis["status"] == "time_limit"
+    for key in ("distance_km", "hours", "vehicles_used", "cost", "worst_freshness_h", "seconds"):
+        assert key in kpis
+    routes = pd.read_csv(out / "routes.csv", keep_default_na=False, na_values=[""])
+    assert list(routes.columns[:3]) == ["hub", "vehicle", "vehicle_type"]
+    network = load_scenario("tiny")
+    for hub, rows in routes.groupby("hub"):
+        problem = collection_problem(network, hub, day=3)
+        check = check_routes(problem, routes_from_frame(rows.drop(columns=["hub"])))
+        assert check.ok and check.cost == pytest.approx(kpis[f"hub.{hub}.cost"])
+    assert main(["route", "tiny", "--out", str(out)]) == 2  # never over another run
+
+
+def test_route_command_explains_infeasibility(tmp_path):
+    import json
+    import shutil
+
+    from instances import bundled_scenarios
+    from optimizer.cli import main
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(bundled_scenarios()["tiny"], folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(
+        toml.read_text()
+        .replace("freshness_hours_ambient = 8.0", "freshness_hours_ambient = 0.1")
+        .replace("freshness_hours_reefer = 24.0", "freshness_hours_reefer = 0.1")
+    )
+    out = tmp_path / "run"
+    assert main(["route", str(folder), "--out", str(out), "--time-limit", "0.5"]) == 3
+    diagnosis = json.loads((out / "diagnosis.json").read_text())
+    assert diagnosis["status"] == "infeasible"
+    assert any(
+        "freshness limit 0.1 h" in p["message"] and p["village"] for p in diagnosis["problems"]
+    )
+    assert not (out / "routes.csv").exists()
