@@ -86,7 +86,12 @@ def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame 
             frame[LINE] = np.arange(1, len(frame) + 1)  # feature number
             return frame
         frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, skipinitialspace=True, comment=None
+            path,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            comment=None,
+            skip_blank_lines=False,
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         problems.add(rel, "file", "a readable CSV table", str(exc).splitlines()[0][:200])
@@ -96,8 +101,9 @@ def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame 
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda s: s.str.strip())
-    frame[LINE] = np.arange(2, len(frame) + 2)  # header is line 1
-    return frame
+    frame[LINE] = np.arange(2, len(frame) + 2)  # header is line 1; blank lines kept...
+    blank = (frame.drop(columns=[LINE]) == "").all(axis=1)
+    return frame.loc[~blank].reset_index(drop=True)  # ...so lines stay true, then dropped
 
 
 def read_table(

@@ -1,1 +1,68 @@
-"""coldchain networks package."""
+"""The domain model: nodes, legs, products, trade, firms, periods, plans, shelf life.
+
+``networks`` imports none of coldchain's other packages.
+"""
+
+from networks.errors import (
+    ColdchainError,
+    PlanError,
+    Problem,
+    ScenarioError,
+    SolverUnavailableError,
+)
+from networks.firms import Firm
+from networks.legs import FOLLOWS, Leg, Mode
+from networks.network import Network
+from networks.nodes import (
+    BondedZone,
+    CountyHub,
+    HubSize,
+    Market,
+    Node,
+    NodeKind,
+    OverseasWarehouse,
+    Port,
+    Village,
+)
+from networks.periods import Periods
+from networks.plan import PathFlow, Plan, read_plan, write_plan
+from networks.products import Product
+from networks.shelf_life import LotHistory, PathLoss, Segment, ShelfLife, shelf_life_table
+from networks.trade import CustomsMode, CustomsTerms, TariffPart, TariffRegime
+
+__all__ = [
+    "FOLLOWS",
+    "BondedZone",
+    "ColdchainError",
+    "CountyHub",
+    "CustomsMode",
+    "CustomsTerms",
+    "Firm",
+    "HubSize",
+    "Leg",
+    "LotHistory",
+    "Market",
+    "Mode",
+    "Network",
+    "Node",
+    "NodeKind",
+    "OverseasWarehouse",
+    "PathFlow",
+    "PathLoss",
+    "Periods",
+    "Plan",
+    "PlanError",
+    "Port",
+    "Problem",
+    "Product",
+    "ScenarioError",
+    "Segment",
+    "ShelfLife",
+    "SolverUnavailableError",
+    "TariffPart",
+    "TariffRegime",
+    "Village",
+    "read_plan",
+    "shelf_life_table",
+    "write_plan",
+]

@@ -266,7 +266,11 @@ class Network:
             if leg.id in seen_legs:
                 add(
                     self._problem(
-                        key, "legs.csv", "id", "each origin, destination and service once", leg.id
+                        key + "#repeat" if key + "#repeat" in self.origins else key,
+                        "legs.csv",
+                        "id",
+                        "each origin, destination and service once",
+                        leg.id,
                     )
                 )
             seen_legs.add(leg.id)

@@ -203,9 +203,17 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
                 label, column, f"a column named {column}", "columns " + ", ".join(frame.columns)
             )
     problems.raise_if_any()
+    # line numbers as in the file: comment and blank lines count too
+    text_lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    data_lines = [
+        n
+        for n, text in enumerate(text_lines, start=1)
+        if text.strip() and not text.lstrip().startswith("#")
+    ][1:]
     flows = []
+    flow_lines: list[int] = []
     for index, row in enumerate(frame.to_dict("records")):
-        line = index + 2
+        line = data_lines[index] if index < len(data_lines) else index + 2
         try:
             week = int(row["week"])
             tonnes = float(row["tonnes"])
@@ -227,6 +235,7 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
         wait = str(row.get("wait_hours", "") or "")
         precool = str(row.get("precool", "") or "true").strip().lower()
         try:
+            flow_lines.append(line)
             flows.append(
                 PathFlow(
                     firm=row["firm"],
@@ -249,7 +258,7 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
     hubs_path = hubs_file_for(path)
     hubs: dict[str, str] = {}
     if hubs_path.is_file():
-        hubs_frame = pd.read_csv(hubs_path, dtype=str, keep_default_na=False)
+        hubs_frame = pd.read_csv(hubs_path, dtype=str, keep_default_na=False, comment="#")
         for column in ("hub", "size"):
             if column not in hubs_frame.columns:
                 problems.add(hubs_path.name, column, f"a column named {column}", "none")
@@ -261,8 +270,19 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
         )
     problems.raise_if_any()
     return Plan(
-        name=path.stem if path.stem != "flows" else path.parent.name, hubs=hubs, flows=tuple(flows)
+        name=path.stem if path.stem != "flows" else path.parent.name,
+        hubs=hubs,
+        flows=tuple(flows),
+        meta={"lines": tuple(flow_lines)},
     )
+
+
+def plan_line(plan: Plan, index: int) -> int:
+    """The file line of the plan's ``index``-th flow (header = 1), for messages."""
+    lines = plan.meta.get("lines")
+    if lines is not None and index < len(lines):
+        return int(lines[index])
+    return index + 2
 
 
 def write_plan(plan: Plan, path: str | Path) -> None:

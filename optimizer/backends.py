@@ -125,11 +125,33 @@ def _relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
-def _solve_highs(problem, time_limit, gap, threads, msg) -> SolveOutcome:
+def _warm_highs(solver, start_values: dict):
+    """Make a PuLP HiGHS solver hand HiGHS a starting solution.
+
+    PuLP's in-process HiGHS has no warm start (its command-line sibling has one).
+    """
+    import highspy
+
+    build = solver.buildSolverModel
+
+    def build_and_start(lp):
+        build(lp)
+        solution = highspy.HighsSolution()
+        solution.col_value = [float(start_values.get(v.name, 0.0)) for v in lp.variables()]
+        solution.value_valid = True
+        lp.solverModel.setSolution(solution)
+
+    solver.buildSolverModel = build_and_start
+    return solver
+
+
+def _solve_highs(problem, time_limit, gap, threads, msg, start_values=None) -> SolveOutcome:
     import highspy
     import pulp
 
     solver = pulp_solver("highs", time_limit, gap, threads, msg)
+    if start_values:
+        solver = _warm_highs(solver, start_values)
     start = time.perf_counter()
     problem.solve(solver)
     seconds = time.perf_counter() - start
@@ -320,15 +342,18 @@ def solve_pulp(
     gap: float | None = None,
     threads: int | None = 1,
     msg: bool = False,
+    start_values: dict | None = None,
 ) -> SolveOutcome:
     """Solve a PuLP problem and report status, objective, bound and gap.
 
     HiGHS runs in-process and honours its own time limit; CBC runs under a watchdog
-    (see :func:`_solve_cbc`); other PuLP solvers run as PuLP runs them.
+    (see :func:`_solve_cbc`); other PuLP solvers run as PuLP runs them. ``start_values``
+    (variable name to value, a feasible solution) is handed to HiGHS as its first
+    incumbent; other solvers ignore it.
     """
     name = solver.lower()
     if name == "highs":
-        return _solve_highs(problem, time_limit, gap, threads, msg)
+        return _solve_highs(problem, time_limit, gap, threads, msg, start_values)
     if name in ("cbc", "pulp_cbc_cmd"):
         pulp_solver("cbc")  # raises SolverUnavailableError if missing
         return _solve_cbc(problem, time_limit, gap, threads, msg)

@@ -63,7 +63,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -72,6 +72,7 @@ import pandas as pd
 from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
 from optimizer._design_data import DesignData, build_design_data
+from optimizer._design_start import design_start
 from optimizer.backends import SolveOutcome, solve_pulp
 
 ELASTIC_PENALTY = 1e7  # CNY per tonne of slack: above any real cost per tonne
@@ -116,6 +117,9 @@ class DesignOptions:
     single_sourcing
         Each village ships to one hub only (binary assignment), as planners often ask
         and as single-source facility location benchmarks require.
+    start
+        Hand HiGHS a starting plan from the LP relaxation with rounded hub openings
+        (:mod:`optimizer._design_start`).
     """
 
     solver: str = "highs"
@@ -134,6 +138,7 @@ class DesignOptions:
     msg: bool = False
     fixed_hubs: tuple[tuple[str, str | None], ...] | None = None
     single_sourcing: bool = False
+    start: bool = True
 
     @classmethod
     def from_network(cls, network: Network, **overrides: Any) -> DesignOptions:
@@ -556,9 +561,25 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
     )
     model = _Model(data, options)
     build_seconds = time.perf_counter() - start
+    start_values, start_seconds = None, 0.0
+    if options.start and options.solver.lower() == "highs" and model.y:
+        clock = time.perf_counter()
+        budget = None if options.time_limit is None else 0.5 * options.time_limit
+        start_values = design_start(data, options, budget)
+        start_seconds = time.perf_counter() - clock
+    limit = options.time_limit
+    if limit is not None:
+        limit = max(1.0, limit - start_seconds)
     outcome = solve_pulp(
-        model.prob, options.solver, options.time_limit, options.gap, options.threads, options.msg
+        model.prob,
+        options.solver,
+        limit,
+        options.gap,
+        options.threads,
+        options.msg,
+        start_values=start_values,
     )
+    outcome = replace(outcome, seconds=outcome.seconds + start_seconds)
     size = MappingProxyType(
         {
             "variables": len(model.prob.variables()),

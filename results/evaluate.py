@@ -23,7 +23,7 @@ from networks.errors import PlanError, ProblemCollector
 from networks.legs import Mode
 from networks.network import Network
 from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
-from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow, Plan
+from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow, Plan, plan_line
 from networks.shelf_life import LotHistory, Segment
 from networks.timeline import HOURS_PER_WEEK, customs_mode_fits, customs_node, lot_history
 
@@ -98,7 +98,8 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
             )
     drawn: dict[tuple[str, str, int], float] = defaultdict(float)
     drawn_row: dict[tuple[str, str, int], int] = {}
-    for row, flow in enumerate(plan.flows, start=2):
+    for index, flow in enumerate(plan.flows):
+        row = plan_line(plan, index)
 
         def bad(field_: str, expected: str, got: Any, row: int = row) -> None:
             problems.add(label, field_, expected, got, line=row)
@@ -232,7 +233,8 @@ def evaluate(
     storage: dict[tuple[str, int], float] = defaultdict(float)
     rows = []
     last_row: dict[tuple, int] = {}  # the last plan row that loads a hub in a week
-    for row_number, flow in enumerate(plan.flows, start=2):
+    for index, flow in enumerate(plan.flows):
+        row_number = plan_line(plan, index)
         product = network.products[flow.product]
         shelf = product.shelf_life
         legs = tuple(network.legs_by_id[i] for i in flow.leg_ids)
@@ -277,7 +279,7 @@ def evaluate(
             transport += per_t * entering * uplift
             if math.isfinite(leg.trip_capacity_t) and leg.cost_cny_per_trip > 0:
                 trip_load[(flow.shipper, leg.id, week)] += entering
-                trip_members[(flow.shipper, leg.id, week)].append((row_number - 2, entering))
+                trip_members[(flow.shipper, leg.id, week)].append((index, entering))
             co2_g += entering * leg.distance_km * leg.co2e_g_per_tkm
             node = network.nodes[leg.destination]
             arriving = x * (1.0 - loss_before(start + 1))
