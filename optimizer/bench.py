@@ -221,6 +221,7 @@ def bench_cflp(
                     gap=gap,
                     threads=threads,
                     single_sourcing=kind == "single",
+                    ship_all_supply=True,  # a CFLP serves all demand: all supply ships
                 ),
             )
             optimum = known.get((instance.name, kind), math.nan)

@@ -400,7 +400,21 @@ def consolidate(
     core: dict[str, object] = {}
     core_empty = None
     n = len(players)
-    if n <= MAX_EXACT_FIRMS:
+    needs_every_coalition = any(m in ("shapley", "nucleolus", "epm") for m in methods)
+    if n <= MAX_EXACT_FIRMS and not needs_every_coalition:
+        # proportional rules need only the stand-alone and the grand coalition's costs
+        notes.append(
+            "only stand-alone and grand-coalition costs solved (the methods asked "
+            "for need no other coalition); core not checked"
+        )
+        singles = [frozenset([f]) for f in players]
+        solver.solve_all(singles + [frozenset(players)], detail=singles + [frozenset(players)])
+        grand = solver.cost(frozenset(players))
+        standalone = {f: solver.cost(frozenset([f])) for f in players}
+        for method in methods:
+            weights = volumes if method == "proportional-volume" else standalone
+            allocations[method] = _proportional(players, grand, weights, method)
+    elif n <= MAX_EXACT_FIRMS:
         everything = [frozenset(c) for k in range(1, n + 1) for c in combinations(players, k)]
         detailed = [frozenset([f]) for f in players] + [frozenset(players)]
         solved = solver.solve_all(everything, detail=detailed)
