@@ -63,6 +63,7 @@ NODE_COLUMNS = [
     Column("temp_c", "float", False, None, low=-30, high=50),
     Column("max_age_days", "float", False, INF, positive=True),
     Column("source", required=False, default=""),
+    Column("currency", required=False, default=""),
 ]
 SUPPLY_COLUMNS = [
     Column("village"),
@@ -77,6 +78,7 @@ DEMAND_COLUMNS = [
     Column("tonnes", "float", low=0),
     Column("price_cny_per_t", "float", False, 0.0, low=0),
     Column("firm", required=False, default=""),
+    Column("currency", required=False, default=""),
 ]
 HUB_SIZE_COLUMNS = [
     Column("hub"),
@@ -86,6 +88,7 @@ HUB_SIZE_COLUMNS = [
     Column("cold_storage_t", "float", low=0),
     Column("atmosphere", "choice", False, "air", choices=tuple(a.value for a in Atmosphere)),
     Column("source", required=False, default=""),
+    Column("currency", required=False, default=""),
 ]
 LEG_COLUMNS = [
     Column("origin"),
@@ -100,6 +103,7 @@ LEG_COLUMNS = [
     Column("trip_capacity_t", "float", False, INF, positive=True),
     Column("co2e_g_per_tkm", "float", False, 0.0, low=0),
     Column("source", required=False, default=""),
+    Column("currency", required=False, default=""),
 ]
 FIRM_COLUMNS = [
     Column("id"),
@@ -294,6 +298,34 @@ def _customs(config: dict, problems: ProblemCollector) -> dict[str, CustomsTerms
             str(spec.get("source", "")),
         )
     return terms
+
+
+MONEY_COLUMNS = {
+    "nodes": ("handling_cost_cny_per_t", "precool_cost_cny_per_t", "storage_cost_cny_per_t_week"),
+    "hub_sizes": ("fixed_cost_cny",),
+    "legs": ("cost_cny_per_t", "cost_cny_per_trip"),
+    "demand": ("price_cny_per_t",),
+}
+
+
+def _to_cny(frame, table: str, rel: str, rates: dict[str, float], problems) -> None:
+    """Convert a row's money columns from its ``currency`` (if given) to CNY, in place."""
+    if frame is None or "currency" not in frame:
+        return
+    for index, code in zip(frame.index, frame["currency"], strict=True):
+        if not code or code == "CNY":
+            continue
+        if code not in rates:
+            problems.add(
+                rel,
+                "currency",
+                "a currency of [currency_rates] (" + ", ".join(sorted(rates)) + ")",
+                code,
+                line=int(frame.at[index, LINE]),
+            )
+            continue
+        for column in MONEY_COLUMNS[table]:
+            frame.at[index, column] = frame.at[index, column] * rates[code]
 
 
 def _currency_rates(config: dict, problems: ProblemCollector) -> dict[str, float]:
@@ -638,9 +670,12 @@ def load_folder(folder: str | Path) -> Network:
     if objective not in ("cost", "margin"):
         problems.add("scenario.toml", "objective", "cost or margin", objective)
 
+    rates = _currency_rates(config, problems)
     sizes_frame = read_table(folder, files["hub_sizes"], HUB_SIZE_COLUMNS, problems)
+    _to_cny(sizes_frame, "hub_sizes", files["hub_sizes"], rates, problems)
     sizes = _hub_sizes(sizes_frame, problems, files["hub_sizes"]) if sizes_frame is not None else {}
     node_frame = read_table(folder, files["nodes"], NODE_COLUMNS, problems)
+    _to_cny(node_frame, "nodes", files["nodes"], rates, problems)
     nodes = (
         _build_nodes(node_frame, sizes, problems, files["nodes"]) if node_frame is not None else {}
     )
@@ -657,6 +692,7 @@ def load_folder(folder: str | Path) -> Network:
                 )
     supply = read_table(folder, files["supply"], SUPPLY_COLUMNS, problems)
     demand = read_table(folder, files["demand"], DEMAND_COLUMNS, problems)
+    _to_cny(demand, "demand", files["demand"], rates, problems)
     firms = {}
     if "firms" in files:
         frame = read_table(folder, files["firms"], FIRM_COLUMNS, problems)
@@ -702,6 +738,7 @@ def load_folder(folder: str | Path) -> Network:
     explicit_lines: list[tuple[Leg, int]] = []
     if "legs" in files:
         frame = read_table(folder, files["legs"], LEG_COLUMNS, problems)
+        _to_cny(frame, "legs", files["legs"], rates, problems)
         if frame is not None:
             known = set(node_frame["id"]) if node_frame is not None else set(nodes)
             legs = _explicit_legs(frame, nodes, known, problems, files["legs"], files["nodes"])
@@ -713,7 +750,6 @@ def load_folder(folder: str | Path) -> Network:
             road_graph = RoadGraph.from_graphml(folder / files["road_graph"])
         except Exception as exc:  # a malformed graph file
             problems.add(files["road_graph"], "file", "a GraphML road graph", str(exc)[:200])
-    rates = _currency_rates(config, problems)
     origins: dict[str, tuple[str, int | None]] = {"file:nodes": (files["nodes"], None)}
     if node_frame is not None:
         for node_id, line in zip(node_frame["id"], node_frame[LINE], strict=True):
