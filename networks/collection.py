@@ -180,6 +180,10 @@ class VehicleType:
         if problems:
             raise ScenarioError(problems)
 
+    def replace(self, **changes: Any) -> VehicleType:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
     def may_serve(self, node: str) -> bool:
         """Whether this type may drive to village ``node``."""
         return self.allowed_nodes is None or node in self.allowed_nodes

@@ -181,6 +181,9 @@ class Stage:
         Wall seconds of the search.
     note
         Anything worth knowing (iterations, the first-solution strategy, failures).
+    cpu_seconds
+        Processor seconds the search got (less than ``seconds`` when other programs
+        share the cores).
     """
 
     backend: str
@@ -188,6 +191,7 @@ class Stage:
     cost: float
     seconds: float
     note: str = ""
+    cpu_seconds: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -480,6 +484,30 @@ def freshness_binds(problem: CollectionProblem) -> bool:
         if problem.freshness_limit_h(vtype) < day:
             return True
     return False
+
+
+def fewest_vehicles(problem: CollectionProblem) -> int | None:
+    """The fewest vehicles that can carry the load, where capacity is all that binds.
+
+    ``ceil(total tonnes / capacity)`` for a problem with one vehicle type, one trip per
+    vehicle, no time windows, shifts, hub hours or freshness rules, and more vehicles
+    than that; ``None`` otherwise (then it says nothing useful).
+    """
+    fleet = [v for v in problem.fleet if v.count > 0]
+    if len(fleet) != 1 or problem.trips_allowed(fleet[0]) > 1 or needs_ortools(problem):
+        return None
+    vtype = fleet[0]
+    if math.isfinite(vtype.max_shift_hours) or math.isfinite(problem.hub_close_h):
+        return None
+    if vtype.allowed_nodes is not None:
+        return None
+    if any(
+        p.window_start_h > problem.day_start_h or math.isfinite(p.window_end_h)
+        for p in problem.pickups
+    ):
+        return None
+    fewest = math.ceil(problem.total_tonnes / vtype.capacity_t - 1e-9)
+    return fewest if 0 < fewest < vtype.count else None
 
 
 def needs_ortools(problem: CollectionProblem) -> bool:
@@ -877,15 +905,19 @@ def _pyvrp_worker(
             init = _plan_to_pyvrp(data, initial, type_map)
         except Exception:  # a warm start is optional
             init = None
-    result = pyvrp.solve(
-        data,
-        stop,
-        seed=seed,
-        collect_stats=False,
-        display=False,
-        params=_pyvrp_params(data),
-        initial_solution=init,
-    )
+    with warnings.catch_warnings():
+        # PyVRP warns when its penalties hit their bound on an infeasible search; the
+        # stage's note says "no feasible solution" instead.
+        warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
+        result = pyvrp.solve(
+            data,
+            stop,
+            seed=seed,
+            collect_stats=False,
+            display=False,
+            params=_pyvrp_params(data),
+            initial_solution=init,
+        )
     timed_out = iterations is None or result.num_iterations < iterations
     note = f"{result.num_iterations} iterations"
     if not result.best.is_feasible():
@@ -1263,14 +1295,14 @@ def _run_tasks(tasks: Sequence[tuple[Callable, tuple]], workers: int) -> list:
 
 
 def _safe(fn: Callable, args: tuple):
-    started = time.time()
+    started, cpu = time.time(), time.process_time()
     try:
         plan, note, timed_out = fn(*args)
     except SolverUnavailableError:
         raise
     except Exception as exc:  # one failed search must not sink the others
         plan, note, timed_out = None, f"failed: {type(exc).__name__}: {exc}", False
-    return plan, note, timed_out, time.time() - started
+    return plan, note, timed_out, (time.time() - started, time.process_time() - cpu)
 
 
 def default_workers() -> int:
@@ -1292,7 +1324,8 @@ class _Best:
     timed_out: bool = False
     start: Plan | None = None  # a start for OR-Tools: the best plan, else any plan
 
-    def offer(self, problem, plan, backend, seed, note, seconds, timed_out) -> None:
+    def offer(self, problem, plan, backend, seed, note, times, timed_out) -> None:
+        seconds, cpu_seconds = times
         cost = math.nan
         if plan is not None and self.start is None:
             self.start = plan
@@ -1312,7 +1345,7 @@ class _Best:
                         self.start = plan
                         self.backend = backend
         self.timed_out = self.timed_out or timed_out
-        self.stages.append(Stage(backend, seed, cost, seconds, note))
+        self.stages.append(Stage(backend, seed, cost, seconds, note, cpu_seconds))
 
 
 # ======================================================================================
@@ -1419,8 +1452,22 @@ def solve(
             (_pyvrp_worker, (data, type_map, seed + j, stage_deadline, iterations, None))
             for j in range(workers)
         ]
-        for j, (plan, note, timed_out, seconds) in enumerate(_run_tasks(tasks, workers)):
-            best.offer(problem, plan, "pyvrp", seed + j, note, seconds, timed_out)
+        labels = ["pyvrp"] * workers
+        fewest = fewest_vehicles(problem)
+        if workers > 1 and fewest is not None:
+            # Capacity is all that binds: one search keeps to the fewest vehicles that
+            # can carry the load (often where the cheapest plans are, and hard to reach
+            # by removing routes one at a time); the others search the whole fleet.
+            narrow = problem.replace(fleet=(problem.fleet[0].replace(count=fewest),))
+            narrow_data, _ = pyvrp_data(narrow, scale)
+            tasks[-1] = (
+                _pyvrp_worker,
+                (narrow_data, type_map, seed + workers - 1, stage_deadline, iterations, None),
+            )
+            labels[-1] = f"pyvrp-{fewest}-vehicles"
+        for j, (plan, note, timed_out, times) in enumerate(_run_tasks(tasks, workers)):
+            note = note if labels[j] == "pyvrp" else f"{note}, {labels[j]}"
+            best.offer(problem, plan, "pyvrp", seed + j, note, times, timed_out)
     if use_ortools:
         tasks, seeds = [], []
         if backend == "ortools" or hard or best.start is None:
@@ -1435,9 +1482,9 @@ def solve(
             else:
                 tasks.append(polish_task)
                 seeds.append(seed + 1)
-        for j, (plan, note, timed_out, seconds) in enumerate(_run_tasks(tasks, workers)):
+        for j, (plan, note, timed_out, times) in enumerate(_run_tasks(tasks, workers)):
             name = "ortools-polish" if note.startswith("started from PyVRP's") else "ortools"
-            best.offer(problem, plan, name, seeds[j], note, seconds, timed_out)
+            best.offer(problem, plan, name, seeds[j], note, times, timed_out)
 
     seconds = time.time() - started
     if best.check is None:

@@ -262,6 +262,19 @@ def test_schedule_waits_at_villages_and_loads_late():
     assert check_routes(problem, (route,)).ok
 
 
+def test_fewest_vehicles_only_where_capacity_is_all_that_binds():
+    from optimizer.routing import fewest_vehicles
+
+    problem = _line(multi_trip=False).replace(
+        pickups=(Pickup("A", 3.0), Pickup("B", 4.0)),
+        fleet=(VehicleType("truck", 5, 5.0),),
+    )
+    assert fewest_vehicles(problem) == 2
+    assert fewest_vehicles(problem.replace(fleet=(VehicleType("truck", 2, 5.0),))) is None
+    windows = problem.replace(pickups=(Pickup("A", 3.0, 8, 9), Pickup("B", 4.0)))
+    assert fewest_vehicles(windows) is None
+
+
 def test_scale_is_exact_for_benchmark_conventions():
     problem = _line(multi_trip=False)
     scale = choose_scale(problem)
