@@ -268,8 +268,10 @@ def test_fewest_vehicles_only_where_capacity_is_all_that_binds():
     problem = _line(multi_trip=False).replace(
         pickups=(Pickup("A", 3.0), Pickup("B", 4.0)),
         fleet=(VehicleType("truck", 5, 5.0),),
+        hub_close_h=math.inf,
     )
     assert fewest_vehicles(problem) == 2
+    assert fewest_vehicles(problem.replace(hub_close_h=18.0)) is None
     assert fewest_vehicles(problem.replace(fleet=(VehicleType("truck", 2, 5.0),))) is None
     windows = problem.replace(pickups=(Pickup("A", 3.0, 8, 9), Pickup("B", 4.0)))
     assert fewest_vehicles(windows) is None
