@@ -145,11 +145,15 @@ def _warm_highs(solver, start_values: dict):
     return solver
 
 
-def _solve_highs(problem, time_limit, gap, threads, msg, start_values=None) -> SolveOutcome:
+def _solve_highs(
+    problem, time_limit, gap, threads, msg, start_values=None, seed=None
+) -> SolveOutcome:
     import highspy
     import pulp
 
     solver = pulp_solver("highs", time_limit, gap, threads, msg)
+    if seed is not None:
+        solver.optionsDict["random_seed"] = int(seed)
     if start_values:
         solver = _warm_highs(solver, start_values)
     start = time.perf_counter()
@@ -224,7 +228,7 @@ def _cbc_child(problem, kwargs, log_path, conn) -> None:  # pragma: no cover - s
     conn.close()
 
 
-def _solve_cbc(problem, time_limit, gap, threads, msg) -> SolveOutcome:
+def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcome:
     """CBC (bundled with PuLP) in its own process group, under a watchdog.
 
     PuLP's CBC was seen ignoring a time limit and outliving its parent; here it runs in
@@ -242,6 +246,8 @@ def _solve_cbc(problem, time_limit, gap, threads, msg) -> SolveOutcome:
         kwargs["gapRel"] = gap
     if threads is not None:
         kwargs["threads"] = threads
+    if seed is not None:
+        kwargs["options"] = [f"randomCbcSeed {int(seed)}"]
     context = mp.get_context("fork")
     parent, child = context.Pipe(duplex=False)
     with tempfile.TemporaryDirectory(prefix="coldchain-cbc-") as tmp:
@@ -343,18 +349,20 @@ def solve_pulp(
     threads: int | None = 1,
     msg: bool = False,
     start_values: dict | None = None,
+    seed: int | None = None,
 ) -> SolveOutcome:
     """Solve a PuLP problem and report status, objective, bound and gap.
 
     HiGHS runs in-process and honours its own time limit; CBC runs under a watchdog
     (see :func:`_solve_cbc`); other PuLP solvers run as PuLP runs them. ``start_values``
     (variable name to value, a feasible solution) is handed to HiGHS as its first
-    incumbent; other solvers ignore it.
+    incumbent; other solvers ignore it. ``seed`` is the solver's random seed (HiGHS
+    ``random_seed``, CBC ``randomCbcSeed``).
     """
     name = solver.lower()
     if name == "highs":
-        return _solve_highs(problem, time_limit, gap, threads, msg, start_values)
+        return _solve_highs(problem, time_limit, gap, threads, msg, start_values, seed)
     if name in ("cbc", "pulp_cbc_cmd"):
         pulp_solver("cbc")  # raises SolverUnavailableError if missing
-        return _solve_cbc(problem, time_limit, gap, threads, msg)
+        return _solve_cbc(problem, time_limit, gap, threads, msg, seed)
     return _solve_other(problem, solver, time_limit, gap, threads, msg)

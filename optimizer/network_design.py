@@ -591,6 +591,7 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
         options.threads,
         options.msg,
         start_values=start_values,
+        seed=options.seed,
     )
     outcome = replace(outcome, seconds=outcome.seconds + start_seconds)
     size = MappingProxyType(
