@@ -1,0 +1,577 @@
+"""Tests of coalition costs, allocations and ``coldchain consolidate`` (issue 6).
+
+Coalition costs are checked against solves written independently: every hub opening of
+``tiny`` enumerated (each a solve with the hubs fixed), and, on a domestic, non-perishable
+variant of ``tiny``, a PuLP model written out here from the CSV files alone, whose optimum
+is also worked out by hand. Core verdicts are checked against an enumeration of the
+coalition inequalities and a least-core LP written here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from dataclasses import replace
+from itertools import combinations, product
+from pathlib import Path
+
+import pandas as pd
+import pulp
+import pytest
+
+import optimizer.consolidation as consolidation
+from instances import generate, load_scenario, scenario_folder
+from optimizer.allocation import CostGame, shapley
+from optimizer.cli import main
+from optimizer.consolidation import (
+    METHODS,
+    CoalitionSolver,
+    coalition_cost,
+    consolidate,
+)
+from optimizer.network_design import DesignOptions, solve_design
+
+TINY = load_scenario("tiny")
+TINY_FIRMS = ("coopA", "firmB")
+REL = 1e-6
+
+
+def coalitions_of(players) -> list[frozenset[str]]:
+    """Every non-empty coalition."""
+    players = sorted(players)
+    return [frozenset(c) for k in range(1, len(players) + 1) for c in combinations(players, k)]
+
+
+def shipper_of(coalition: frozenset[str]) -> str:
+    """Who ships: a firm alone ships itself, two or more ship as the 3PL."""
+    return next(iter(coalition)) if len(coalition) == 1 else "3pl"
+
+
+def label(coalition) -> str:
+    return "+".join(sorted(coalition))
+
+
+def openings(network):
+    """Every hub configuration: each hub shut or open at one of its sizes."""
+    hubs = network.county_hubs
+    for sizes in product(*[[None, *(s.name for s in h.sizes)] for h in hubs]):
+        yield tuple(zip((h.id for h in hubs), sizes, strict=True))
+
+
+def non_perishable(network):
+    products = {k: replace(p, shelf_life=None) for k, p in network.products.items()}
+    return network.replace(products=products)
+
+
+def run_cli(args: list[str]) -> int:
+    return main(["consolidate", *args])
+
+
+def read_run(out: Path):
+    kpis = json.loads((out / "kpis.json").read_text())
+    allocation = pd.read_csv(out / "allocation.csv")
+    coalitions = pd.read_csv(out / "coalitions.csv", keep_default_na=False)
+    coalitions["cost"] = coalitions["cost"].astype(float)
+    return kpis, allocation, coalitions
+
+
+def cost_by_label(coalitions: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(coalitions["coalition"], coalitions["cost"], strict=True))
+
+
+@pytest.fixture(scope="module")
+def gen3(tmp_path_factory) -> Path:
+    """A generated scenario with 3 firms (its core is not empty; Shapley is outside it)."""
+    folder = tmp_path_factory.mktemp("gen3") / "scenario"
+    return generate(folder, villages=9, hubs=3, weeks=2, firms=3, markets=1, seed=1)
+
+
+@pytest.fixture(scope="module")
+def gen4(tmp_path_factory) -> Path:
+    """A generated scenario with 4 firms (its core is empty)."""
+    folder = tmp_path_factory.mktemp("gen4") / "scenario"
+    return generate(folder, villages=8, hubs=3, weeks=2, firms=4, markets=1, seed=1)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("tiny-run") / "run"
+    assert run_cli(["tiny", "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def gen3_run(tmp_path_factory, gen3) -> Path:
+    out = tmp_path_factory.mktemp("gen3-run") / "run"
+    assert run_cli([str(gen3), "--out", str(out)]) == 0  # workers=2: the process pool
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Coalition cost against independent solves
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("trips", [None, "linear"])
+def test_coalition_cost_is_the_best_enumerated_hub_opening_on_tiny(trips):
+    # None: the scenario's default options (integer trips on tiny); the enumeration then
+    # uses the same trips setting as the coalition solve
+    enumerated_trips = trips or "integer"
+    for coalition in coalitions_of(TINY_FIRMS):
+        options = DesignOptions.from_network(TINY, trips=trips)
+        got = coalition_cost(TINY, coalition, options if trips else None)
+        assert got.status == "optimal", label(coalition)
+        assert got.gap <= 1e-6
+        best = math.inf
+        for fixed in openings(TINY):
+            fixed_solve = solve_design(
+                TINY,
+                DesignOptions(
+                    fixed_hubs=fixed,
+                    firms=coalition,
+                    shipper=shipper_of(coalition),
+                    trips=enumerated_trips,
+                ),
+            )
+            assert fixed_solve.status in ("optimal", "infeasible"), (coalition, fixed)
+            if fixed_solve.status == "optimal":
+                best = min(best, fixed_solve.objective)
+        assert math.isfinite(best), label(coalition)
+        assert got.cost == pytest.approx(best, rel=REL), label(coalition)
+
+
+def test_a_firm_alone_pays_its_part_load_premium_and_ships_only_its_own_fruit():
+    alone = coalition_cost(TINY, {"coopA"}, detail=True)
+    # the same firm's freight under the 3PL (no margin on tiny) escapes the 40 % premium
+    as_3pl = solve_design(TINY, DesignOptions(firms=frozenset({"coopA"}), shipper="3pl"))
+    assert as_3pl.objective < alone.cost
+    assert set(alone.by_firm) == {"coopA"}
+    firm_b = coalition_cost(TINY, ["firmB"], detail=True)
+    assert set(firm_b.by_firm) == {"firmB"}
+
+
+@pytest.mark.xfail(
+    reason="coalition_cost(detail=True) computes each firm's total_cost (the sum of the "
+    "evaluator's *_cost columns) but never stores it in by_firm, which its docstring "
+    "promises (only spoilage_t, co2_t, shipped_t are kept)",
+    strict=True,
+)
+def test_per_firm_detail_has_the_total_cost_the_docstring_promises():
+    detail = coalition_cost(TINY, {"coopA"}, detail=True).by_firm["coopA"]
+    assert {"spoilage_t", "co2_t", "shipped_t", "total_cost"} <= set(detail)
+    assert detail["total_cost"] > 0
+
+
+@pytest.fixture(scope="module")
+def domestic(tmp_path_factory) -> Path:
+    """tiny with domestic demand only (coopA 8 t in weeks 1 and 2, firmB 4 t in week 2 at
+    M_CS) and a 10 % 3PL margin; kiwi is made non-perishable in the tests."""
+    folder = tmp_path_factory.mktemp("domestic") / "tiny"
+    shutil.copytree(scenario_folder("tiny"), folder)
+    with open(folder / "scenario.toml", "a") as handle:
+        handle.write("\n[consolidation]\nmargin = 0.1\n")
+    rows = [
+        ("M_CS", "fresh_kiwi", 1, 8.0, 12000, "coopA"),
+        ("M_CS", "fresh_kiwi", 2, 8.0, 12000, "coopA"),
+        ("M_CS", "fresh_kiwi", 2, 4.0, 12000, "firmB"),
+    ]
+    columns = ["market", "product", "week", "tonnes", "price_cny_per_t", "firm"]
+    pd.DataFrame(rows, columns=columns).to_csv(folder / "demand.csv", index=False)
+    return folder
+
+
+def hand_model(folder: Path, coalition: frozenset[str], margin: float) -> float:
+    """The coalition's design problem on the domestic variant, written from the CSVs.
+
+    Villages ship kiwi to a hub (per-tonne road freight, times the firm's part-load premium
+    alone or the 3PL's margin pooled, plus the hub's handling); hubs hold stock at a
+    storage cost per tonne-week and send it to M_CS in whole reefer trips (trip cost, times
+    the margin when pooled) within the week; hubs open at one size with fixed cost,
+    weekly throughput and cold storage. Nothing decays.
+    """
+    nodes = pd.read_csv(folder / "nodes.csv", dtype={"firm": str}).set_index("id")
+    legs = pd.read_csv(folder / "legs.csv")
+    sizes = pd.read_csv(folder / "hub_sizes.csv")
+    firms = pd.read_csv(folder / "firms.csv").set_index("id")
+    supply = pd.read_csv(folder / "supply.csv")
+    demand = pd.read_csv(folder / "demand.csv")
+    if len(coalition) == 1:
+        (firm,) = coalition
+        road, trip = 1.0 + float(firms.loc[firm, "part_load_premium"]), 1.0
+    else:
+        road = trip = 1.0 + margin
+    villages = [
+        v
+        for v in nodes.index
+        if nodes.loc[v, "kind"] == "village" and nodes.loc[v, "firm"] in coalition
+    ]
+    hubs = [h for h in nodes.index if nodes.loc[h, "kind"] == "county_hub"]
+    weeks = [1, 2]
+    kiwi = supply[(supply["product"] == "fresh_kiwi") & supply["village"].isin(villages)]
+    grown = {(r.village, r.week): r.tonnes for r in kiwi.itertuples()}
+    wanted = {
+        w: demand[(demand.week == w) & demand.firm.isin(coalition)].tonnes.sum() for w in weeks
+    }
+    inbound = legs[legs.origin.isin(villages) & legs.destination.isin(hubs)]
+    outbound = legs[legs.destination == "M_CS"].set_index("origin")
+
+    prob = pulp.LpProblem("hand", pulp.LpMinimize)
+    y = {
+        (r.hub, r.size): pulp.LpVariable(f"y_{r.hub}_{r.size}", cat="Binary")
+        for r in sizes.itertuples()
+    }
+    x = {
+        (r.origin, r.destination, w): pulp.LpVariable(f"x_{r.origin}_{r.destination}_{w}", 0)
+        for r in inbound.itertuples()
+        for w in weeks
+    }
+    stock = {(h, w): pulp.LpVariable(f"I_{h}_{w}", 0) for h in hubs for w in weeks}
+    sent = {(h, w): pulp.LpVariable(f"z_{h}_{w}", 0) for h in hubs for w in weeks}
+    trips = {(h, w): pulp.LpVariable(f"n_{h}_{w}", 0, cat="Integer") for h in hubs for w in weeks}
+    cost = [r.fixed_cost_cny * y[(r.hub, r.size)] for r in sizes.itertuples()]
+    for r in inbound.itertuples():
+        per_t = r.cost_cny_per_t * road + nodes.loc[r.destination, "handling_cost_cny_per_t"]
+        cost += [per_t * x[(r.origin, r.destination, w)] for w in weeks]
+    for h in hubs:
+        for w in weeks:
+            cost.append(nodes.loc[h, "storage_cost_cny_per_t_week"] * stock[(h, w)])
+            cost.append(outbound.loc[h, "cost_cny_per_trip"] * trip * trips[(h, w)])
+    prob += pulp.lpSum(cost)
+    for h in hubs:
+        own = sizes[sizes.hub == h]
+        prob += pulp.lpSum(y[(h, s)] for s in own["size"]) <= 1
+        for w in weeks:
+            arrived = pulp.lpSum(v for (_, hub, week), v in x.items() if hub == h and week == w)
+            before = stock[(h, w - 1)] if w > 1 else 0
+            prob += stock[(h, w)] == before + arrived - sent[(h, w)]
+            prob += arrived <= pulp.lpSum(
+                r.throughput_t_per_week * y[(h, r.size)] for r in own.itertuples()
+            )
+            prob += stock[(h, w)] <= pulp.lpSum(
+                r.cold_storage_t * y[(h, r.size)] for r in own.itertuples()
+            )
+            prob += sent[(h, w)] <= outbound.loc[h, "trip_capacity_t"] * trips[(h, w)]
+    for (village, w), tonnes in grown.items():
+        prob += (
+            pulp.lpSum(v for (o, _, week), v in x.items() if o == village and week == w) <= tonnes
+        )
+    for w in weeks:
+        prob += pulp.lpSum(sent[(h, w)] for h in hubs) >= wanted[w]
+    prob.solve(pulp.HiGHS(msg=False))
+    assert pulp.LpStatus[prob.status] == "Optimal"
+    return float(pulp.value(prob.objective))
+
+
+# By hand (margin 10 %, premium 40 %, handling 20 CNY/t, trips of 10 t):
+# coopA alone needs H_JS (V1 reaches no other hub; V2 alone grows 12 < 16 t): 40,000 fixed
+#   + 16 t from V1 at 5 x 1.4 + 20 + one 2,300 trip a week = 45,032.
+# firmB alone: H_FH small 30,000 + 4 t from V3 at 3 x 1.4 + 20 + one 2,350 trip = 32,446.8.
+# Pooled: H_FH small (V2 and V3 grow 11 t a week; 1 t of week 1 waits a week, 28 CNY):
+#   30,000 + 10 t from V3 at 3 x 1.1 + 20 + 10 t from V2 at 8 x 1.1 + 20 + 28
+#   + three trips at 2,350 x 1.1 = 38,304.
+BY_HAND = {
+    frozenset({"coopA"}): 45032.0,
+    frozenset({"firmB"}): 32446.8,
+    frozenset({"coopA", "firmB"}): 38304.0,
+}
+
+
+def test_coalition_cost_equals_a_model_written_by_hand(domestic):
+    network = non_perishable(load_scenario(domestic))
+    for coalition, expected in BY_HAND.items():
+        got = coalition_cost(network, coalition)
+        assert got.status == "optimal"
+        assert hand_model(domestic, coalition, margin=0.1) == pytest.approx(expected, rel=1e-9)
+        assert got.cost == pytest.approx(expected, rel=REL), label(coalition)
+
+
+# ---------------------------------------------------------------------------------------
+# Savings and the command's files
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("run", ["tiny_run", "gen3_run"])
+def test_the_grand_coalition_saves_and_kpis_say_how_much(run, request):
+    kpis, allocation, coalitions = read_run(request.getfixturevalue(run))
+    costs = cost_by_label(coalitions)
+    firms = sorted(allocation["firm"])
+    standalone = sum(costs[f] for f in firms)
+    grand = costs[label(firms)]
+    assert grand < standalone
+    assert kpis["standalone_cost_sum"] == pytest.approx(standalone, rel=1e-9)
+    assert kpis["grand_coalition_cost"] == pytest.approx(grand, rel=1e-9)
+    assert kpis["savings"] == pytest.approx(standalone - grand, rel=1e-9)
+    assert kpis["savings_pct"] == pytest.approx(100 * (standalone - grand) / standalone)
+    assert allocation["standalone_cost"].tolist() == pytest.approx([costs[f] for f in firms])
+
+
+def test_tiny_allocation_csv_has_one_row_per_firm_and_every_method_is_efficient(tiny_run):
+    kpis, allocation, coalitions = read_run(tiny_run)
+    assert sorted(allocation["firm"]) == sorted(TINY_FIRMS)
+    named = ["firm", "standalone_cost", *METHODS]
+    named += [f"savings.{m}" for m in METHODS] + [f"savings_share.{m}" for m in METHODS]
+    named += ["spoilage_t_alone", "spoilage_t_pooled", "co2_t_alone", "co2_t_pooled"]
+    assert set(named) <= set(allocation.columns)
+    grand = cost_by_label(coalitions)["coopA+firmB"]
+    for method in METHODS:
+        assert allocation[method].sum() == pytest.approx(grand, rel=1e-9), method
+        savings = allocation["standalone_cost"] - allocation[method]
+        assert allocation[f"savings.{method}"].tolist() == pytest.approx(savings.tolist())
+        assert allocation[f"savings_share.{method}"].sum() == pytest.approx(1.0)
+    # per-firm spoilage and CO2e add up to the run's totals; rates are tonnes over tonnes
+    assert allocation["spoilage_t_alone"].sum() == pytest.approx(kpis["spoilage_t_alone"])
+    assert allocation["spoilage_t_pooled"].sum() == pytest.approx(kpis["spoilage_t_pooled"])
+    assert allocation["co2_t_alone"].sum() == pytest.approx(kpis["co2_t_alone"])
+    assert allocation["co2_t_pooled"].sum() == pytest.approx(kpis["co2_t_pooled"])
+    assert kpis["spoilage_rate_alone"] == pytest.approx(
+        kpis["spoilage_t_alone"] / allocation["shipped_t_alone"].sum()
+    )
+    assert kpis["spoilage_rate_pooled"] == pytest.approx(
+        kpis["spoilage_t_pooled"] / allocation["shipped_t_pooled"].sum()
+    )
+    assert 0 < kpis["spoilage_rate_alone"] < 1 and 0 < kpis["spoilage_rate_pooled"] < 1
+    assert kpis["core_empty"] is False
+    assert kpis["seconds"] > 0
+
+
+@pytest.mark.parametrize("run", ["tiny_run", "gen3_run"])
+def test_coalitions_csv_lists_every_coalition_with_cost_status_and_gap(run, request):
+    _, allocation, coalitions = read_run(request.getfixturevalue(run))
+    expected = {label(c) for c in coalitions_of(allocation["firm"])}
+    assert set(coalitions["coalition"]) == expected
+    assert len(coalitions) == len(expected)
+    assert {"coalition", "cost", "status", "gap"} <= set(coalitions.columns)
+    assert (coalitions["status"] == "optimal").all()
+    assert (coalitions["gap"].astype(float) <= 1e-6).all()
+    assert (coalitions["cost"] > 0).all()
+
+
+def test_proportional_cost_solves_only_stand_alone_and_grand_coalitions(tmp_path, gen3, gen3_run):
+    out = tmp_path / "run"
+    assert run_cli([str(gen3), "--method", "proportional-cost", "--out", str(out)]) == 0
+    kpis, allocation, coalitions = read_run(out)
+    firms = sorted(allocation["firm"])
+    assert len(firms) == 3
+    assert sorted(coalitions["coalition"]) == sorted([*firms, label(firms)])  # n + 1 rows
+    assert kpis["coalitions_solved"] == len(firms) + 1
+    assert kpis["core_empty"] is None
+    assert any("only stand-alone and grand-coalition" in note for note in kpis["notes"])
+    # the same costs as the full run, and shares in proportion to stand-alone costs
+    full = cost_by_label(read_run(gen3_run)[2])
+    for name, cost in cost_by_label(coalitions).items():
+        assert cost == pytest.approx(full[name], rel=REL), name
+    grand = full[label(firms)]
+    standalone = allocation["standalone_cost"]
+    assert allocation["proportional-cost"].tolist() == pytest.approx(
+        (grand * standalone / standalone.sum()).tolist()
+    )
+    assert "shapley" not in allocation.columns
+
+
+def test_unknown_firms_are_named(tmp_path, capsys):
+    code = run_cli(["tiny", "--firms", "coopA,nobody", "--out", str(tmp_path / "run")])
+    assert code == 2
+    assert "nobody" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_single_firm_saves_nothing(tmp_path):
+    out = tmp_path / "run"
+    assert run_cli(["tiny", "--firms", "firmB", "--out", str(out)]) == 0
+    kpis, allocation, coalitions = read_run(out)
+    assert coalitions["coalition"].tolist() == ["firmB"]
+    assert kpis["savings"] == pytest.approx(0.0, abs=1e-9)
+    assert allocation["shapley"].tolist() == pytest.approx([kpis["grand_coalition_cost"]])
+
+
+# ---------------------------------------------------------------------------------------
+# Caching and the process pool
+# ---------------------------------------------------------------------------------------
+def test_a_coalition_is_solved_once(monkeypatch):
+    calls = []
+    real = consolidation.solve_design
+
+    def counted(network, options=None):
+        calls.append(options.firms)
+        return real(network, options)
+
+    monkeypatch.setattr(consolidation, "solve_design", counted)
+    solver = CoalitionSolver(TINY, workers=1)
+    first = solver.cost(frozenset({"coopA", "firmB"}))
+    again = solver.cost(frozenset({"firmB", "coopA"}))
+    assert first == again
+    assert len(calls) == 1
+    solver.solve_all([{"coopA"}, frozenset({"coopA"}), {"firmB", "coopA"}])
+    assert calls == [frozenset(TINY_FIRMS), frozenset({"coopA"})]
+    calls.clear()
+    consolidate(TINY, workers=1)
+    assert sorted(map(sorted, calls)) == sorted(map(sorted, coalitions_of(TINY_FIRMS)))
+
+
+def test_the_process_pool_gives_the_same_costs_as_one_process():
+    progress = []
+    pooled = CoalitionSolver(TINY, workers=2, progress=lambda d, t: progress.append((d, t)))
+    serial = CoalitionSolver(TINY, workers=1)
+    everything = coalitions_of(TINY_FIRMS)
+    a, b = pooled.solve_all(everything), serial.solve_all(everything)
+    assert set(a) == set(b) == set(everything)
+    for coalition in everything:
+        assert a[coalition].cost == pytest.approx(b[coalition].cost, rel=1e-9)
+        assert a[coalition].status == b[coalition].status == "optimal"
+    assert progress == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_the_pooled_command_matches_a_serial_consolidation(gen3, gen3_run):
+    serial = consolidate(load_scenario(gen3), workers=1)
+    pooled = cost_by_label(read_run(gen3_run)[2])
+    assert {c.label: c.cost for c in serial.coalitions.values()} == pytest.approx(pooled)
+
+
+# ---------------------------------------------------------------------------------------
+# Core verdicts against an enumeration written here
+# ---------------------------------------------------------------------------------------
+def least_core_epsilon(firms, costs: dict[frozenset, float]) -> float:
+    """min e such that x(S) <= c(S) + e for every proper S and x(N) = c(N)."""
+    prob = pulp.LpProblem("least_core", pulp.LpMinimize)
+    x = {f: pulp.LpVariable(f"x_{f}") for f in firms}
+    e = pulp.LpVariable("e")
+    prob += e
+    grand = frozenset(firms)
+    for coalition, cost in costs.items():
+        total = pulp.lpSum(x[f] for f in coalition)
+        prob += (total == cost) if coalition == grand else (total <= cost + e)
+    prob.solve(pulp.HiGHS(msg=False))
+    assert pulp.LpStatus[prob.status] == "Optimal"
+    return float(e.value())
+
+
+@pytest.mark.parametrize("run", ["tiny_run", "gen3_run"])
+def test_core_verdicts_match_an_enumeration_of_coalition_inequalities(run, request):
+    kpis, allocation, coalitions = read_run(request.getfixturevalue(run))
+    costs = {frozenset(name.split("+")): c for name, c in cost_by_label(coalitions).items()}
+    firms = sorted(allocation["firm"])
+    grand = costs[frozenset(firms)]
+    tolerance = 1e-6 * grand
+    verdicts = {}
+    for method in METHODS:
+        x = dict(zip(allocation["firm"], allocation[method], strict=True))
+        excess = {
+            c: sum(x[f] for f in c) - cost for c, cost in costs.items() if len(c) < len(firms)
+        }
+        worst = max(excess, key=excess.get)
+        efficient = abs(sum(x.values()) - grand) <= tolerance
+        mine = bool(efficient and excess[worst] <= tolerance)
+        verdicts[method] = mine
+        assert kpis[f"in_core.{method}"] is mine, method
+        if not mine:
+            assert kpis[f"max_excess.{method}"] == pytest.approx(excess[worst], rel=1e-6)
+            assert frozenset(kpis[f"most_dissatisfied.{method}"].split("+")) == worst
+    epsilon = least_core_epsilon(firms, costs)
+    assert kpis["core_empty"] is (epsilon > tolerance)
+    if run == "tiny_run":
+        # two firms: the core is every split with x_i <= c({i}); Shapley splits savings
+        # in half, so it is in; proportional to volume charges coopA more than alone
+        assert verdicts["shapley"] and not verdicts["proportional-volume"]
+    else:
+        assert verdicts["nucleolus"] and not verdicts["shapley"]
+
+
+def test_core_verdicts_where_the_core_is_empty(gen4):
+    result = consolidate(load_scenario(gen4), workers=1)
+    costs = {c: r.cost for c, r in result.coalitions.items()}
+    firms = result.firms
+    assert len(costs) == 2 ** len(firms) - 1
+    epsilon = least_core_epsilon(firms, costs)
+    assert epsilon > 1e-6 * result.grand.cost
+    assert result.core_empty is True
+    for method, check in result.core.items():
+        assert not check.in_core, method
+        x = result.allocations[method].as_dict()
+        worst = max(sum(x[f] for f in c) - cost for c, cost in costs.items() if len(c) < len(firms))
+        assert check.max_excess == pytest.approx(worst, rel=1e-6)
+        assert worst >= epsilon - 1e-6 * result.grand.cost  # no allocation beats the least core
+
+
+# ---------------------------------------------------------------------------------------
+# Past the exact limit: sampled Shapley and the proportional rules only
+# ---------------------------------------------------------------------------------------
+# 16 real firms would need 17 full solves plus every coalition the sampled orders meet
+# (hundreds): too slow for the suite, so the limit is lowered to 3 and 4 firms used.
+@pytest.fixture
+def past_the_limit(monkeypatch):
+    """MAX_EXACT_FIRMS = 3, and coalition solves memoized (the same costs, solved once)."""
+    monkeypatch.setattr(consolidation, "MAX_EXACT_FIRMS", 3)
+    real = consolidation.coalition_cost
+    memo = _MEMO
+
+    def memoized(network, firms, options=None, detail=False):
+        key = (network.name, frozenset(firms), detail)
+        if key not in memo:
+            memo[key] = real(network, firms, options, detail)
+        return memo[key]
+
+    monkeypatch.setattr(consolidation, "coalition_cost", memoized)
+    return memo
+
+
+_MEMO: dict = {}
+
+
+def test_past_the_limit_only_sampled_shapley_and_proportional_rules(gen4, past_the_limit):
+    network = load_scenario(gen4)
+    first = consolidate(network, samples=40, seed=7, workers=1)
+    again = consolidate(network, samples=40, seed=7, workers=1)
+    assert set(first.allocations) == {"shapley", "proportional-volume", "proportional-cost"}
+    assert any("past 3" in note and "sampled Shapley" in note for note in first.notes)
+    assert any("nucleolus" in note and "epm" in note for note in first.notes)
+    assert first.core == {} and first.core_empty is None
+    estimate = first.allocations["shapley"]
+    assert estimate.half_widths is not None and estimate.seed == 7
+    assert estimate.costs == again.allocations["shapley"].costs
+    assert estimate.half_widths == again.allocations["shapley"].half_widths
+    assert sum(estimate.costs) == pytest.approx(first.grand.cost, rel=1e-9)
+    for method in ("proportional-volume", "proportional-cost"):
+        assert sum(first.allocations[method].costs) == pytest.approx(first.grand.cost)
+    # the exact Shapley value lies within the simultaneous intervals
+    costs = {c: consolidation.coalition_cost(network, c).cost for c in coalitions_of(first.firms)}
+    exact = shapley(CostGame(first.firms, costs)).as_dict()
+    for firm, value, half in zip(
+        estimate.players, estimate.costs, estimate.half_widths, strict=True
+    ):
+        assert abs(value - exact[firm]) <= half, firm
+
+
+def test_past_the_limit_the_command_says_so(tmp_path, gen4, past_the_limit, capsys):
+    out = tmp_path / "run"
+    args = [str(gen4), "--samples", "40", "--seed", "7", "--workers", "1", "--out", str(out)]
+    assert run_cli(args) == 0
+    printed = capsys.readouterr().out
+    assert "past 3 not every coalition can be solved" in printed
+    kpis, allocation, _ = read_run(out)
+    assert kpis["core_empty"] is None
+    assert any("sampled Shapley" in note for note in kpis["notes"])
+    assert "shapley.half_width" in allocation.columns
+    assert allocation["shapley"].sum() == pytest.approx(kpis["grand_coalition_cost"])
+
+
+@pytest.mark.xfail(
+    reason="consolidate() past MAX_EXACT_FIRMS always runs the sampled-Shapley pass and "
+    "solves every coalition the sampled orders meet, even when only proportional rules "
+    "are asked for (4 firms, limit 3: 15 coalitions solved instead of 5)",
+    strict=True,
+)
+def test_past_the_limit_proportional_rules_solve_only_n_plus_one(gen4, past_the_limit):
+    network = load_scenario(gen4)
+    result = consolidate(network, methods=("proportional-cost",), samples=40, seed=7, workers=1)
+    assert set(result.allocations) == {"proportional-cost"}
+    assert len(result.coalitions) == len(result.firms) + 1
+
+
+# ---------------------------------------------------------------------------------------
+# Bench
+# ---------------------------------------------------------------------------------------
+def test_bench_consolidate_writes_seconds_and_coalitions_solved(tmp_path):
+    out = tmp_path / "bench.csv"
+    assert main(["bench", "consolidate", "--sizes", "2,3", "--out", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert table["firms"].tolist() == [2, 3]
+    assert table["coalitions_solved"].tolist() == [2**2 - 1, 2**3 - 1]
+    assert (table["seconds"] > 0).all()
+    assert (table["grand_coalition_cost"] <= table["standalone_cost_sum"]).all()
