@@ -14,7 +14,8 @@ What is read from the :class:`~networks.network.Network`:
   (``tricycle`` < ``van`` < ``truck``);
 - **roads**: geodesic distance times ``[collection] circuity`` (default the road
   default of ``networks.distances``), the village-to-hub distance of a road leg where
-  there is one; hours at ``[collection] speed_kmh`` (default 30 km/h, mountain roads);
+  there is one, or shortest paths on a road graph when one is given; hours at
+  ``[collection] speed_kmh`` (default 30 km/h, mountain roads);
 - **rules** (``[collection]``): ``freshness_hours_ambient``, ``freshness_hours_reefer``,
   ``day_start_h``, ``hub_close_h``, ``multiple_trips``;
 - **warm cost**, from the product's shelf-life model (``networks.shelf_life``), in the
@@ -36,7 +37,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from networks.collection import CollectionProblem, Pickup, VehicleType
-from networks.distances import DEFAULT_CIRCUITY, geodesic_matrix_km
+from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_matrix_km
 from networks.errors import Problem, ScenarioError
 from networks.network import Network
 from networks.nodes import ROAD_CLASSES, NodeKind
@@ -178,6 +179,7 @@ def collection_problem(
     day: int = 1,
     plan: Plan | None = None,
     tonnes: Mapping[str, float] | None = None,
+    road_graph: RoadGraph | None = None,
 ) -> CollectionProblem:
     """One day's collection at a county hub.
 
@@ -193,6 +195,9 @@ def collection_problem(
         A plan (``coldchain solve``): route the villages it sends through the hub.
     tonnes
         Tonnes per village for the day, instead of the scenario's supply or the plan.
+    road_graph
+        Road graph for shortest-path distances between all places (instead of geodesic
+        times circuity, and of the road legs' distances).
 
     Returns
     -------
@@ -242,12 +247,15 @@ def collection_problem(
 
     lon = np.array([p.lon for p in places])
     lat = np.array([p.lat for p in places])
-    circuity = float(settings.get("circuity", DEFAULT_CIRCUITY["road"]))
-    km = geodesic_matrix_km(lon, lat, lon, lat) * circuity
-    for i, place in enumerate(places[1:], start=1):
-        leg_km = road_leg_km(network, place.id, hub)
-        if leg_km is not None:
-            km[i, 0] = km[0, i] = leg_km
+    if road_graph is not None:
+        km = np.asarray(road_graph.distance_matrix_km(lon, lat, lon, lat), dtype=float)
+    else:
+        circuity = float(settings.get("circuity", DEFAULT_CIRCUITY["road"]))
+        km = geodesic_matrix_km(lon, lat, lon, lat) * circuity
+        for i, place in enumerate(places[1:], start=1):
+            leg_km = road_leg_km(network, place.id, hub)
+            if leg_km is not None:
+                km[i, 0] = km[0, i] = leg_km
     same = np.array([[a.id == b.id for b in places] for a in places])
     km[same] = 0.0
     speed = float(settings.get("speed_kmh", DEFAULT_SPEED_KMH))

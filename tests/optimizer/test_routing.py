@@ -524,3 +524,30 @@ def test_route_command_explains_infeasibility(tmp_path):
         "freshness limit 0.1 h" in p["message"] and p["village"] for p in diagnosis["problems"]
     )
     assert not (out / "routes.csv").exists()
+
+
+def test_collection_problem_from_the_tiny_scenario():
+    from instances import load_scenario
+    from instances.collection import collection_problem, nearest_hub
+
+    network = load_scenario("tiny")
+    villages = {v.id: v for v in network.villages}
+    hub = nearest_hub(network, "V3")
+    problem = collection_problem(network, hub, day=1, tonnes={"V3": 1.2, "V2": 0.5})
+    # V3 is on a tricycle road: only the 0.5 t tricycles reach it, so 1.2 t is 3 loads.
+    v3 = [p for p in problem.pickups if p.node == "V3"]
+    assert [p.id for p in v3] == ["V3#1", "V3#2", "V3#3"]
+    assert sum(p.tonnes for p in v3) == pytest.approx(1.2)
+    assert v3[0].window_start_h == villages["V3"].pick_start_h
+    assert v3[0].service_h == villages["V3"].service_h
+    kinds = {v.id: v for v in problem.fleet}
+    assert kinds["tricycle"].allowed_nodes is None
+    assert not kinds["truck"].may_serve("V3") and kinds["truck"].may_serve("V2")
+    assert problem.distance_km[problem.index("V3#1"), problem.index("V3#2")] == 0.0
+    kiwi = network.products["fresh_kiwi"]
+    k = kiwi.shelf_life.k_per_hour(network.periods.ambient(1))
+    assert problem.warm_cost_per_t_h == pytest.approx(kiwi.value_cny_per_kg * 1000 * k)
+    assert problem.curing_grace_h == pytest.approx(kiwi.shelf_life.curing_grace_hours - 6.0)
+    assert problem.freshness_ambient_h == 8.0 and problem.multi_trip
+    result = solve(problem, time_limit=1.0, workers=1)
+    assert result.has_plan and check_routes(problem, result.routes).ok
