@@ -853,21 +853,6 @@ def _pyvrp_plan(solution, type_map) -> Plan:
     return tuple(plan)
 
 
-def _plan_to_pyvrp(data, plan: Plan, type_map):
-    """Our plan as a PyVRP solution (for a warm start)."""
-    pyvrp = _import("pyvrp")
-    back = {k: j for j, k in enumerate(type_map)}
-    routes = []
-    for type_index, trips in plan:
-        acts = []
-        for r, trip in enumerate(trips):
-            if r:
-                acts.append(pyvrp.Activity(pyvrp.ActivityType.DEPOT, 0))
-            acts += [pyvrp.Activity(pyvrp.ActivityType.CLIENT, i - 1) for i in trip]
-        routes.append(pyvrp.Route(data, acts, back[type_index]))
-    return pyvrp.Solution(data, routes)
-
-
 def _pyvrp_params(data):
     """PyVRP's defaults, with penalty bounds in proportion to our cost units.
 
@@ -904,7 +889,6 @@ def _pyvrp_worker(
     seed: int,
     deadline: float,
     iterations: int | None,
-    initial: Plan | None,
     cpu_budget: float | None = None,
 ) -> tuple[Plan | None, str, bool]:
     """One PyVRP search; returns its best feasible plan, a note, and whether time stopped it.
@@ -922,12 +906,6 @@ def _pyvrp_worker(
     if iterations is not None:
         criteria.append(MaxIterations(iterations))
     stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
-    init = None
-    if initial is not None:
-        try:
-            init = _plan_to_pyvrp(data, initial, type_map)
-        except Exception:  # a warm start is optional
-            init = None
     with warnings.catch_warnings():
         # PyVRP warns when its penalties hit their bound on an infeasible search; the
         # stage's note says "no feasible solution" instead.
@@ -939,7 +917,6 @@ def _pyvrp_worker(
             collect_stats=False,
             display=False,
             params=_pyvrp_params(data),
-            initial_solution=init,
         )
     timed_out = iterations is None or result.num_iterations < iterations
     note = f"{result.num_iterations} iterations"
@@ -1482,7 +1459,7 @@ def solve(
         stage_deadline = started + share * time_limit
         budget = share * time_limit if clock == "cpu" else None
         tasks = [
-            (_pyvrp_worker, (data, type_map, seed + j, stage_deadline, iterations, None, budget))
+            (_pyvrp_worker, (data, type_map, seed + j, stage_deadline, iterations, budget))
             for j in range(workers)
         ]
         labels = ["pyvrp"] * workers
@@ -1491,7 +1468,9 @@ def solve(
             # Capacity is all that binds: one search keeps to the fewest vehicles that
             # can carry the load (often where the cheapest plans are, and hard to reach
             # by removing routes one at a time); the others search the whole fleet.
-            narrow = problem.replace(fleet=(problem.fleet[0].replace(count=fewest),))
+            narrow = problem.replace(
+                fleet=tuple(v.replace(count=fewest) if v.count else v for v in problem.fleet)
+            )
             narrow_data, _ = pyvrp_data(narrow, scale)
             tasks[-1] = (
                 _pyvrp_worker,
@@ -1501,7 +1480,6 @@ def solve(
                     seed + workers - 1,
                     stage_deadline,
                     iterations,
-                    None,
                     budget,
                 ),
             )
