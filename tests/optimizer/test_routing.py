@@ -517,7 +517,7 @@ def test_route_command_explains_infeasibility(tmp_path):
         .replace("freshness_hours_reefer = 24.0", "freshness_hours_reefer = 0.1")
     )
     out = tmp_path / "run"
-    assert main(["route", str(folder), "--out", str(out), "--time-limit", "0.5"]) == 3
+    assert main(["route", str(folder), "--out", str(out), "--time-limit", "0.3"]) == 3
     diagnosis = json.loads((out / "diagnosis.json").read_text())
     assert diagnosis["status"] == "infeasible"
     assert any(
@@ -549,5 +549,5 @@ def test_collection_problem_from_the_tiny_scenario():
     assert problem.warm_cost_per_t_h == pytest.approx(kiwi.value_cny_per_kg * 1000 * k)
     assert problem.curing_grace_h == pytest.approx(kiwi.shelf_life.curing_grace_hours - 6.0)
     assert problem.freshness_ambient_h == 8.0 and problem.multi_trip
-    result = solve(problem, time_limit=1.0, workers=1)
+    result = solve(problem, time_limit=0.5, workers=1)
     assert result.has_plan and check_routes(problem, result.routes).ok
