@@ -1509,19 +1509,19 @@ def solve(
 
     seconds = time.time() - started
     if best.check is None:
+        why = (
+            "no feasible plan found within the time limit; each village alone can be "
+            "served, so the fleet may be too small for all of them together (vehicles, "
+            "trips, shifts or freshness limits), or more time is needed"
+        )
+        if backend == "pyvrp" and freshness_binds(problem):
+            why = (
+                "PyVRP cannot express the freshness limits and its plans break them; "
+                "use the auto or ortools backend"
+            )
         return RoutingResult(
             status="no_solution",
-            diagnosis=(
-                Diagnosis(
-                    None,
-                    None,
-                    (
-                        "no feasible plan found within the time limit; each village alone can be "
-                        "served, so the fleet may be too small for all of them together (vehicles, "
-                        "trips, shifts or freshness limits), or more time is needed",
-                    ),
-                ),
-            ),
+            diagnosis=(Diagnosis(None, None, (why,)),),
             stages=tuple(best.stages),
             seconds=seconds,
             backend=backend,

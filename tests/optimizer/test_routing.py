@@ -185,6 +185,13 @@ def test_equals_brute_force_with_capacity_windows_and_freshness(backend):
     assert result.cost == pytest.approx(optimum, rel=1e-9)
 
 
+def test_pyvrp_alone_says_it_cannot_keep_freshness_limits():
+    result = solve(_villages(8, seed=8), backend="pyvrp", time_limit=0.3, workers=1)
+    assert result.status == "no_solution"
+    assert "PyVRP cannot express the freshness limits" in str(result.diagnosis[0])
+    assert "violates freshness" in result.stages[0].note
+
+
 def test_equals_brute_force_with_priced_freshness():
     problem = _villages(6, seed=11, warm_cost_per_t_h=25.0, freshness_ambient_h=3.0)
     optimum = brute_force(problem)
