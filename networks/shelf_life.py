@@ -504,6 +504,11 @@ class ShelfLife:
         float or numpy.ndarray
             Days at ref consumed per day; 0 for a non-perishable product.
         """
+        if isinstance(temp_c, numbers.Real) and not isinstance(temp_c, bool):
+            return _scalar_rate(self, float(temp_c), atmosphere)  # memoized: hot path
+        return self._rate(temp_c, atmosphere)
+
+    def _rate(self, temp_c: Any, atmosphere: Atmosphere = "air") -> Any:
         _check_atmosphere(atmosphere)
         t = np.asarray(temp_c, dtype=float)
         if not self.perishable:
@@ -902,3 +907,12 @@ def shelf_life_table(
     return pd.DataFrame(rows, columns=["product", "temp_c", "days"]).astype(
         {"product": str, "temp_c": float, "days": float}
     )
+
+
+@functools.lru_cache(maxsize=65536)
+def _scalar_rate(model: ShelfLife, temp_c: float, atmosphere: str) -> float:
+    """``model.rate`` of one temperature, memoized.
+
+    Evaluating a plan asks it millions of times for a few dozen distinct temperatures.
+    """
+    return float(model._rate(temp_c, atmosphere))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -24,7 +25,7 @@ from networks.legs import Mode
 from networks.network import Network
 from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
 from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow, Plan, plan_line
-from networks.shelf_life import LotHistory, Segment
+from networks.shelf_life import LotHistory, PathLoss, Segment
 from networks.timeline import HOURS_PER_WEEK, customs_mode_fits, customs_node, lot_history
 
 COST_KEYS = (
@@ -255,10 +256,10 @@ def evaluate(
         def loss_before(index: int, shelf=shelf, segments=segments) -> float:
             if shelf is None or index == 0:
                 return 0.0
-            return shelf.path_loss(LotHistory(segments[:index])).loss_fraction
+            return _path_loss(shelf, segments[:index]).loss_fraction
 
         if shelf is not None:
-            full = shelf.path_loss(timeline.history)
+            full = _path_loss(shelf, segments)
             loss, survival_loss = full.loss_fraction, full.survival_loss_fraction
         else:
             loss = survival_loss = 0.0
@@ -338,7 +339,7 @@ def evaluate(
                 "spoiled_t": x - delivered,
                 "loss_fraction": loss,
                 "survival_view_loss_fraction": survival_loss,
-                "hours_to_cooling": shelf.path_loss(timeline.history).hours_before_cooling
+                "hours_to_cooling": full.hours_before_cooling
                 if shelf is not None
                 else float("nan"),
                 "delivery_days": hours / 24.0,
@@ -369,6 +370,12 @@ def evaluate(
     return Evaluation(MappingProxyType(kpis), flows, hubs, deliveries)
 
 
+@lru_cache(maxsize=200_000)
+def _path_loss(shelf, segments: tuple) -> PathLoss:
+    """The exact loss of a history, memoized: the flows of a plan share most prefixes."""
+    return shelf.path_loss(LotHistory(segments))
+
+
 def _stored_by_week(shelf, segments, storage_weeks: int, tonnes: float) -> list[float]:
     """Tonnes of a lot occupying the cold store in each of its storage weeks.
 
@@ -386,8 +393,8 @@ def _stored_by_week(shelf, segments, storage_weeks: int, tonnes: float) -> list[
     stored = []
     for k in range(storage_weeks):
         partial = Segment(HOURS_PER_WEEK * k, store.temp_c, store.atmosphere, "storage")
-        history = LotHistory(segments[:index] + (partial,))
-        stored.append(tonnes * (1.0 - shelf.path_loss(history).survival_loss_fraction))
+        loss = _path_loss(shelf, segments[:index] + (partial,))
+        stored.append(tonnes * (1.0 - loss.survival_loss_fraction))
     return stored
 
 
