@@ -147,6 +147,7 @@ def coalition_cost(
             grouped = flows.assign(total_cost=flows[cost_columns].sum(axis=1)).groupby("firm")
             for firm, group in grouped:
                 by_firm[str(firm)] = {
+                    "total_cost": float(group["total_cost"].sum()),
                     "spoilage_t": float(group["spoiled_t"].sum()),
                     "co2_t": float(group["co2_t"].sum()),
                     "shipped_t": float(group["tonnes"].sum()),
@@ -461,12 +462,12 @@ def consolidate(
             recorded[coalition] = 0.0
             return 0.0
 
-        # Pass 1 draws the same orders (same seed) to learn which coalitions they need;
-        # those are then solved in parallel, and pass 2 reads them from the cache.
-        sampled_shapley(players, record, samples, seed)
-        solver.solve_all(recorded)
-        cache = {c: solver.cost(c) for c in recorded}
         if "shapley" in methods:
+            # Pass 1 draws the same orders (same seed) to learn which coalitions they
+            # need; those are solved in parallel, and pass 2 reads them from the cache.
+            sampled_shapley(players, record, samples, seed)
+            solver.solve_all(recorded)
+            cache = {c: solver.cost(c) for c in recorded}
             allocations["shapley"] = sampled_shapley(
                 players, solver.cost, samples, seed, cache=cache
             )

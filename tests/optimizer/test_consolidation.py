@@ -149,12 +149,6 @@ def test_a_firm_alone_pays_its_part_load_premium_and_ships_only_its_own_fruit():
     assert set(firm_b.by_firm) == {"firmB"}
 
 
-@pytest.mark.xfail(
-    reason="coalition_cost(detail=True) computes each firm's total_cost (the sum of the "
-    "evaluator's *_cost columns) but never stores it in by_firm, which its docstring "
-    "promises (only spoilage_t, co2_t, shipped_t are kept)",
-    strict=True,
-)
 def test_per_firm_detail_has_the_total_cost_the_docstring_promises():
     detail = coalition_cost(TINY, {"coopA"}, detail=True).by_firm["coopA"]
     assert {"spoilage_t", "co2_t", "shipped_t", "total_cost"} <= set(detail)
@@ -551,12 +545,6 @@ def test_past_the_limit_the_command_says_so(tmp_path, gen4, past_the_limit, caps
     assert allocation["shapley"].sum() == pytest.approx(kpis["grand_coalition_cost"])
 
 
-@pytest.mark.xfail(
-    reason="consolidate() past MAX_EXACT_FIRMS always runs the sampled-Shapley pass and "
-    "solves every coalition the sampled orders meet, even when only proportional rules "
-    "are asked for (4 firms, limit 3: 15 coalitions solved instead of 5)",
-    strict=True,
-)
 def test_past_the_limit_proportional_rules_solve_only_n_plus_one(gen4, past_the_limit):
     network = load_scenario(gen4)
     result = consolidate(network, methods=("proportional-cost",), samples=40, seed=7, workers=1)
