@@ -306,11 +306,14 @@ def _run_bench(family: str, args: argparse.Namespace, console) -> int:
         "gap_pct",
         "vehicles",
         "seconds",
+        "cpu_seconds",
         "backend",
         "status",
     ):
         table.add_column(
-            column, justify="left" if column in ("instance", "backend", "status") else "right"
+            column,
+            justify="left" if column in ("instance", "backend", "status") else "right",
+            overflow="fold",
         )
     for row in frame.itertuples(index=False):
         table.add_row(
@@ -321,12 +324,18 @@ def _run_bench(family: str, args: argparse.Namespace, console) -> int:
             f"{row.gap_pct:.2f}",
             str(row.vehicles),
             f"{row.seconds:.1f}",
+            f"{row.cpu_seconds:.1f}",
             row.backend,
             row.status,
         )
     console.print(table)
     stats = summary(frame)
     if stats:
+        if frame["run"].nunique() > 1:
+            per_run = ", ".join(
+                f"{stats[f'mean_gap_pct_run{r}']:.3f}%" for r in sorted(frame["run"].unique())
+            )
+            console.print(f"mean gap per run: {per_run}", markup=False)
         console.print(
             f"mean gap {stats['mean_gap_pct']:.3f}% over "
             f"{int(stats['instances'])} instances, worst {stats['max_gap_pct']:.3f}%, "
