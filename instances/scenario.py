@@ -242,6 +242,16 @@ def _periods(config: dict, problems: ProblemCollector) -> Periods | None:
     return Periods(tuple(str(x) for x in labels), tuple(float(t) for t in temps))
 
 
+def _max_storage(spec: dict, where: str, problems: ProblemCollector) -> int | None:
+    value = spec.get("max_storage_weeks")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        problems.add("scenario.toml", f"{where}.max_storage_weeks", "an integer >= 0", value)
+        return None
+    return value
+
+
 def _products(config: dict, problems: ProblemCollector) -> dict[str, Product]:
     from networks.shelf_life import ShelfLife
 
@@ -264,6 +274,7 @@ def _products(config: dict, problems: ProblemCollector) -> dict[str, Product]:
                 markets=frozenset(str(c) for c in spec.get("markets", [])),
                 shelf_life=shelf_life,
                 source=str(spec.get("source", "")),
+                max_storage_weeks=_max_storage(spec, where, problems),
             )
         except KeyError as exc:
             problems.add("scenario.toml", f"{where}.{exc.args[0]}", "a value", "none")

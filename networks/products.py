@@ -27,6 +27,8 @@ class Product:
         Shelf-life model; ``None`` for a product that does not decay.
     source
         Where its figures come from.
+    max_storage_weeks
+        Longest a lot may stay in a hub's cold store (whole weeks); ``None``: no limit.
     """
 
     id: str
@@ -36,10 +38,13 @@ class Product:
     markets: frozenset[str]
     shelf_life: ShelfLife | None = None
     source: str = ""
+    max_storage_weeks: int | None = None
 
     def __post_init__(self) -> None:
         if self.value_cny_per_kg < 0:
             raise ValueError(f"product {self.id!r}: value_cny_per_kg: expected >= 0")
+        if self.max_storage_weeks is not None and self.max_storage_weeks < 0:
+            raise ValueError(f"product {self.id!r}: max_storage_weeks: expected >= 0")
 
     @property
     def perishable(self) -> bool:

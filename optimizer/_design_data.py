@@ -87,6 +87,7 @@ class DesignData:
     )  # -> [("x"|"z", index key, tonnes per unit of flow)]
     objective: str = "cost"
     shipper: str = THIRD_PARTY
+    max_storage_weeks: dict[str, int] = field(default_factory=dict)
     value_per_t: dict[str, float] = field(default_factory=dict)
 
 
@@ -231,6 +232,11 @@ def build_design_data(
         storage_cost={h.id: h.storage_cost_cny_per_t_week for h in hubs},
         objective=network.objective,
         shipper=shipper,
+        max_storage_weeks={
+            p: network.products[p].max_storage_weeks
+            for p in products
+            if network.products[p].max_storage_weeks is not None
+        },
         value_per_t=value,
     )
     trip_legs: dict[tuple[str, int], tuple[float, float]] = {}

@@ -42,6 +42,11 @@ Constraints:
    + \sum_{a \to h} \sigma^{in}_{apt} x_{apt} - \sum_{r \in R_h} z_{rpt}`;
 5. throughput (tonnes received): :math:`\sum_{a \to h, p} x_{apt} \le \sum_s u_{hs} y_{hs}`;
 6. cold storage: :math:`\sum_p I_{hspt} \le k_{hs} y_{hs}`;
+6b. maximum storage time :math:`K_p` (where a product sets ``max_storage_weeks``): the
+    stock is no more than the last :math:`K_p` weeks' arrivals still in store,
+    :math:`I_{hspt} \le \sum_{j<K_p} (\sigma^{st}_{hsp})^j \sum_{a \to h}
+    \sigma^{in}_{ap,t-j} x_{ap,t-j}`, so that first-in first-out dispatch (as the plan
+    is decomposed) never holds a lot longer than :math:`K_p` weeks;
 7. strong linking of routes: :math:`z_{rpt} \le B_{hpt} \sum_s y_{hs}` with
    :math:`B_{hpt}` the supply that can reach :math:`h` by week :math:`t`;
 8. demand: :math:`\sum_{r \to m, \delta(r,t') = t} \sigma_{rpt'} z_{rpt'} \ge d_{mpt}`
@@ -50,8 +55,8 @@ Constraints:
 10. CO2e cap, where the scenario sets one: :math:`\sum e x + \sum e z \le E`.
 
 Maximum delivered age (days from harvest) is enforced on routes: a route whose transit
-exceeds the market's ``max_age_days`` is not generated. Storage time is not tracked per
-harvest week (inventory is aggregated), so ``max_storage_weeks`` is not enforced.
+(counted from harvest with the hub's longest inbound) exceeds the market's
+``max_age_days`` is not generated; weeks in store are bounded separately (6b).
 
 An infeasible model is solved again with elastic slack on demand, throughput and cold
 storage (priced far above any real cost) to say which market, week or hub cannot be
@@ -337,6 +342,22 @@ class _Model:
                     stock = pulp.lpSum(self.inv[(h, s[0], p, w)] for p in sorted(products_at[h]))
                     extra = self._slack(("storage", h, w, s[0]))
                     prob += stock <= s[3] * self.y[(h, s[0])] + extra, f"c6_cold|{h}|{s[0]}|{w}"
+        # (6b) maximum storage time: what is in store can all be younger than K weeks
+        for h in d.hubs:
+            for p in sorted(products_at[h]):
+                limit = d.max_storage_weeks.get(p)
+                if limit is None:
+                    continue
+                for s in d.sizes[h]:
+                    stay = d.storage_survival[(h, s[0], p)]
+                    for w in d.weeks:
+                        recent = [
+                            stay**j * term for j in range(limit) for term in arrivals[(h, p, w - j)]
+                        ]
+                        prob += (
+                            self.inv[(h, s[0], p, w)] <= pulp.lpSum(recent),
+                            f"c6b_age|{h}|{s[0]}|{p}|{w}",
+                        )
         # (8) demand
         delivered = defaultdict(list)
         for (r, p, w), var in self.z.items():
@@ -437,12 +458,15 @@ def _diagnosis(model: _Model, outcome: SolveOutcome) -> list[dict]:
 def _decompose(
     network: Network, data: DesignData, model: _Model, outcome: SolveOutcome, opened: dict[str, str]
 ) -> tuple[PathFlow, ...]:
-    """Split hub outflows into full village-to-market path flows, in proportion to inflow.
+    """Split hub outflows into full village-to-market path flows.
 
     Each hub's stock of a product is a pool: every week it decays by the cold store's
-    survival, receives arrivals (by arc and harvest week), and each route takes the
-    same share of every component. A component taken ``k`` weeks after harvest becomes
-    a path flow with ``storage_weeks = k``; its tonnes are counted back to the village.
+    survival and receives arrivals (by arc and harvest week); dispatch takes the oldest
+    harvest week first (first in, first out, as perishables are sold), and within one
+    harvest week every lot gives the same share, so firms whose fruit merges are
+    attributed in proportion to their inflow. A lot taken ``k`` weeks after harvest
+    becomes a path flow with ``storage_weeks = k``; its tonnes are counted back to the
+    village.
     """
     flows: list[PathFlow] = []
     arrivals = defaultdict(list)
@@ -465,38 +489,47 @@ def _decompose(
                 for a, harvest, amount in arrivals.get((hub, p, w), ()):
                     sound = amount * data.inbound_survival[(a, p, harvest)]
                     pool.append([a, harvest, sound, amount])
-                total = sum(item[2] for item in pool)
                 taken = outflows.get((hub, p, w), [])
                 out = sum(t for _, t in taken)
-                if total <= 1e-12 or out <= 0:
+                if out <= 0 or not pool:
                     continue
-                share = min(out / total, 1.0)
-                for a, harvest, _sound, left_village in pool:
-                    village, _, leg_id = data.inbound[a]
-                    service = network.legs_by_id[leg_id].service
-                    for r, tonnes in taken:
-                        route = data.routes[r]
-                        part = left_village * share * tonnes / out
-                        if part <= 1e-9:
-                            continue
-                        flows.append(
-                            PathFlow(
-                                firm=network.nodes[village].firm,
-                                shipper=data.shipper,
-                                product=p,
-                                week=harvest,
-                                tonnes=part,
-                                nodes=(village,) + route.nodes,
-                                services=(service,) + tuple(leg.service for leg in route.legs),
-                                customs_mode=route.customs_mode,
-                                storage_weeks=w - harvest,
-                                precool=network.products[p].perishable,
-                                wait_hours=None,
+                # first in, first out across harvest weeks; within one harvest week every
+                # lot gives the same share (firms merging are split in proportion)
+                remaining = out
+                for harvest in sorted({item[1] for item in pool}):
+                    cohort = [item for item in pool if item[1] == harvest]
+                    sound_total = sum(item[2] for item in cohort)
+                    if remaining <= 1e-12 or sound_total <= 1e-12:
+                        continue
+                    take = min(sound_total, remaining)
+                    fraction = take / sound_total
+                    remaining -= take
+                    for item in cohort:
+                        a, _, _sound, left_village = item
+                        village, _, leg_id = data.inbound[a]
+                        service = network.legs_by_id[leg_id].service
+                        for r, tonnes in taken:
+                            route = data.routes[r]
+                            part = left_village * fraction * tonnes / out
+                            if part <= 1e-9:
+                                continue
+                            flows.append(
+                                PathFlow(
+                                    firm=network.nodes[village].firm,
+                                    shipper=data.shipper,
+                                    product=p,
+                                    week=harvest,
+                                    tonnes=part,
+                                    nodes=(village,) + route.nodes,
+                                    services=(service,) + tuple(leg.service for leg in route.legs),
+                                    customs_mode=route.customs_mode,
+                                    storage_weeks=w - harvest,
+                                    precool=network.products[p].perishable,
+                                    wait_hours=None,
+                                )
                             )
-                        )
-                for item in pool:
-                    item[2] *= 1.0 - share
-                    item[3] *= 1.0 - share
+                        item[2] *= 1.0 - fraction
+                        item[3] *= 1.0 - fraction
                 pool = [item for item in pool if item[2] > 1e-9]
     return merge_flows(flows)
 

@@ -160,6 +160,13 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
             bad("customs_mode", "none on a domestic path", flow.customs_mode)
         if flow.storage_weeks < 0:
             bad("storage_weeks", "an integer >= 0", flow.storage_weeks)
+        limit = network.products[flow.product].max_storage_weeks
+        if limit is not None and flow.storage_weeks > limit:
+            bad(
+                "storage_weeks",
+                f"at most {limit} (the longest {flow.product} may stay in a cold store)",
+                flow.storage_weeks,
+            )
         drawn[(flow.village, flow.product, flow.week)] += flow.tonnes
         drawn_row[(flow.village, flow.product, flow.week)] = row
     supply = network.supply.groupby(["village", "product", "week"])["tonnes"].sum()
