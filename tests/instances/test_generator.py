@@ -73,15 +73,11 @@ def test_another_seed_gives_other_villages(tmp_path):
     assert (one / "nodes.csv").read_text() != (two / "nodes.csv").read_text()
 
 
-@pytest.mark.xfail(
-    reason="instances/generator.py takes foreign markets from a fixed list of six "
-    "(_FOREIGN[: markets - 1]), so generate(markets=10) silently makes 7 markets; the "
-    "docstring caps only products (at 3). Either generate more or raise",
-    strict=True,
-)
-def test_generate_makes_as_many_markets_as_asked(tmp_path):
-    network = load_folder(generate(tmp_path / "s", villages=2, hubs=1, markets=10))
-    assert len(network.markets) == 10
+def test_generate_refuses_more_markets_than_it_has_places_for(tmp_path):
+    # the generator has the domestic market and six foreign ones (places.csv)
+    assert len(load_folder(generate(tmp_path / "s", villages=2, hubs=1, markets=7)).markets) == 7
+    with pytest.raises(ValueError, match="markets: expected at most 7"):
+        generate(tmp_path / "t", villages=2, hubs=1, markets=10)
 
 
 # --- shuffling rows changes nothing ----------------------------------------------------
