@@ -2,85 +2,88 @@
 
 Formulation
 -----------
-Sets
-    ``P`` pickups (villages, or loads of a village); ``0`` the hub; ``K`` vehicle types;
-    ``V`` vehicles, ``k(v)`` the type of ``v``; trips ``r = 1..R_k`` of a vehicle
-    (``R_k = max_trips`` where the problem allows multiple trips, else 1).
+*Sets.* ``P`` pickups (villages, or loads of a village); ``0`` the hub; ``K`` vehicle
+types; ``V`` vehicles, ``k(v)`` the type of ``v``; trips ``r = 1..R_k`` of a vehicle
+(``R_k = max_trips`` where the problem allows multiple trips, else 1).
 
-Parameters
-----------
-    ``q_i`` tonnes, ``[e_i, l_i]`` loading window, ``s_i`` loading hours of pickup ``i``;
-    ``d_ij`` km and ``t_ij`` hours between places; per type ``k``: count ``N_k``,
-    capacity ``Q_k``, fixed cost ``F_k``, ``c^km_k``, ``c^h_k``, speed factor
-    ``sigma_k`` (travel takes ``t_ij / sigma_k``), freshness limit ``H_k`` (``H`` ambient,
-    ``H'`` reefer), shift ``S_k``, villages it may reach ``A_k``; day start ``T0`` and hub
-    closing ``T1``; warm cost ``w`` and late cost ``lambda`` per tonne-hour, curing grace
-    ``g``.
-Variables
-    ``x_ijvr`` = 1 if vehicle ``v`` drives ``i -> j`` on trip ``r``; ``a_i`` start of
-    loading at ``i``; ``D_vr``, ``R_vr`` departure from and return to the hub of trip
-    ``r``; ``h_i = R_v(i)r(i) - a_i - s_i`` hours since pickup of ``i``.
-Objective
-    minimise ``sum_v F_k [v used] + sum c^km_k d_ij x_ijvr
-    + sum_v c^h_k (R_v,last - D_v,first)
-    + sum_{i on an ambient vehicle} q_i (w h_i + lambda max(0, h_i - g))``.
-Constraints
-    (1) every pickup is served once;
-    (2) each trip is a path hub -> pickups -> hub;
-    (3) capacity: ``sum_{i in trip} q_i <= Q_k``;
-    (4) time: ``a_j >= a_i + s_i + t_ij / sigma_k`` along a trip,
-        ``a_first >= D_vr + t_0i / sigma_k``, ``R_vr = a_last + s_last + t_i0 / sigma_k``
-        (a vehicle waits at villages or at the hub, not on the road);
-    (5) windows: ``e_i <= a_i <= l_i``;
-    (6) hub hours: ``D_v1 >= T0``, ``R_v,last <= T1``;
-    (7) trips in sequence: ``D_v,r+1 >= R_vr``, at most ``R_k`` trips;
-    (8) shift: ``R_v,last - D_v,first <= S_k``;
-    (9) freshness: ``h_i <= H_k(v(i))``;
-    (10) access: ``i`` on a vehicle of type ``k`` only if its village is in ``A_k``;
-    (11) fleet: at most ``N_k`` vehicles of type ``k``.
+*Parameters.* ``q_i`` tonnes, ``[e_i, l_i]`` loading window, ``s_i`` loading hours of
+pickup ``i``; ``d_ij`` km and ``t_ij`` hours between places; per type ``k``: count
+``N_k``, capacity ``Q_k``, fixed cost ``F_k``, ``c^km_k``, ``c^h_k``, speed factor
+``sigma_k`` (travel takes ``t_ij / sigma_k``), freshness limit ``H_k`` (``H`` ambient,
+``H'`` reefer), shift ``S_k``, villages it may reach ``A_k``; day start ``T0`` and hub
+closing ``T1``; warm cost ``w`` and late cost ``lambda`` per tonne-hour, curing grace
+``g``.
 
-The warm cost is the shelf-life view's linearisation (``networks.shelf_life``): an hour
-at ambient temperature uses ``k(T) = kappa r(T) / (24 life)`` of a lot's value, the
-curing grace ``g`` hours come free of the delay penalty, and each hour past it costs
-``delay_penalty_factor`` times more (:func:`collection_problem` derives ``w`` and
-``lambda`` from the scenario's product). Hours count from loading at the village to
-pre-cooling at the hub; on a reefer they cost nothing.
+*Variables.* ``x_ijvr`` = 1 if vehicle ``v`` drives ``i -> j`` on trip ``r``; ``a_i``
+start of loading at ``i``; ``D_vr``, ``R_vr`` departure from and return to the hub of
+trip ``r``; ``h_i = R_v(i)r(i) - a_i - s_i`` hours since pickup of ``i``.
+
+*Objective.* minimise ``sum_v F_k [v used] + sum c^km_k d_ij x_ijvr
++ sum_v c^h_k (R_v,last - D_v,first)
++ sum_{i on an ambient vehicle} q_i (w h_i + lambda max(0, h_i - g))``.
+
+*Constraints.*
+
+1. every pickup is served once;
+2. each trip is a path hub -> pickups -> hub;
+3. capacity: ``sum_{i in trip} q_i <= Q_k``;
+4. time: ``a_j >= a_i + s_i + t_ij / sigma_k`` along a trip,
+   ``a_first >= D_vr + t_0i / sigma_k``, ``R_vr = a_last + s_last + t_i0 / sigma_k``
+   (a vehicle waits at villages or at the hub, not on the road);
+5. windows: ``e_i <= a_i <= l_i``;
+6. hub hours: ``D_v1 >= T0``, ``R_v,last <= T1``;
+7. trips in sequence: ``D_v,r+1 >= R_vr``, at most ``R_k`` trips;
+8. shift: ``R_v,last - D_v,first <= S_k``;
+9. freshness: ``h_i <= H_k(v(i))``;
+10. access: ``i`` on a vehicle of type ``k`` only if its village is in ``A_k``;
+11. fleet: at most ``N_k`` vehicles of type ``k``.
+
+The warm cost is the shelf-life model's per-leg survival view linearised at zero loss
+(``networks.shelf_life``): a warm hour at the week's ambient ``T`` uses a share
+``k(T) = kappa r(T) / (24 life)`` of a lot's value, and each hour past the curing grace
+``delay_penalty_factor`` times that more (``instances.collection`` derives ``w``,
+``lambda`` and ``g`` from the scenario's product). Hours count from loading at the
+village to pre-cooling at the hub; on a reefer they cost nothing.
 
 Backends
 --------
-``pyvrp`` (PyVRP 0.14, iterated local search) expresses (1)-(8), (10), (11): capacities,
+``pyvrp`` (PyVRP 0.14, iterated local search) expresses 1-8, 10 and 11: capacities,
 windows, service times, a mixed fleet with fixed, distance and duration costs (one
 routing profile per speed factor and access set), shifts, and several trips through
-reloading at the hub. It cannot express (9) or the warm cost.
+reloading at the hub. It cannot express 9 or the warm cost.
 
-``ortools`` (OR-Tools routing) expresses all of (1)-(11): each pickup ``i`` gets a
-*drop* node at the hub, paired with it (same vehicle, drop after pickup); a trip ends
-where the drops are, so a vehicle's route can hold several trips, and a ``trips``
-dimension counts them. (9) is ``cumul(drop_i) - cumul(i) - s_i <= H_k``. The warm
-cost of pickup ``i`` is priced on the same cumuls, ``c_i (cumul(drop_i) - cumul(i))``
-(a soft upper bound at 0 on the drop and a soft lower bound at the horizon on the
-pickup): exact for ``g = 0`` on ambient vehicles; with a grace period the slope is
-``w + lambda / 2``, and reefer vehicles are priced as ambient ones (a surrogate: the
-exact cost of every candidate is recomputed before one is chosen). Problems without
-freshness rules or multiple trips use the plain model (no drop nodes).
+``ortools`` (OR-Tools routing) expresses all of 1-11. Each pickup ``i`` gets a *drop*
+node at the hub, paired with it (same vehicle, drop after pickup); a trip ends where the
+drops are, so one vehicle's route holds all its trips, and a ``trips`` dimension counts
+them (7). Freshness (9) is ``cumul(drop_i) - cumul(i) - s_i <= H_k`` on the time
+dimension. The warm cost ``c_i (cumul(drop_i) - cumul(i) - s_i)`` is linear in single
+cumuls: a soft upper bound on the drop and a soft lower bound on the pickup, whose
+references keep both terms linear (see :func:`_ortools_model`). Where the fleet mixes
+ambient and reefer vehicles, each pickup has one copy per kind (a disjunction), and
+only ambient copies are priced. Exact for ``g = 0``; with a grace period the slope is
+``w + lambda / 2`` (a surrogate: the exact cost of every candidate is recomputed before
+one is chosen). Problems without freshness rules or multiple trips use the plain model
+(no drop nodes).
 
-``auto`` (default): PyVRP searches where it can express the whole problem, with one
-search per worker process and seed (both cores); where freshness binds or is priced,
-PyVRP searches a third of the time and OR-Tools the rest, one worker starting from
-PyVRP's best routes (``ReadAssignmentFromRoutes``) and one from scratch. ``polish``
-gives a share of the time to an OR-Tools polishing stage from PyVRP's routes.
+``auto`` (default): where PyVRP can express the whole problem, one PyVRP search per
+worker process (both cores), each with its own seed; where capacity is all that binds,
+one of them keeps to the fewest vehicles that can carry the load. Where freshness
+binds or warm hours are priced, PyVRP searches a third of the time and OR-Tools the
+rest: one worker from PyVRP's best routes (``ReadAssignmentFromRoutes``), one from a
+first-solution strategy. ``polish`` gives a share of the time to an OR-Tools stage
+started from PyVRP's routes on problems PyVRP expresses whole.
 
-Every candidate is rescheduled exactly (the schedule of a one-trip vehicle in closed
-form: the earliest return, then every loading as late as that return allows, which
-minimises its duration and every pickup's hours at once; a several-trip vehicle by a
-small linear program in HiGHS), checked by :func:`results.route_check.check_routes`,
-and costed from the data; the cheapest feasible one is returned.
+Every candidate is rescheduled exactly (a one-trip vehicle in closed form: the
+earliest return, then every loading as late as that return allows, which minimises its
+duration and every pickup's hours at once; a several-trip vehicle by a small linear
+program in HiGHS), checked by :func:`results.route_check.check_routes`, and costed from
+the data; the cheapest feasible one is returned.
 
 Integers: both solvers take integer data. Distances, times, loads and costs are scaled
 by the factors in :class:`Scale` (exact powers of ten where the data allow, as for the
 benchmarks' conventions); travel and service times are rounded up, window ends,
 capacities and limits down, so a plan feasible for the solver is feasible for the
-data.
+data. Solver classes are imported lazily, inside the functions that use them.
 """
 
 from __future__ import annotations
@@ -988,7 +991,20 @@ def _time_horizon(problem: CollectionProblem, scale: Scale, service: np.ndarray)
 
 
 def _ortools_model(problem: CollectionProblem, scale: Scale) -> _OrtoolsModel | None:
-    """The OR-Tools routing model (plain, or with drop nodes for freshness and trips)."""
+    """The OR-Tools routing model (plain, or with drop nodes for freshness and trips).
+
+    Constraint numbers as in the module docstring. The warm price of pickup ``i`` on an
+    ambient copy, ``c_i (cumul(drop_i) - cumul(i))`` up to a constant, is two soft
+    bounds: ``c_i max(0, cumul(drop_i) - U_i)`` with ``U_i = e_i + s_i`` (never above the
+    drop's cumul) and ``c_i max(0, L_i - cumul(i))`` with ``L_i = l_i`` (never below the
+    pickup's), so both stay linear; their constant ``c_i (l_i - e_i)`` is also paid on
+    the arcs leaving reefer copies, so that it favours neither kind of vehicle.
+
+    Returns
+    -------
+    _OrtoolsModel or None
+        ``None`` if the fleet has no vehicle.
+    """
     pywrapcp = _import("ortools.constraint_solver.pywrapcp")
 
     n = problem.num_pickups
