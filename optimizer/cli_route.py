@@ -186,7 +186,9 @@ def run_route(args: argparse.Namespace, console) -> int:
         if result.has_plan:
             check = check_routes(problem, result.routes)
             if not check.ok:  # never written: the checker has the last word
-                raise RuntimeError(
+                from networks.errors import ColdchainError
+
+                raise ColdchainError(
                     f"hub {hub}: routes fail the checker: "
                     + "; ".join(str(v) for v in check.violations[:5])
                 )
