@@ -125,6 +125,28 @@ def _relative_gap(objective: float, bound: float) -> float:
     return abs(objective - bound) / max(abs(objective), 1e-9)
 
 
+class _QuietStdout:
+    """Silence the process's standard output at the file-descriptor level.
+
+    HiGHS 1.12 prints some diagnostics (``transformNewIntegerFeasibleSolution``) straight
+    to stdout even with ``output_flag`` off; they would corrupt ``--json`` output.
+    """
+
+    def __enter__(self):
+        import sys
+
+        sys.stdout.flush()
+        self._saved = os.dup(1)
+        self._null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(self._null, 1)
+        return self
+
+    def __exit__(self, *exc):
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
+        os.close(self._null)
+
+
 def _warm_highs(solver, start_values: dict):
     """Make a PuLP HiGHS solver hand HiGHS a starting solution.
 
@@ -157,7 +179,11 @@ def _solve_highs(
     if start_values:
         solver = _warm_highs(solver, start_values)
     start = time.perf_counter()
-    problem.solve(solver)
+    if msg:
+        problem.solve(solver)
+    else:
+        with _QuietStdout():
+            problem.solve(solver)
     seconds = time.perf_counter() - start
     model = problem.solverModel
     status = model.getModelStatus()
