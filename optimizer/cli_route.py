@@ -10,8 +10,8 @@ village is nearest to) it builds the day's collection problem
 with the independent checker (:func:`results.route_check.check_routes`) and writes, to
 a new folder:
 
-- ``routes.csv``: ``hub, vehicle, vehicle_type, trip, stop, node, pickup, arrival_h,
-  departure_h, load_t, hours_since_pickup``;
+- ``routes.csv`` (and ``routes.parquet``): ``hub, vehicle, vehicle_type, trip, stop,
+  node, pickup, arrival_h, departure_h, load_t, hours_since_pickup``;
 - ``kpis.json``: totals (cost and its parts, distance, hours, vehicles used, trips,
   worst freshness, status, seconds) and the same per hub (``hub.ID.cost``...);
 - ``diagnosis.json`` when a hub cannot be served (exit 3), naming the villages and why.
@@ -257,7 +257,7 @@ def run_route(args: argparse.Namespace, console) -> int:
             run.write_json("diagnosis.json", {"status": "infeasible", "problems": diagnosis})
         else:
             routes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-            run.write_table("routes", routes, parquet=False)
+            run.write_table("routes", routes)
     if status == "infeasible":
         for row in diagnosis:
             console.print(row["message"], markup=False)
