@@ -761,7 +761,9 @@ def load_folder(folder: str | Path) -> Network:
             road_graph = RoadGraph.from_graphml(folder / files["road_graph"])
         except Exception as exc:  # a malformed graph file
             problems.add(files["road_graph"], "file", "a GraphML road graph", str(exc)[:200])
-    origins: dict[str, tuple[str, int | None]] = {"file:nodes": (files["nodes"], None)}
+    origins: dict[str, tuple[str, int | None]] = {
+        f"file:{name}": (rel, None) for name, rel in files.items()
+    }
     if node_frame is not None:
         for node_id, line in zip(node_frame["id"], node_frame[LINE], strict=True):
             origins.setdefault(f"node:{node_id}", (files["nodes"], int(line)))

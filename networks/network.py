@@ -253,6 +253,8 @@ class Network:
         problems: list[Problem] = []
         add = problems.append
         nodes_file = self._where("file:nodes", "nodes.csv")[0]
+        sizes_file = self._where("file:hub_sizes", "hub_sizes.csv")[0]
+        firms_file = self._where("file:firms", "firms.csv")[0]
         seen_legs: set[str] = set()
         for leg in self.legs:
             key = f"leg:{leg.id}"
@@ -308,7 +310,11 @@ class Network:
                     )
                 )
             if self.firms and village.firm and village.firm not in self.firms:
-                add(self._problem(key, nodes_file, "firm", "a firm id of firms.csv", village.firm))
+                add(
+                    self._problem(
+                        key, nodes_file, "firm", f"a firm id of {firms_file}", village.firm
+                    )
+                )
         for hub in self.county_hubs:
             if not hub.sizes:
                 add(
@@ -316,7 +322,7 @@ class Network:
                         f"node:{hub.id}",
                         nodes_file,
                         "id",
-                        "a county hub with a size option in hub_sizes.csv",
+                        f"a county hub with a size option in {sizes_file}",
                         hub.id,
                     )
                 )
@@ -337,6 +343,7 @@ class Network:
 
     def _validate_quantities(self, problems: list[Problem], nodes_file: str) -> None:
         weeks = len(self.periods.labels)
+        firms_file = self._where("file:firms", "firms.csv")[0]
         for table, node_col, kind in (
             ("supply", "village", NodeKind.VILLAGE),
             ("demand", "market", NodeKind.MARKET),
@@ -374,7 +381,7 @@ class Network:
                         (
                             bool(self.firms) and firm != "" and firm not in self.firms,
                             "firm",
-                            "a firm id of firms.csv",
+                            f"a firm id of {firms_file}",
                             firm,
                         )
                     )

@@ -709,12 +709,6 @@ def test_geojson_nodes_size_of_unknown_hub_names_the_geojson_file(folder):
     ]
 
 
-@pytest.mark.xfail(
-    reason="Network.validate() hard-codes 'hub_sizes.csv' (and 'firms.csv') in what it "
-    'expects: with [files] hub_sizes = "sizes.csv" a hub without a size is told to get '
-    "one in hub_sizes.csv, a file the scenario does not use",
-    strict=True,
-)
 def test_hub_without_size_names_the_sizes_file_of_the_files_table(folder):
     (folder / "hub_sizes.csv").rename(folder / "sizes.csv")
     use_files(folder, hub_sizes="sizes.csv")
