@@ -22,6 +22,15 @@ from networks.errors import SolverUnavailableError
 SOLVER_ALIASES = {"highs": "HiGHS", "cbc": "PULP_CBC_CMD", "glpk": "GLPK_CMD"}
 
 
+def _solver_kwargs(msg: bool, time_limit, gap, threads) -> dict:
+    """PuLP solver keyword arguments for the limits that are set."""
+    kwargs: dict = {"msg": msg}
+    for key, value in (("timeLimit", time_limit), ("gapRel", gap), ("threads", threads)):
+        if value is not None:
+            kwargs[key] = value
+    return kwargs
+
+
 def pulp_solver(
     name: str = "highs",
     time_limit: float | None = None,
@@ -63,13 +72,7 @@ def pulp_solver(
             f"--solver: expected one of {', '.join(sorted(SOLVER_ALIASES))} or a PuLP solver "
             f"name ({', '.join(pulp.listSolvers())}), got {name!r}"
         )
-    kwargs: dict = {"msg": msg}
-    if time_limit is not None:
-        kwargs["timeLimit"] = time_limit
-    if gap is not None:
-        kwargs["gapRel"] = gap
-    if threads is not None:
-        kwargs["threads"] = threads
+    kwargs = _solver_kwargs(msg, time_limit, gap, threads)
     with warnings.catch_warnings():
         # PuLP 3.3 deprecates PULP_CBC_CMD for 4.0; we stay on 3.x, whose CBC is bundled.
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -265,13 +268,7 @@ def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcom
 
     import pulp
 
-    kwargs = {"msg": msg}
-    if time_limit is not None:
-        kwargs["timeLimit"] = time_limit
-    if gap is not None:
-        kwargs["gapRel"] = gap
-    if threads is not None:
-        kwargs["threads"] = threads
+    kwargs = _solver_kwargs(msg, time_limit, gap, threads)
     if seed is not None:
         kwargs["options"] = [f"randomCbcSeed {int(seed)}"]
     context = mp.get_context("fork")
