@@ -9,9 +9,10 @@ build) read only this, so every build path solves the same model.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -132,6 +133,14 @@ def enumerate_routes(network: Network) -> list[Route]:
     return routes
 
 
+@functools.lru_cache(maxsize=4096)
+def _rates(shelf: ShelfLife, temps: tuple[float, ...], atmos: str) -> np.ndarray:
+    """Rates of shelf-life use at each week's temperature (memoized: arcs share them)."""
+    rate = np.asarray(shelf.rate(np.asarray(temps), atmos), dtype=float)
+    rate.setflags(write=False)
+    return rate
+
+
 def _consumed(
     shelf: ShelfLife,
     hours: np.ndarray,
@@ -140,7 +149,10 @@ def _consumed(
     uncooled: np.ndarray | bool = False,
 ) -> np.ndarray:
     """Survival-view consumed shelf-life fraction (kinetic + delay) of segments."""
-    rate = np.asarray(shelf.rate(temps, atmos), dtype=float)
+    if np.ndim(temps):
+        rate = _rates(shelf, tuple(np.asarray(temps, dtype=float).tolist()), atmos)
+    else:
+        rate = np.asarray(shelf.rate(temps, atmos), dtype=float)
     mult = 1.0 + shelf.delay_penalty_factor * np.asarray(uncooled, dtype=float)
     return rate * mult * hours / (24.0 * shelf.life_days_at_ref)
 
@@ -160,7 +172,8 @@ def build_design_data(
     network
         The network.
     firms
-        Only these firms' villages and demand (a coalition); ``None``: all.
+        Only these firms' supply and demand (a coalition, see :func:`restrict`);
+        ``None``: all.
     shipper
         ``3pl`` (pooled: the 3PL's margin on freight) or a firm id (its part-load
         premium on road legs).
@@ -182,17 +195,14 @@ def build_design_data(
     wait = default_wait_hours(network)
     ambient = np.array([network.periods.ambient(w) for w in weeks])
 
-    villages = {v.id: v for v in network.villages if firms is None or v.firm in firms}
+    villages = {v.id: v for v in network.villages}
     supply_frame = network.supply[network.supply["village"].isin(villages)]
     supply = {
         (r.village, r.product, int(r.week)): float(r.tonnes)
         for r in supply_frame.itertuples()
         if r.tonnes > 0
     }
-    demand_frame = network.demand
-    if firms is not None:
-        demand_frame = demand_frame[demand_frame["firm"].isin(firms)]
-    grouped = demand_frame.groupby(["market", "product", "week"])
+    grouped = network.demand.groupby(["market", "product", "week"])
     demand = {(m, p, int(w)): float(t) for (m, p, w), t in grouped["tonnes"].sum().items() if t > 0}
     price = {(m, p, int(w)): float(v) for (m, p, w), v in grouped["price_cny_per_t"].mean().items()}
     products = sorted({p for _, p, _ in supply} | {p for _, p, _ in demand})
@@ -436,7 +446,46 @@ def build_design_data(
                 )
     data.trip_legs = trip_legs
     data.trip_use = dict(trip_use)
-    return data
+    return data if firms is None else restrict(data, network, firms)
+
+
+def coalition_demand(network: Network, firms: frozenset[str] | None) -> dict:
+    """Tonnes ordered by these firms' customers, by ``(market, product, week)``."""
+    frame = network.demand
+    if firms is not None:
+        frame = frame[frame["firm"].isin(firms)]
+    totals = frame.groupby(["market", "product", "week"])["tonnes"].sum()
+    return {(m, p, int(w)): float(t) for (m, p, w), t in totals.items() if t > 0}
+
+
+def restrict(data: DesignData, network: Network, firms: frozenset[str]) -> DesignData:
+    """The model of a coalition: the network's coefficients, its supply and demand only.
+
+    A coalition meets the same routes, survival factors and per-tonne costs as the
+    whole network (route timing with each hub's longest inbound, tariffs on the
+    network's mean price); only what its villages grow and its customers order change.
+    So every coalition's model is the grand coalition's with other firms' supply and
+    demand at zero, which lets one model be re-solved for many coalitions
+    (:class:`optimizer.network_design.DesignModel`).
+    """
+    villages = {v.id for v in network.villages if v.firm in firms}
+    kept = [k for k in data.inbound_survival if data.inbound[k[0]][0] in villages]
+    kept_set = set(kept)
+    trip_use = {}
+    for key, uses in data.trip_use.items():
+        mine = [u for u in uses if u[0] == "z" or u[1] in kept_set]
+        if mine:
+            trip_use[key] = mine
+    return replace(
+        data,
+        supply={k: v for k, v in data.supply.items() if k[0] in villages},
+        demand=coalition_demand(network, firms),
+        inbound_survival={k: data.inbound_survival[k] for k in kept},
+        inbound_cost={k: data.inbound_cost[k] for k in kept},
+        inbound_co2_t={k: data.inbound_co2_t[k] for k in kept},
+        trip_legs={k: data.trip_legs[k] for k in trip_use},
+        trip_use=trip_use,
+    )
 
 
 def _route_stages(network: Network, route: Route, ambient: np.ndarray):

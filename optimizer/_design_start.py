@@ -5,8 +5,11 @@ flow wants to go; each hub that the relaxation uses at all opens at the cheapest
 that holds the relaxation's peak weekly throughput and cold stock through it; the flow
 LP with those openings fixed, re-priced by slope scaling so that flows fill whole trips
 (trips relaxed, then rounded up), gives a feasible plan, which HiGHS takes as its first
-incumbent. HiGHS's own heuristics were seen to need
-minutes on the flagship scenario to find a plan within 1% of the optimum.
+incumbent. HiGHS's own heuristics were seen to need minutes on the flagship scenario to
+find a plan within 1% of the optimum.
+
+Every LP here is solved in one :class:`~optimizer._highs_model.HighsModel`, changed in
+place (bounds, trip prices), so each re-solve starts from the last basis.
 """
 
 from __future__ import annotations
@@ -14,32 +17,53 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
 
 from optimizer._design_data import DesignData
-from optimizer.backends import solve_pulp
+from optimizer._design_matrix import DesignMatrix
+from optimizer._highs_model import HighsModel
 
 SLOPE_SCALING_ROUNDS = 8
 
 
-def _relaxed(model) -> None:
-    import pulp
+@dataclass(frozen=True)
+class DesignStart:
+    """A feasible plan found by the heuristic.
 
-    for var in model.prob.variables():
-        if var.cat != pulp.LpContinuous:
-            var.cat = pulp.LpContinuous
+    Parameters
+    ----------
+    values
+        Column values of the :class:`DesignMatrix` it was found on.
+    objective
+        Its objective (cost, or margin in margin mode), with whole trips.
+    openings
+        Hub -> size (``None``: shut).
+    relaxation_bound
+        The LP relaxation's objective: a bound on the MIP's optimum.
+    seconds
+        Time the heuristic took.
+    """
+
+    values: np.ndarray
+    objective: float
+    openings: dict
+    relaxation_bound: float
+    seconds: float
 
 
-def _openings(data: DesignData, model, values: dict) -> dict[str, str | None]:
+def _openings(data: DesignData, matrix: DesignMatrix, values: np.ndarray) -> dict:
     """Each hub's size: the cheapest that holds what the relaxation sends through it."""
     received = defaultdict(float)
-    for (a, _p, w), var in model.x.items():
-        received[(data.inbound[a][1], w)] += values.get(var.name, 0.0) or 0.0
+    for (a, _p, w), col in matrix.x.items():
+        received[(data.inbound[a][1], w)] += values[col]
     stock = defaultdict(float)
-    for (h, _s, _p, w), var in model.inv.items():
-        stock[(h, w)] += values.get(var.name, 0.0) or 0.0
+    for (h, _s, _p, w), col in matrix.inv.items():
+        stock[(h, w)] += values[col]
     openings: dict[str, str | None] = {}
     for hub in data.hubs:
-        used = sum(values.get(model.y[(hub, s[0])].name, 0.0) or 0.0 for s in data.sizes[hub])
+        used = sum(values[matrix.y[(hub, s[0])]] for s in data.sizes[hub])
         if used <= 1e-6:
             openings[hub] = None
             continue
@@ -51,81 +75,86 @@ def _openings(data: DesignData, model, values: dict) -> dict[str, str | None]:
     return openings
 
 
-def _set_openings(model, data: DesignData, openings: dict[str, str | None]) -> None:
+def _fix_openings(model: HighsModel, data: DesignData, matrix: DesignMatrix, openings) -> None:
+    cols, values = [], []
     for hub in data.hubs:
         for size in data.sizes[hub]:
-            value = 1 if openings.get(hub) == size[0] else 0
-            var = model.y[(hub, size[0])]
-            var.lowBound = var.upBound = value
+            cols.append(matrix.y[(hub, size[0])])
+            values.append(1.0 if openings.get(hub) == size[0] else 0.0)
+    model.set_bounds(cols, values, values)
 
 
-def design_start(data: DesignData, options, time_budget: float | None) -> dict | None:
-    """Variable values of a feasible plan, or ``None`` where the heuristic finds none.
+def design_start(
+    data: DesignData,
+    matrix: DesignMatrix,
+    model: HighsModel,
+    options,
+    time_budget: float | None,
+    openings: dict | None = None,
+) -> DesignStart | None:
+    """A feasible plan, or ``None`` where the heuristic finds none.
 
-    Then a local search closes, one at a time, the hubs the relaxation used least,
-    keeping each closure that lowers the cost (each candidate scored by slope scaling),
-    while the time budget lasts.
+    After the first plan, a local search closes, one at a time, the hubs the relaxation
+    used least, keeping each closure that improves the objective (each candidate scored
+    by slope scaling), while the time budget lasts. The model is restored before
+    returning.
 
     Parameters
     ----------
-    data
-        The model's coefficients.
+    data, matrix, model
+        The model's coefficients, its arrays and the HiGHS model built from them.
     options
         The solve's :class:`~optimizer.network_design.DesignOptions`.
     time_budget
         Seconds the LPs may take in all (``None``: no limit).
+    openings
+        Start from these openings (hub -> size or ``None``) instead of rounding the
+        relaxation (the relaxation is still solved for its bound).
     """
-    from optimizer.network_design import _Model
-
-    if options.single_sourcing or options.fixed_hubs:
+    if options.single_sourcing or options.fixed_hubs or not matrix.y:
         return None
     started = time.perf_counter()
-    relaxation = _Model(data, options)
-    _relaxed(relaxation)
-    outcome = solve_pulp(relaxation.prob, "highs", time_budget, None, options.threads)
-    if not outcome.has_solution:
-        return None
-    openings = _openings(data, relaxation, outcome.values)
-    usage = {
-        hub: sum(outcome.values.get(relaxation.y[(hub, s[0])].name) or 0.0 for s in data.sizes[hub])
-        for hub in data.hubs
-    }
-    fixed = _Model(data, options)
-    _relaxed(fixed)
-    trip_cost = {var.name: fixed.prob.objective.get(var, 0.0) for var in fixed.n.values()}
-    _set_openings(fixed, data, openings)
-    best, best_cost = _slope_scaling(fixed, options, time_budget, started, trip_cost)
-    if best is None:
-        return None
-    for hub in sorted((h for h, s in openings.items() if s), key=usage.get):
-        if time_budget is not None and time.perf_counter() - started > time_budget:
-            break
-        trial = dict(openings, **{hub: None})
-        _set_openings(fixed, data, trial)
-        values, cost = _slope_scaling(fixed, options, time_budget, started, trip_cost)
-        if values is not None and cost < best_cost - 1e-9 * abs(best_cost):
-            best, best_cost, openings = values, cost, trial
-    return best
+    try:
+        model.relax(True)
+        outcome = model.solve(time_budget, None, options.threads)
+        if not outcome.has_solution:
+            return None
+        bound = outcome.objective
+        usage = {
+            hub: sum(outcome.values[matrix.y[(hub, s[0])]] for s in data.sizes[hub])
+            for hub in data.hubs
+        }
+        if openings is None:
+            openings = _openings(data, matrix, outcome.values)
+        _fix_openings(model, data, matrix, openings)
+        best, best_objective = _slope_scaling(model, matrix, options, time_budget, started)
+        if best is None:
+            return None
+        for hub in sorted((h for h, s in openings.items() if s), key=usage.get):
+            if time_budget is not None and time.perf_counter() - started > time_budget:
+                break
+            trial = dict(openings, **{hub: None})
+            _fix_openings(model, data, matrix, trial)
+            values, objective = _slope_scaling(model, matrix, options, time_budget, started)
+            if values is not None and _better(objective, best_objective, model.maximize):
+                best, best_objective, openings = values, objective, trial
+        return DesignStart(
+            best, best_objective, dict(openings), bound, time.perf_counter() - started
+        )
+    finally:
+        model.restore()
 
 
-def _rounded(values: dict, trips) -> dict:
-    """Whole trips: each relaxed trip count rounded up, which stays feasible."""
-    values = dict(values)
-    for var in trips:
-        values[var.name] = math.ceil((values.get(var.name) or 0.0) - 1e-7)
-    return values
+def _better(objective: float, incumbent: float, maximize: bool) -> bool:
+    tolerance = 1e-9 * max(abs(incumbent), 1.0) if math.isfinite(incumbent) else 0.0
+    if maximize:
+        return objective > incumbent + tolerance
+    return objective < incumbent - tolerance
 
 
-def _true_cost(model, values: dict, trip_cost: dict) -> float:
-    """The objective with the original trip prices and whole trips."""
-    total = 0.0
-    for var, coefficient in model.prob.objective.items():
-        price = trip_cost.get(var.name, coefficient)
-        total += price * (values.get(var.name) or 0.0)
-    return total
-
-
-def _slope_scaling(fixed, options, time_budget, started, trip_cost) -> tuple[dict | None, float]:
+def _slope_scaling(
+    model: HighsModel, matrix: DesignMatrix, options, time_budget, started
+) -> tuple[np.ndarray | None, float]:
     """Flows with the hubs fixed, priced at the cost of the whole trips they fill.
 
     Dynamic slope scaling (Kim & Pardalos 1999, for fixed-charge network flows): with
@@ -134,31 +163,30 @@ def _slope_scaling(fixed, options, time_budget, started, trip_cost) -> tuple[dic
     really cost in whole trips, and the LP is solved again, so flows gather on fewer,
     fuller trips. Each plan is scored with whole trips; the best is returned.
     """
-    import pulp
-
-    for var in fixed.n.values():  # start from the true trip prices
-        fixed.prob.objective[var] = trip_cost[var.name]
-    sense = 1.0 if fixed.prob.sense == pulp.LpMinimize else -1.0
-    best, best_cost = None, math.inf
+    trips = np.fromiter(matrix.n.values(), dtype=np.int32, count=len(matrix.n))
+    true_price = model.cost[trips]
+    model.set_costs(trips, true_price)
+    worst = -math.inf if model.maximize else math.inf
+    best, best_objective = None, worst
     for _ in range(SLOPE_SCALING_ROUNDS):
         left = None
         if time_budget is not None:
             left = time_budget - (time.perf_counter() - started)
             if left < 1.0:
                 break
-        outcome = solve_pulp(fixed.prob, "highs", left, None, options.threads)
+        outcome = model.solve(left, None, options.threads)
         if not outcome.has_solution:
             break
-        values = _rounded(outcome.values, fixed.n.values())
-        cost = sense * _true_cost(fixed, values, trip_cost)
-        if cost < best_cost - 1e-9 * abs(cost):
-            best, best_cost = values, cost
+        values = outcome.values.copy()
+        relaxed = values[trips]
+        values[trips] = np.ceil(relaxed - 1e-7).clip(min=0.0)  # whole trips stay feasible
+        objective = float(model.cost @ values)
+        if _better(objective, best_objective, model.maximize):
+            best, best_objective = values, objective
         elif best is not None:
             break  # no better than the last round: the prices have settled
-        if not fixed.n:
+        if not len(trips):
             break
-        for var in fixed.n.values():
-            relaxed = outcome.values.get(var.name) or 0.0
-            factor = math.ceil(relaxed - 1e-7) / relaxed if relaxed > 1e-7 else 1.0
-            fixed.prob.objective[var] = trip_cost[var.name] * factor
-    return best, best_cost
+        factor = np.where(relaxed > 1e-7, np.ceil(relaxed - 1e-7) / np.maximum(relaxed, 1e-7), 1.0)
+        model.set_costs(trips, true_price * factor)
+    return best, best_objective

@@ -170,6 +170,22 @@ def _warm_highs(solver, start_values: dict):
     return solver
 
 
+def highs_status_name(status, has_solution: bool) -> str:
+    """Our status name for a HiGHS model status (see :class:`SolveOutcome`)."""
+    import highspy
+
+    kinds = highspy.HighsModelStatus
+    if status == kinds.kOptimal:
+        return "optimal"
+    if status == kinds.kInfeasible:
+        return "infeasible"
+    if status in (kinds.kUnbounded, kinds.kUnboundedOrInfeasible):
+        return "infeasible" if status == kinds.kUnboundedOrInfeasible else "unbounded"
+    if status in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt, kinds.kSolutionLimit):
+        return "time_limit" if has_solution else "no_solution"
+    return "error"
+
+
 def _solve_highs(
     problem, time_limit, gap, threads, msg, start_values=None, seed=None
 ) -> SolveOutcome:
@@ -201,21 +217,7 @@ def _solve_highs(
         bound = sense * info.mip_dual_bound
     else:
         bound = objective if status == kinds.kOptimal else math.nan
-    if status == kinds.kOptimal:
-        name = "optimal"
-    elif status in (kinds.kInfeasible,):
-        name = "infeasible"
-    elif status in (kinds.kUnbounded, kinds.kUnboundedOrInfeasible):
-        name = "infeasible" if status == kinds.kUnboundedOrInfeasible else "unbounded"
-    elif status in (
-        kinds.kTimeLimit,
-        kinds.kIterationLimit,
-        kinds.kInterrupt,
-        kinds.kSolutionLimit,
-    ):
-        name = "time_limit" if has_solution else "no_solution"
-    else:
-        name = "error"
+    name = highs_status_name(status, has_solution)
     values = {v.name: v.varValue for v in problem.variables()} if has_solution else {}
     version = (
         f"HiGHS {highspy.Highs().version()}" if hasattr(highspy.Highs(), "version") else "HiGHS"

@@ -72,15 +72,19 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
-from optimizer._design_data import DesignData, build_design_data
-from optimizer._design_start import design_start
+from optimizer._design_data import DesignData, build_design_data, coalition_demand, restrict
+from optimizer._design_matrix import ELASTIC_PENALTY, DesignMatrix
+from optimizer._design_start import DesignStart, design_start
+from optimizer._highs_model import HighsModel
 from optimizer.backends import SolveOutcome, solve_pulp
 
-ELASTIC_PENALTY = 1e7  # CNY per tonne of slack: above any real cost per tonne
+#: Ways to build the model: arrays handed to HiGHS, or the reference PuLP model.
+BUILDS = ("direct", "pulp")
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,9 @@ class DesignOptions:
     ship_all_supply
         Every village ships all it grows (supply rows are equalities): true of a
         facility location benchmark, where demand is all supply.
+    build
+        ``direct`` (arrays handed to HiGHS in-process) or ``pulp`` (the reference PuLP
+        model, which other solvers always use).
     start
         Hand HiGHS a starting plan from the LP relaxation with rounded hub openings
         (:mod:`optimizer._design_start`).
@@ -148,6 +155,7 @@ class DesignOptions:
     single_sourcing: bool = False
     start: bool = True
     ship_all_supply: bool = False
+    build: str = "direct"
 
     @classmethod
     def from_network(cls, network: Network, **overrides: Any) -> DesignOptions:
@@ -182,6 +190,11 @@ class DesignResult:
         For an infeasible model: what cannot be met, and by how much.
     options
         The options used.
+    size
+        Model size: variables, constraints, routes, inbound arcs.
+    stages
+        Seconds of each stage (data, model, start heuristic...) and the start
+        heuristic's objective and LP relaxation bound, where they ran.
     """
 
     status: str
@@ -197,6 +210,7 @@ class DesignResult:
     diagnosis: tuple[dict, ...] = ()
     options: DesignOptions = field(default_factory=DesignOptions)
     size: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    stages: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def has_plan(self) -> bool:
@@ -219,7 +233,7 @@ class _Model:
         self.data = data
         self.elastic = elastic
         margin = (options.objective or data.objective) == "margin"
-        self.margin = margin
+        self.maximize = margin
         sense = pulp.LpMaximize if margin else pulp.LpMinimize
         prob = pulp.LpProblem("network_design", sense)
         self.prob = prob
@@ -404,6 +418,9 @@ class _Model:
 
 
 def _value(outcome: SolveOutcome, var) -> float:
+    """A variable's value: ``var`` is a PuLP variable, or a column of the direct model."""
+    if isinstance(outcome.values, np.ndarray):
+        return float(outcome.values[var])
     value = outcome.values.get(var.name)
     return 0.0 if value is None else float(value)
 
@@ -537,29 +554,28 @@ def _decompose(
 def _hub_table(
     data: DesignData, model: _Model, outcome: SolveOutcome, opened: dict[str, str]
 ) -> pd.DataFrame:
+    received = defaultdict(float)
+    for (a, _p, w), var in model.x.items():
+        hub = data.inbound[a][1]
+        if hub in opened:
+            received[(hub, w)] += _value(outcome, var)
+    stock = defaultdict(float)
+    for (h, s, _p, w), var in model.inv.items():
+        if opened.get(h) == s:
+            stock[(h, w)] += _value(outcome, var)
     rows = []
     sizes = {(h, s[0]): s for h in data.hubs for s in data.sizes[h]}
     for hub, size in sorted(opened.items()):
         spec = sizes[(hub, size)]
         for w in data.weeks:
-            received = sum(
-                _value(outcome, v)
-                for (a, _p, wk), v in model.x.items()
-                if wk == w and data.inbound[a][1] == hub
-            )
-            stock = sum(
-                _value(outcome, v)
-                for (h, s, _p, wk), v in model.inv.items()
-                if h == hub and s == size and wk == w
-            )
             rows.append(
                 {
                     "hub": hub,
                     "size": size,
                     "week": w,
-                    "received_t": received,
+                    "received_t": received[(hub, w)],
                     "throughput_capacity_t": spec[2],
-                    "storage_t": stock,
+                    "storage_t": stock[(hub, w)],
                     "storage_capacity_t": spec[3],
                     "fixed_cost_cny": spec[1],
                 }
@@ -588,6 +604,10 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
         The network.
     options
         Solver and model options (default: the scenario's ``[design]`` table).
+        ``build="direct"`` (the default, HiGHS only) hands the model's arrays to HiGHS
+        (:class:`DesignModel`); ``build="pulp"``, or any solver but HiGHS, builds the
+        reference PuLP model. Both have the same columns and rows (a test compares them
+        row by row) and start from the same heuristic plan.
 
     Returns
     -------
@@ -596,30 +616,31 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
         use, objective, bound and gap; or, when infeasible, a diagnosis.
     """
     options = options or DesignOptions.from_network(network)
-    start = time.perf_counter()
-    data = build_design_data(
-        network,
-        options.firms,
-        options.shipper,
-        options.regime,
-        options.co2_price_cny_per_t,
-        options.routes_per_pair,
-    )
+    if options.build not in BUILDS:
+        raise ValueError(f"build: expected one of {', '.join(BUILDS)}, got {options.build!r}")
+    if options.build == "direct" and options.solver.lower() == "highs":
+        return DesignModel(network, options).solve()
+    return _solve_reference(network, options)
+
+
+def _solve_reference(network: Network, options: DesignOptions) -> DesignResult:
+    """Solve through the PuLP model (any PuLP solver)."""
+    clock = time.perf_counter()
+    data = _data(network, options)
+    data_seconds = time.perf_counter() - clock
     model = _Model(data, options)
-    build_seconds = time.perf_counter() - start
+    build_seconds = time.perf_counter() - clock
+    stages = {"data_seconds": data_seconds, "model_seconds": build_seconds - data_seconds}
     start_values, start_seconds = None, 0.0
     if options.start and options.solver.lower() == "highs" and model.y:
-        clock = time.perf_counter()
-        budget = None if options.time_limit is None else 0.5 * options.time_limit
-        start_values = design_start(data, options, budget)
-        start_seconds = time.perf_counter() - clock
-    limit = options.time_limit
-    if limit is not None:
-        limit = max(1.0, limit - start_seconds)
+        found = _heuristic_start(data, options, stages)
+        if found is not None:
+            start_values = _named_start(model, found[0], found[1])
+        start_seconds = stages.get("start_seconds", 0.0)
     outcome = solve_pulp(
         model.prob,
         options.solver,
-        limit,
+        _left(options.time_limit, start_seconds),
         options.gap,
         options.threads,
         options.msg,
@@ -627,42 +648,235 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
         seed=options.seed,
     )
     outcome = replace(outcome, seconds=outcome.seconds + start_seconds)
-    size = MappingProxyType(
-        {
-            "variables": len(model.prob.variables()),
-            "constraints": model.prob.numConstraints(),
-            "routes": len(data.routes),
-            "inbound_arcs": len(data.inbound),
-        }
-    )
+    size = {
+        "variables": len(model.prob.variables()),
+        "constraints": model.prob.numConstraints(),
+    }
     if outcome.status == "infeasible":
         elastic = _Model(data, options, elastic=True)
         relaxed = solve_pulp(
-            elastic.prob,
-            options.solver,
-            options.time_limit,
+            elastic.prob, options.solver, options.time_limit, options.gap, options.threads
+        )
+        return _infeasible(data, options, elastic, relaxed, outcome, build_seconds, size, stages)
+    return _result(network, data, model, outcome, options, build_seconds, size, stages)
+
+
+def _data(network: Network, options: DesignOptions) -> DesignData:
+    return build_design_data(
+        network,
+        options.firms,
+        options.shipper,
+        options.regime,
+        options.co2_price_cny_per_t,
+        options.routes_per_pair,
+    )
+
+
+def _left(time_limit: float | None, spent: float) -> float | None:
+    return None if time_limit is None else max(1.0, time_limit - spent)
+
+
+def _heuristic_start(data: DesignData, options: DesignOptions, stages: dict):
+    """The start heuristic on its own direct model: (matrix, start) or ``None``."""
+    clock = time.perf_counter()
+    matrix = DesignMatrix(data, options)
+    highs = HighsModel(matrix.arrays(), matrix.maximize)
+    budget = None if options.time_limit is None else 0.5 * options.time_limit
+    found = design_start(data, matrix, highs, options, budget)
+    stages["start_seconds"] = time.perf_counter() - clock
+    if found is None:
+        return None
+    stages.update(start_objective=found.objective, relaxation_bound=found.relaxation_bound)
+    return matrix, found
+
+
+def _named_start(model: _Model, matrix: DesignMatrix, found: DesignStart) -> dict:
+    """The heuristic's column values by the PuLP model's variable names."""
+    named = {}
+    for kind in ("y", "x", "z", "inv", "n", "sold"):
+        columns = getattr(matrix, kind)
+        for key, var in getattr(model, kind).items():
+            named[var.name] = float(found.values[columns[key]])
+    return named
+
+
+class DesignModel:
+    """The network design model built once in HiGHS, re-solved as often as asked.
+
+    Parameters
+    ----------
+    network
+        The network.
+    options
+        Options (default: the scenario's ``[design]`` table); ``options.firms`` and
+        ``options.shipper`` fix whose model it is (``None``: every firm).
+
+    Notes
+    -----
+    :meth:`solve` may restrict the model to a subset of those firms: their supply and
+    demand only, by bounds, without building anything again. That is the same model as
+    one built for the subset (:func:`optimizer._design_data.restrict`), apart from the
+    big-M of the route linking rows (7), which stay those of the larger set: valid, a
+    little weaker in the relaxation, the same optimum.
+    """
+
+    def __init__(self, network: Network, options: DesignOptions | None = None):
+        options = options or DesignOptions.from_network(network)
+        self.network = network
+        self.options = options
+        clock = time.perf_counter()
+        self.data = _data(network, options)
+        data_seconds = time.perf_counter() - clock
+        self.matrix = DesignMatrix(self.data, options)
+        matrix_seconds = time.perf_counter() - clock - data_seconds
+        self.highs = HighsModel(self.matrix.arrays(), self.matrix.maximize)
+        self.build_seconds = time.perf_counter() - clock
+        self.stages = {
+            "data_seconds": data_seconds,
+            "model_seconds": matrix_seconds,
+            "pass_seconds": self.build_seconds - data_seconds - matrix_seconds,
+        }
+        self.firms = options.firms
+        self._village_firm = {v.id: v.firm for v in network.villages}
+        self._restricted_to = options.firms
+
+    def _restrict(self, firms: frozenset[str] | None) -> DesignData:
+        """Set supply and demand bounds to ``firms``'; the data of that coalition."""
+        if firms is None:
+            firms = self.firms
+        if self.firms is not None and firms is not None and not firms <= self.firms:
+            raise ValueError(f"firms {sorted(firms - self.firms)} are not in this model")
+        if firms == self._restricted_to:
+            return self.data if firms == self.firms else restrict(self.data, self.network, firms)
+        member = (lambda v: True) if firms is None else (lambda v: self._village_firm[v] in firms)
+        m, d = self.matrix, self.data
+        x_cols = np.fromiter(m.x.values(), dtype=np.int32, count=len(m.x))
+        upper = np.array(
+            [math.inf if member(d.inbound[k[0]][0]) else 0.0 for k in m.x], dtype=np.float64
+        )
+        self.highs.set_base_bounds(x_cols, 0.0, upper)
+        ship_all = self.options.ship_all_supply
+        rows, lower, upper = [], [], []
+        for key, row in m.supply_rows.items():
+            b = d.supply[key] if member(key[0]) else 0.0
+            rows.append(row)
+            lower.append(b if ship_all else -math.inf)
+            upper.append(b)
+        self.highs.set_row_bounds(rows, lower, upper)
+        wanted = coalition_demand(self.network, firms)
+        if m.maximize:
+            cols = [m.sold[k] for k in m.sold]
+            self.highs.set_base_bounds(cols, 0.0, [wanted.get(k, 0.0) for k in m.sold])
+        else:
+            keys = list(m.demand_rows)
+            rows = [m.demand_rows[k] for k in keys]
+            self.highs.set_row_bounds(
+                rows, [wanted.get(k, 0.0) for k in keys], [math.inf] * len(keys)
+            )
+        self._restricted_to = firms
+        return self.data if firms == self.firms else restrict(self.data, self.network, firms)
+
+    def solve(
+        self,
+        firms: frozenset[str] | None = None,
+        start_hubs: dict[str, str | None] | None = None,
+        time_limit: float | None = None,
+        gap: float | None = None,
+    ) -> DesignResult:
+        """Solve for ``firms`` (default: the model's own), from a start if given.
+
+        Parameters
+        ----------
+        firms
+            A subset of the model's firms (a coalition).
+        start_hubs
+            Hub openings (hub -> size or ``None``) for the start heuristic to begin
+            from, instead of rounding the LP relaxation.
+        time_limit, gap
+            Override the options' limits for this solve.
+
+        Returns
+        -------
+        DesignResult
+        """
+        options = self.options
+        if firms is not None:
+            options = replace(options, firms=firms)
+        if time_limit is not None:
+            options = replace(options, time_limit=time_limit)
+        if gap is not None:
+            options = replace(options, gap=gap)
+        data = self._restrict(firms)
+        stages = dict(self.stages)
+        start = None
+        if options.start and self.matrix.y:
+            clock = time.perf_counter()
+            budget = None if options.time_limit is None else 0.5 * options.time_limit
+            found = design_start(
+                self.data, self.matrix, self.highs, options, budget, openings=start_hubs
+            )
+            stages["start_seconds"] = time.perf_counter() - clock
+            if found is not None:
+                start = found.values
+                stages.update(
+                    start_objective=found.objective, relaxation_bound=found.relaxation_bound
+                )
+        spent = stages.get("start_seconds", 0.0)
+        outcome = self.highs.solve(
+            _left(options.time_limit, spent),
             options.gap,
             options.threads,
             options.msg,
+            options.seed,
+            start,
         )
-        diagnosis = (
-            _diagnosis(elastic, relaxed)
-            if relaxed.has_solution
-            else [{"what": "unknown", "message": "the elastic model found no solution either"}]
+        outcome = replace(outcome, seconds=outcome.seconds + spent)
+        size = {
+            "variables": self.matrix.num_col,
+            "constraints": self.matrix.num_row,
+            "nonzeros": self.matrix.num_nonzeros,
+        }
+        if outcome.status == "infeasible":
+            elastic = DesignMatrix(data, options, elastic=True)
+            relaxed = HighsModel(elastic.arrays(), elastic.maximize).solve(
+                options.time_limit, options.gap, options.threads
+            )
+            return _infeasible(
+                data, options, elastic, relaxed, outcome, self.build_seconds, size, stages
+            )
+        return _result(
+            self.network, self.data, self.matrix, outcome, options, self.build_seconds, size, stages
         )
-        return DesignResult(
-            "infeasible",
-            math.nan,
-            math.nan,
-            math.nan,
-            build_seconds,
-            outcome.seconds + relaxed.seconds,
-            outcome.solver,
-            None,
-            diagnosis=tuple(diagnosis),
-            options=options,
-            size=size,
-        )
+
+
+def _infeasible(data, options, elastic, relaxed, outcome, build_seconds, size, stages):
+    diagnosis = (
+        _diagnosis(elastic, relaxed)
+        if relaxed.has_solution
+        else [{"what": "unknown", "message": "the elastic model found no solution either"}]
+    )
+    return DesignResult(
+        "infeasible",
+        math.nan,
+        math.nan,
+        math.nan,
+        build_seconds,
+        outcome.seconds + relaxed.seconds,
+        outcome.solver,
+        None,
+        diagnosis=tuple(diagnosis),
+        options=options,
+        size=_sized(data, size),
+        stages=MappingProxyType(stages),
+    )
+
+
+def _sized(data: DesignData, size: dict) -> MappingProxyType:
+    return MappingProxyType(dict(size, routes=len(data.routes), inbound_arcs=len(data.inbound)))
+
+
+def _result(network, data, model, outcome, options, build_seconds, size, stages) -> DesignResult:
+    """The result of a solve that ended with or without a plan (not infeasible)."""
     if not outcome.has_solution:
         return DesignResult(
             outcome.status,
@@ -674,7 +888,8 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
             outcome.solver,
             None,
             options=options,
-            size=size,
+            size=_sized(data, size),
+            stages=MappingProxyType(stages),
         )
     opened = {h: s for (h, s), var in model.y.items() if _value(outcome, var) > 0.5}
     flows = _decompose(network, data, model, outcome, opened)
@@ -684,7 +899,6 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
         flows=flows,
         description=f"coldchain solve ({outcome.solver}, {outcome.status})",
     )
-    model_kpis = _model_kpis(data, model, outcome)
     return DesignResult(
         outcome.status,
         outcome.objective,
@@ -695,9 +909,10 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
         outcome.solver,
         plan,
         _hub_table(data, model, outcome, opened),
-        MappingProxyType(model_kpis),
+        MappingProxyType(_model_kpis(data, model, outcome)),
         options=options,
-        size=size,
+        size=_sized(data, size),
+        stages=MappingProxyType(stages),
     )
 
 
@@ -718,7 +933,7 @@ def _model_kpis(data: DesignData, model: _Model, outcome: SolveOutcome) -> dict[
         "model_co2_t": sum(_value(outcome, v) * data.inbound_co2_t[k] for k, v in model.x.items())
         + sum(_value(outcome, v) * data.route_co2_t[k] for k, v in model.z.items()),
     }
-    if model.margin:
+    if model.maximize:
         by_market = defaultdict(float)
         for (m, _p, _t), var in model.sold.items():
             by_market[m] += _value(outcome, var) * data.price.get((m, _p, _t), 0.0)

@@ -1,0 +1,357 @@
+"""The network design model as arrays, handed to HiGHS directly (no PuLP objects).
+
+:class:`DesignMatrix` writes the same columns and rows as the reference PuLP model
+(:class:`optimizer.network_design._Model`), constraint family by family and in the same
+normalized form (variables on the left, the constant on the right), but into flat
+Python lists that become a row-wise sparse matrix. On the 2,000-village scenario of
+issue #7 the PuLP model took 12.8 s to build before PuLP spent as long again handing it
+to HiGHS variable by variable; see ``coldchain bench scale`` for what this build takes.
+
+Column and row names are made only on request (``names=True``, used by the tests that
+compare this model with the PuLP one row by row).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from optimizer._design_data import DesignData
+
+ELASTIC_PENALTY = 1e7  # CNY per tonne of slack: above any real cost per tonne
+INF = float("inf")
+
+
+class _Columns:
+    def __init__(self, names: bool):
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        self.cost: list[float] = []
+        self.integer: list[int] = []
+        self.names: list[str] | None = [] if names else None
+
+    def add(self, name, lower=0.0, upper=INF, cost=0.0, integer=False) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.cost.append(cost)
+        self.integer.append(1 if integer else 0)
+        if self.names is not None:
+            self.names.append(name() if callable(name) else name)
+        return len(self.lower) - 1
+
+
+class _Rows:
+    def __init__(self, names: bool):
+        self.start: list[int] = [0]
+        self.index: list[int] = []
+        self.value: list[float] = []
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        self.names: list[str] | None = [] if names else None
+
+    def add(self, cols, vals, lower, upper, name) -> int:
+        for c, v in zip(cols, vals, strict=True):
+            if v != 0.0:
+                self.index.append(c)
+                self.value.append(v)
+        self.start.append(len(self.index))
+        self.lower.append(lower)
+        self.upper.append(upper)
+        if self.names is not None:
+            self.names.append(name() if callable(name) else name)
+        return len(self.lower) - 1
+
+
+class DesignMatrix:
+    """Columns, rows and objective of one network design model.
+
+    Parameters
+    ----------
+    data
+        The model's coefficients.
+    options
+        A :class:`~optimizer.network_design.DesignOptions` (objective, trips, sourcing,
+        fixed hubs, CO2 cap, ``ship_all_supply``).
+    elastic
+        Add priced slack on demand, throughput and cold storage (diagnosis of an
+        infeasible model).
+    names
+        Also make column and row names, the PuLP model's (slow; for tests).
+
+    Attributes
+    ----------
+    y, x, z, inv, n, sold, assign, slack : dict
+        Column index of each variable, keyed as in the PuLP model.
+    supply_rows, demand_rows : dict
+        Row index of each supply row ``(village, product, week)`` and demand row
+        ``(market, product, week)``.
+    maximize : bool
+        Margin mode (maximize revenue minus cost).
+    """
+
+    def __init__(self, data: DesignData, options, elastic: bool = False, names: bool = False):
+        self.data = d = data
+        self.elastic = elastic
+        self.maximize = (options.objective or data.objective) == "margin"
+        sign = -1.0 if self.maximize else 1.0  # costs enter a margin objective negated
+        cols, rows = _Columns(names), _Rows(names)
+        self._cols, self._rows = cols, rows
+        hub_sizes = [(h, s) for h in d.hubs for s in d.sizes[h]]
+        fixed = {}
+        for hub, size in options.fixed_hubs or ():
+            for s in d.sizes[hub]:
+                fixed[(hub, s[0])] = 1.0 if s[0] == size else 0.0
+        self.y = {}
+        for h, s in hub_sizes:
+            key = (h, s[0])
+            bound = fixed.get(key)
+            self.y[key] = cols.add(
+                f"y|{h}|{s[0]}",
+                0.0 if bound is None else bound,
+                1.0 if bound is None else bound,
+                sign * s[1],
+                True,
+            )
+        self.x = {
+            k: cols.add(_name("x", k) if names else None, cost=sign * d.inbound_cost[k])
+            for k in d.inbound_survival
+        }
+        self.z = {
+            k: cols.add(_name("z", k) if names else None, cost=sign * d.route_cost[k])
+            for k in d.route_survival
+        }
+        products_at = defaultdict(set)
+        for a, p, _w in d.inbound_survival:
+            products_at[d.inbound[a][1]].add(p)
+        for r, p, _w in d.route_survival:
+            products_at[d.routes[r].hub].add(p)
+        self.products_at = {h: sorted(ps) for h, ps in products_at.items()}
+        self.inv = {}
+        for h, s in hub_sizes:
+            for p in self.products_at.get(h, ()):
+                stay = d.storage_survival[(h, s[0], p)]
+                per_week = sign * (d.storage_cost[h] + d.value_per_t[p] * (1 - stay))
+                for w in d.weeks:
+                    key = (h, s[0], p, w)
+                    self.inv[key] = cols.add(_name("I", key) if names else None, cost=per_week)
+        integer = options.trips == "integer"
+        self.n = {
+            k: cols.add(_name("n", k) if names else None, cost=sign * v[0], integer=integer)
+            for k, v in d.trip_legs.items()
+        }
+        self.slack: dict[tuple, int] = {}
+        self.sold: dict[tuple, int] = {}
+        self.assign: dict[int, int] = {}
+        self.supply_rows: dict[tuple, int] = {}
+        self.demand_rows: dict[tuple, int] = {}
+        self._constraints(options, names, sign)
+        self.num_col = len(cols.lower)
+        self.num_row = len(rows.lower)
+
+    # -- rows, in the PuLP model's order ---------------------------------------------
+    def _constraints(self, options, names: bool, sign: float) -> None:
+        d, rows, cols = self.data, self._rows, self._cols
+        add = rows.add
+        size_cols = {h: [self.y[(h, s[0])] for s in d.sizes[h]] for h in d.hubs}
+        # (1) one size per hub
+        for h in d.hubs:
+            add(size_cols[h], [1.0] * len(size_cols[h]), -INF, 1.0, f"c1_one_size|{h}")
+        # (2) supply and (3) strong linking
+        by_village = defaultdict(list)
+        for key, col in self.x.items():
+            a, p, w = key
+            village, hub, _ = d.inbound[a]
+            by_village[(village, p, w)].append(col)
+            b = d.supply[(village, p, w)]
+            ys = size_cols[hub]
+            add(
+                [col, *ys],
+                [1.0, *([-b] * len(ys))],
+                -INF,
+                0.0,
+                (lambda k=key: "c3_link|" + "|".join(map(str, k))) if names else None,
+            )
+        for key, members in by_village.items():
+            b = d.supply[key]
+            self.supply_rows[key] = add(
+                members,
+                [1.0] * len(members),
+                b if options.ship_all_supply else -INF,
+                b,
+                (lambda k=key: "c2_supply|" + "|".join(map(str, k))) if names else None,
+            )
+        if options.single_sourcing:
+            self._single_sourcing(options, names)
+        # (4) hub balance and (7) strong linking of routes
+        arrivals = defaultdict(list)  # (hub, p, w) -> [(col, survival)]
+        received = defaultdict(list)
+        reach = defaultdict(float)
+        for key, col in self.x.items():
+            a, p, w = key
+            hub = d.inbound[a][1]
+            arrivals[(hub, p, w)].append((col, d.inbound_survival[key]))
+            received[(hub, w)].append(col)
+            reach[(hub, p, w)] += d.supply[(d.inbound[a][0], p, w)]
+        dispatch = defaultdict(list)
+        for key, col in self.z.items():
+            dispatch[(d.routes[key[0]].hub, key[1], key[2])].append((col, key))
+        for h in d.hubs:
+            for p in self.products_at.get(h, ()):
+                cumulative = 0.0
+                for w in d.weeks:
+                    idx = [self.inv[(h, s[0], p, w)] for s in d.sizes[h]]
+                    val = [1.0] * len(idx)
+                    if w - 1 in d.weeks:
+                        for s in d.sizes[h]:
+                            idx.append(self.inv[(h, s[0], p, w - 1)])
+                            val.append(-d.storage_survival[(h, s[0], p)])
+                    for col, survival in arrivals[(h, p, w)]:
+                        idx.append(col)
+                        val.append(-survival)
+                    for col, _ in dispatch[(h, p, w)]:
+                        idx.append(col)
+                        val.append(1.0)
+                    add(idx, val, 0.0, 0.0, f"c4_balance|{h}|{p}|{w}" if names else None)
+                    cumulative += reach[(h, p, w)]
+                    ys = size_cols[h]
+                    for col, key in dispatch[(h, p, w)]:
+                        add(
+                            [col, *ys],
+                            [1.0, *([-cumulative] * len(ys))],
+                            -INF,
+                            0.0,
+                            (lambda k=key: "c7_link|" + _name("z", k)) if names else None,
+                        )
+        # (5) throughput and (6) cold storage
+        for h in d.hubs:
+            for w in d.weeks:
+                idx = list(received[(h, w)])
+                val = [1.0] * len(idx)
+                for s in d.sizes[h]:
+                    idx.append(self.y[(h, s[0])])
+                    val.append(-s[2])
+                self._elastic_row(idx, val, ("throughput", h, w), sign)
+                add(idx, val, -INF, 0.0, f"c5_thr|{h}|{w}" if names else None)
+                for s in d.sizes[h]:
+                    idx = [self.inv[(h, s[0], p, w)] for p in self.products_at.get(h, ())]
+                    val = [1.0] * len(idx)
+                    idx.append(self.y[(h, s[0])])
+                    val.append(-s[3])
+                    self._elastic_row(idx, val, ("storage", h, w, s[0]), sign)
+                    add(idx, val, -INF, 0.0, f"c6_cold|{h}|{s[0]}|{w}" if names else None)
+        # (6b) maximum storage time
+        for h in d.hubs:
+            for p in self.products_at.get(h, ()):
+                limit = d.max_storage_weeks.get(p)
+                if limit is None:
+                    continue
+                for s in d.sizes[h]:
+                    stay = d.storage_survival[(h, s[0], p)]
+                    for w in d.weeks:
+                        idx = [self.inv[(h, s[0], p, w)]]
+                        val = [1.0]
+                        for j in range(limit):
+                            for col, survival in arrivals.get((h, p, w - j), ()):
+                                idx.append(col)
+                                val.append(-(stay**j) * survival)
+                        add(idx, val, -INF, 0.0, f"c6b_age|{h}|{s[0]}|{p}|{w}" if names else None)
+        # (8) demand
+        delivered = defaultdict(list)
+        for key, col in self.z.items():
+            r, p, w = key
+            t = d.route_delivery_week[(r, w)]
+            delivered[(d.routes[r].market, p, t)].append((col, d.route_survival[key]))
+        for key, amount in sorted(d.demand.items()):
+            m, p, t = key
+            terms = delivered.get(key, [])
+            idx = [c for c, _ in terms]
+            val = [v for _, v in terms]
+            if self.maximize:
+                sold = cols.add(f"w|{m}|{p}|{t}", 0.0, amount, d.price.get(key, 0.0))
+                self.sold[key] = sold
+                self.demand_rows[key] = rows.add(
+                    [sold, *idx], [1.0, *(-v for v in val)], -INF, 0.0, f"c8_sold|{m}|{p}|{t}"
+                )
+            else:
+                self._elastic_row(idx, val, ("demand", m, p, t), sign, coefficient=1.0)
+                self.demand_rows[key] = rows.add(idx, val, amount, INF, f"c8_demand|{m}|{p}|{t}")
+        # (9) trips
+        for (leg, w), uses in d.trip_use.items():
+            merged: dict[int, float] = defaultdict(float)
+            for kind, k, per in uses:
+                merged[self.x[k] if kind == "x" else self.z[k]] += per
+            idx = list(merged)
+            val = list(merged.values())
+            idx.append(self.n[(leg, w)])
+            val.append(-d.trip_legs[(leg, w)][1])
+            add(idx, val, -INF, 0.0, f"c9_trips|{leg}|{w}" if names else None)
+        # (10) CO2 cap
+        if options.co2_cap_t is not None:
+            idx = list(self.x.values()) + list(self.z.values())
+            val = [d.inbound_co2_t[k] for k in self.x] + [d.route_co2_t[k] for k in self.z]
+            add(idx, val, -INF, options.co2_cap_t, "c10_co2_cap")
+
+    def _single_sourcing(self, options, names: bool) -> None:
+        d, rows, cols = self.data, self._rows, self._cols
+        self.assign = {a: cols.add(f"u|{a}", 0.0, 1.0, 0.0, True) for a in range(len(d.inbound))}
+        arcs_of = defaultdict(list)
+        for a, (village, _hub, _leg) in enumerate(d.inbound):
+            arcs_of[village].append(self.assign[a])
+        for village, members in arcs_of.items():
+            rows.add(members, [1.0] * len(members), -INF, 1.0, f"c2b_single|{village}")
+        for key, col in self.x.items():
+            a, p, w = key
+            b = d.supply[(d.inbound[a][0], p, w)]
+            lower = 0.0 if options.ship_all_supply else -INF
+            rows.add(
+                [col, self.assign[a]],
+                [1.0, -b],
+                lower,
+                0.0,
+                (lambda k=key: "c2b_x|" + "|".join(map(str, k))) if names else None,
+            )
+
+    def _elastic_row(self, idx, val, key, sign, coefficient=-1.0) -> None:
+        """Append a priced slack to a row (elastic models only)."""
+        if not self.elastic:
+            return
+        col = self._cols.add("slack|" + "|".join(map(str, key)), cost=sign * ELASTIC_PENALTY)
+        self.slack[key] = col
+        idx.append(col)
+        val.append(coefficient)
+
+    # -- arrays -----------------------------------------------------------------------
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Column and row arrays (row-wise sparse matrix) as HiGHS takes them."""
+        cols, rows = self._cols, self._rows
+        return {
+            "col_cost": np.asarray(cols.cost, dtype=np.float64),
+            "col_lower": np.asarray(cols.lower, dtype=np.float64),
+            "col_upper": np.asarray(cols.upper, dtype=np.float64),
+            "integrality": np.asarray(cols.integer, dtype=np.int32),
+            "row_lower": np.asarray(rows.lower, dtype=np.float64),
+            "row_upper": np.asarray(rows.upper, dtype=np.float64),
+            "a_start": np.asarray(rows.start[:-1], dtype=np.int32),
+            "a_index": np.asarray(rows.index, dtype=np.int32),
+            "a_value": np.asarray(rows.value, dtype=np.float64),
+        }
+
+    @property
+    def column_names(self) -> list[str] | None:
+        """Column names (with ``names=True``)."""
+        return self._cols.names
+
+    @property
+    def row_names(self) -> list[str] | None:
+        """Row names (with ``names=True``)."""
+        return self._rows.names
+
+    @property
+    def num_nonzeros(self) -> int:
+        """Entries of the constraint matrix."""
+        return len(self._rows.index)
+
+
+def _name(prefix: str, key: tuple) -> str:
+    return prefix + "|" + "|".join(map(str, key))

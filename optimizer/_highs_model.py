@@ -1,0 +1,180 @@
+"""One model held in HiGHS, changed in place between solves.
+
+A :class:`HighsModel` takes a model's arrays once (``Highs.passModel``) and then only
+changes bounds, costs and integrality: re-solving after a bound change starts from the
+last basis (dual simplex), which is what makes the design start heuristic and the
+coalition solves of consolidation cheap compared with building a model each time.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from optimizer.backends import SolveOutcome, _QuietStdout, _relative_gap, highs_status_name
+
+ROWWISE = 2  # HiGHS MatrixFormat::kRowwise
+
+
+class HighsModel:
+    """A model in a ``highspy.Highs`` object.
+
+    Parameters
+    ----------
+    arrays
+        ``col_cost, col_lower, col_upper, integrality, row_lower, row_upper, a_start,
+        a_index, a_value`` (row-wise sparse matrix), as
+        :meth:`optimizer._design_matrix.DesignMatrix.arrays` returns them.
+    maximize
+        Maximize the objective (else minimize).
+    """
+
+    def __init__(self, arrays: dict[str, np.ndarray], maximize: bool = False):
+        import highspy
+
+        self.highs = highspy.Highs()
+        self.highs.setOptionValue("output_flag", False)
+        self.maximize = maximize
+        self.cost = arrays["col_cost"].copy()
+        self.lower = arrays["col_lower"].copy()
+        self.upper = arrays["col_upper"].copy()
+        self.integrality = arrays["integrality"].copy()
+        self.row_lower = arrays["row_lower"].copy()
+        self.row_upper = arrays["row_upper"].copy()
+        self.num_col = len(self.cost)
+        self.num_row = len(self.row_lower)
+        a_index = arrays["a_index"]
+        status = self.highs.passModel(
+            self.num_col,
+            self.num_row,
+            len(a_index),
+            ROWWISE,
+            -1 if maximize else 1,
+            0.0,
+            self.cost,
+            self.lower,
+            self.upper,
+            self.row_lower,
+            self.row_upper,
+            arrays["a_start"],
+            a_index,
+            arrays["a_value"],
+            self.integrality,
+        )
+        if status != highspy.HighsStatus.kOk:
+            raise RuntimeError(f"HiGHS refused the model: {status}")
+        self.is_mip = bool(self.integrality.any())
+        self.relaxed = False
+        self.version = f"HiGHS {self.highs.version()}"
+
+    # -- changes ---------------------------------------------------------------------
+    def set_bounds(self, cols, lower, upper) -> None:
+        """Change column bounds."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if not len(cols):
+            return
+        lower = np.broadcast_to(np.asarray(lower, dtype=np.float64), cols.shape).copy()
+        upper = np.broadcast_to(np.asarray(upper, dtype=np.float64), cols.shape).copy()
+        self.highs.changeColsBounds(len(cols), cols, lower, upper)
+
+    def set_base_bounds(self, cols, lower, upper) -> None:
+        """Change column bounds, also those :meth:`restore` goes back to."""
+        cols = np.asarray(cols, dtype=np.int32)
+        self.lower[cols] = lower
+        self.upper[cols] = upper
+        self.set_bounds(cols, self.lower[cols], self.upper[cols])
+
+    def set_row_bounds(self, rows, lower, upper) -> None:
+        """Change row bounds."""
+        for row, lo, hi in zip(rows, lower, upper, strict=True):
+            self.highs.changeRowBounds(int(row), float(lo), float(hi))
+
+    def set_costs(self, cols, costs) -> None:
+        """Change objective coefficients."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if len(cols):
+            self.highs.changeColsCost(len(cols), cols, np.asarray(costs, dtype=np.float64))
+
+    def relax(self, relaxed: bool = True) -> None:
+        """Drop integrality (``relaxed``) or restore it."""
+        integer = np.flatnonzero(self.integrality).astype(np.int32)
+        if len(integer):
+            kinds = np.zeros(len(integer), np.uint8) if relaxed else np.ones(len(integer), np.uint8)
+            self.highs.changeColsIntegrality(len(integer), integer, kinds)
+        self.relaxed = relaxed
+
+    def restore(self) -> None:
+        """Back to the model as passed: bounds, costs, integrality."""
+        every = np.arange(self.num_col, dtype=np.int32)
+        self.highs.changeColsBounds(self.num_col, every, self.lower, self.upper)
+        self.highs.changeColsCost(self.num_col, every, self.cost)
+        self.relax(False)
+
+    # -- solving ---------------------------------------------------------------------
+    def solve(
+        self,
+        time_limit: float | None = None,
+        gap: float | None = None,
+        threads: int | None = 1,
+        msg: bool = False,
+        seed: int | None = None,
+        start: np.ndarray | None = None,
+    ) -> SolveOutcome:
+        """Solve as the model now stands.
+
+        Parameters
+        ----------
+        time_limit
+            Seconds (``None``: none).
+        gap
+            Relative MIP gap.
+        threads
+            HiGHS threads.
+        msg
+            Show HiGHS's log.
+        seed
+            HiGHS ``random_seed``.
+        start
+            Column values of a feasible solution, the MIP's first incumbent.
+
+        Returns
+        -------
+        SolveOutcome
+            ``values`` is an array of column values (empty without a solution).
+        """
+        h = self.highs
+        h.setOptionValue("output_flag", bool(msg))
+        h.setOptionValue("time_limit", float(time_limit) if time_limit else math.inf)
+        if gap is not None:
+            h.setOptionValue("mip_rel_gap", float(gap))
+        if threads is not None:
+            h.setOptionValue("threads", int(threads))
+        if seed is not None:
+            h.setOptionValue("random_seed", int(seed))
+        if start is not None:
+            h.setSolution(
+                self.num_col, np.arange(self.num_col, dtype=np.int32), np.asarray(start, float)
+            )
+        clock = time.perf_counter()
+        if msg:
+            h.run()
+        else:
+            with _QuietStdout():
+                h.run()
+        seconds = time.perf_counter() - clock
+        status = h.getModelStatus()
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        name = highs_status_name(status, has_solution)
+        is_mip = self.is_mip and not self.relaxed
+        objective = h.getObjectiveValue() if has_solution else math.nan
+        if is_mip:
+            bound = info.mip_dual_bound
+            gap_value = _relative_gap(objective, bound)
+        else:
+            bound = objective if name == "optimal" else math.nan
+            gap_value = 0.0 if name == "optimal" else math.nan
+        values = np.asarray(h.getSolution().col_value) if has_solution else np.empty(0)
+        return SolveOutcome(name, objective, bound, gap_value, seconds, self.version, values)
