@@ -28,8 +28,8 @@ import math
 import multiprocessing as mp
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import pandas as pd
@@ -40,6 +40,7 @@ from networks.plan import THIRD_PARTY
 from optimizer.allocation import (
     Allocation,
     CostGame,
+    adaptive_sampled_shapley,
     core_check,
     core_is_empty,
     equal_profit,
@@ -47,7 +48,12 @@ from optimizer.allocation import (
     sampled_shapley,
     shapley,
 )
-from optimizer.network_design import DesignOptions, solve_design
+from optimizer.network_design import DesignOptions, DesignResult, solve_design
+
+try:  # one model re-solved per coalition (optimizer.network_design, newer)
+    from optimizer.network_design import DesignModel as _DesignModel
+except ImportError:  # pragma: no cover - older network_design
+    _DesignModel = None
 
 MAX_EXACT_FIRMS = 15
 METHODS = ("shapley", "nucleolus", "epm", "proportional-volume", "proportional-cost")
@@ -76,6 +82,11 @@ class CoalitionCost:
     by_firm
         Per firm, the exact evaluator's ``spoilage_t``, ``co2_t``, ``shipped_t`` and
         ``total_cost`` of its flows in this coalition's plan (where asked for).
+    hubs
+        The plan's hub openings, ``(hub, size)`` (a warm start for related coalitions).
+    stages
+        Seconds by stage (``build_seconds``, ``solve_seconds`` and, where the design
+        solve reports them, ``data_seconds``, ``model_seconds``, ``start_seconds``...).
     """
 
     firms: frozenset[str]
@@ -88,6 +99,8 @@ class CoalitionCost:
     shipped_t: float = math.nan
     diagnosis: tuple[str, ...] = ()
     by_firm: dict[str, dict[str, float]] = field(default_factory=dict)
+    hubs: tuple[tuple[str, str], ...] = ()
+    stages: dict[str, float] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -95,36 +108,26 @@ class CoalitionCost:
         return "+".join(sorted(self.firms))
 
 
-_NETWORK: Network | None = None
-_OPTIONS: DesignOptions | None = None
+WARM_STARTS = ("none", "subsets", "grand")
 
 
-def coalition_cost(
-    network: Network,
-    firms: Iterable[str],
-    options: DesignOptions | None = None,
-    detail: bool = False,
-) -> CoalitionCost:
-    """Solve :math:`c(S)` for one coalition (see the module docstring).
-
-    Parameters
-    ----------
-    network
-        The scenario.
-    firms
-        The coalition.
-    options
-        Base design options (solver, limits); the firms and shipper are set here.
-    detail
-        Also score the plan with the exact evaluator, per firm.
-    """
-    firms = frozenset(firms)
-    base = options or DesignOptions.from_network(network)
+def _coalition_options(base: DesignOptions, firms: frozenset[str]) -> DesignOptions:
+    """``base`` for coalition ``firms``: its own terms alone, the 3PL's for two or more."""
     shipper = next(iter(firms)) if len(firms) == 1 else THIRD_PARTY
-    overrides = dict(base.__dict__)
-    overrides.update(firms=firms, shipper=shipper, objective="cost")
-    result = solve_design(network, DesignOptions(**overrides))
-    seconds = result.build_seconds + result.solve_seconds
+    return replace(base, firms=firms, shipper=shipper, objective="cost")
+
+
+def _coalition_result(
+    network: Network,
+    firms: frozenset[str],
+    result: DesignResult,
+    regime: str | None,
+    detail: bool,
+    seconds: float,
+) -> CoalitionCost:
+    """A :class:`CoalitionCost` from a design result (optionally scored per firm)."""
+    stages = dict(getattr(result, "stages", None) or {})
+    stages.update(build_seconds=result.build_seconds, solve_seconds=result.solve_seconds)
     if result.status == "infeasible":
         return CoalitionCost(
             firms,
@@ -133,15 +136,16 @@ def coalition_cost(
             math.nan,
             seconds,
             diagnosis=tuple(d["message"] for d in result.diagnosis),
+            stages=stages,
         )
     if not result.has_plan:
-        return CoalitionCost(firms, math.nan, result.status, math.nan, seconds)
+        return CoalitionCost(firms, math.nan, result.status, math.nan, seconds, stages=stages)
     kpis = result.model_kpis
     by_firm: dict[str, dict[str, float]] = {}
     if detail:
         from results.evaluate import evaluate
 
-        flows = evaluate(network, result.plan, regime=base.regime).flows
+        flows = evaluate(network, result.plan, regime=regime).flows
         if not flows.empty:
             cost_columns = [c for c in flows.columns if c.endswith("_cost")]
             grouped = flows.assign(total_cost=flows[cost_columns].sum(axis=1)).groupby("firm")
@@ -162,12 +166,107 @@ def coalition_cost(
         kpis["model_co2_t"],
         kpis["model_shipped_t"],
         by_firm=by_firm,
+        hubs=tuple(sorted((h, s) for h, s in result.plan.hubs.items() if s)),
+        stages=stages,
     )
 
 
-def _solve_in_worker(task: tuple[frozenset[str], bool]) -> CoalitionCost:
-    assert _NETWORK is not None
-    return coalition_cost(_NETWORK, task[0], _OPTIONS, detail=task[1])
+def coalition_cost(
+    network: Network,
+    firms: Iterable[str],
+    options: DesignOptions | None = None,
+    detail: bool = False,
+) -> CoalitionCost:
+    """Solve :math:`c(S)` for one coalition (see the module docstring).
+
+    A model built for this coalition alone and thrown away (``solve_design``); the
+    reference that :class:`CoalitionSolver`'s reused models are tested against.
+
+    Parameters
+    ----------
+    network
+        The scenario.
+    firms
+        The coalition.
+    options
+        Base design options (solver, limits); the firms and shipper are set here.
+    detail
+        Also score the plan with the exact evaluator, per firm.
+    """
+    firms = frozenset(firms)
+    base = options or DesignOptions.from_network(network)
+    result = solve_design(network, _coalition_options(base, firms))
+    seconds = result.build_seconds + result.solve_seconds
+    return _coalition_result(network, firms, result, base.regime, detail, seconds)
+
+
+class _Engine:
+    """What solves coalitions in one process (a pool worker, or the caller with 1 worker).
+
+    A firm alone is always a model of its own (its own terms: ``solve_design``). With
+    ``reuse_model``, coalitions of two or more are solved on one
+    :class:`~optimizer.network_design.DesignModel` built (lazily, once per process) for
+    all ``players`` under the 3PL and restricted to each coalition by bounds; otherwise
+    each gets a model of its own too.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        options: DesignOptions,
+        players: frozenset[str] | None,
+        reuse_model: bool,
+    ):
+        self.network = network
+        self.options = options
+        self.players = players
+        self.reuse_model = reuse_model and _DesignModel is not None and players is not None
+        self.model = None
+
+    def solve(
+        self, firms: frozenset[str], start_hubs: dict[str, str | None] | None, detail: bool
+    ) -> CoalitionCost:
+        if len(firms) == 1 or not self.reuse_model or not firms <= self.players:
+            return coalition_cost(self.network, firms, self.options, detail)
+        clock = time.perf_counter()
+        built = 0.0
+        if self.model is None:
+            self.model = _DesignModel(
+                self.network, _coalition_options(self.options, frozenset(self.players))
+            )
+            built = time.perf_counter() - clock
+        result = self.model.solve(firms=firms, start_hubs=start_hubs)
+        # the model's build is paid once per process: counted where it happened
+        result = replace(result, build_seconds=built)
+        seconds = time.perf_counter() - clock
+        return _coalition_result(self.network, firms, result, self.options.regime, detail, seconds)
+
+
+_ENGINE: _Engine | None = None
+_ENGINE_ARGS: tuple | None = None
+
+
+def _init_worker() -> None:
+    global _ENGINE
+    assert _ENGINE_ARGS is not None
+    _ENGINE = _Engine(*_ENGINE_ARGS)
+
+
+def _solve_in_worker(task: tuple[frozenset[str], dict | None, bool]) -> CoalitionCost:
+    assert _ENGINE is not None
+    return _ENGINE.solve(*task)
+
+
+class _Inline:
+    """A stand-in for a process pool that solves in this process, when submitted."""
+
+    def __init__(self, engine: _Engine):
+        self.engine = engine
+
+    def submit(self, fn, task) -> Future:
+        future: Future = Future()
+        future.set_result(self.engine.solve(*task))
+        return future
 
 
 class CoalitionSolver:
@@ -180,9 +279,23 @@ class CoalitionSolver:
     options
         Base design options for every solve.
     workers
-        Processes in the local pool (1: solve in this process).
+        Processes in the local pool (1: solve in this process). The pool is forked once,
+        before any solve, and kept until :meth:`close`, so that each worker builds its
+        reused model once; the parent never holds a HiGHS model while forking.
     progress
         Called as ``progress(done, total)`` while a batch solves.
+    players
+        The firms whose coalitions will be asked for (the reused model's firms);
+        ``None``: every firm of the scenario.
+    warm
+        Where a coalition's starting hub openings come from: ``subsets`` (the union of
+        the openings of its subsets one firm smaller that are solved, or being solved
+        in the same batch: it waits for them), ``grand`` (the grand coalition's,
+        solved first) or ``none`` (the start heuristic's own rounding of the LP
+        relaxation). A start only seeds the incumbent; it never changes the optimum.
+    reuse_model
+        Solve coalitions of two or more on one reused model per process (where
+        :class:`~optimizer.network_design.DesignModel` exists).
     """
 
     def __init__(
@@ -191,47 +304,134 @@ class CoalitionSolver:
         options: DesignOptions | None = None,
         workers: int = 2,
         progress: Callable[[int, int], None] | None = None,
+        players: Iterable[str] | None = None,
+        warm: str = "subsets",
+        reuse_model: bool = True,
     ):
+        if warm not in WARM_STARTS:
+            raise ValueError(f"warm: expected one of {', '.join(WARM_STARTS)}, got {warm!r}")
         self.network = network
         self.options = options or DesignOptions.from_network(network)
         self.workers = max(1, workers)
         self.progress = progress
+        if players is None:
+            owners = {v.firm for v in network.villages if v.firm}
+            players = owners | (set(network.demand["firm"]) - {""})
+        self.players = frozenset(players)
+        self.warm = warm
+        self.reuse_model = reuse_model
         self.cache: dict[frozenset[str], CoalitionCost] = {}
+        self._pool = None
+        self._capacity = {
+            h.id: {s.name: (s.throughput_t_per_week, s.cold_storage_t) for s in h.sizes}
+            for h in network.county_hubs
+        }
+
+    def __enter__(self) -> CoalitionSolver:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut the worker pool down (a later solve forks a new one)."""
+        if self._pool is not None and not isinstance(self._pool, _Inline):
+            self._pool.shutdown()
+        self._pool = None
+
+    def _executor(self):
+        if self._pool is None:
+            global _ENGINE_ARGS
+            args = (self.network, self.options, self.players, self.reuse_model)
+            if self.workers == 1:
+                self._pool = _Inline(_Engine(*args))
+            else:
+                _ENGINE_ARGS = args  # inherited by fork; read by each worker's initializer
+                self._pool = ProcessPoolExecutor(
+                    self.workers, mp_context=mp.get_context("fork"), initializer=_init_worker
+                )
+        return self._pool
+
+    def _start_hubs(self, firms: frozenset[str]) -> dict[str, str | None] | None:
+        """Starting openings for ``firms`` from solved related coalitions (see ``warm``)."""
+        if self.warm == "none" or len(firms) == 1:
+            return None
+        if self.warm == "grand":
+            grand = self.cache.get(self.players)
+            return None if grand is None or firms == self.players else dict(grand.hubs)
+        openings: dict[str, str] = {}
+        for firm in firms:
+            subset = self.cache.get(firms - {firm})
+            if subset is None:
+                continue
+            for hub, size in subset.hubs:
+                have = openings.get(hub)
+                capacity = self._capacity.get(hub, {})
+                if have is None or capacity.get(size, (0, 0)) > capacity.get(have, (0, 0)):
+                    openings[hub] = size
+        return openings or None
+
+    def _waits_on(self, firms: frozenset[str], pending: set[frozenset[str]]) -> set:
+        if self.warm == "none" or len(firms) == 1:
+            return set()
+        if self.warm == "grand":
+            return {self.players} & pending if firms != self.players else set()
+        return {firms - {f} for f in firms} & pending
 
     def solve_all(
         self, coalitions: Iterable[frozenset[str]], detail: Iterable[frozenset[str]] = ()
     ) -> dict[frozenset, CoalitionCost]:
         """Solve every coalition not yet cached; return all the requested ones.
 
-        Coalitions in ``detail`` are also scored per firm by the exact evaluator.
+        Coalitions in ``detail`` are also scored per firm by the exact evaluator. With
+        ``warm="subsets"`` a coalition waits for its subsets one firm smaller that are
+        in the same batch; ready ones go smallest first (they unlock the most), with at
+        most two per worker queued so that the order holds.
         """
         detail = {frozenset(c) for c in detail}
         wanted = list(dict.fromkeys(frozenset(c) for c in coalitions if c))
         todo = [c for c in wanted if c not in self.cache]
-        if todo:
-            # Largest first: they take longest, so the pool ends evenly.
-            todo.sort(key=len, reverse=True)
-            done = 0
-            if self.workers == 1 or len(todo) == 1:
-                for firms in todo:
-                    self.cache[firms] = coalition_cost(
-                        self.network, firms, self.options, detail=firms in detail
-                    )
-                    done += 1
-                    if self.progress:
-                        self.progress(done, len(todo))
-            else:
-                global _NETWORK, _OPTIONS
-                _NETWORK, _OPTIONS = self.network, self.options  # inherited by fork
-                context = mp.get_context("fork")
-                with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-                    tasks = [(c, c in detail) for c in todo]
-                    for result in pool.map(_solve_in_worker, tasks, chunksize=1):
-                        self.cache[result.firms] = result
-                        done += 1
-                        if self.progress:
-                            self.progress(done, len(todo))
-                _NETWORK = _OPTIONS = None
+        if self.warm == "grand" and len(todo) > 1 and self.players not in self.cache:
+            todo.append(self.players)
+            todo = list(dict.fromkeys(todo))
+        if not todo:
+            return {c: self.cache[c] for c in wanted}
+        pending = set(todo)
+        blockers = {c: self._waits_on(c, pending) for c in todo}
+        dependents: dict[frozenset, list[frozenset]] = {}
+        for c, waits in blockers.items():
+            for b in waits:
+                dependents.setdefault(b, []).append(c)
+        if self.warm == "none":
+            # largest first: they take longest, so the pool ends evenly
+            ready = sorted(todo, key=len)
+        else:
+            ready = sorted((c for c in todo if not blockers[c]), key=len, reverse=True)
+        pool = self._executor()
+        running: dict[Future, frozenset] = {}
+        done_count = 0
+        while ready or running:
+            while ready and len(running) < 2 * self.workers:
+                firms = ready.pop()
+                task = (firms, self._start_hubs(firms), firms in detail)
+                running[pool.submit(_solve_in_worker, task)] = firms
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                firms = running.pop(future)
+                result = future.result()
+                self.cache[firms] = result
+                pending.discard(firms)
+                done_count += 1
+                unlocked = []
+                for c in dependents.get(firms, ()):
+                    blockers[c].discard(firms)
+                    if not blockers[c]:
+                        unlocked.append(c)
+                if unlocked:
+                    ready.extend(unlocked)
+                    ready.sort(key=len, reverse=True)
+                if self.progress:
+                    self.progress(done_count, len(todo))
         return {c: self.cache[c] for c in wanted}
 
     def cost(self, firms: frozenset[str]) -> float:
@@ -243,6 +443,11 @@ class CoalitionSolver:
                 + (": " + "; ".join(result.diagnosis) if result.diagnosis else "")
             )
         return result.cost
+
+    def costs(self, coalitions: Iterable[frozenset[str]]) -> dict[frozenset[str], float]:
+        """:math:`c(S)` of each (solved together, in parallel); raises on an infeasible one."""
+        self.solve_all(coalitions)
+        return {frozenset(c): self.cost(c) for c in coalitions}
 
 
 @dataclass(frozen=True)
@@ -353,6 +558,10 @@ def consolidate(
     seed: int = 0,
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
+    target_pct: float | None = None,
+    min_samples: int = 10,
+    warm: str = "subsets",
+    reuse_model: bool = True,
 ) -> ConsolidationResult:
     """Cost of every coalition and the allocations of the grand coalition's cost.
 
@@ -369,11 +578,21 @@ def consolidate(
     options
         Base design options (solver, time limit...).
     samples, seed
-        Sampled Shapley's random orders and seed (past 15 firms).
+        Sampled Shapley's random orders and seed (past 15 firms); with ``target_pct``,
+        ``samples`` is the most orders drawn.
     workers
         Processes solving coalitions in parallel.
     progress
         Called as ``progress(done, total)``.
+    target_pct
+        Past 15 firms, sample orders until every firm's simultaneous half-width is at
+        most this percentage of the grand coalition's cost
+        (:func:`~optimizer.allocation.adaptive_sampled_shapley`); ``None``: draw
+        exactly ``samples`` orders.
+    min_samples
+        Fewest orders before the adaptive rule may stop.
+    warm, reuse_model
+        Warm starts and model reuse of the coalition solves (:class:`CoalitionSolver`).
     """
     start = time.perf_counter()
     if firms is None:
@@ -388,7 +607,23 @@ def consolidate(
             Problem("--firms", "firms", "firm ids of firms.csv", ", ".join(unknown))
         )
     methods = tuple(methods)
-    solver = CoalitionSolver(network, options, workers, progress)
+    with CoalitionSolver(network, options, workers, progress, players, warm, reuse_model) as solver:
+        return _consolidate(
+            network, solver, players, methods, samples, seed, target_pct, min_samples, start
+        )
+
+
+def _consolidate(
+    network: Network,
+    solver: CoalitionSolver,
+    players: tuple[str, ...],
+    methods: tuple[str, ...],
+    samples: int,
+    seed: int,
+    target_pct: float | None,
+    min_samples: int,
+    start: float,
+) -> ConsolidationResult:
     volumes = (
         network.demand[network.demand["firm"].isin(players)]
         .groupby("firm")["tonnes"]
@@ -462,7 +697,19 @@ def consolidate(
             recorded[coalition] = 0.0
             return 0.0
 
-        if "shapley" in methods:
+        grand = solver.cost(frozenset(players))
+        if "shapley" in methods and target_pct is not None:
+            known = {c: r.cost for c, r in solver.cache.items() if math.isfinite(r.cost)}
+            allocations["shapley"] = adaptive_sampled_shapley(
+                players,
+                solver.costs,
+                target_pct / 100.0 * abs(grand),
+                seed,
+                min_samples=min(min_samples, samples),
+                max_samples=samples,
+                cache=known,
+            )
+        elif "shapley" in methods:
             # Pass 1 draws the same orders (same seed) to learn which coalitions they
             # need; those are solved in parallel, and pass 2 reads them from the cache.
             sampled_shapley(players, record, samples, seed)
@@ -471,7 +718,6 @@ def consolidate(
             allocations["shapley"] = sampled_shapley(
                 players, solver.cost, samples, seed, cache=cache
             )
-        grand = solver.cost(frozenset(players))
         if "proportional-volume" in methods:
             allocations["proportional-volume"] = _proportional(
                 players, grand, volumes, "proportional-volume"

@@ -1,4 +1,15 @@
-"""``coldchain bench consolidate``: seconds and coalitions solved against firm counts."""
+"""``coldchain bench consolidate``: seconds and coalitions solved against firm counts.
+
+The issue's cases (200 villages, 20 hub candidates, 4 weeks):
+
+    coldchain bench consolidate --sizes 12 --villages 200 --hubs 20 --weeks 4 --out c12.csv
+    coldchain bench consolidate --sizes 40 --villages 200 --hubs 20 --weeks 4 --out c40.csv
+
+Up to 15 firms every coalition is solved; past 15, Shapley is sampled until every
+firm's 95% simultaneous half-width is within ``--target-pct`` of the grand coalition's
+cost. ``--warm`` and ``--no-reuse-model`` switch the levers off one at a time, so that
+each can be measured on its own.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +25,30 @@ COLUMNS = [
     "hubs",
     "weeks",
     "methods",
+    "warm",
+    "reuse_model",
+    "workers",
+    "gap",
     "coalitions_solved",
     "standalone_cost_sum",
     "grand_coalition_cost",
     "savings_pct",
     "core_empty",
     "max_gap",
+    "orders",
+    "target_pct",
+    "target_met",
+    "max_half_width",
+    "max_half_width_pct",
     "seconds",
+    "solver_seconds",
+    "build_seconds",
+    "start_seconds",
     "seed",
 ]
+
+EXACT_METHODS = ("shapley", "nucleolus", "epm", "proportional-volume", "proportional-cost")
+SAMPLED_METHODS = ("shapley", "proportional-volume", "proportional-cost")
 
 
 def bench_consolidate(
@@ -35,6 +61,13 @@ def bench_consolidate(
     samples: int = 200,
     time_limit: float | None = None,
     progress=None,
+    markets: int = 1,
+    target_pct: float | None = 1.0,
+    min_samples: int = 10,
+    warm: str = "subsets",
+    reuse_model: bool = True,
+    gap: float | None = None,
+    methods: tuple[str, ...] | None = None,
 ) -> pd.DataFrame:
     """Consolidate generated scenarios with each number of firms.
 
@@ -47,41 +80,60 @@ def bench_consolidate(
         Generator and sampling seed.
     villages
         Villages per scenario (0: three per firm, at least 12).
-    hubs, weeks
-        Hub candidates and weeks of the generated scenarios.
+    hubs, weeks, markets
+        Hub candidates, weeks and markets of the generated scenarios.
     workers
         Parallel coalition solves.
     samples
-        Random orders of sampled Shapley (past 15 firms).
+        Random orders of sampled Shapley (past 15 firms): the most drawn, with
+        ``target_pct``.
     time_limit
         Seconds per coalition solve.
+    target_pct, min_samples
+        Adaptive sampled Shapley's stopping rule (``None``: exactly ``samples`` orders).
+    warm, reuse_model
+        The levers of :class:`optimizer.consolidation.CoalitionSolver`.
+    gap
+        Relative MIP gap of each coalition solve (default: the design default, 1e-6).
+    methods
+        Allocation methods (default: all that the firm count allows).
     """
     from instances import generate_network
-    from optimizer.consolidation import METHODS, consolidate
+    from optimizer.consolidation import consolidate
     from optimizer.network_design import DesignOptions
 
     rows = []
     for firms in sizes:
         count = villages or max(12, 3 * firms)
         network = generate_network(
-            villages=count, hubs=hubs, weeks=weeks, firms=firms, markets=1, seed=seed
+            villages=count, hubs=hubs, weeks=weeks, firms=firms, markets=markets, seed=seed
         )
-        options = DesignOptions.from_network(network, time_limit=time_limit)
+        options = DesignOptions.from_network(network, time_limit=time_limit, gap=gap)
+        chosen = methods or (EXACT_METHODS if firms <= 15 else SAMPLED_METHODS)
         start = time.perf_counter()
         result = consolidate(
             network,
             None,
-            METHODS,
+            chosen,
             options,
             samples=samples,
             seed=seed,
             workers=workers,
             progress=progress,
+            target_pct=target_pct,
+            min_samples=min_samples,
+            warm=warm,
+            reuse_model=reuse_model,
         )
         seconds = time.perf_counter() - start
         standalone = sum(result.standalone(f).cost for f in result.firms)
         grand = result.grand.cost
-        gaps = [c.gap for c in result.coalitions.values() if math.isfinite(c.gap)]
+        solved = result.coalitions.values()
+        gaps = [c.gap for c in solved if math.isfinite(c.gap)]
+        shapley = result.allocations.get("shapley")
+        widths = shapley.half_widths if shapley is not None else None
+        widest = max(widths) if widths else math.nan
+        info = shapley.info if shapley is not None else {}
         rows.append(
             {
                 "firms": firms,
@@ -89,6 +141,10 @@ def bench_consolidate(
                 "hubs": hubs,
                 "weeks": weeks,
                 "methods": ",".join(result.allocations),
+                "warm": warm,
+                "reuse_model": reuse_model,
+                "workers": workers,
+                "gap": options.gap,
                 "coalitions_solved": len(result.coalitions),
                 "standalone_cost_sum": standalone,
                 "grand_coalition_cost": grand,
@@ -97,7 +153,17 @@ def bench_consolidate(
                 else math.nan,
                 "core_empty": result.core_empty,
                 "max_gap": max(gaps) if gaps else math.nan,
+                "orders": shapley.samples if widths else None,
+                "target_pct": info.get("target_half_width", math.nan) / grand * 100
+                if "target_half_width" in info
+                else math.nan,
+                "target_met": bool(info["target_met"]) if "target_met" in info else None,
+                "max_half_width": widest,
+                "max_half_width_pct": 100.0 * widest / grand if widths else math.nan,
                 "seconds": seconds,
+                "solver_seconds": sum(c.stages.get("solve_seconds", 0.0) for c in solved),
+                "build_seconds": sum(c.stages.get("build_seconds", 0.0) for c in solved),
+                "start_seconds": sum(c.stages.get("start_seconds", 0.0) for c in solved),
                 "seed": seed,
             }
         )
@@ -109,6 +175,7 @@ def _run(args: argparse.Namespace) -> int:
     from optimizer.cli_bench import _write_csv
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    methods = tuple(m.strip() for m in args.methods.split(",")) if args.methods else None
     frame = bench_consolidate(
         sizes,
         args.seed,
@@ -118,6 +185,13 @@ def _run(args: argparse.Namespace) -> int:
         args.workers,
         args.samples,
         args.time_limit,
+        markets=args.markets,
+        target_pct=None if args.target_pct <= 0 else args.target_pct,
+        min_samples=args.min_samples,
+        warm=args.warm,
+        reuse_model=args.reuse_model,
+        gap=args.gap,
+        methods=methods,
     )
     _write_csv(frame, args.out)
     console.print(_table("bench consolidate", frame))
@@ -132,8 +206,31 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--villages", type=int, default=0, help="villages (0: 3 per firm)")
     p.add_argument("--hubs", type=int, default=6)
     p.add_argument("--weeks", type=int, default=2)
+    p.add_argument("--markets", type=int, default=1)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--samples", type=int, default=200)
+    p.add_argument("--samples", type=int, default=200, help="most random orders of sampled Shapley")
+    p.add_argument(
+        "--target-pct",
+        type=float,
+        default=1.0,
+        help="sample until every 95%% half-width is within this %% of the grand "
+        "coalition's cost (0: exactly --samples orders)",
+    )
+    p.add_argument("--min-samples", type=int, default=10, help="fewest orders before stopping")
+    p.add_argument(
+        "--warm",
+        default="subsets",
+        choices=["subsets", "grand", "none"],
+        help="starting hub openings of each coalition",
+    )
+    p.add_argument(
+        "--reuse-model",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one model per worker, restricted to each coalition by bounds",
+    )
+    p.add_argument("--gap", type=float, default=None, help="relative MIP gap per coalition")
+    p.add_argument("--methods", default=None, help="allocation methods, comma-separated")
     p.add_argument("--time-limit", type=float, default=None, help="seconds per coalition")
     p.add_argument("--out", required=True, help="CSV file to write")
     p.set_defaults(func=_run)

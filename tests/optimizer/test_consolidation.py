@@ -380,13 +380,13 @@ def test_a_single_firm_saves_nothing(tmp_path):
 # ---------------------------------------------------------------------------------------
 def test_a_coalition_is_solved_once(monkeypatch):
     calls = []
-    real = consolidation.solve_design
+    real = consolidation._Engine.solve
 
-    def counted(network, options=None):
-        calls.append(options.firms)
-        return real(network, options)
+    def counted(self, firms, start_hubs, detail):
+        calls.append(firms)
+        return real(self, firms, start_hubs, detail)
 
-    monkeypatch.setattr(consolidation, "solve_design", counted)
+    monkeypatch.setattr(consolidation._Engine, "solve", counted)
     solver = CoalitionSolver(TINY, workers=1)
     first = solver.cost(frozenset({"coopA", "firmB"}))
     again = solver.cost(frozenset({"firmB", "coopA"}))
