@@ -805,8 +805,9 @@ def adaptive_sampled_shapley(
 
     Round sizes: the first round draws ``min_samples`` orders; each later one draws the
     orders the current standard deviations say are still missing,
-    :math:`\max_i (q\, s_i / h)^2 - m` (at least one, at most :math:`m`, so the sample
-    at most doubles per round).
+    :math:`\max_i (q\, s_i / h)^2 - m` (at least a tenth of :math:`m`, so that rounds do
+    not crawl one order at a time, and at most :math:`m`, so the sample at most doubles
+    per round).
 
     Parameters
     ----------
@@ -836,7 +837,11 @@ def adaptive_sampled_shapley(
         ``target_half_width``, ``target_met``, ``rounds``, ``quantile`` and
         ``max_half_width``.
     """
-    players = _check_players(players)
+    players = tuple(players)
+    if not players:
+        raise GameError("players: expected at least one player id, got none")
+    if len(set(players)) != len(players):
+        raise GameError("players: expected unique ids, got duplicates")
     if min_samples < 2 or max_samples < min_samples:
         raise GameError(
             f"min_samples, max_samples: expected 2 <= min <= max, got {min_samples}, {max_samples}"
@@ -896,7 +901,7 @@ def adaptive_sampled_shapley(
             break
         deviations = std_errors * math.sqrt(m)
         needed = int(math.ceil(float((quantile * deviations / target_half_width).max()) ** 2))
-        draw = max(1, min(needed - m, m, max_samples - m))
+        draw = min(max(needed - m, math.ceil(m / 10)), m, max_samples - m)
     return Allocation(
         "shapley_sampled",
         players,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 
 import pandas as pd
@@ -175,6 +176,18 @@ def _run(args: argparse.Namespace) -> int:
     from optimizer.cli_bench import _write_csv
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    clock = time.perf_counter()
+    batches = [0]
+
+    def progress(done: int, total: int) -> None:
+        # one line per 25 solves on stderr, so that a run cut short still says how far
+        # it got (each batch of solves is a round of sampled Shapley)
+        if done == 1:
+            batches[0] += 1
+        if done % 25 == 0 or done == total:
+            seconds = time.perf_counter() - clock
+            print(f"[{seconds:8.1f} s] batch {batches[0]}: {done}/{total}", file=sys.stderr)
+
     methods = tuple(m.strip() for m in args.methods.split(",")) if args.methods else None
     frame = bench_consolidate(
         sizes,
@@ -192,6 +205,7 @@ def _run(args: argparse.Namespace) -> int:
         reuse_model=args.reuse_model,
         gap=args.gap,
         methods=methods,
+        progress=progress if args.verbose else None,
     )
     _write_csv(frame, args.out)
     console.print(_table("bench consolidate", frame))
@@ -233,4 +247,5 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--methods", default=None, help="allocation methods, comma-separated")
     p.add_argument("--time-limit", type=float, default=None, help="seconds per coalition")
     p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument("--verbose", action="store_true", help="solves done, on stderr")
     p.set_defaults(func=_run)

@@ -1,0 +1,75 @@
+"""The fast coalition solves (one reused model per process, warm starts, the pool) against
+one plain ``solve_design`` per coalition, on a small generated scenario."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+
+import optimizer.consolidation as consolidation
+from instances import generate_network
+from optimizer.consolidation import CoalitionSolver, coalition_cost, consolidate
+
+NETWORK = generate_network(villages=16, hubs=4, weeks=2, firms=4, markets=1, seed=3)
+FIRMS = tuple(sorted(NETWORK.firms))
+EVERY = [frozenset(c) for k in range(1, 5) for c in combinations(FIRMS, k)]
+
+
+@pytest.fixture(scope="module")
+def plain():
+    """c(S) of all 15 coalitions, each its own model built and solved from scratch."""
+    return {c: coalition_cost(NETWORK, c).cost for c in EVERY}
+
+
+needs_model = pytest.mark.skipif(
+    consolidation._DesignModel is None, reason="network_design has no DesignModel"
+)
+
+
+@needs_model
+@pytest.mark.parametrize(("warm", "workers"), [("subsets", 1), ("grand", 1), ("subsets", 2)])
+def test_reused_model_and_warm_starts_give_the_plain_costs(plain, warm, workers, monkeypatch):
+    built = []
+    real = consolidation._DesignModel
+
+    def counted(network, options):
+        built.append(options.firms)
+        return real(network, options)
+
+    monkeypatch.setattr(consolidation, "_DesignModel", counted)
+    with CoalitionSolver(NETWORK, workers=workers, warm=warm) as solver:
+        solved = solver.solve_all(EVERY)
+    assert len(solved) == 15
+    for coalition, cost in plain.items():
+        assert solved[coalition].cost == pytest.approx(cost, rel=1e-6), sorted(coalition)
+        assert solved[coalition].status == "optimal"
+    if workers == 1:  # one model, for the grand coalition, built once (not per coalition)
+        assert built == [frozenset(FIRMS)]
+    # the reused model's build is counted once per process, not per coalition
+    rebuilt = [c for c in EVERY if len(c) > 1 and solved[c].stages["build_seconds"] > 0]
+    assert 1 <= len(rebuilt) <= workers
+
+
+@needs_model
+def test_warm_start_is_the_union_of_the_solved_subsets_openings(plain):
+    solver = CoalitionSolver(NETWORK, workers=1, warm="subsets")
+    a, b, c = FIRMS[:3]
+    solver.solve_all([frozenset({a, b}), frozenset({a, c}), frozenset({b, c})])
+    expected = {}
+    for pair in ({a, b}, {a, c}, {b, c}):
+        expected.update(dict(solver.cache[frozenset(pair)].hubs))
+    start = solver._start_hubs(frozenset({a, b, c}))
+    assert set(start) == set(expected)
+    assert all(size is not None for size in start.values())
+    assert CoalitionSolver(NETWORK, workers=1, warm="none")._start_hubs(frozenset(FIRMS)) is None
+
+
+def test_exact_shapley_is_efficient_and_matches_the_plain_game(plain):
+    from optimizer.allocation import CostGame, shapley
+
+    result = consolidate(NETWORK, methods=("shapley",), workers=2)
+    costs = result.allocations["shapley"].costs
+    assert sum(costs) == pytest.approx(result.grand.cost, rel=1e-9)
+    reference = shapley(CostGame(FIRMS, plain))
+    assert costs == pytest.approx(reference.costs, rel=1e-6)
