@@ -54,7 +54,22 @@ CFLP_COLUMNS = [
     "build_seconds",
     "solve_seconds",
     "solver",
+    "method",
+    "lp_bound",
+    "lp_seconds",
+    "linking_rows",
+    "heuristic_objective",
+    "heuristic_gap",
+    "heuristic_seconds",
+    "fixed_closed",
+    "mip_seconds",
+    "mip_nodes",
 ]
+
+#: Ways :func:`bench_cflp` solves: ``direct`` (:func:`optimizer.facility_location.solve_cflp`)
+#: or ``design`` (the reference PuLP network design model); ``auto`` is ``direct`` for
+#: HiGHS and ``design`` for any other solver.
+CFLP_METHODS = ("auto", "direct", "design")
 
 SCALE_COLUMNS = [
     "villages",
@@ -149,8 +164,9 @@ def bench_cflp(
     gap: float = BENCH_GAP,
     threads: int = 1,
     progress: Callable[[dict], None] | None = None,
+    method: str = "auto",
 ) -> pd.DataFrame:
-    """Solve CFLP benchmark files with the network design model.
+    """Solve CFLP benchmark files with the dedicated CFLP solver or the network design model.
 
     Parameters
     ----------
@@ -176,19 +192,37 @@ def bench_cflp(
         Solver threads.
     progress
         Called with each row as it is done (for printing).
+    method
+        ``direct``: :func:`optimizer.facility_location.solve_cflp` (HiGHS only; the model
+        built from arrays, with lazy linking rows, an incumbent and reduced-cost fixing);
+        ``design``: the reference network design model through PuLP
+        (:func:`instances.cflp.cflp_network` then
+        :func:`optimizer.network_design.solve_design`); ``auto``: ``direct`` for HiGHS,
+        ``design`` for other solvers.
 
     Returns
     -------
     pandas.DataFrame
         One row per instance: :data:`CFLP_COLUMNS`. ``rel_diff`` is
         ``|objective - known| / known``; ``reached`` is ``rel_diff <= REL_TOL``.
-        ``network_seconds`` is building the :class:`~networks.network.Network`;
-        ``build_seconds`` the model's data and PuLP model; ``solve_seconds`` the solver.
+        ``network_seconds`` is building the :class:`~networks.network.Network` (0 for
+        ``direct``); ``build_seconds`` the model; ``solve_seconds`` everything after
+        (for ``direct``: LP, heuristic and MIP). The direct path also fills what each of
+        its steps did: the strong LP's bound and seconds, the linking rows it needed,
+        the heuristic's objective, gap to the LP bound and seconds, the facilities fixed
+        shut by reduced costs, the MIP's seconds and nodes (NaN for ``design``).
     """
+    from optimizer.facility_location import FacilityOptions, solve_cflp
     from optimizer.network_design import DesignOptions, solve_design
 
     if sourcing not in SOURCINGS:
         raise ValueError(f"sourcing: expected one of {SOURCINGS}, got {sourcing!r}")
+    if method not in CFLP_METHODS:
+        raise ValueError(f"method: expected one of {CFLP_METHODS}, got {method!r}")
+    if method == "auto":
+        method = "direct" if solver.lower() == "highs" else "design"
+    if method == "direct" and solver.lower() != "highs":
+        raise ValueError(f"method 'direct' solves with HiGHS only, got solver {solver!r}")
     files, folders = _collect_paths(paths)
     if optima is None:
         known: dict[tuple[str, str], float] = {}
@@ -210,20 +244,34 @@ def bench_cflp(
             if not _selected(instance.name, only, exclude):
                 continue
             kind = instance.published_sourcing if sourcing == "auto" else sourcing
-            start = time.perf_counter()
-            network = cflp_network(instance)
-            network_seconds = time.perf_counter() - start
-            result = solve_design(
-                network,
-                DesignOptions(
-                    solver=solver,
-                    time_limit=time_limit,
-                    gap=gap,
-                    threads=threads,
-                    single_sourcing=kind == "single",
-                    ship_all_supply=True,  # a CFLP serves all demand: all supply ships
-                ),
-            )
+            stats: Mapping[str, float] = {}
+            if method == "direct":
+                network_seconds = 0.0
+                result = solve_cflp(
+                    instance,
+                    FacilityOptions(
+                        time_limit=time_limit,
+                        gap=gap,
+                        threads=threads,
+                        single_sourcing=kind == "single",
+                    ),
+                )
+                stats = result.stats
+            else:
+                start = time.perf_counter()
+                network = cflp_network(instance)
+                network_seconds = time.perf_counter() - start
+                result = solve_design(
+                    network,
+                    DesignOptions(
+                        solver=solver,
+                        time_limit=time_limit,
+                        gap=gap,
+                        threads=threads,
+                        single_sourcing=kind == "single",
+                        ship_all_supply=True,  # a CFLP serves all demand: all supply ships
+                    ),
+                )
             optimum = known.get((instance.name, kind), math.nan)
             rel_diff = _relative(result.objective, optimum)
             row = {
@@ -243,7 +291,10 @@ def bench_cflp(
                 "build_seconds": result.build_seconds,
                 "solve_seconds": result.solve_seconds,
                 "solver": result.solver,
+                "method": method,
             }
+            for column in CFLP_COLUMNS[CFLP_COLUMNS.index("lp_bound") :]:
+                row[column] = stats.get(column, math.nan)
             rows.append(row)
             if progress is not None:
                 progress(row)

@@ -112,10 +112,11 @@ def cmd_bench_cflp(args: argparse.Namespace) -> int:
         gap=args.gap,
         threads=args.threads,
         progress=progress,
+        method=args.method,
     )
     out = _write_csv(frame, args.out)
     _show(
-        f"bench cflp ({args.solver}, time limit {args.time_limit} s)",
+        f"bench cflp ({args.solver}, {args.method}, time limit {args.time_limit} s)",
         frame,
         [
             "instance",
@@ -126,6 +127,7 @@ def cmd_bench_cflp(args: argparse.Namespace) -> int:
             "gap",
             "rel_diff",
             "status",
+            "method",
             "build_seconds",
             "solve_seconds",
         ],
@@ -253,8 +255,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "cflp",
         help="OR-Library and Holmberg facility location files against their known optima",
-        description="Solve capacitated facility location files through the network design "
-        "model (one-echelon, one-week network) and compare with known optima.",
+        description="Solve capacitated facility location files with the dedicated CFLP "
+        "solver (--method direct) or through the network design model (--method design: "
+        "one-echelon, one-week network) and compare with known optima.",
     )
     p.add_argument("paths", nargs="+", metavar="DIR_OR_FILES", help="CFLP files or folders")
     _solver_options(p, 300.0)
@@ -289,6 +292,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--check",
         action="store_true",
         help="exit 1 unless every instance with a known optimum reaches it",
+    )
+    p.add_argument(
+        "--method",
+        choices=("auto", "direct", "design"),
+        default="auto",
+        help="direct: the dedicated CFLP solver (HiGHS, model built from arrays); design: "
+        "the reference network design model through PuLP; auto (default): direct with "
+        "HiGHS, design with other solvers",
     )
     p.set_defaults(func=cmd_bench_cflp)
 

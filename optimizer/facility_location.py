@@ -1,0 +1,716 @@
+r"""A dedicated exact solver for the capacitated facility location problem (CFLP).
+
+The network design model (:func:`optimizer.network_design.solve_design` on
+:func:`instances.cflp.cflp_network`) solves any CFLP through PuLP, but on OR-Library
+``capa`` (100 facilities x 1000 customers) it spends most of its time building the PuLP
+model and solving a root LP with 100 000 linking rows. This module works on a
+:class:`~instances.cflp.CflpInstance` directly, builds the model from numpy arrays with
+``highspy`` (column-wise CSC matrix, one ``passModel``), and proves optimality with HiGHS
+after four steps that each keep the optimum unchanged.
+
+Formulation (the strong formulation; x as the served fraction of each customer)
+-----------------------------------------------------------------------------
+Sets: facilities :math:`i \in I` (``m``), customers :math:`j \in J` with :math:`d_j > 0`
+(``n``; customers with zero demand are left out, as :func:`~instances.cflp.cflp_network`
+leaves them out, so that both paths have the same optimum).
+
+Parameters: capacity :math:`s_i`, fixed cost :math:`f_i`, demand :math:`d_j`, cost
+:math:`c_{ij}` of serving all of customer j from i; :math:`D = \sum_j d_j`.
+
+Variables: :math:`y_i \in \{0, 1\}` (open), :math:`x_{ij} \in [0, 1]` the fraction of j
+served by i (binary with single sourcing).
+
+.. math::
+
+    \min \; \sum_i f_i y_i + \sum_{ij} c_{ij} x_{ij}
+
+1. :math:`\sum_i x_{ij} = 1` for every customer j (demand);
+2. :math:`\sum_j d_j x_{ij} \le s_i y_i` for every facility i (aggregate capacity);
+3. :math:`x_{ij} \le y_i` for every pair (disaggregated linking; valid inequalities);
+4. :math:`\sum_i s_i y_i \ge D` (capacity cover; a valid inequality).
+
+Rows (1) and (2) alone define the feasible set: with :math:`y_i = 0`, (2) forces every
+:math:`x_{ij} = 0` (all :math:`d_j > 0`), and with :math:`y_i = 1`, (3) reads
+:math:`x_{ij} \le 1`, which the bounds already say. So (3) and (4) only strengthen the LP
+relaxation (the weak LP gap on capa-8000 is 28 %, the strong one 2.1 %) and may be added
+lazily.
+
+Steps (each a lever of :class:`FacilityOptions`)
+------------------------------------------------
+a. **Lazy linking rows** (``lazy_linking``): solve the LP with (1), (2), (4) only, add the
+   rows (3) that the LP solution violates, re-solve (dual simplex, warm-started from the
+   previous basis), until none is violated. The LP optimum equals the strong LP's; the MIP
+   gets only the rows found (the others stay valid, so its optimum is unchanged).
+b. **Incumbent** (``heuristic``): open the facilities the LP opens (y > 0), then local
+   search (close one, open one, swap one for one), each opening priced by its
+   transportation LP (the model with every y fixed; warm-started), and hand the best plan to
+   HiGHS with ``setSolution``.
+c. **Reduced-cost fixing** (``reduced_cost_fixing``): with row duals :math:`\pi` of the last
+   LP, clipped to their valid sign, and reduced costs :math:`r = c - A^\top \pi`, every point
+   of the LP's box satisfies :math:`c^\top z \ge L(\pi) = \pi^\top b + \sum_k \min(r_k l_k,
+   r_k u_k)` (weak Lagrangian duality; valid for any such :math:`\pi`, so it does not lean on
+   the LP's tolerances). Moving one variable k to its other bound raises that bound by
+   :math:`|r_k| (u_k - l_k)`. Where :math:`L(\pi) + |r_k| > U` (the incumbent's cost, plus
+   a safety margin), no solution cheaper than the incumbent has :math:`y_k` at that bound,
+   so :math:`y_k` is fixed at the other one. The MIP then searches only among solutions
+   that could beat the incumbent: its optimum over the reduced space, or the incumbent if
+   that is cheaper, is the optimum, and the reported bound is the smaller of the MIP's
+   bound and the incumbent's cost. The x columns of a facility fixed closed are dropped
+   (rows (2) force them to 0). For a *continuous* :math:`x_{ij}` the same argument gives
+   only :math:`x_{ij} \le (U - L(\pi)) / r_{ij}`, not :math:`x_{ij} = 0`; those upper
+   bounds are tightened where below 1. With single sourcing (binary x) such an
+   :math:`x_{ij}` is fixed at 0.
+d. **MIP**: HiGHS branch and cut on what is left, with the rows found, the incumbent and
+   ``mip_rel_gap`` (default 1e-9). The status is ``optimal`` only when HiGHS proves it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from instances.cflp import CflpInstance
+
+#: Statuses a :class:`FacilityResult` may carry.
+STATUSES = ("optimal", "time_limit", "infeasible", "no_solution", "error")
+
+_VIOLATION = 1e-6  # a linking row x_ij <= y_i counts as violated beyond this
+_INF = math.inf
+
+
+@dataclass(frozen=True)
+class FacilityOptions:
+    """Options of :func:`solve_cflp`.
+
+    Parameters
+    ----------
+    time_limit
+        Seconds for the whole solve (LP, heuristic and MIP); ``None``: none.
+    gap
+        Relative MIP gap asked of HiGHS (``mip_rel_gap``).
+    threads
+        HiGHS threads.
+    single_sourcing
+        Each customer is served by one facility (binary x).
+    lazy_linking
+        Add the linking rows (3) in rounds as the LP violates them (else all at once).
+    cover_row
+        Add the capacity cover row (4).
+    heuristic
+        Build an incumbent (LP rounding and local search) before the MIP.
+    reduced_cost_fixing
+        Fix y (and bound x) by reduced costs against the incumbent.
+    max_rows_per_round
+        Most linking rows added per round (the most violated first).
+    heuristic_share
+        Share of the time limit the local search may use.
+    fixed_open
+        One bool per facility: solve with every facility fixed open or shut (used to
+        price a given opening, and by tests that enumerate openings). Levers are off then.
+    seed
+        HiGHS ``random_seed``.
+    msg
+        Show HiGHS's log.
+    """
+
+    time_limit: float | None = 300.0
+    gap: float = 1e-9
+    threads: int = 1
+    single_sourcing: bool = False
+    lazy_linking: bool = True
+    cover_row: bool = True
+    heuristic: bool = True
+    reduced_cost_fixing: bool = True
+    max_rows_per_round: int = 50_000
+    heuristic_share: float = 0.2
+    fixed_open: tuple[bool, ...] | None = None
+    seed: int = 0
+    msg: bool = False
+
+
+@dataclass(frozen=True)
+class FacilityResult:
+    """Result of :func:`solve_cflp`.
+
+    Parameters
+    ----------
+    status
+        ``optimal`` (HiGHS proved the gap), ``time_limit`` (best plan, with its gap),
+        ``infeasible``, ``no_solution`` or ``error``.
+    objective, bound, gap
+        Cost of the plan, proven lower bound, relative gap ``(objective - bound) /
+        objective``.
+    opened
+        Open facilities, bool array ``(m,)`` (``None`` without a plan).
+    assignment
+        ``assignment[i, j]``: fraction of customer j's demand served by i, ``(m, n)`` over
+        all the instance's customers (``None`` without a plan).
+    build_seconds, solve_seconds
+        Seconds to build the model, and for everything after.
+    solver
+        Solver name and version.
+    stats
+        What each step did: ``lp_bound``, ``lp_seconds``, ``lp_rounds``,
+        ``linking_rows`` (rows (3) given to the MIP), ``heuristic_objective``,
+        ``heuristic_gap`` (to the LP bound), ``heuristic_seconds``,
+        ``heuristic_evaluations``, ``fixed_closed``, ``fixed_open``,
+        ``x_bounds_tightened``, ``columns`` (given to the MIP), ``mip_seconds``,
+        ``mip_nodes``.
+    options
+        The options used.
+    """
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    opened: np.ndarray | None
+    assignment: np.ndarray | None
+    build_seconds: float
+    solve_seconds: float
+    solver: str
+    stats: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    options: FacilityOptions = field(default_factory=FacilityOptions)
+
+    @property
+    def has_plan(self) -> bool:
+        """Whether a plan came back."""
+        return self.opened is not None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The plan's assignments: ``facility, customer, fraction`` (1-based ids as in files).
+
+        Raises
+        ------
+        ValueError
+            If the solve returned no plan.
+        """
+        if self.assignment is None:
+            raise ValueError(f"no plan: the solve ended {self.status}")
+        i, j = np.nonzero(self.assignment > 1e-9)
+        return pd.DataFrame(
+            {"facility": i + 1, "customer": j + 1, "fraction": self.assignment[i, j]}
+        )
+
+
+# --- model --------------------------------------------------------------------------------
+class _Model:
+    """The LP/MIP in HiGHS: columns y (m) then x (m * n, facility-major), rows (1) (2) (4)."""
+
+    def __init__(self, inst: CflpInstance, options: FacilityOptions) -> None:
+        import highspy
+
+        self.highspy = highspy
+        served = np.flatnonzero(inst.demand > 0)
+        self.served = served
+        self.d = inst.demand[served]
+        self.c = np.ascontiguousarray(inst.cost[:, served])
+        self.f = inst.fixed_cost.copy()
+        self.s = inst.capacity.copy()
+        self.m, self.n = inst.facilities, served.size
+        self.options = options
+        self.cover = options.cover_row
+        m, n = self.m, self.n
+        # rows: demand 0..n-1 (= 1), capacity n..n+m-1 (<= 0), cover n+m (>= D)
+        num_row = n + m + (1 if self.cover else 0)
+        row_lower = np.concatenate([np.ones(n), np.full(m, -_INF)])
+        row_upper = np.concatenate([np.ones(n), np.zeros(m)])
+        if self.cover:
+            row_lower = np.append(row_lower, self.d.sum())
+            row_upper = np.append(row_upper, _INF)
+        # y columns: capacity row (-s_i), cover row (s_i)
+        per_y = 2 if self.cover else 1
+        y_index = np.empty((m, per_y), dtype=np.int32)
+        y_value = np.empty((m, per_y))
+        y_index[:, 0] = n + np.arange(m)
+        y_value[:, 0] = -self.s
+        if self.cover:
+            y_index[:, 1] = n + m
+            y_value[:, 1] = self.s
+        # x columns (i, j): demand row j (1), capacity row i (d_j)
+        x_index = np.empty((m, n, 2), dtype=np.int32)
+        x_index[:, :, 0] = np.arange(n)[None, :]
+        x_index[:, :, 1] = (n + np.arange(m))[:, None]
+        x_value = np.empty((m, n, 2))
+        x_value[:, :, 0] = 1.0
+        x_value[:, :, 1] = self.d[None, :]
+        index = np.concatenate([y_index.ravel(), x_index.ravel()])
+        value = np.concatenate([y_value.ravel(), x_value.ravel()])
+        start = np.concatenate([np.arange(m) * per_y, m * per_y + 2 * np.arange(m * n + 1)]).astype(
+            np.int32
+        )
+        lp = highspy.HighsLp()
+        lp.num_col_ = m + m * n
+        lp.num_row_ = num_row
+        lp.col_cost_ = np.concatenate([self.f, self.c.ravel()])
+        lp.col_lower_ = np.zeros(lp.num_col_)
+        lp.col_upper_ = np.ones(lp.num_col_)
+        lp.row_lower_ = row_lower
+        lp.row_upper_ = row_upper
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.num_col_ = lp.num_col_
+        lp.a_matrix_.num_row_ = num_row
+        lp.a_matrix_.start_ = start
+        lp.a_matrix_.index_ = index
+        lp.a_matrix_.value_ = value
+        self.lp = lp
+        self.num_base_rows = num_row
+        # linking rows present: pairs (i, j), in the order added
+        self.link_i = np.empty(0, dtype=np.int64)
+        self.link_j = np.empty(0, dtype=np.int64)
+
+    def highs(self, time_limit: float | None) -> object:
+        """A fresh Highs holding the LP (no integrality)."""
+        h = self.highspy.Highs()
+        h.setOptionValue("output_flag", bool(self.options.msg))
+        h.setOptionValue("threads", int(self.options.threads))
+        h.setOptionValue("random_seed", int(self.options.seed))
+        if time_limit is not None:
+            h.setOptionValue("time_limit", float(max(time_limit, 0.01)))
+        h.passModel(self.lp)
+        return h
+
+    def link_rows(self, i: np.ndarray, j: np.ndarray) -> tuple:
+        """Rows (3) x_ij - y_i <= 0 for the given pairs, as addRows arguments."""
+        k = i.size
+        index = np.empty((k, 2), dtype=np.int32)
+        index[:, 0] = i
+        index[:, 1] = self.m + i * self.n + j
+        value = np.empty((k, 2))
+        value[:, 0] = -1.0
+        value[:, 1] = 1.0
+        start = (2 * np.arange(k)).astype(np.int32)
+        return (
+            k,
+            np.full(k, -_INF),
+            np.zeros(k),
+            2 * k,
+            start,
+            index.ravel(),
+            value.ravel(),
+        )
+
+    def dual_bound(self, row_dual: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Lagrangian bound L(pi) and reduced costs (y, x) from row duals, signs clipped.
+
+        Valid for any pi with the right signs: every point of the box [0, 1] meeting the
+        rows costs at least L(pi).
+        """
+        m, n = self.m, self.n
+        pi_dem = row_dual[:n]
+        pi_cap = np.minimum(row_dual[n : n + m], 0.0)
+        pi_cover = max(row_dual[n + m], 0.0) if self.cover else 0.0
+        first = self.num_base_rows
+        pi_link = np.minimum(row_dual[first : first + self.link_i.size], 0.0)
+        link = np.zeros((m, n))
+        link[self.link_i, self.link_j] = pi_link
+        r_x = self.c - pi_dem[None, :] - self.d[None, :] * pi_cap[:, None] - link
+        r_y = self.f + self.s * pi_cap - self.s * pi_cover + link.sum(axis=1)
+        bound = pi_dem.sum() + pi_cover * self.d.sum() * self.cover
+        bound += np.minimum(r_x, 0.0).sum() + np.minimum(r_y, 0.0).sum()
+        return float(bound), r_y, r_x
+
+
+def _status_name(highspy, status, has_solution: bool) -> str:
+    kinds = highspy.HighsModelStatus
+    if status == kinds.kOptimal:
+        return "optimal"
+    if status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
+        return "infeasible"
+    if status in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt, kinds.kSolutionLimit):
+        return "time_limit" if has_solution else "no_solution"
+    return "error"
+
+
+class _Clock:
+    def __init__(self, limit: float | None) -> None:
+        self.start = time.perf_counter()
+        self.limit = limit
+
+    def left(self) -> float | None:
+        if self.limit is None:
+            return None
+        return self.limit - (time.perf_counter() - self.start)
+
+    def out(self) -> bool:
+        left = self.left()
+        return left is not None and left <= 0
+
+
+# --- LP with lazy linking rows ------------------------------------------------------------
+def _solve_lp(model: _Model, clock: _Clock, lazy: bool) -> tuple[object, dict]:
+    """The strong LP: rows (3) lazily (rounds of violated rows) or all at once."""
+    h = model.highs(clock.left())
+    m, n = model.m, model.n
+    rounds = 0
+    if not lazy:
+        i, j = np.divmod(np.arange(m * n), n)
+        h.addRows(*model.link_rows(i, j))
+        model.link_i, model.link_j = i, j
+    while True:
+        h.setOptionValue("time_limit", float(max(clock.left() or 1e9, 0.01)))
+        h.run()
+        rounds += 1
+        status = h.getModelStatus()
+        if status != model.highspy.HighsModelStatus.kOptimal:
+            break
+        values = np.asarray(h.getSolution().col_value)
+        y = values[:m]
+        x = values[m : m + m * n].reshape(m, n)
+        violated = x - y[:, None] > _VIOLATION
+        if lazy:
+            violated[model.link_i, model.link_j] = False
+        if not violated.any() or not lazy:
+            break
+        i, j = np.nonzero(violated)
+        if i.size > model.options.max_rows_per_round:
+            excess = (x - y[:, None])[i, j]
+            keep = np.argsort(-excess, kind="stable")[: model.options.max_rows_per_round]
+            keep.sort()
+            i, j = i[keep], j[keep]
+        h.addRows(*model.link_rows(i, j))
+        model.link_i = np.concatenate([model.link_i, i])
+        model.link_j = np.concatenate([model.link_j, j])
+    return h, {"lp_rounds": rounds}
+
+
+# --- incumbent: transportation LPs and local search --------------------------------------
+class _Transport:
+    """Prices an opening: the LP with every y fixed (a transportation problem), warm-started."""
+
+    def __init__(self, model: _Model, time_limit: float | None) -> None:
+        self.model = model
+        self.h = model.highs(time_limit)
+        self.h.setOptionValue("presolve", "off")
+        self.cache: dict[bytes, float] = {}
+        self.evaluations = 0
+        self.capacity_needed = model.d.sum()
+
+    def cost(self, opened: np.ndarray) -> float:
+        """Total cost of an opening (inf if its capacity cannot serve all demand)."""
+        key = np.packbits(opened).tobytes()
+        if key in self.cache:
+            return self.cache[key]
+        m = self.model.m
+        if self.model.s[opened].sum() < self.capacity_needed * (1 - 1e-12):
+            self.cache[key] = _INF
+            return _INF
+        bound = opened.astype(float)
+        self.h.changeColsBounds(m, np.arange(m, dtype=np.int32), bound, bound)
+        self.h.run()
+        self.evaluations += 1
+        status = self.h.getModelStatus()
+        value = (
+            self.h.getInfo().objective_function_value
+            if status == self.model.highspy.HighsModelStatus.kOptimal
+            else _INF
+        )
+        self.cache[key] = value
+        return value
+
+    def assignment(self, opened: np.ndarray) -> np.ndarray:
+        """The x of an opening (solves it again if it was not the last one priced)."""
+        self.cache.pop(np.packbits(opened).tobytes(), None)
+        self.cost(opened)
+        m, n = self.model.m, self.model.n
+        return np.asarray(self.h.getSolution().col_value)[m : m + m * n].reshape(m, n)
+
+
+def _local_search(
+    transport: _Transport, y_lp: np.ndarray, r_y: np.ndarray, clock_end: float
+) -> tuple[np.ndarray, float]:
+    """LP rounding, then first-improvement close / open / swap moves until none improves."""
+    m = y_lp.size
+    opened = y_lp > 1e-6
+    best = transport.cost(opened)
+    if not math.isfinite(best):  # open by LP value until enough capacity
+        for i in np.argsort(-y_lp - 1e-9 * r_y, kind="stable"):
+            opened[i] = True
+            best = transport.cost(opened)
+            if math.isfinite(best):
+                break
+    # candidates to open: by LP value, then reduced cost (most promising first)
+    ranking = np.lexsort((r_y, -y_lp))
+    improved = True
+    while improved and time.perf_counter() < clock_end:
+        improved = False
+        for i in np.flatnonzero(opened):  # close
+            trial = opened.copy()
+            trial[i] = False
+            value = transport.cost(trial)
+            if value < best - 1e-9 * abs(best):
+                opened, best, improved = trial, value, True
+        if improved:
+            continue
+        closed = [i for i in ranking if not opened[i]][: max(10, m // 5)]
+        for i in closed:  # open
+            trial = opened.copy()
+            trial[i] = True
+            value = transport.cost(trial)
+            if value < best - 1e-9 * abs(best):
+                opened, best, improved = trial, value, True
+                break
+        if improved:
+            continue
+        for i in np.flatnonzero(opened):  # swap
+            for k in closed:
+                if time.perf_counter() >= clock_end:
+                    break
+                trial = opened.copy()
+                trial[i] = False
+                trial[k] = True
+                value = transport.cost(trial)
+                if value < best - 1e-9 * abs(best):
+                    opened, best, improved = trial, value, True
+                    break
+            if improved:
+                break
+    return opened, best
+
+
+# --- the solve ----------------------------------------------------------------------------
+def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -> FacilityResult:
+    """Solve a CFLP to proven optimality (or to the time limit) with HiGHS.
+
+    Parameters
+    ----------
+    instance
+        The instance.
+    options
+        Levers, limits and sourcing (default :class:`FacilityOptions`).
+
+    Returns
+    -------
+    FacilityResult
+        The plan, its cost, the proven bound and gap, and what each step did. The status
+        is ``optimal`` only when HiGHS proved the gap; a time-limited solve returns its
+        best plan as ``time_limit`` with its gap.
+
+    Warns
+    -----
+    UserWarning
+        If a customer with zero demand has a nonzero cost (left out, as
+        :func:`~instances.cflp.cflp_network` leaves it out).
+    """
+    import highspy
+
+    options = options or FacilityOptions()
+    clock = _Clock(options.time_limit)
+    idle = np.flatnonzero(instance.demand <= 0)
+    if idle.size and (instance.cost[:, idle] > 0).any():
+        warnings.warn(
+            f"CFLP {instance.name}: {idle.size} customers with zero demand and nonzero "
+            "cost are left out; the optimum omits their assignment cost",
+            stacklevel=2,
+        )
+    model = _Model(instance, options)
+    build_seconds = time.perf_counter() - clock.start
+    m, n = model.m, model.n
+    version = f"HiGHS {highspy.Highs().version()} (direct)"
+    stats: dict[str, float] = {}
+
+    def result(status, objective, bound, opened, x, solve_start) -> FacilityResult:
+        assignment = None
+        if x is not None:
+            assignment = np.zeros((m, instance.customers))
+            assignment[:, model.served] = x
+            if options.single_sourcing:
+                assignment = np.round(assignment)
+        gap = (
+            max(objective - bound, 0.0) / max(abs(objective), 1e-9)
+            if math.isfinite(objective) and math.isfinite(bound)
+            else math.nan
+        )
+        return FacilityResult(
+            status,
+            objective,
+            bound,
+            gap,
+            None if opened is None else np.asarray(opened, dtype=bool),
+            assignment,
+            build_seconds,
+            time.perf_counter() - solve_start,
+            version,
+            MappingProxyType(dict(stats)),
+            options,
+        )
+
+    solve_start = time.perf_counter()
+    fixed = options.fixed_open
+    if fixed is not None:
+        if len(fixed) != m:
+            raise ValueError(f"fixed_open: expected {m} bools, got {len(fixed)}")
+        value = np.asarray(fixed, dtype=float)
+        model.lp.col_lower_ = np.concatenate([value, np.zeros(m * n)])
+        model.lp.col_upper_ = np.concatenate([value, np.ones(m * n)])
+
+    # (a) the strong LP, linking rows lazily
+    lazy = options.lazy_linking or fixed is not None  # y fixed: rows (3) never bind
+    clock_lp = time.perf_counter()
+    h, lp_stats = _solve_lp(model, clock, lazy)
+    stats.update(lp_stats)
+    stats["lp_seconds"] = time.perf_counter() - clock_lp
+    stats["linking_rows"] = int(model.link_i.size)
+    lp_status = h.getModelStatus()
+    if lp_status != highspy.HighsModelStatus.kOptimal:
+        name = _status_name(highspy, lp_status, False)
+        return result(name, math.nan, math.nan, None, None, solve_start)
+    solution = h.getSolution()
+    values = np.asarray(solution.col_value)
+    y_lp = values[:m]
+    lp_bound, r_y, r_x = model.dual_bound(np.asarray(solution.row_dual))
+    stats["lp_bound"] = lp_bound
+    stats["lp_objective"] = h.getInfo().objective_function_value
+
+    # (b) incumbent
+    incumbent = None  # (opened, x, cost)
+    if options.heuristic and fixed is None:
+        clock_h = time.perf_counter()
+        share = options.heuristic_share * (options.time_limit or 1e9)
+        transport = _Transport(model, clock.left())
+        opened, cost = _local_search(transport, y_lp, r_y, clock_h + share)
+        if math.isfinite(cost):
+            x = transport.assignment(opened)
+            if options.single_sourcing:
+                x = None  # a splittable plan is no single-source incumbent
+            else:
+                incumbent = (opened, x, cost)
+            stats["heuristic_objective"] = cost
+            stats["heuristic_gap"] = (cost - lp_bound) / max(abs(cost), 1e-9)
+        stats["heuristic_seconds"] = time.perf_counter() - clock_h
+        stats["heuristic_evaluations"] = transport.evaluations
+        del transport
+
+    # (c) reduced-cost fixing against the incumbent
+    col_lower = np.asarray(model.lp.col_lower_, dtype=float).copy()
+    col_upper = np.asarray(model.lp.col_upper_, dtype=float).copy()
+    if options.reduced_cost_fixing and incumbent is not None:
+        upper = incumbent[2]
+        slack = upper - lp_bound + 1e-9 * abs(upper) + 1e-6  # margin for rounding
+        close = (r_y > slack) & (col_lower[:m] == 0)
+        keep_open = (-r_y > slack) & (col_upper[:m] == 1)
+        col_upper[:m][close] = 0.0
+        col_lower[:m][keep_open] = 1.0
+        stats["fixed_closed"] = int(close.sum())
+        stats["fixed_open"] = int(keep_open.sum())
+        with np.errstate(divide="ignore"):
+            limit = np.where(r_x > 0, slack / r_x, _INF)
+        x_upper = col_upper[m:].reshape(m, n)
+        tighten = limit < x_upper
+        if options.single_sourcing:
+            x_upper[limit < 1] = 0.0
+        else:
+            x_upper[tighten] = np.maximum(limit[tighten], 0.0)
+        stats["x_bounds_tightened"] = int(tighten[~close].sum())
+    else:
+        stats["fixed_closed"] = stats["fixed_open"] = 0
+        stats["x_bounds_tightened"] = 0
+
+    # (d) the MIP on the columns left, with the rows found and the incumbent
+    keep_y = col_upper[:m] > 0
+    stats["columns"] = int(keep_y.sum() * (n + 1))
+    mip, col_map = _mip_model(model, keep_y, col_lower, col_upper, options)
+    left = clock.left()
+    if left is not None:
+        mip.setOptionValue("time_limit", float(max(left, 0.01)))
+    if incumbent is not None:
+        opened, x, _ = incumbent
+        start = np.concatenate([opened.astype(float), x.ravel()])[col_map]
+        mip.setSolution(start.size, np.arange(start.size, dtype=np.int32), start)
+    clock_mip = time.perf_counter()
+    mip.run()
+    stats["mip_seconds"] = time.perf_counter() - clock_mip
+    info = mip.getInfo()
+    stats["mip_nodes"] = int(info.mip_node_count)
+    status = mip.getModelStatus()
+    has_solution = info.primal_solution_status == 2
+    name = _status_name(highspy, status, has_solution)
+    objective, bound, opened, x = math.nan, math.nan, None, None
+    if has_solution:
+        values = np.asarray(mip.getSolution().col_value)
+        full = np.zeros(m + m * n)
+        full[col_map] = values
+        opened = full[:m] > 0.5
+        x = full[m:].reshape(m, n)
+        objective = float(info.objective_function_value)
+        bound = float(info.mip_dual_bound)
+    elif name == "optimal":
+        name = "error"
+    if name == "infeasible":
+        if incumbent is None:
+            return result("infeasible", math.nan, math.nan, None, None, solve_start)
+        name = "optimal"  # nothing beats the incumbent
+        bound = incumbent[2]
+    if incumbent is not None:
+        bound = min(bound, incumbent[2]) if math.isfinite(bound) else math.nan
+        if not has_solution or incumbent[2] < objective:
+            opened, x, objective = incumbent
+            if name == "no_solution":
+                name = "time_limit"
+    if name == "optimal":
+        gap = (objective - bound) / max(abs(objective), 1e-9)
+        if not gap <= max(options.gap, 1e-9) * (1 + 1e-9) + 1e-12:
+            name = "time_limit" if math.isfinite(gap) else name
+    return result(name, objective, bound, opened, x, solve_start)
+
+
+def _mip_model(
+    model: _Model,
+    keep_y: np.ndarray,
+    col_lower: np.ndarray,
+    col_upper: np.ndarray,
+    options: FacilityOptions,
+) -> tuple[object, np.ndarray]:
+    """The MIP over facilities not fixed closed, with the linking rows found."""
+    m, n = model.m, model.n
+    kept = np.flatnonzero(keep_y)
+    col_map = np.concatenate([kept, m + (kept[:, None] * n + np.arange(n)[None, :]).ravel()])
+    mip = model.highs(options.time_limit)
+    if kept.size < m:
+        mip.deleteCols(*_index_set(np.setdiff1d(np.arange(m + m * n), col_map)))
+    mip.changeColsBounds(
+        col_map.size,
+        np.arange(col_map.size, dtype=np.int32),
+        col_lower[col_map],
+        col_upper[col_map],
+    )
+    # capacity rows of removed facilities are empty now; leave them (0 <= 0)
+    position = np.full(m, -1)
+    position[kept] = np.arange(kept.size)
+    sel = keep_y[model.link_i]
+    li, lj = model.link_i[sel], model.link_j[sel]
+    if li.size:
+        k = li.size
+        index = np.empty((k, 2), dtype=np.int32)
+        index[:, 0] = position[li]
+        index[:, 1] = kept.size + position[li] * n + lj
+        value = np.tile([-1.0, 1.0], k)
+        mip.addRows(
+            k,
+            np.full(k, -_INF),
+            np.zeros(k),
+            2 * k,
+            (2 * np.arange(k)).astype(np.int32),
+            index.ravel(),
+            value,
+        )
+    integrality = np.zeros(col_map.size, dtype=np.int32)  # 1: HighsVarType.kInteger
+    integrality[: kept.size] = 1
+    if options.single_sourcing:
+        integrality[:] = 1
+    mip.changeColsIntegrality(
+        col_map.size, np.arange(col_map.size, dtype=np.int32), integrality.astype(np.uint8)
+    )
+    mip.setOptionValue("mip_rel_gap", float(options.gap))
+    mip.setOptionValue("mip_abs_gap", 1e-9)
+    return mip, col_map
+
+
+def _index_set(cols: np.ndarray) -> tuple:
+    return cols.size, cols.astype(np.int32)
