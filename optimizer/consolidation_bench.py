@@ -45,6 +45,8 @@ COLUMNS = [
     "solver_seconds",
     "build_seconds",
     "start_seconds",
+    "cpu_seconds",
+    "heuristics",
     "seed",
 ]
 
@@ -69,6 +71,7 @@ def bench_consolidate(
     reuse_model: bool = True,
     gap: float | None = None,
     methods: tuple[str, ...] | None = None,
+    heuristics: bool = True,
 ) -> pd.DataFrame:
     """Consolidate generated scenarios with each number of firms.
 
@@ -92,7 +95,7 @@ def bench_consolidate(
         Seconds per coalition solve.
     target_pct, min_samples
         Adaptive sampled Shapley's stopping rule (``None``: exactly ``samples`` orders).
-    warm, reuse_model
+    warm, reuse_model, heuristics
         The levers of :class:`optimizer.consolidation.CoalitionSolver`.
     gap
         Relative MIP gap of each coalition solve (default: the design default, 1e-6).
@@ -125,6 +128,7 @@ def bench_consolidate(
             min_samples=min_samples,
             warm=warm,
             reuse_model=reuse_model,
+            heuristics=heuristics,
         )
         seconds = time.perf_counter() - start
         standalone = sum(result.standalone(f).cost for f in result.firms)
@@ -165,6 +169,8 @@ def bench_consolidate(
                 "solver_seconds": sum(c.stages.get("solve_seconds", 0.0) for c in solved),
                 "build_seconds": sum(c.stages.get("build_seconds", 0.0) for c in solved),
                 "start_seconds": sum(c.stages.get("start_seconds", 0.0) for c in solved),
+                "cpu_seconds": sum(c.stages.get("cpu_seconds", 0.0) for c in solved),
+                "heuristics": heuristics,
                 "seed": seed,
             }
         )
@@ -205,6 +211,7 @@ def _run(args: argparse.Namespace) -> int:
         reuse_model=args.reuse_model,
         gap=args.gap,
         methods=methods,
+        heuristics=args.heuristics,
         progress=progress if args.verbose else None,
     )
     _write_csv(frame, args.out)
@@ -242,6 +249,12 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="one model per worker, restricted to each coalition by bounds",
+    )
+    p.add_argument(
+        "--heuristics",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="HiGHS's primal heuristics in the reused model",
     )
     p.add_argument("--gap", type=float, default=None, help="relative MIP gap per coalition")
     p.add_argument("--methods", default=None, help="allocation methods, comma-separated")

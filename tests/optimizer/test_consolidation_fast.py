@@ -28,8 +28,13 @@ needs_model = pytest.mark.skipif(
 
 
 @needs_model
-@pytest.mark.parametrize(("warm", "workers"), [("subsets", 1), ("grand", 1), ("subsets", 2)])
-def test_reused_model_and_warm_starts_give_the_plain_costs(plain, warm, workers, monkeypatch):
+@pytest.mark.parametrize(
+    ("warm", "workers", "heuristics"),
+    [("subsets", 1, True), ("grand", 1, True), ("subsets", 2, True), ("subsets", 1, False)],
+)
+def test_reused_model_and_warm_starts_give_the_plain_costs(
+    plain, warm, workers, heuristics, monkeypatch
+):
     built = []
     real = consolidation._DesignModel
 
@@ -38,7 +43,7 @@ def test_reused_model_and_warm_starts_give_the_plain_costs(plain, warm, workers,
         return real(network, options)
 
     monkeypatch.setattr(consolidation, "_DesignModel", counted)
-    with CoalitionSolver(NETWORK, workers=workers, warm=warm) as solver:
+    with CoalitionSolver(NETWORK, workers=workers, warm=warm, heuristics=heuristics) as solver:
         solved = solver.solve_all(EVERY)
     assert len(solved) == 15
     for coalition, cost in plain.items():
