@@ -78,6 +78,11 @@ class DesignMatrix:
         infeasible model).
     names
         Also make column and row names, the PuLP model's (slow; for tests).
+    lazy_links
+        Leave out the arc-by-arc linking rows (3): they are valid inequalities, not
+        needed for correctness, since the throughput rows (5) already shut every arc of
+        a closed hub. :meth:`violated_links` and :meth:`link_rows` add back those an LP
+        solution violates (the start heuristic does, in rounds).
 
     Attributes
     ----------
@@ -90,9 +95,21 @@ class DesignMatrix:
         Margin mode (maximize revenue minus cost).
     """
 
-    def __init__(self, data: DesignData, options, elastic: bool = False, names: bool = False):
+    def __init__(
+        self,
+        data: DesignData,
+        options,
+        elastic: bool = False,
+        names: bool = False,
+        lazy_links: bool = False,
+    ):
         self.data = d = data
         self.elastic = elastic
+        self.lazy_links = lazy_links
+        self.link_x: list[int] = []  # lazy rows (3): x column, its supply, its hub
+        self.link_supply: list[float] = []
+        self.link_hub: list[str] = []
+        self.link_added: set[int] = set()  # lazy rows (3) added to a model so far
         self.maximize = (options.objective or data.objective) == "margin"
         sign = -1.0 if self.maximize else 1.0  # costs enter a margin objective negated
         cols, rows = _Columns(names), _Rows(names)
@@ -154,6 +171,8 @@ class DesignMatrix:
         d, rows, cols = self.data, self._rows, self._cols
         add = rows.add
         size_cols = {h: [self.y[(h, s[0])] for s in d.sizes[h]] for h in d.hubs}
+        self.size_cols = size_cols
+        lazy_links = self.lazy_links
         # (1) one size per hub
         for h in d.hubs:
             add(size_cols[h], [1.0] * len(size_cols[h]), -INF, 1.0, f"c1_one_size|{h}")
@@ -165,6 +184,11 @@ class DesignMatrix:
             by_village[(village, p, w)].append(col)
             b = d.supply[(village, p, w)]
             ys = size_cols[hub]
+            if lazy_links:
+                self.link_x.append(col)
+                self.link_supply.append(b)
+                self.link_hub.append(hub)
+                continue
             add(
                 [col, *ys],
                 [1.0, *([-b] * len(ys))],
@@ -320,6 +344,42 @@ class DesignMatrix:
         self.slack[key] = col
         idx.append(col)
         val.append(coefficient)
+
+    def violated_links(self, values: np.ndarray, tolerance: float = 1e-6) -> np.ndarray:
+        """Positions (in ``link_x``) of lazy rows (3) that ``values`` violate."""
+        if not self.link_x:
+            return np.empty(0, dtype=np.int64)
+        hubs = sorted(self.size_cols)
+        opened = np.array([sum(values[c] for c in self.size_cols[h]) for h in hubs])
+        where = {h: i for i, h in enumerate(hubs)}
+        if not hasattr(self, "_link_arrays"):
+            self._link_arrays = (
+                np.asarray(self.link_x, dtype=np.int64),
+                np.asarray(self.link_supply, dtype=np.float64),
+                np.asarray([where[h] for h in self.link_hub], dtype=np.int64),
+            )
+        cols, supply, hub = self._link_arrays
+        excess = values[cols] - supply * opened[hub]
+        return np.flatnonzero(excess > tolerance * np.maximum(supply, 1.0))
+
+    def link_rows(self, positions) -> dict[str, np.ndarray]:
+        """Rows (3) ``x - b * sum_s y_s <= 0`` for these lazy positions, for ``addRows``."""
+        starts, index, value = [], [], []
+        for i in positions:
+            ys = self.size_cols[self.link_hub[i]]
+            starts.append(len(index))
+            index.append(self.link_x[i])
+            value.append(1.0)
+            index.extend(ys)
+            value.extend([-self.link_supply[i]] * len(ys))
+        count = len(starts)
+        return {
+            "lower": np.full(count, -INF),
+            "upper": np.zeros(count),
+            "starts": np.asarray(starts, dtype=np.int32),
+            "index": np.asarray(index, dtype=np.int32),
+            "value": np.asarray(value, dtype=np.float64),
+        }
 
     # -- arrays -----------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:

@@ -91,6 +91,22 @@ class HighsModel:
         for row, lo, hi in zip(rows, lower, upper, strict=True):
             self.highs.changeRowBounds(int(row), float(lo), float(hi))
 
+    def add_rows(self, rows: dict[str, np.ndarray]) -> int:
+        """Append rows (``lower, upper, starts, index, value``, row-wise); how many."""
+        count = len(rows["lower"])
+        if count:
+            self.highs.addRows(
+                count,
+                rows["lower"],
+                rows["upper"],
+                len(rows["index"]),
+                rows["starts"],
+                rows["index"],
+                rows["value"],
+            )
+            self.num_row += count
+        return count
+
     def set_costs(self, cols, costs) -> None:
         """Change objective coefficients."""
         cols = np.asarray(cols, dtype=np.int32)
@@ -121,6 +137,7 @@ class HighsModel:
         msg: bool = False,
         seed: int | None = None,
         start: np.ndarray | None = None,
+        method: str = "choose",
     ) -> SolveOutcome:
         """Solve as the model now stands.
 
@@ -138,6 +155,9 @@ class HighsModel:
             HiGHS ``random_seed``.
         start
             Column values of a feasible solution, the MIP's first incumbent.
+        method
+            HiGHS ``solver`` option for LPs: ``choose``, ``simplex`` or ``ipm``
+            (interior point, then crossover to a basis).
 
         Returns
         -------
@@ -153,6 +173,7 @@ class HighsModel:
             h.setOptionValue("threads", int(threads))
         if seed is not None:
             h.setOptionValue("random_seed", int(seed))
+        h.setOptionValue("solver", method)
         if start is not None:
             h.setSolution(
                 self.num_col, np.arange(self.num_col, dtype=np.int32), np.asarray(start, float)

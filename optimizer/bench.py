@@ -92,8 +92,15 @@ SCALE_COLUMNS = [
     "data_seconds",
     "model_seconds",
     "build_seconds",
+    "start_seconds",
+    "start_objective",
+    "relaxation_bound",
+    "links_added",
     "solve_seconds",
     "build_share",
+    "build",
+    "lazy_links",
+    "start",
     "peak_rss_mb",
     "peak_rss_growth_mb",
     "solver_child_peak_rss_mb",
@@ -320,30 +327,19 @@ def _scale_case(case: dict) -> dict:  # runs in a fresh child process
         row["markets"] = len(network.markets)
         row["objective_mode"] = network.objective
         row["generate_seconds"] = time.perf_counter() - start
-        # Time the data step inside solve_design by wrapping its module-level helper
-        # (this process is thrown away after the case). If solve_design stops calling
-        # it, data_seconds is NaN rather than wrong.
-        timed: dict[str, float] = {}
-        build = design.build_design_data
-
-        def build_timed(*args, **kwargs):
-            t0 = time.perf_counter()
-            out = build(*args, **kwargs)
-            timed["data"] = time.perf_counter() - t0
-            return out
-
-        design.build_design_data = build_timed
-        result = design.solve_design(
+        options = design.DesignOptions.from_network(
             network,
-            design.DesignOptions.from_network(
-                network,
-                solver=case["solver"],
-                time_limit=case["time_limit"],
-                gap=case["gap"],
-                threads=case["threads"],
-            ),
+            solver=case["solver"],
+            time_limit=case["time_limit"],
+            gap=case["gap"],
+            threads=case["threads"],
+            build=case["build"],
+            lazy_links=case["lazy_links"],
+            start=case["start"],
         )
-        data_seconds = timed.get("data", math.nan)
+        row.update(build=options.build, lazy_links=options.lazy_links, start=options.start)
+        result = design.solve_design(network, options)
+        stages = result.stages
         row.update(
             status=result.status,
             objective=result.objective,
@@ -353,9 +349,13 @@ def _scale_case(case: dict) -> dict:  # runs in a fresh child process
             constraints=result.size.get("constraints"),
             inbound_arcs=result.size.get("inbound_arcs"),
             routes=result.size.get("routes"),
-            data_seconds=data_seconds,
-            model_seconds=result.build_seconds - data_seconds,
+            data_seconds=stages.get("data_seconds", math.nan),
+            model_seconds=result.build_seconds - stages.get("data_seconds", math.nan),
             build_seconds=result.build_seconds,
+            start_seconds=stages.get("start_seconds", 0.0),
+            start_objective=stages.get("start_objective", math.nan),
+            relaxation_bound=stages.get("relaxation_bound", math.nan),
+            links_added=stages.get("links_added", math.nan),
             solve_seconds=result.solve_seconds,
             build_share=result.build_seconds / (result.build_seconds + result.solve_seconds),
             error="",
@@ -391,6 +391,9 @@ def bench_scale(
     gap: float | None = None,
     threads: int = 1,
     progress: Callable[[dict], None] | None = None,
+    build: str = "direct",
+    lazy_links: bool = True,
+    start: bool = True,
 ) -> pd.DataFrame:
     """Solve generated scenarios of growing size and measure them.
 
@@ -413,13 +416,19 @@ def bench_scale(
         Solver threads.
     progress
         Called with each row as it is done.
+    build, lazy_links, start
+        How the model is built and started (:class:`optimizer.network_design.DesignOptions`):
+        ``direct`` arrays to HiGHS or the reference ``pulp`` model; linking rows added
+        lazily or all up front. Compare them to measure each lever.
 
     Returns
     -------
     pandas.DataFrame
         One row per case: :data:`SCALE_COLUMNS`. ``data_seconds`` computes the model's
-        coefficients, ``model_seconds`` builds the PuLP model from them, ``build_seconds``
-        is both; ``build_share`` is build / (build + solve). ``peak_rss_mb`` is the
+        coefficients, ``model_seconds`` builds the model from them and hands it to the
+        solver, ``build_seconds`` is both; ``start_seconds`` is the start heuristic
+        (counted in ``solve_seconds``), with its plan's objective and the LP relaxation
+        bound it proved; ``build_share`` is build / (build + solve). ``peak_rss_mb`` is the
         case's child process peak RSS, ``peak_rss_growth_mb`` its growth over the RSS once
         libraries were imported; ``solver_child_peak_rss_mb`` the peak of a solver run in
         its own process (CBC), NaN for in-process HiGHS.
@@ -442,6 +451,9 @@ def bench_scale(
             "time_limit": time_limit,
             "gap": gap,
             "threads": threads,
+            "build": build,
+            "lazy_links": lazy_links,
+            "start": start,
         }
         with ProcessPoolExecutor(1, mp_context=context, initializer=_warm_imports) as pool:
             row = pool.submit(_scale_case, case).result()

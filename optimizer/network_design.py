@@ -81,7 +81,7 @@ from optimizer._design_data import DesignData, build_design_data, coalition_dema
 from optimizer._design_matrix import ELASTIC_PENALTY, DesignMatrix
 from optimizer._design_start import DesignStart, design_start
 from optimizer._highs_model import HighsModel
-from optimizer.backends import SolveOutcome, solve_pulp
+from optimizer.backends import SolveOutcome, _relative_gap, solve_pulp
 
 #: Ways to build the model: arrays handed to HiGHS, or the reference PuLP model.
 BUILDS = ("direct", "pulp")
@@ -132,6 +132,10 @@ class DesignOptions:
     build
         ``direct`` (arrays handed to HiGHS in-process) or ``pulp`` (the reference PuLP
         model, which other solvers always use).
+    lazy_links
+        Direct build: leave the arc-by-arc linking rows (3) out of the model and add
+        those the LP relaxation violates (valid: the throughput rows already shut a
+        closed hub's arcs; see :class:`~optimizer._design_matrix.DesignMatrix`).
     start
         Hand HiGHS a starting plan from the LP relaxation with rounded hub openings
         (:mod:`optimizer._design_start`).
@@ -156,6 +160,7 @@ class DesignOptions:
     start: bool = True
     ship_all_supply: bool = False
     build: str = "direct"
+    lazy_links: bool = True
 
     @classmethod
     def from_network(cls, network: Network, **overrides: Any) -> DesignOptions:
@@ -679,7 +684,7 @@ def _left(time_limit: float | None, spent: float) -> float | None:
 def _heuristic_start(data: DesignData, options: DesignOptions, stages: dict):
     """The start heuristic on its own direct model: (matrix, start) or ``None``."""
     clock = time.perf_counter()
-    matrix = DesignMatrix(data, options)
+    matrix = DesignMatrix(data, options, lazy_links=options.lazy_links)
     highs = HighsModel(matrix.arrays(), matrix.maximize)
     budget = None if options.time_limit is None else 0.5 * options.time_limit
     found = design_start(data, matrix, highs, options, budget)
@@ -727,7 +732,7 @@ class DesignModel:
         clock = time.perf_counter()
         self.data = _data(network, options)
         data_seconds = time.perf_counter() - clock
-        self.matrix = DesignMatrix(self.data, options)
+        self.matrix = DesignMatrix(self.data, options, lazy_links=options.lazy_links)
         matrix_seconds = time.perf_counter() - clock - data_seconds
         self.highs = HighsModel(self.matrix.arrays(), self.matrix.maximize)
         self.build_seconds = time.perf_counter() - clock
@@ -822,18 +827,31 @@ class DesignModel:
                     start_objective=found.objective, relaxation_bound=found.relaxation_bound
                 )
         spent = stages.get("start_seconds", 0.0)
-        outcome = self.highs.solve(
-            _left(options.time_limit, spent),
-            options.gap,
-            options.threads,
-            options.msg,
-            options.seed,
-            start,
-        )
-        outcome = replace(outcome, seconds=outcome.seconds + spent)
+        stages["links_added"] = len(self.matrix.link_added)
+        if start is not None and _closes_gap(found, options.gap, self.matrix.maximize):
+            # the start is within the asked gap of the LP relaxation's bound: proven
+            outcome = SolveOutcome(
+                "optimal",
+                found.objective,
+                found.relaxation_bound,
+                _relative_gap(found.objective, found.relaxation_bound),
+                spent,
+                f"{self.highs.version} (start heuristic, bound: LP relaxation)",
+                start,
+            )
+        else:
+            outcome = self.highs.solve(
+                _left(options.time_limit, spent),
+                options.gap,
+                options.threads,
+                options.msg,
+                options.seed,
+                start,
+            )
+            outcome = replace(outcome, seconds=outcome.seconds + spent)
         size = {
             "variables": self.matrix.num_col,
-            "constraints": self.matrix.num_row,
+            "constraints": self.highs.num_row,
             "nonzeros": self.matrix.num_nonzeros,
         }
         if outcome.status == "infeasible":
@@ -847,6 +865,15 @@ class DesignModel:
         return _result(
             self.network, self.data, self.matrix, outcome, options, self.build_seconds, size, stages
         )
+
+
+def _closes_gap(found: DesignStart, gap: float | None, maximize: bool) -> bool:
+    """Whether the start is proven within ``gap`` by the relaxation's bound."""
+    bound = found.relaxation_bound
+    if gap is None or not math.isfinite(bound):
+        return False
+    slack = (bound - found.objective) if maximize else (found.objective - bound)
+    return slack <= gap * max(abs(found.objective), 1e-9) + 1e-9
 
 
 def _infeasible(data, options, elastic, relaxed, outcome, build_seconds, size, stages):
