@@ -786,6 +786,7 @@ def adaptive_sampled_shapley(
     max_samples: int = 2000,
     cache: MutableMapping[frozenset[str], float] | None = None,
     progress: Callable[[int, float], None] | None = None,
+    antithetic: bool = False,
 ) -> Allocation:
     r"""Shapley value sampled until every player's interval is narrow enough.
 
@@ -802,6 +803,16 @@ def adaptive_sampled_shapley(
     deviation is too narrow. The coverage is still approximate (the marginals are not
     normal, and stopping on an estimated variance biases it slightly); ``min_samples``
     keeps the variance estimate from resting on a handful of orders.
+
+    Antithetic orders (``antithetic``): each random order is followed by its reverse,
+    and the sample unit is the pair, whose marginals are averaged. A player's marginal
+    early in an order and late in the reversed one tend to move oppositely (a cost game
+    with economies of scale charges the first comers most), so a pair's average varies
+    less than two independent orders' would; the pairs are independent, so the interval
+    above holds with :math:`m` the number of pairs. ``info["plain_orders_needed"]`` and
+    ``info["orders_needed"]`` then say how many orders independent orders and this
+    design would need for the target, both estimated from this run's marginals with
+    the normal quantile (so that they compare).
 
     Round sizes: the first round draws ``min_samples`` orders; each later one draws the
     orders the current standard deviations say are still missing,
@@ -824,18 +835,24 @@ def adaptive_sampled_shapley(
         Simultaneous coverage, in (0, 1).
     min_samples, max_samples
         Fewest orders before the rule may stop (>= 2), and most orders drawn (the rule
-        then stops with the target unmet, ``info["target_met"] = 0``).
+        then stops with the target unmet, ``info["target_met"] = 0``); with
+        ``antithetic``, pairs of orders.
     cache
         Coalition costs already known, read and extended as in :func:`sampled_shapley`.
     progress
-        Called as ``progress(orders, widest_half_width)`` after each round.
+        Called as ``progress(units, widest_half_width)`` after each round (units: orders,
+        or pairs of orders).
+    antithetic
+        Draw orders in antithetic pairs (see above).
 
     Returns
     -------
     Allocation
         Method ``shapley_sampled``, status ``estimated``; ``info`` holds
-        ``target_half_width``, ``target_met``, ``rounds``, ``quantile`` and
-        ``max_half_width``.
+        ``target_half_width``, ``target_met``, ``rounds``, ``quantile``,
+        ``max_half_width``, ``antithetic``, ``orders_needed`` and
+        ``plain_orders_needed``; ``samples``
+        counts orders (two per antithetic pair).
     """
     players = tuple(players)
     if not players:
@@ -854,12 +871,15 @@ def adaptive_sampled_shapley(
     store = cache if cache is not None else {}
     evaluated = 0
     rng = np.random.default_rng(seed)
-    rows: list[np.ndarray] = []
+    singles: list[np.ndarray] = []  # one marginal row per order
+    rows: list[np.ndarray] = []  # one per sample unit: an order, or a pair's mean
     tail = 1.0 - (1.0 - confidence) / (2 * n)
     rounds = 0
     draw = min_samples
     while True:
         orders = [rng.permutation(n) for _ in range(draw)]
+        if antithetic:
+            orders = [o for order in orders for o in (order, order[::-1])]
         chains = []
         for order in orders:
             chain, members = [], []
@@ -886,7 +906,12 @@ def adaptive_sampled_shapley(
                 value = float(store[coalition])
                 row[int(i)] = value - previous
                 previous = value
-            rows.append(row)
+            singles.append(row)
+        rows = (
+            singles
+            if not antithetic
+            else [(singles[k] + singles[k + 1]) / 2 for k in range(0, len(singles), 2)]
+        )
         rounds += 1
         m = len(rows)
         marginals = np.asarray(rows)
@@ -902,6 +927,12 @@ def adaptive_sampled_shapley(
         deviations = std_errors * math.sqrt(m)
         needed = int(math.ceil(float((quantile * deviations / target_half_width).max()) ** 2))
         draw = min(max(needed - m, math.ceil(m / 10)), m, max_samples - m)
+    # orders each design needs for the target, by the normal quantile (comparable)
+    z = NormalDist().inv_cdf(tail)
+    single_sd = np.asarray(singles).std(axis=0, ddof=1)
+    plain_needed = math.ceil(float((z * single_sd / target_half_width).max()) ** 2)
+    unit_sd = std_errors * math.sqrt(m)
+    unit_needed = math.ceil(float((z * unit_sd / target_half_width).max()) ** 2)
     return Allocation(
         "shapley_sampled",
         players,
@@ -910,7 +941,7 @@ def adaptive_sampled_shapley(
         std_errors=tuple(std_errors.tolist()),
         half_widths=tuple(half_widths.tolist()),
         confidence=confidence,
-        samples=m,
+        samples=len(singles),
         seed=seed,
         coalitions_evaluated=evaluated,
         info={
@@ -919,6 +950,9 @@ def adaptive_sampled_shapley(
             "target_met": float(met),
             "rounds": float(rounds),
             "max_half_width": widest,
+            "antithetic": float(antithetic),
+            "plain_orders_needed": float(plain_needed),
+            "orders_needed": float(unit_needed * (2 if antithetic else 1)),
         },
     )
 

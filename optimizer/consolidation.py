@@ -604,6 +604,7 @@ def consolidate(
     warm: str = "subsets",
     reuse_model: bool = True,
     heuristics: bool = True,
+    antithetic: bool = False,
 ) -> ConsolidationResult:
     """Cost of every coalition and the allocations of the grand coalition's cost.
 
@@ -632,7 +633,9 @@ def consolidate(
         (:func:`~optimizer.allocation.adaptive_sampled_shapley`); ``None``: draw
         exactly ``samples`` orders.
     min_samples
-        Fewest orders before the adaptive rule may stop.
+        Fewest orders before the adaptive rule may stop (pairs, with ``antithetic``).
+    antithetic
+        Sample orders in antithetic pairs (an order and its reverse).
     warm, reuse_model, heuristics
         Warm starts, model reuse and HiGHS heuristics of the coalition solves
         (:class:`CoalitionSolver`).
@@ -654,7 +657,16 @@ def consolidate(
         network, options, workers, progress, players, warm, reuse_model, heuristics
     ) as solver:
         return _consolidate(
-            network, solver, players, methods, samples, seed, target_pct, min_samples, start
+            network,
+            solver,
+            players,
+            methods,
+            samples,
+            seed,
+            target_pct,
+            min_samples,
+            start,
+            antithetic,
         )
 
 
@@ -668,6 +680,7 @@ def _consolidate(
     target_pct: float | None,
     min_samples: int,
     start: float,
+    antithetic: bool = False,
 ) -> ConsolidationResult:
     volumes = (
         network.demand[network.demand["firm"].isin(players)]
@@ -753,6 +766,7 @@ def _consolidate(
                 min_samples=min(min_samples, samples),
                 max_samples=samples,
                 cache=known,
+                antithetic=antithetic,
             )
         elif "shapley" in methods:
             # Pass 1 draws the same orders (same seed) to learn which coalitions they

@@ -41,6 +41,9 @@ COLUMNS = [
     "target_met",
     "max_half_width",
     "max_half_width_pct",
+    "antithetic",
+    "orders_needed",
+    "plain_orders_needed",
     "seconds",
     "solver_seconds",
     "build_seconds",
@@ -72,6 +75,7 @@ def bench_consolidate(
     gap: float | None = None,
     methods: tuple[str, ...] | None = None,
     heuristics: bool = True,
+    antithetic: bool = False,
 ) -> pd.DataFrame:
     """Consolidate generated scenarios with each number of firms.
 
@@ -93,8 +97,9 @@ def bench_consolidate(
         ``target_pct``.
     time_limit
         Seconds per coalition solve.
-    target_pct, min_samples
-        Adaptive sampled Shapley's stopping rule (``None``: exactly ``samples`` orders).
+    target_pct, min_samples, antithetic
+        Adaptive sampled Shapley's stopping rule (``None``: exactly ``samples`` orders)
+        and its antithetic pairs.
     warm, reuse_model, heuristics
         The levers of :class:`optimizer.consolidation.CoalitionSolver`.
     gap
@@ -129,6 +134,7 @@ def bench_consolidate(
             warm=warm,
             reuse_model=reuse_model,
             heuristics=heuristics,
+            antithetic=antithetic,
         )
         seconds = time.perf_counter() - start
         standalone = sum(result.standalone(f).cost for f in result.firms)
@@ -165,6 +171,9 @@ def bench_consolidate(
                 "target_met": bool(info["target_met"]) if "target_met" in info else None,
                 "max_half_width": widest,
                 "max_half_width_pct": 100.0 * widest / grand if widths else math.nan,
+                "antithetic": antithetic,
+                "orders_needed": info.get("orders_needed", math.nan),
+                "plain_orders_needed": info.get("plain_orders_needed", math.nan),
                 "seconds": seconds,
                 "solver_seconds": sum(c.stages.get("solve_seconds", 0.0) for c in solved),
                 "build_seconds": sum(c.stages.get("build_seconds", 0.0) for c in solved),
@@ -212,6 +221,7 @@ def _run(args: argparse.Namespace) -> int:
         gap=args.gap,
         methods=methods,
         heuristics=args.heuristics,
+        antithetic=args.antithetic,
         progress=progress if args.verbose else None,
     )
     _write_csv(frame, args.out)
@@ -255,6 +265,12 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="HiGHS's primal heuristics in the reused model",
+    )
+    p.add_argument(
+        "--antithetic",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="sampled Shapley in antithetic pairs of orders (--min-samples counts pairs)",
     )
     p.add_argument("--gap", type=float, default=None, help="relative MIP gap per coalition")
     p.add_argument("--methods", default=None, help="allocation methods, comma-separated")

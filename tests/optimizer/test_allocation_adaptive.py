@@ -133,3 +133,22 @@ def test_invalid_arguments_are_refused(kwargs):
     arguments = {"target_half_width": 1.0, "seed": 0, **kwargs}
     with pytest.raises(GameError):
         adaptive_sampled_shapley(players, batched(cost, []), **arguments)
+
+
+def test_antithetic_pairs_cover_the_exact_value_with_fewer_orders():
+    players, cost, exact = quadratic(40)
+    grand = cost(frozenset(players))
+    target = 0.01 * abs(grand)
+    plain = adaptive_sampled_shapley(players, batched(cost, []), target, seed=3, min_samples=4)
+    paired = adaptive_sampled_shapley(
+        players, batched(cost, []), target, seed=3, min_samples=4, antithetic=True
+    )
+    assert paired.info["target_met"] == 1.0 and max(paired.half_widths) <= target
+    assert paired.samples % 2 == 0 and paired.samples < plain.samples
+    for p, estimate, half in zip(players, paired.costs, paired.half_widths, strict=True):
+        assert abs(estimate - exact[p]) <= half
+    assert sum(paired.costs) == pytest.approx(grand, rel=1e-12)
+    # a paired run's estimate of what independent orders would need is about what they
+    # needed, and more than what the pairs need
+    assert paired.info["plain_orders_needed"] == pytest.approx(plain.samples, rel=0.5)
+    assert paired.info["orders_needed"] < paired.info["plain_orders_needed"]
