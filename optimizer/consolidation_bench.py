@@ -76,6 +76,7 @@ def bench_consolidate(
     methods: tuple[str, ...] | None = None,
     heuristics: bool = True,
     antithetic: bool = False,
+    coalitions_out: str | None = None,
 ) -> pd.DataFrame:
     """Consolidate generated scenarios with each number of firms.
 
@@ -100,6 +101,9 @@ def bench_consolidate(
     target_pct, min_samples, antithetic
         Adaptive sampled Shapley's stopping rule (``None``: exactly ``samples`` orders)
         and its antithetic pairs.
+    coalitions_out
+        Also write each coalition's solve (size, cost, seconds by stage, CPU seconds)
+        to this CSV file (one run per firm count: ``{firms}`` in the name is replaced).
     warm, reuse_model, heuristics
         The levers of :class:`optimizer.consolidation.CoalitionSolver`.
     gap
@@ -137,6 +141,8 @@ def bench_consolidate(
             antithetic=antithetic,
         )
         seconds = time.perf_counter() - start
+        if coalitions_out:
+            _coalition_rows(result).to_csv(coalitions_out.replace("{firms}", str(firms)))
         standalone = sum(result.standalone(f).cost for f in result.firms)
         grand = result.grand.cost
         solved = result.coalitions.values()
@@ -186,6 +192,18 @@ def bench_consolidate(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def _coalition_rows(result) -> pd.DataFrame:
+    frame = result.coalitions_frame()
+    stages = pd.DataFrame(
+        [
+            dict(c.stages, coalition=c.label)
+            for c in sorted(result.coalitions.values(), key=lambda c: (len(c.firms), c.label))
+        ]
+    )
+    keep = [c for c in stages.columns if c == "coalition" or c.endswith("_seconds")]
+    return frame.merge(stages[keep], on="coalition", how="left")
+
+
 def _run(args: argparse.Namespace) -> int:
     from optimizer.cli import ExitCode, _table, console
     from optimizer.cli_bench import _write_csv
@@ -222,6 +240,7 @@ def _run(args: argparse.Namespace) -> int:
         methods=methods,
         heuristics=args.heuristics,
         antithetic=args.antithetic,
+        coalitions_out=args.coalitions_out,
         progress=progress if args.verbose else None,
     )
     _write_csv(frame, args.out)
@@ -276,5 +295,8 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--methods", default=None, help="allocation methods, comma-separated")
     p.add_argument("--time-limit", type=float, default=None, help="seconds per coalition")
     p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument(
+        "--coalitions-out", default=None, help="CSV of every coalition's solve ({firms}: count)"
+    )
     p.add_argument("--verbose", action="store_true", help="solves done, on stderr")
     p.set_defaults(func=_run)
