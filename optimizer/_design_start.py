@@ -142,6 +142,8 @@ def design_start(
     if options.single_sourcing or options.fixed_hubs or not matrix.y:
         return None
     started = time.perf_counter()
+    rows_before, links_before = model.num_row, set(matrix.link_added)
+    found = None
     try:
         model.relax(True)
         outcome = _strong_relaxation(model, matrix, options, time_budget, started)
@@ -166,39 +168,47 @@ def design_start(
             values, objective = _slope_scaling(model, matrix, options, time_budget, started)
             if values is not None and _better(objective, best_objective, model.maximize):
                 best, best_objective, openings = values, objective, trial
-        return DesignStart(
+        found = DesignStart(
             best, best_objective, dict(openings), bound, time.perf_counter() - started
         )
+        return found
     finally:
         model.restore()
+        if found is None:  # no plan: leave the model as it was (its rows too)
+            model.delete_rows_from(rows_before)
+            matrix.link_added.intersection_update(links_before)
 
 
 def _strong_relaxation(model, matrix, options, time_budget, started):
     """The LP relaxation, with violated linking rows (3) added for a few rounds.
 
     The first LP runs interior point then crossover: on the 2,000-village scenario it
-    took 45 s where dual simplex took 278 s. Later rounds re-solve from the basis. The
-    rows found stay in the model for the MIP. After :data:`LINK_ROUNDS` rounds the
-    bound is still valid (a relaxation of the full model), only weaker.
+    took 45 s where dual simplex took 278 s. Later rounds re-solve from the basis, for
+    at most :data:`LINK_ROUNDS` rounds and a third of the time budget; the last LP
+    solved to its optimum is returned (its objective bounds the full model: it is a
+    relaxation of it). The rows found stay in the model.
     """
-    method = "ipm"
+    method, best = "ipm", None
     for _ in range(LINK_ROUNDS):
         left = None
         if time_budget is not None:
-            left = time_budget - (time.perf_counter() - started)
+            spent = time.perf_counter() - started
+            if best is not None and spent > time_budget / 3:
+                break
+            left = time_budget - spent
             if left < 1.0:
-                return None
+                break
         outcome = model.solve(left, None, options.threads, method=method)
         method = "simplex"
-        if not outcome.has_solution:
-            return None
+        if outcome.status != "optimal":
+            break
+        best = outcome
         violated = matrix.violated_links(outcome.values)
-        if outcome.status != "optimal" or not len(violated):
-            return outcome
+        if not len(violated):
+            break
         model.add_rows(matrix.link_rows(violated))
-        for i in violated:
-            matrix.link_added.add(int(i))
-    return outcome
+        matrix.link_added.update(int(i) for i in violated)
+    return best
 
 
 def _better(objective: float, incumbent: float, maximize: bool) -> bool:

@@ -107,6 +107,13 @@ class HighsModel:
             self.num_row += count
         return count
 
+    def delete_rows_from(self, first: int) -> None:
+        """Delete rows ``first`` onward (those added since the model had ``first``)."""
+        if self.num_row > first:
+            gone = np.arange(first, self.num_row, dtype=np.int32)
+            self.highs.deleteRows(len(gone), gone)
+            self.num_row = first
+
     def set_costs(self, cols, costs) -> None:
         """Change objective coefficients."""
         cols = np.asarray(cols, dtype=np.int32)
