@@ -27,11 +27,15 @@ served by i (binary with single sourcing).
 1. :math:`\sum_i x_{ij} = 1` for every customer j (demand);
 2. :math:`\sum_j d_j x_{ij} \le s_i y_i` for every facility i (aggregate capacity);
 3. :math:`x_{ij} \le y_i` for every pair (disaggregated linking; valid inequalities);
-4. :math:`\sum_i s_i y_i \ge D` (capacity cover; a valid inequality).
+4. :math:`\sum_i s_i y_i \ge D` (capacity cover; a valid inequality);
+5. :math:`\sum_i y_i \ge k` with k the fewest facilities whose capacities reach D (the k
+   largest ones): no fewer can hold all demand (a valid inequality; the LP meets (4) with
+   fractional y, so (5) cuts: on capa-8000 it lifts the LP bound from 2.1 % to 0.06 %
+   below the optimum).
 
 Rows (1) and (2) alone define the feasible set: with :math:`y_i = 0`, (2) forces every
 :math:`x_{ij} = 0` (all :math:`d_j > 0`), and with :math:`y_i = 1`, (3) reads
-:math:`x_{ij} \le 1`, which the bounds already say. So (3) and (4) only strengthen the LP
+:math:`x_{ij} \le 1`, which the bounds already say. So (3), (4) and (5) only strengthen the LP
 relaxation (the weak LP gap on capa-8000 is 28 %, the strong one 2.1 %) and may be added
 lazily.
 
@@ -102,10 +106,18 @@ class FacilityOptions:
         Add the linking rows (3) in rounds as the LP violates them (else all at once).
     cover_row
         Add the capacity cover row (4).
+    cardinality_row
+        Add the cardinality row (5).
     heuristic
         Build an incumbent (LP rounding and local search) before the MIP.
     reduced_cost_fixing
         Fix y (and bound x) by reduced costs against the incumbent.
+    lagrangian_fixing
+        Also fix y by each facility's Lagrangian cost to open (a continuous knapsack per
+        facility; see ``_Model.facility_bound``), not only by LP reduced costs.
+    lazy_columns
+        Start the LP from each customer's this many cheapest facilities and price the
+        other x columns in as their reduced costs turn negative (0: all columns).
     max_rows_per_round
         Most linking rows added per round (the most violated first).
     heuristic_share
@@ -125,8 +137,11 @@ class FacilityOptions:
     single_sourcing: bool = False
     lazy_linking: bool = True
     cover_row: bool = True
+    cardinality_row: bool = True
     heuristic: bool = True
     reduced_cost_fixing: bool = True
+    lagrangian_fixing: bool = True
+    lazy_columns: int = 10
     max_rows_per_round: int = 50_000
     heuristic_share: float = 0.2
     fixed_open: tuple[bool, ...] | None = None
@@ -216,23 +231,29 @@ class _Model:
         self.m, self.n = inst.facilities, served.size
         self.options = options
         self.cover = options.cover_row
+        self.card = options.cardinality_row
         m, n = self.m, self.n
-        # rows: demand 0..n-1 (= 1), capacity n..n+m-1 (<= 0), cover n+m (>= D)
-        num_row = n + m + (1 if self.cover else 0)
-        row_lower = np.concatenate([np.ones(n), np.full(m, -_INF)])
-        row_upper = np.concatenate([np.ones(n), np.zeros(m)])
-        if self.cover:
-            row_lower = np.append(row_lower, self.d.sum())
-            row_upper = np.append(row_upper, _INF)
-        # y columns: capacity row (-s_i), cover row (s_i)
-        per_y = 2 if self.cover else 1
+        # fewest facilities whose capacities can hold all demand (the largest ones)
+        total = np.cumsum(np.sort(self.s)[::-1])
+        self.k_min = float(min(np.searchsorted(total, self.d.sum() * (1 - 1e-12)) + 1, m))
+        # rows: demand 0..n-1 (= 1), capacity n..n+m-1 (<= 0), then cover (>= D) and
+        # cardinality (>= k_min) where asked
+        extra = [(self.d.sum(), self.s)] if self.cover else []
+        extra += [(self.k_min, np.ones(m))] if self.card else []
+        self.row_cover = n + m if self.cover else None
+        self.row_card = n + m + self.cover if self.card else None
+        num_row = n + m + len(extra)
+        row_lower = np.concatenate([np.ones(n), np.full(m, -_INF), [e[0] for e in extra]])
+        row_upper = np.concatenate([np.ones(n), np.zeros(m), np.full(len(extra), _INF)])
+        # y columns: capacity row (-s_i), then the extra rows
+        per_y = 1 + len(extra)
         y_index = np.empty((m, per_y), dtype=np.int32)
         y_value = np.empty((m, per_y))
         y_index[:, 0] = n + np.arange(m)
         y_value[:, 0] = -self.s
-        if self.cover:
-            y_index[:, 1] = n + m
-            y_value[:, 1] = self.s
+        for k, (_, coefficient) in enumerate(extra):
+            y_index[:, 1 + k] = n + m + k
+            y_value[:, 1 + k] = coefficient
         # x columns (i, j): demand row j (1), capacity row i (d_j)
         x_index = np.empty((m, n, 2), dtype=np.int32)
         x_index[:, :, 0] = np.arange(n)[None, :]
@@ -276,12 +297,12 @@ class _Model:
         h.passModel(self.lp)
         return h
 
-    def link_rows(self, i: np.ndarray, j: np.ndarray) -> tuple:
-        """Rows (3) x_ij - y_i <= 0 for the given pairs, as addRows arguments."""
+    def link_rows(self, i: np.ndarray, j: np.ndarray, columns: np.ndarray) -> tuple:
+        """Rows (3) x_ij - y_i <= 0 for pairs (i, j) whose x are LP columns ``columns``."""
         k = i.size
         index = np.empty((k, 2), dtype=np.int32)
         index[:, 0] = i
-        index[:, 1] = self.m + i * self.n + j
+        index[:, 1] = columns
         value = np.empty((k, 2))
         value[:, 0] = -1.0
         value[:, 1] = 1.0
@@ -296,25 +317,67 @@ class _Model:
             value.ravel(),
         )
 
-    def dual_bound(self, row_dual: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    def dual_bound(
+        self, row_dual: np.ndarray, lower: np.ndarray | None = None, upper: np.ndarray | None = None
+    ) -> tuple[float, np.ndarray, np.ndarray]:
         """Lagrangian bound L(pi) and reduced costs (y, x) from row duals, signs clipped.
 
-        Valid for any pi with the right signs: every point of the box [0, 1] meeting the
-        rows costs at least L(pi).
+        Valid for any pi with the right signs: every point of the box ``[lower, upper]``
+        (full layout: y then x facility-major; default [0, 1]) meeting the rows costs at
+        least L(pi).
         """
         m, n = self.m, self.n
         pi_dem = row_dual[:n]
         pi_cap = np.minimum(row_dual[n : n + m], 0.0)
-        pi_cover = max(row_dual[n + m], 0.0) if self.cover else 0.0
+        pi_cover = max(row_dual[self.row_cover], 0.0) if self.cover else 0.0
+        pi_card = max(row_dual[self.row_card], 0.0) if self.card else 0.0
         first = self.num_base_rows
         pi_link = np.minimum(row_dual[first : first + self.link_i.size], 0.0)
         link = np.zeros((m, n))
         link[self.link_i, self.link_j] = pi_link
         r_x = self.c - pi_dem[None, :] - self.d[None, :] * pi_cap[:, None] - link
-        r_y = self.f + self.s * pi_cap - self.s * pi_cover + link.sum(axis=1)
-        bound = pi_dem.sum() + pi_cover * self.d.sum() * self.cover
-        bound += np.minimum(r_x, 0.0).sum() + np.minimum(r_y, 0.0).sum()
+        r_y = self.f + self.s * pi_cap - self.s * pi_cover - pi_card + link.sum(axis=1)
+        bound = pi_dem.sum() + pi_cover * self.d.sum() + pi_card * self.k_min
+        if lower is None or upper is None:
+            bound += np.minimum(r_x, 0.0).sum() + np.minimum(r_y, 0.0).sum()
+        else:
+            r = np.concatenate([r_y, r_x.ravel()])
+            bound += np.minimum(r * lower, r * upper).sum()
         return float(bound), r_y, r_x
+
+    def facility_bound(
+        self, row_dual: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        """Lagrangian bound relaxing rows (1), (4), (5) only, and each facility's cost to open.
+
+        With demand duals pi_j, cover dual pi_D >= 0 and cardinality dual pi_k >= 0, each
+        facility's subproblem is ``g_i = f_i - s_i pi_D - pi_k + min sum_j (c_ij - pi_j)
+        x_ij`` over ``sum_j d_j x_ij <= s_i``, ``0 <= x_ij <= u_ij`` (a continuous knapsack:
+        fill by cost per unit of demand; a relaxation of the binary one for single
+        sourcing). Then every solution in the box costs at least ``L = sum_j pi_j + pi_D D
+        + pi_k k + sum_i min(g_i l_i, g_i u_i)`` (y bounds l, u), and opening facility i
+        (or shutting it) raises that by ``|g_i|``: stronger than the LP reduced cost of
+        y_i, which prices opening i with its x held at 0.
+        """
+        m, n = self.m, self.n
+        pi_dem = row_dual[:n]
+        pi_cover = max(row_dual[self.row_cover], 0.0) if self.cover else 0.0
+        pi_card = max(row_dual[self.row_card], 0.0) if self.card else 0.0
+        x_upper = upper[m:].reshape(m, n)
+        reduced = self.c - pi_dem[None, :]
+        ratio = np.where(reduced < 0, reduced / self.d[None, :], 0.0)
+        order = np.argsort(ratio, axis=1, kind="stable")
+        rows = np.arange(m)[:, None]
+        weight = (self.d[None, :] * x_upper)[rows, order]
+        taken = np.cumsum(weight, axis=1)
+        room = np.clip(self.s[:, None] - (taken - weight), 0.0, weight)  # filled per item
+        gain = np.where(weight > 0, room / np.where(weight > 0, weight, 1.0), 0.0)
+        value = (np.minimum(reduced, 0.0)[rows, order] * x_upper[rows, order] * gain).sum(axis=1)
+        g = self.f - self.s * pi_cover - pi_card + value
+        y_lower, y_upper = lower[:m], upper[:m]
+        bound = pi_dem.sum() + pi_cover * self.d.sum() + pi_card * self.k_min
+        bound += np.minimum(g * y_lower, g * y_upper).sum()
+        return float(bound), g
 
 
 def _status_name(highspy, status, has_solution: bool) -> str:
@@ -344,40 +407,100 @@ class _Clock:
 
 
 # --- LP with lazy linking rows ------------------------------------------------------------
-def _solve_lp(model: _Model, clock: _Clock, lazy: bool) -> tuple[object, dict]:
-    """The strong LP: rows (3) lazily (rounds of violated rows) or all at once."""
+def _solve_lp(model: _Model, clock: _Clock, lazy: bool, lazy_columns: int) -> tuple[object, dict]:
+    """The strong LP: rows (3) lazily (rounds of violated rows) or all at once.
+
+    With ``lazy_columns`` > 0 the LP starts from the x columns of each customer's
+    ``lazy_columns`` cheapest facilities and prices the others in (columns with a negative
+    reduced cost under the current duals) in the same rounds; it ends when no row is
+    violated and no column prices in, which is the strong LP's optimum over all columns.
+    """
     h = model.highs(clock.left())
+    highspy = model.highspy
     m, n = model.m, model.n
-    rounds = 0
+    rounds = columns_added = 0
+    pos = m + np.arange(m * n).reshape(m, n)  # LP column of x_ij, -1 where absent
+    if lazy_columns and lazy_columns < m:
+        order = np.argsort(model.c, axis=0, kind="stable")[:lazy_columns]
+        present = np.zeros((m, n), dtype=bool)
+        present[order, np.arange(n)[None, :]] = True
+        absent = np.flatnonzero(~present.ravel()) + m
+        h.deleteCols(absent.size, absent.astype(np.int32))
+        pos = np.full((m, n), -1)
+        pos[present] = m + np.arange(int(present.sum()))
     if not lazy:
-        i, j = np.divmod(np.arange(m * n), n)
-        h.addRows(*model.link_rows(i, j))
+        i, j = np.nonzero(pos >= 0)
+        h.addRows(*model.link_rows(i, j, pos[i, j]))
         model.link_i, model.link_j = i, j
     while True:
         h.setOptionValue("time_limit", float(max(clock.left() or 1e9, 0.01)))
         h.run()
         rounds += 1
         status = h.getModelStatus()
-        if status != model.highspy.HighsModelStatus.kOptimal:
+        if status == highspy.HighsModelStatus.kInfeasible and (pos < 0).any():
+            # the columns so far cannot serve all demand: put the rest in
+            i, j = np.nonzero(pos < 0)
+            columns_added += _add_columns(model, h, pos, i, j)
+            continue
+        if status != highspy.HighsModelStatus.kOptimal:
             break
-        values = np.asarray(h.getSolution().col_value)
+        solution = h.getSolution()
+        values = np.asarray(solution.col_value)
         y = values[:m]
-        x = values[m : m + m * n].reshape(m, n)
-        violated = x - y[:, None] > _VIOLATION
+        x = np.where(pos >= 0, values[np.maximum(pos, 0)], 0.0)
+        violated = (x - y[:, None] > _VIOLATION) & (pos >= 0)
         if lazy:
             violated[model.link_i, model.link_j] = False
-        if not violated.any() or not lazy:
+        entering = np.zeros((m, n), dtype=bool)
+        if (pos < 0).any():
+            _, _, r_x = model.dual_bound(np.asarray(solution.row_dual))
+            entering = (pos < 0) & (r_x < -_VIOLATION * np.maximum(1.0, np.abs(model.c)))
+        if not (violated.any() and lazy) and not entering.any():
             break
-        i, j = np.nonzero(violated)
-        if i.size > model.options.max_rows_per_round:
-            excess = (x - y[:, None])[i, j]
-            keep = np.argsort(-excess, kind="stable")[: model.options.max_rows_per_round]
-            keep.sort()
-            i, j = i[keep], j[keep]
-        h.addRows(*model.link_rows(i, j))
-        model.link_i = np.concatenate([model.link_i, i])
-        model.link_j = np.concatenate([model.link_j, j])
-    return h, {"lp_rounds": rounds}
+        if entering.any():
+            i, j = np.nonzero(entering)
+            columns_added += _add_columns(model, h, pos, i, j)
+        if lazy and violated.any():
+            i, j = np.nonzero(violated)
+            if i.size > model.options.max_rows_per_round:
+                excess = (x - y[:, None])[i, j]
+                keep = np.argsort(-excess, kind="stable")[: model.options.max_rows_per_round]
+                keep.sort()
+                i, j = i[keep], j[keep]
+            h.addRows(*model.link_rows(i, j, pos[i, j]))
+            model.link_i = np.concatenate([model.link_i, i])
+            model.link_j = np.concatenate([model.link_j, j])
+    model.pos = pos
+    stats = {
+        "lp_rounds": rounds,
+        "lp_columns": int((pos >= 0).sum()),
+        "lp_columns_priced_in": columns_added,
+    }
+    return h, stats
+
+
+def _add_columns(model: _Model, h, pos: np.ndarray, i: np.ndarray, j: np.ndarray) -> int:
+    """Add x columns (i, j) to the LP (no linking rows yet); record their positions."""
+    k = i.size
+    first = h.getNumCol()
+    index = np.empty((k, 2), dtype=np.int32)
+    index[:, 0] = j
+    index[:, 1] = model.n + i
+    value = np.empty((k, 2))
+    value[:, 0] = 1.0
+    value[:, 1] = model.d[j]
+    h.addCols(
+        k,
+        model.c[i, j],
+        np.zeros(k),
+        np.ones(k),
+        2 * k,
+        (2 * np.arange(k)).astype(np.int32),
+        index.ravel(),
+        value.ravel(),
+    )
+    pos[i, j] = first + np.arange(k)
+    return k
 
 
 # --- incumbent: transportation LPs and local search --------------------------------------
@@ -553,7 +676,8 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
     # (a) the strong LP, linking rows lazily
     lazy = options.lazy_linking or fixed is not None  # y fixed: rows (3) never bind
     clock_lp = time.perf_counter()
-    h, lp_stats = _solve_lp(model, clock, lazy)
+    columns = options.lazy_columns if fixed is None else 0
+    h, lp_stats = _solve_lp(model, clock, lazy, columns)
     stats.update(lp_stats)
     stats["lp_seconds"] = time.perf_counter() - clock_lp
     stats["linking_rows"] = int(model.link_i.size)
@@ -587,30 +711,18 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
         stats["heuristic_evaluations"] = transport.evaluations
         del transport
 
-    # (c) reduced-cost fixing against the incumbent
+    # (c) reduced-cost fixing against the incumbent, in rounds
     col_lower = np.asarray(model.lp.col_lower_, dtype=float).copy()
     col_upper = np.asarray(model.lp.col_upper_, dtype=float).copy()
+    stats["fixed_closed"] = stats["fixed_open"] = stats["x_bounds_tightened"] = 0
+    stats["fixing_rounds"] = 0
     if options.reduced_cost_fixing and incumbent is not None:
-        upper = incumbent[2]
-        slack = upper - lp_bound + 1e-9 * abs(upper) + 1e-6  # margin for rounding
-        close = (r_y > slack) & (col_lower[:m] == 0)
-        keep_open = (-r_y > slack) & (col_upper[:m] == 1)
-        col_upper[:m][close] = 0.0
-        col_lower[:m][keep_open] = 1.0
-        stats["fixed_closed"] = int(close.sum())
-        stats["fixed_open"] = int(keep_open.sum())
-        with np.errstate(divide="ignore"):
-            limit = np.where(r_x > 0, slack / r_x, _INF)
-        x_upper = col_upper[m:].reshape(m, n)
-        tighten = limit < x_upper
-        if options.single_sourcing:
-            x_upper[limit < 1] = 0.0
-        else:
-            x_upper[tighten] = np.maximum(limit[tighten], 0.0)
-        stats["x_bounds_tightened"] = int(tighten[~close].sum())
-    else:
-        stats["fixed_closed"] = stats["fixed_open"] = 0
-        stats["x_bounds_tightened"] = 0
+        clock_fix = time.perf_counter()
+        stats.update(
+            _fix_by_reduced_costs(model, h, col_lower, col_upper, incumbent[2], clock, options)
+        )
+        stats["fixing_seconds"] = time.perf_counter() - clock_fix
+    stats["fixed_bound"] = stats.get("fixed_bound", lp_bound)
 
     # (d) the MIP on the columns left, with the rows found and the incumbent
     keep_y = col_upper[:m] > 0
@@ -658,6 +770,85 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
         if not gap <= max(options.gap, 1e-9) * (1 + 1e-9) + 1e-12:
             name = "time_limit" if math.isfinite(gap) else name
     return result(name, objective, bound, opened, x, solve_start)
+
+
+def _fix_by_reduced_costs(
+    model: _Model,
+    h,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    incumbent: float,
+    clock: _Clock,
+    options: FacilityOptions,
+) -> dict:
+    """Fix y and tighten x bounds by reduced costs; re-solve the LP and repeat while it bites.
+
+    ``lower``/``upper`` (full layout) are changed in place. Round k restricts the search
+    to solutions cheaper than the incumbent, so round k + 1's LP (with the tighter bounds)
+    is a relaxation of that set, its L(pi) a valid bound on it, and its fixings valid too.
+    """
+    highspy = model.highspy
+    m, n = model.m, model.n
+    pos = model.pos
+    present = pos >= 0
+    lp_cols = np.concatenate([np.arange(m), pos[present]]).astype(np.int32)
+    rounds = 0
+    bound = -_INF
+    while True:
+        solution = h.getSolution()
+        new_bound, r_y, r_x = model.dual_bound(np.asarray(solution.row_dual), lower, upper)
+        bound = max(bound, new_bound)
+        margin = 1e-9 * abs(incumbent) + 1e-6  # for rounding
+        slack = incumbent - new_bound + margin
+        free = lower[:m] < upper[:m]
+        close = free & (r_y > slack)
+        keep_open = free & (-r_y > slack)
+        if options.lagrangian_fixing:
+            lag_bound, g = model.facility_bound(np.asarray(solution.row_dual), lower, upper)
+            bound = max(bound, lag_bound)
+            lag_slack = incumbent - lag_bound + margin
+            close |= free & (g > lag_slack)
+            keep_open |= free & (-g > lag_slack)
+        upper[:m][close] = 0.0
+        lower[:m][keep_open] = 1.0
+        x_upper = upper[m:].reshape(m, n)
+        x_upper[~(upper[:m] > 0)] = 0.0  # rows (2): a shut facility serves no one
+        with np.errstate(divide="ignore", invalid="ignore"):
+            limit = np.where(r_x > 0, slack / r_x, _INF)
+        if options.single_sourcing:
+            limit[limit < 1] = 0.0  # binary x: x_ij = 1 would cost more than the incumbent
+        tighten = limit < x_upper * (1 - 1e-3)
+        x_upper[tighten] = np.maximum(limit[tighten], 0.0)
+        rounds += 1
+        changed = int(close.sum() + keep_open.sum())
+        if changed == 0 and tighten.sum() < 0.001 * m * n:
+            break
+        if clock.out() or rounds >= 20:
+            break
+        h.changeColsBounds(
+            lp_cols.size,
+            lp_cols,
+            lower[:m].tolist() + lower[m:].reshape(m, n)[present].tolist(),
+            upper[:m].tolist() + x_upper[present].tolist(),
+        )
+        h.setOptionValue("time_limit", float(max(clock.left() or 1e9, 0.01)))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            # infeasible: nothing beats the incumbent (the bound is then the incumbent)
+            if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+                bound = incumbent
+            break
+    return {
+        "fixing_rounds": rounds,
+        "fixed_closed": int(
+            (upper[:m] == 0).sum() - (np.asarray(model.lp.col_upper_)[:m] == 0).sum()
+        ),
+        "fixed_open": int(
+            (lower[:m] == 1).sum() - (np.asarray(model.lp.col_lower_)[:m] == 1).sum()
+        ),
+        "x_bounds_tightened": int(((upper[m:] < 1) & (upper[m:] > 0)).sum()),
+        "fixed_bound": bound,
+    }
 
 
 def _mip_model(

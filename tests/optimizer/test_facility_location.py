@@ -171,7 +171,8 @@ LEVERS = [
     {"heuristic": False},
     {"reduced_cost_fixing": False},
     {"cover_row": False},
-    {"lazy_linking": False, "heuristic": False, "cover_row": False},
+    {"cardinality_row": False},
+    {"lazy_linking": False, "heuristic": False, "cover_row": False, "cardinality_row": False},
 ]
 
 
