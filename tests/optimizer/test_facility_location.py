@@ -89,6 +89,7 @@ def reference(inst: CflpInstance, single: bool = False, fixed_open=None):
             single_sourcing=single,
             ship_all_supply=True,
             fixed_hubs=fixed,
+            build="pulp",  # the reference PuLP model
         ),
     )
 
@@ -172,6 +173,9 @@ LEVERS = [
     {"reduced_cost_fixing": False},
     {"cover_row": False},
     {"cardinality_row": False},
+    {"lagrangian_fixing": False},
+    {"lazy_columns": 0},
+    {"lazy_columns": 1},
     {"lazy_linking": False, "heuristic": False, "cover_row": False, "cardinality_row": False},
 ]
 
