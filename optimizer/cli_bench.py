@@ -1,0 +1,362 @@
+"""The ``bench`` subcommand: benchmarks that write tables.
+
+``coldchain bench cflp`` and ``coldchain bench scale`` are defined here. Other
+benchmarks plug in as further ``bench`` subcommands without this module naming them
+all: a module in :data:`BENCH_MODULES` that exists and defines
+``add_bench_parsers(bench_subparsers)`` is asked to add its subcommands (each sets
+``func`` on its parser, like every ``coldchain`` command), and so is every callable
+appended to :data:`BENCH_REGISTRARS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+#: Modules that may add ``bench`` subcommands through ``add_bench_parsers(subparsers)``;
+#: a module not written yet is skipped. ``optimizer.routing_bench`` is the collection
+#: routing helper's (``bench cvrp``/``solomon``...), ``optimizer.consolidation_bench``
+#: the place for ``bench consolidate``.
+BENCH_MODULES: tuple[str, ...] = ("optimizer.routing_bench", "optimizer.consolidation_bench")
+
+#: Further registrars of ``bench`` subcommands, called with the ``bench`` subparsers.
+BENCH_REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _write_csv(frame: pd.DataFrame, out: str | Path) -> Path:
+    """Write a table to CSV through a temporary file, so a failed run leaves no half file."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    frame.to_csv(partial, index=False)
+    partial.replace(out)
+    return out
+
+
+#: Shorter headers for the printed tables (the CSV keeps the full column names).
+_SHORT = {
+    "known_optimum": "known",
+    "build_seconds": "build_s",
+    "solve_seconds": "solve_s",
+    "data_seconds": "data_s",
+    "model_seconds": "model_s",
+    "variables": "vars",
+    "constraints": "rows",
+    "peak_rss_mb": "peak_mb",
+    "peak_rss_growth_mb": "growth_mb",
+}
+
+
+def _show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
+    from rich.table import Table
+
+    from optimizer.cli import console
+
+    table = Table(title=title, title_justify="left")
+    shown = [c for c in columns if c in frame.columns]
+    for column in shown:
+        table.add_column(
+            _SHORT.get(column, column),
+            justify="right" if frame[column].dtype.kind in "ifb" else "left",
+            overflow="fold",  # a narrow terminal wraps numbers rather than cut them
+        )
+
+    def cell(column: str, value) -> str:
+        if isinstance(value, float):
+            if math.isnan(value):
+                return "-"
+            if column in ("gap", "rel_diff", "build_share"):
+                return f"{value:.2e}"
+            if column.endswith("_seconds") or column.endswith("_mb"):
+                return f"{value:,.2f}"
+            return f"{value:,.3f}"
+        return str(value)
+
+    for row in frame[shown].itertuples(index=False):
+        table.add_row(*[cell(c, v) for c, v in zip(shown, row, strict=True)])
+    console.print(table)
+
+
+def _patterns(values: list[str] | None) -> tuple[str, ...]:
+    """Patterns from repeated and comma-separated options."""
+    return tuple(p.strip() for value in values or () for p in value.split(",") if p.strip())
+
+
+# --- bench cflp -------------------------------------------------------------------------
+def cmd_bench_cflp(args: argparse.Namespace) -> int:
+    """Solve CFLP files, compare with known optima, write the table."""
+    from optimizer.bench import REL_TOL, bench_cflp
+    from optimizer.cli import ExitCode, console
+
+    def progress(row: dict) -> None:
+        console.print(
+            f"{row['instance']} ({row['sourcing']}): {row['status']}, objective "
+            f"{row['objective']:,.3f}, known {row['known_optimum']:,.3f}, "
+            f"rel diff {row['rel_diff']:.1e}, {row['solve_seconds']:.1f} s",
+            markup=False,
+        )
+
+    frame = bench_cflp(
+        args.paths,
+        solver=args.solver,
+        time_limit=args.time_limit,
+        sourcing=args.sourcing,
+        optima=args.optima,
+        only=_patterns(args.only),
+        exclude=_patterns(args.exclude),
+        gap=args.gap,
+        threads=args.threads,
+        progress=progress,
+        method=args.method,
+    )
+    out = _write_csv(frame, args.out)
+    _show(
+        f"bench cflp ({args.solver}, {args.method}, time limit {args.time_limit} s)",
+        frame,
+        [
+            "instance",
+            "sourcing",
+            "known_optimum",
+            "objective",
+            "bound",
+            "gap",
+            "rel_diff",
+            "status",
+            "method",
+            "build_seconds",
+            "solve_seconds",
+        ],
+    )
+    known = frame["known_optimum"].notna()
+    reached = int(frame.loc[known, "reached"].sum())
+    console.print(
+        f"{reached} of {int(known.sum())} instances with a known optimum reached it "
+        f"(relative difference <= {REL_TOL:g}); table written to {out}",
+        markup=False,
+    )
+    if args.check and reached < int(known.sum()):
+        return ExitCode.ERROR
+    return ExitCode.OK
+
+
+# --- bench scale ------------------------------------------------------------------------
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected integers like 100,500,2000, got {text!r}"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected integers >= 1, got {text!r}")
+    return values
+
+
+def cmd_bench_scale(args: argparse.Namespace) -> int:
+    """Solve generated scenarios of growing size, write the table."""
+    from optimizer.bench import bench_scale
+    from optimizer.cli import ExitCode, console
+
+    def progress(row: dict) -> None:
+        if row.get("status") == "error":
+            console.print(f"{row['villages']} villages: error: {row['error']}", markup=False)
+            return
+        console.print(
+            f"{row['villages']} villages: {row['status']}, gap {row['gap']:.2e}, "
+            f"build {row['build_seconds']:.1f} s, solve {row['solve_seconds']:.1f} s, "
+            f"peak RSS {row['peak_rss_mb']:.0f} MB",
+            markup=False,
+        )
+
+    frame = bench_scale(
+        args.villages,
+        hubs=args.hubs,
+        weeks=args.weeks,
+        products=args.products,
+        seed=args.seed,
+        solver=args.solver,
+        time_limit=args.time_limit,
+        markets=args.markets,
+        objective=args.objective,
+        gap=args.gap,
+        threads=args.threads,
+        progress=progress,
+        build=args.build,
+        lazy_links=not args.all_links,
+        start=not args.no_start,
+    )
+    out = _write_csv(frame, args.out)
+    _show(
+        f"bench scale ({args.solver}, {args.hubs} hubs, {args.weeks} weeks, "
+        f"{args.products} products, seed {args.seed}, time limit {args.time_limit:g} s)",
+        frame,
+        [
+            "villages",
+            "status",
+            "objective",
+            "gap",
+            "variables",
+            "constraints",
+            "data_seconds",
+            "model_seconds",
+            "start_seconds",
+            "solve_seconds",
+            "build_share",
+            "peak_rss_mb",
+        ],
+    )
+    console.print(f"table written to {out}", markup=False)
+    errors = frame["status"].eq("error")
+    return ExitCode.ERROR if errors.any() else ExitCode.OK
+
+
+# --- registration -----------------------------------------------------------------------
+def _solver_options(parser: argparse.ArgumentParser, time_limit: float) -> None:
+    parser.add_argument("--solver", default="highs", help="highs (default), cbc or a PuLP name")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=time_limit,
+        metavar="S",
+        help=f"solver seconds per case (default {time_limit:g})",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="solver threads (default 1)")
+    parser.add_argument("--out", required=True, metavar="FILE.csv", help="table to write")
+
+
+def bench_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
+    """Every registrar of extra ``bench`` subcommands that is available here."""
+    found = []
+    for name in BENCH_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        add = getattr(module, "add_bench_parsers", None)
+        if callable(add):
+            found.append(add)
+    return found + list(BENCH_REGISTRARS)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``bench`` and its subcommands to the ``coldchain`` parser."""
+    from optimizer.bench import BENCH_GAP, SOURCINGS
+
+    bench = subparsers.add_parser(
+        "bench",
+        help="benchmarks that write tables (cflp, scale, ...)",
+        description="Benchmarks that write a CSV table and print it.",
+    )
+    sub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
+
+    p = sub.add_parser(
+        "cflp",
+        help="OR-Library and Holmberg facility location files against their known optima",
+        description="Solve capacitated facility location files with the dedicated CFLP "
+        "solver (--method direct) or through the network design model (--method design: "
+        "one-echelon, one-week network) and compare with known optima.",
+    )
+    p.add_argument("paths", nargs="+", metavar="DIR_OR_FILES", help="CFLP files or folders")
+    _solver_options(p, 300.0)
+    p.add_argument(
+        "--sourcing",
+        choices=SOURCINGS,
+        default="auto",
+        help="multi (splittable), single, or auto: OR-Library multi, Holmberg single",
+    )
+    p.add_argument(
+        "--optima",
+        default=None,
+        metavar="FILE",
+        help="known optima CSV (default: optima.csv in each folder given or beside the files)",
+    )
+    p.add_argument(
+        "--only",
+        action="append",
+        metavar="PATTERN",
+        help="only instances whose name matches (shell pattern; repeat or comma-separate)",
+    )
+    p.add_argument(
+        "--exclude",
+        action="append",
+        metavar="PATTERN",
+        help="leave out instances whose name matches (for example 'capa-*')",
+    )
+    p.add_argument(
+        "--gap", type=float, default=BENCH_GAP, help=f"relative MIP gap (default {BENCH_GAP:g})"
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 unless every instance with a known optimum reaches it",
+    )
+    p.add_argument(
+        "--method",
+        choices=("auto", "direct", "design"),
+        default="auto",
+        help="direct: the dedicated CFLP solver (HiGHS, model built from arrays); design: "
+        "the reference network design model through PuLP; auto (default): direct with "
+        "HiGHS, design with other solvers",
+    )
+    p.set_defaults(func=cmd_bench_cflp)
+
+    p = sub.add_parser(
+        "scale",
+        help="generated scenarios of growing size: seconds, gap, peak memory",
+        description="Generate scenarios of growing size and measure data build, model "
+        "build and solve seconds, model size, gap and peak memory (each case in a fresh "
+        "process).",
+    )
+    p.add_argument(
+        "--villages",
+        type=_int_list,
+        required=True,
+        metavar="N,N,...",
+        help="village counts, for example 100,500,2000",
+    )
+    p.add_argument("--hubs", type=int, default=20, help="hub candidates (default 20)")
+    p.add_argument("--weeks", type=int, default=4, help="weeks (default 4)")
+    p.add_argument("--products", type=int, default=1, help="products, 1 to 3 (default 1)")
+    p.add_argument(
+        "--markets",
+        type=int,
+        default=None,
+        help="markets, the domestic one included (default: the generator's)",
+    )
+    p.add_argument(
+        "--objective",
+        choices=("cost", "margin"),
+        default=None,
+        help="cost: meet demand in full; margin: sell up to demand (default: the generator's)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    p.add_argument("--gap", type=float, default=None, help="relative MIP gap")
+    p.add_argument(
+        "--build",
+        choices=("direct", "pulp"),
+        default="direct",
+        help="build the model as arrays handed to HiGHS (default) or through PuLP",
+    )
+    p.add_argument(
+        "--all-links",
+        action="store_true",
+        help="put every arc linking row in the model up front (default: add the "
+        "violated ones lazily)",
+    )
+    p.add_argument(
+        "--no-start",
+        action="store_true",
+        help="hand the model to HiGHS without the start heuristic's plan",
+    )
+    _solver_options(p, 300.0)
+    p.set_defaults(func=cmd_bench_scale)
+
+    for add in bench_registrars():
+        add(sub)
