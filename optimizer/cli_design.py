@@ -24,6 +24,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         seed=args.seed,
         trips=args.trips,
         threads=args.threads,
+        build=args.build,
     )
     network.regime(options.regime)  # an unknown regime is invalid input (exit 2)
     result = solve_design(network, options)
@@ -36,6 +37,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         regime=options.regime or network.default_regime,
         seed=options.seed,
         trips=options.trips,
+        build=options.build if options.solver.lower() == "highs" else "pulp",
+        lazy_links=options.lazy_links,
     )
     solver_keys = {
         "status": result.status,
@@ -46,6 +49,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         "solve_seconds": result.solve_seconds,
         "solver": result.solver,
         **{f"model_size.{k}": v for k, v in result.size.items()},
+        **{f"stages.{k}": v for k, v in result.stages.items()},
     }
     if result.status == "infeasible":
         with RunWriter(args.out) as run:
@@ -104,4 +108,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="trips and containers as integers (default) or relaxed",
     )
     p.add_argument("--threads", type=int, default=None, help="solver threads (default 1)")
+    p.add_argument(
+        "--build",
+        choices=["direct", "pulp"],
+        default=None,
+        help="hand the model to HiGHS as arrays (default) or build the reference PuLP "
+        "model (other solvers always use PuLP); both give the same optimum",
+    )
     p.set_defaults(func=cmd_solve)
