@@ -188,7 +188,7 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
         progress=progress,
         build=args.build,
         lazy_links=not args.all_links,
-        start=not args.no_start,
+        start={"auto": None, "on": True, "off": False}[args.start],
     )
     out = _write_csv(frame, args.out)
     _show(
@@ -351,9 +351,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "violated ones lazily)",
     )
     p.add_argument(
-        "--no-start",
-        action="store_true",
-        help="hand the model to HiGHS without the start heuristic's plan",
+        "--start",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="run the start heuristic before the MIP: auto (default) where the model "
+        "has trips to pay for",
     )
     _solver_options(p, 300.0)
     p.set_defaults(func=cmd_bench_scale)
