@@ -17,6 +17,23 @@ lost. Each solve runs to a relative gap of 1e-6 (or stops at its time limit, in 
 case its gap is carried into the core tests as a tolerance). Solves are cached by their
 set and run in parallel on a local process pool.
 
+Solving many coalitions (:class:`CoalitionSolver`):
+
+- one pool, forked once; each worker builds one
+  :class:`~optimizer.network_design.DesignModel` for all the players under the 3PL and
+  restricts it to each coalition of two or more by bounds (the same optimum as a model
+  built for the coalition); a firm alone keeps a model of its own, since it ships at
+  other terms;
+- warm starts: a coalition's start heuristic begins from the union of the hub openings
+  of its solved subsets one firm smaller (or from the grand coalition's). A start is
+  only a first incumbent, so it cannot change the optimum, only the time to it.
+- no bound is carried from one coalition to another: :math:`c` is neither monotone
+  (a firm brings supply as well as demand) nor subadditive here (two plans that share a
+  hub may not fit its one size), and a firm alone pays other rates than the 3PL, so
+  neither :math:`c(S) \le c(T) + c(S \setminus T)` nor :math:`c(T) \le c(S)` for
+  :math:`T \subset S` is valid; the only valid bounds are each coalition's own (its
+  incumbent, from its warm start, and its LP relaxation), which HiGHS uses anyway.
+
 Allocations (:mod:`optimizer.allocation`): Shapley (exact up to 15 firms; sampled with
 simultaneous intervals beyond), nucleolus, equal profit method, proportional by volume
 and by stand-alone cost; each checked against the core.
