@@ -234,12 +234,14 @@ class _Engine:
         players: frozenset[str] | None,
         reuse_model: bool,
         heuristics: bool = True,
+        start: bool | None = None,
     ):
         self.network = network
         self.options = options
         self.players = players
         self.reuse_model = reuse_model and _DesignModel is not None and players is not None
         self.heuristics = heuristics
+        self.start = start
         self.model = None
 
     def solve(
@@ -260,9 +262,10 @@ class _Engine:
         clock = time.perf_counter()
         built = 0.0
         if self.model is None:
-            self.model = _DesignModel(
-                self.network, _coalition_options(self.options, frozenset(self.players))
-            )
+            options = _coalition_options(self.options, frozenset(self.players))
+            if self.start is not None and "start" in DesignOptions.__dataclass_fields__:
+                options = replace(options, start=self.start)
+            self.model = _DesignModel(self.network, options)
             built = time.perf_counter() - clock
             if not self.heuristics:
                 _quiet_heuristics(self.model)
@@ -352,6 +355,9 @@ class CoalitionSolver:
     heuristics
         Keep HiGHS's primal heuristics on in the reused model (off: every solve relies
         on the start heuristic's plan as its first incumbent; the optimum is the same).
+
+    With warm starts or the heuristics off, the reused model runs the start heuristic
+    (:mod:`optimizer._design_start`) on every solve, whatever the design default.
     """
 
     def __init__(
@@ -400,7 +406,17 @@ class CoalitionSolver:
     def _executor(self):
         if self._pool is None:
             global _ENGINE_ARGS
-            args = (self.network, self.options, self.players, self.reuse_model, self.heuristics)
+            # warm starts go through the start heuristic, and with HiGHS's heuristics off
+            # its plan is the first incumbent: both need it on, whatever the default
+            start = True if self.warm != "none" or not self.heuristics else None
+            args = (
+                self.network,
+                self.options,
+                self.players,
+                self.reuse_model,
+                self.heuristics,
+                start,
+            )
             if self.workers == 1:
                 self._pool = _Inline(_Engine(*args))
             else:
