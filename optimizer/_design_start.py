@@ -136,8 +136,9 @@ def design_start(
     time_budget
         Seconds the LPs may take in all (``None``: no limit).
     openings
-        Start from these openings (hub -> size or ``None``) instead of rounding the
-        relaxation (the relaxation is still solved for its bound).
+        Start from these openings (hub -> size or ``None``; hubs not named stay shut)
+        instead of rounding the relaxation, which is then not solved: the start has
+        no bound of its own.
     """
     if options.single_sourcing or options.fixed_hubs or not matrix.y:
         return None
@@ -146,16 +147,20 @@ def design_start(
     found = None
     try:
         model.relax(True)
-        outcome = _strong_relaxation(model, matrix, options, time_budget, started)
-        if outcome is None:
-            return None
-        bound = outcome.objective if outcome.status == "optimal" else math.nan
-        usage = {
-            hub: sum(outcome.values[matrix.y[(hub, s[0])]] for s in data.sizes[hub])
-            for hub in data.hubs
-        }
         if openings is None:
+            outcome = _strong_relaxation(model, matrix, options, time_budget, started)
+            if outcome is None:
+                return None
+            bound = outcome.objective if outcome.status == "optimal" else math.nan
+            usage = {
+                hub: sum(outcome.values[matrix.y[(hub, s[0])]] for s in data.sizes[hub])
+                for hub in data.hubs
+            }
             openings = _openings(data, matrix, outcome.values)
+        else:  # given openings: no relaxation (and no bound); try closing small hubs first
+            bound = math.nan
+            fixed_cost = {(h, s[0]): s[1] for h in data.hubs for s in data.sizes[h]}
+            usage = {h: fixed_cost.get((h, s), 0.0) for h, s in openings.items()}
         _fix_openings(model, data, matrix, openings)
         best, best_objective = _slope_scaling(model, matrix, options, time_budget, started)
         if best is None:

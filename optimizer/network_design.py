@@ -804,7 +804,8 @@ class DesignModel:
             A subset of the model's firms (a coalition).
         start_hubs
             Hub openings (hub -> size or ``None``) for the start heuristic to begin
-            from, instead of rounding the LP relaxation.
+            from, instead of solving and rounding the LP relaxation; given, the
+            heuristic runs whatever ``options.start`` says (unless it is ``False``).
         time_limit, gap
             Override the options' limits for this solve.
 
@@ -822,7 +823,8 @@ class DesignModel:
         data = self._restrict(firms)
         stages = dict(self.stages)
         start = None
-        if _wants_start(options, self.data) and self.matrix.y:
+        given = start_hubs is not None and options.start is not False
+        if (given or _wants_start(options, self.data)) and self.matrix.y:
             clock = time.perf_counter()
             budget = None if options.time_limit is None else 0.5 * options.time_limit
             found = design_start(
