@@ -394,7 +394,7 @@ def bench_scale(
     progress: Callable[[dict], None] | None = None,
     build: str = "direct",
     lazy_links: bool = True,
-    start: bool | None = None,
+    start: bool | None = True,
 ) -> pd.DataFrame:
     """Solve generated scenarios of growing size and measure them.
 

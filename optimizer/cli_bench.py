@@ -353,9 +353,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--start",
         choices=("auto", "on", "off"),
-        default="auto",
-        help="run the start heuristic before the MIP: auto (default) where the model "
-        "has trips to pay for",
+        default="on",
+        help="run the start heuristic before the MIP: on (default), off, or auto "
+        "(where the model has trips to pay for)",
     )
     _solver_options(p, 300.0)
     p.set_defaults(func=cmd_bench_scale)
