@@ -118,6 +118,21 @@ class FacilityOptions:
     lazy_columns
         Start the LP from each customer's this many cheapest facilities and price the
         other x columns in as their reduced costs turn negative (0: all columns).
+    initial_links
+        With lazy linking, start with the linking rows of every column the LP starts
+        with (then add violated ones).
+    lagrangian_first
+        Before any LP, run subgradient optimization on the demand duals (rows (1)
+        relaxed; each facility a continuous knapsack), price the openings it proposes,
+        and fix y by the Lagrangian costs to open (multi sourcing only; needs
+        ``heuristic``).
+    lagrangian_iterations, lagrangian_share
+        Most subgradient iterations, and share of the time limit they may use.
+    lagrangian_search
+        Improve the Lagrangian phase's incumbent by close / open / swap moves among the
+        facilities cheapest to open (before fixing by it).
+    mip_heuristic_effort
+        HiGHS ``mip_heuristic_effort`` (``None``: HiGHS's default, 0.05).
     max_rows_per_round
         Most linking rows added per round (the most violated first).
     heuristic_share
@@ -142,6 +157,12 @@ class FacilityOptions:
     reduced_cost_fixing: bool = True
     lagrangian_fixing: bool = True
     lazy_columns: int = 10
+    initial_links: bool = False
+    mip_heuristic_effort: float | None = None
+    lagrangian_first: bool = True
+    lagrangian_iterations: int = 400
+    lagrangian_search: bool = True
+    lagrangian_share: float = 0.15
     max_rows_per_round: int = 50_000
     heuristic_share: float = 0.2
     fixed_open: tuple[bool, ...] | None = None
@@ -363,21 +384,43 @@ class _Model:
         pi_dem = row_dual[:n]
         pi_cover = max(row_dual[self.row_cover], 0.0) if self.cover else 0.0
         pi_card = max(row_dual[self.row_card], 0.0) if self.card else 0.0
-        x_upper = upper[m:].reshape(m, n)
-        reduced = self.c - pi_dem[None, :]
-        ratio = np.where(reduced < 0, reduced / self.d[None, :], 0.0)
-        order = np.argsort(ratio, axis=1, kind="stable")
-        rows = np.arange(m)[:, None]
-        weight = (self.d[None, :] * x_upper)[rows, order]
-        taken = np.cumsum(weight, axis=1)
-        room = np.clip(self.s[:, None] - (taken - weight), 0.0, weight)  # filled per item
-        gain = np.where(weight > 0, room / np.where(weight > 0, weight, 1.0), 0.0)
-        value = (np.minimum(reduced, 0.0)[rows, order] * x_upper[rows, order] * gain).sum(axis=1)
-        g = self.f - self.s * pi_cover - pi_card + value
+        g, _ = self.knapsacks(pi_dem, pi_cover, pi_card, upper[m:].reshape(m, n))
         y_lower, y_upper = lower[:m], upper[:m]
         bound = pi_dem.sum() + pi_cover * self.d.sum() + pi_card * self.k_min
         bound += np.minimum(g * y_lower, g * y_upper).sum()
         return float(bound), g
+
+    def knapsacks(
+        self,
+        pi_dem: np.ndarray,
+        pi_cover: float,
+        pi_card: float,
+        x_upper: np.ndarray,
+        want_x: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Each facility's Lagrangian cost to open g_i (see :meth:`facility_bound`).
+
+        With ``want_x``, also the knapsacks' x (the fraction of each customer each
+        facility would serve if open), ``(m, n)``.
+        """
+        m = self.m
+        reduced = self.c - pi_dem[None, :]
+        ratio = np.where(reduced < 0, reduced / self.d[None, :], 0.0)
+        order = np.argsort(ratio, axis=1, kind="stable")
+        rows = np.arange(m)[:, None]
+        upper_sorted = x_upper[rows, order]
+        weight = self.d[order] * upper_sorted
+        taken = np.cumsum(weight, axis=1)
+        room = np.clip(self.s[:, None] - (taken - weight), 0.0, weight)  # filled per item
+        gain = np.where(weight > 0, room / np.where(weight > 0, weight, 1.0), 0.0)
+        x_sorted = np.where(reduced[rows, order] < 0, upper_sorted * gain, 0.0)
+        value = (reduced[rows, order] * x_sorted).sum(axis=1)
+        g = self.f - self.s * pi_cover - pi_card + value
+        x = None
+        if want_x:
+            x = np.empty_like(x_sorted)
+            x[rows, order] = x_sorted
+        return g, x
 
 
 def _status_name(highspy, status, has_solution: bool) -> str:
@@ -389,6 +432,14 @@ def _status_name(highspy, status, has_solution: bool) -> str:
     if status in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt, kinds.kSolutionLimit):
         return "time_limit" if has_solution else "no_solution"
     return "error"
+
+
+def _limit(h, clock: _Clock) -> None:
+    """Set a Highs' time limit to the time left (HiGHS's run clock adds up over runs)."""
+    left = clock.left()
+    h.setOptionValue(
+        "time_limit", float(h.getRunTime() + max(left if left is not None else 1e9, 0.01))
+    )
 
 
 class _Clock:
@@ -420,27 +471,33 @@ def _solve_lp(model: _Model, clock: _Clock, lazy: bool, lazy_columns: int) -> tu
     m, n = model.m, model.n
     rounds = columns_added = 0
     pos = m + np.arange(m * n).reshape(m, n)  # LP column of x_ij, -1 where absent
+    allowed = np.asarray(model.lp.col_upper_)[:m] > 0  # facilities not shut
     if lazy_columns and lazy_columns < m:
-        order = np.argsort(model.c, axis=0, kind="stable")[:lazy_columns]
+        cheapest = np.where(allowed[:, None], model.c, _INF)
+        order = np.argsort(cheapest, axis=0, kind="stable")[: min(lazy_columns, allowed.sum())]
         present = np.zeros((m, n), dtype=bool)
         present[order, np.arange(n)[None, :]] = True
         absent = np.flatnonzero(~present.ravel()) + m
         h.deleteCols(absent.size, absent.astype(np.int32))
         pos = np.full((m, n), -1)
         pos[present] = m + np.arange(int(present.sum()))
-    if not lazy:
+    if not lazy or model.options.initial_links:
         i, j = np.nonzero(pos >= 0)
         h.addRows(*model.link_rows(i, j, pos[i, j]))
         model.link_i, model.link_j = i, j
     while True:
-        h.setOptionValue("time_limit", float(max(clock.left() or 1e9, 0.01)))
+        _limit(h, clock)
         h.run()
         rounds += 1
         status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible and (pos < 0).any():
+        if status == highspy.HighsModelStatus.kInfeasible and ((pos < 0) & allowed[:, None]).any():
             # the columns so far cannot serve all demand: put the rest in
-            i, j = np.nonzero(pos < 0)
+            i, j = np.nonzero((pos < 0) & allowed[:, None])
             columns_added += _add_columns(model, h, pos, i, j)
+            if not lazy:
+                h.addRows(*model.link_rows(i, j, pos[i, j]))
+                model.link_i = np.concatenate([model.link_i, i])
+                model.link_j = np.concatenate([model.link_j, j])
             continue
         if status != highspy.HighsModelStatus.kOptimal:
             break
@@ -455,11 +512,16 @@ def _solve_lp(model: _Model, clock: _Clock, lazy: bool, lazy_columns: int) -> tu
         if (pos < 0).any():
             _, _, r_x = model.dual_bound(np.asarray(solution.row_dual))
             entering = (pos < 0) & (r_x < -_VIOLATION * np.maximum(1.0, np.abs(model.c)))
+            entering &= allowed[:, None]
         if not (violated.any() and lazy) and not entering.any():
             break
         if entering.any():
             i, j = np.nonzero(entering)
             columns_added += _add_columns(model, h, pos, i, j)
+            if not lazy:  # every column comes with its linking row
+                h.addRows(*model.link_rows(i, j, pos[i, j]))
+                model.link_i = np.concatenate([model.link_i, i])
+                model.link_j = np.concatenate([model.link_j, j])
         if lazy and violated.any():
             i, j = np.nonzero(violated)
             if i.size > model.options.max_rows_per_round:
@@ -503,31 +565,162 @@ def _add_columns(model: _Model, h, pos: np.ndarray, i: np.ndarray, j: np.ndarray
     return k
 
 
+# --- Lagrangian phase: a bound, an incumbent and fixings before any LP --------------------
+def _open_costs(model: _Model, g0: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """The y part of the Lagrangian (rows (1) relaxed) and what forcing each y costs.
+
+    ``g0[i]``: cost of facility i if open (fixed cost plus its knapsack). With equal
+    capacities and the cardinality row, the cheapest ``K`` (at least k_min, and all with
+    g0 < 0) are open, exactly; otherwise rows (4)-(5) are dropped here (a weaker, still
+    valid bound) and the facilities with g0 < 0 are open. Returns ``Y``, the open set, and
+    ``delta[i]`` >= 0: how much ``Y`` rises when y_i is forced to the other value.
+    """
+    m = model.m
+    exact = bool(model.card) and bool(np.all(model.s == model.s[0]))
+    need = int(model.k_min) if exact else 0
+    order = np.argsort(g0, kind="stable")
+    count = max(need, int((g0 < 0).sum()))
+    opened = np.zeros(m, dtype=bool)
+    opened[order[:count]] = True
+    value = float(g0[opened].sum())
+    delta = np.abs(g0).astype(float)
+    if exact and count == need:  # the count binds: forcing one in or out trades places
+        last_in = g0[order[count - 1]] if count > 0 else -_INF
+        first_out = g0[order[count]] if count < m else _INF
+        delta = np.where(opened, first_out - g0, g0 - max(last_in, 0.0))
+        delta = np.maximum(delta, 0.0)
+    return value, opened, delta
+
+
+def _lagrangian_phase(
+    model: _Model, clock: _Clock, options: FacilityOptions
+) -> tuple[dict, tuple | None]:
+    """Subgradient on the demand duals, an incumbent from its openings, and fixings.
+
+    Every multiplier vector lambda gives a valid bound ``L = sum_j lambda_j + Y(lambda)``
+    (:func:`_open_costs`), and forcing y_i to its other value raises it by ``delta_i``;
+    where ``L + delta_i`` exceeds the incumbent, y_i is fixed (in ``model.lp``'s bounds),
+    for the reason given in the module docstring (c).
+    """
+    m, n = model.m, model.n
+    start = time.perf_counter()
+    deadline = start + options.lagrangian_share * (options.time_limit or 1e9)
+    x_upper = np.ones((m, n))
+    lam = np.sort(model.c, axis=0)[min(1, m - 1)].copy()  # second cheapest way to serve j
+    best = (-_INF, lam.copy())
+    theta, stall = 1.0, 0
+    upper, incumbent, evaluations = _INF, None, 0
+    iterations = 0
+    for iteration in range(options.lagrangian_iterations):
+        iterations = iteration + 1
+        g0, x = model.knapsacks(lam, 0.0, 0.0, x_upper, want_x=True)
+        value, opened, _ = _open_costs(model, g0)
+        bound = float(lam.sum() + value)
+        if bound > best[0] + 1e-12 * abs(bound):
+            best, stall = (bound, lam.copy()), 0
+        else:
+            stall += 1
+            if stall >= 10:
+                theta, stall = theta / 2, 0
+        if iteration in (20, 100) or (iteration + 1) % 150 == 0:
+            transport = _Transport(model, opened | (g0 <= np.sort(g0)[min(m - 1, 20)]), None)
+            ranking = np.argsort(g0, kind="stable")
+            found, cost = _local_search(
+                transport, opened, ranking, time.perf_counter() + 60.0, ("close",)
+            )
+            evaluations += transport.evaluations
+            if cost < upper:
+                upper, incumbent = cost, (found, transport.assignment(found), cost)
+            del transport
+        served = (x * opened[:, None]).sum(axis=0)
+        direction = 1.0 - served
+        norm = float(direction @ direction)
+        if norm < 1e-12 or theta < 1e-4 or time.perf_counter() > deadline or clock.out():
+            break
+        target = upper if math.isfinite(upper) else abs(best[0]) * 1.05 + 1.0
+        lam += theta * max(target - bound, 0.0) / norm * direction
+    if incumbent is not None and options.lagrangian_search:
+        # close / open / swap among the facilities cheapest to open at the best duals
+        g0, _ = model.knapsacks(best[1], 0.0, 0.0, x_upper)
+        ranking = np.argsort(g0, kind="stable")
+        candidates = incumbent[0].copy()
+        candidates[ranking[: min(m, 2 * int(model.k_min) + 10)]] = True
+        transport = _Transport(model, candidates, None)
+        end = time.perf_counter() + options.heuristic_share * (options.time_limit or 1e9)
+        found, cost = _local_search(transport, incumbent[0], ranking, end)
+        evaluations += transport.evaluations
+        if cost < upper:
+            upper, incumbent = cost, (found, transport.assignment(found), cost)
+        del transport
+    stats = {
+        "lagrangian_bound": best[0],
+        "lagrangian_iterations": iterations,
+        "lagrangian_objective": upper,
+        "lagrangian_evaluations": evaluations,
+    }
+    if incumbent is not None and options.reduced_cost_fixing:
+        g0, _ = model.knapsacks(best[1], 0.0, 0.0, x_upper)
+        value, _, delta = _open_costs(model, g0)
+        bound = float(best[1].sum() + value)
+        slack = upper - bound + 1e-9 * abs(upper) + 1e-6
+        lower_y = np.asarray(model.lp.col_lower_, dtype=float)
+        upper_y = np.asarray(model.lp.col_upper_, dtype=float)
+        _, chosen, _ = _open_costs(model, g0)
+        free = lower_y[:m] < upper_y[:m]
+        shut = (delta > slack) & ~chosen & free
+        keep = (delta > slack) & chosen & free
+        upper_y[:m][shut] = 0.0
+        lower_y[:m][keep] = 1.0
+        model.lp.col_upper_ = upper_y
+        model.lp.col_lower_ = lower_y
+        stats["lagrangian_fixed_closed"] = int(shut.sum())
+        stats["lagrangian_fixed_open"] = int(keep.sum())
+    stats["lagrangian_seconds"] = time.perf_counter() - start
+    return stats, incumbent
+
+
 # --- incumbent: transportation LPs and local search --------------------------------------
 class _Transport:
-    """Prices an opening: the LP with every y fixed (a transportation problem), warm-started."""
+    """Prices openings among some facilities: a transportation LP, warm-started.
 
-    def __init__(self, model: _Model, time_limit: float | None) -> None:
+    The LP with every y fixed, over those facilities' columns only; each opening starts
+    from the basis of the last one priced.
+    """
+
+    def __init__(self, model: _Model, facilities: np.ndarray, time_limit: float | None) -> None:
         self.model = model
+        m, n = model.m, model.n
+        self.subset = np.flatnonzero(facilities)
+        keep = np.zeros(m + m * n, dtype=bool)
+        keep[self.subset] = True
+        keep[m:].reshape(m, n)[self.subset] = True
         self.h = model.highs(time_limit)
+        drop = np.flatnonzero(~keep).astype(np.int32)
+        if drop.size:
+            self.h.deleteCols(drop.size, drop)
         self.h.setOptionValue("presolve", "off")
         self.cache: dict[bytes, float] = {}
         self.evaluations = 0
         self.capacity_needed = model.d.sum()
+        self.last: bytes | None = None
 
     def cost(self, opened: np.ndarray) -> float:
-        """Total cost of an opening (inf if its capacity cannot serve all demand)."""
+        """Total cost of an opening (inf if it cannot serve all demand)."""
         key = np.packbits(opened).tobytes()
         if key in self.cache:
             return self.cache[key]
-        m = self.model.m
+        k = self.subset.size
+        inside = opened[self.subset]
+        if opened.sum() != inside.sum():
+            raise ValueError("an opening outside the facilities this transport prices")
         if self.model.s[opened].sum() < self.capacity_needed * (1 - 1e-12):
             self.cache[key] = _INF
             return _INF
-        bound = opened.astype(float)
-        self.h.changeColsBounds(m, np.arange(m, dtype=np.int32), bound, bound)
+        bound = inside.astype(float)
+        self.h.changeColsBounds(k, np.arange(k, dtype=np.int32), bound, bound)
         self.h.run()
         self.evaluations += 1
+        self.last = key
         status = self.h.getModelStatus()
         value = (
             self.h.getInfo().objective_function_value
@@ -538,32 +731,43 @@ class _Transport:
         return value
 
     def assignment(self, opened: np.ndarray) -> np.ndarray:
-        """The x of an opening (solves it again if it was not the last one priced)."""
-        self.cache.pop(np.packbits(opened).tobytes(), None)
-        self.cost(opened)
-        m, n = self.model.m, self.model.n
-        return np.asarray(self.h.getSolution().col_value)[m : m + m * n].reshape(m, n)
+        """The x of an opening, ``(m, n)``."""
+        if self.last != np.packbits(opened).tobytes():
+            self.cache.pop(np.packbits(opened).tobytes(), None)
+            self.cost(opened)
+        m, n, k = self.model.m, self.model.n, self.subset.size
+        x = np.zeros((m, n))
+        x[self.subset] = np.asarray(self.h.getSolution().col_value)[k:].reshape(k, n)
+        return x
 
 
 def _local_search(
-    transport: _Transport, y_lp: np.ndarray, r_y: np.ndarray, clock_end: float
+    transport: _Transport,
+    opened: np.ndarray,
+    ranking: np.ndarray,
+    clock_end: float,
+    moves: tuple[str, ...] = ("close", "open", "swap"),
 ) -> tuple[np.ndarray, float]:
-    """LP rounding, then first-improvement close / open / swap moves until none improves."""
-    m = y_lp.size
-    opened = y_lp > 1e-6
+    """First-improvement close / open / swap moves from an opening until none improves.
+
+    Facilities to open are tried in ``ranking`` order (the most promising first), among
+    those the transport prices.
+    """
     best = transport.cost(opened)
-    if not math.isfinite(best):  # open by LP value until enough capacity
-        for i in np.argsort(-y_lp - 1e-9 * r_y, kind="stable"):
-            opened[i] = True
-            best = transport.cost(opened)
-            if math.isfinite(best):
-                break
-    # candidates to open: by LP value, then reduced cost (most promising first)
-    ranking = np.lexsort((r_y, -y_lp))
+    if not math.isfinite(best):  # open by ranking until the opening is feasible
+        for i in ranking:
+            if i in transport.subset and not opened[i]:
+                opened = opened.copy()
+                opened[i] = True
+                best = transport.cost(opened)
+                if math.isfinite(best):
+                    break
+    inside = np.zeros(opened.size, dtype=bool)
+    inside[transport.subset] = True
     improved = True
     while improved and time.perf_counter() < clock_end:
         improved = False
-        for i in np.flatnonzero(opened):  # close
+        for i in np.flatnonzero(opened) if "close" in moves else ():
             trial = opened.copy()
             trial[i] = False
             value = transport.cost(trial)
@@ -571,8 +775,8 @@ def _local_search(
                 opened, best, improved = trial, value, True
         if improved:
             continue
-        closed = [i for i in ranking if not opened[i]][: max(10, m // 5)]
-        for i in closed:  # open
+        closed = [i for i in ranking if inside[i] and not opened[i]][: max(10, opened.size // 5)]
+        for i in closed if "open" in moves else ():
             trial = opened.copy()
             trial[i] = True
             value = transport.cost(trial)
@@ -581,7 +785,7 @@ def _local_search(
                 break
         if improved:
             continue
-        for i in np.flatnonzero(opened):  # swap
+        for i in np.flatnonzero(opened) if "swap" in moves else ():
             for k in closed:
                 if time.perf_counter() >= clock_end:
                     break
@@ -673,6 +877,17 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
         model.lp.col_lower_ = np.concatenate([value, np.zeros(m * n)])
         model.lp.col_upper_ = np.concatenate([value, np.ones(m * n)])
 
+    # (0) Lagrangian phase: a bound, an incumbent and fixings before any LP
+    lag_incumbent = None
+    if (
+        options.lagrangian_first
+        and options.heuristic
+        and fixed is None
+        and not options.single_sourcing
+    ):
+        lag_stats, lag_incumbent = _lagrangian_phase(model, clock, options)
+        stats.update(lag_stats)
+
     # (a) the strong LP, linking rows lazily
     lazy = options.lazy_linking or fixed is not None  # y fixed: rows (3) never bind
     clock_lp = time.perf_counter()
@@ -684,44 +899,85 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
     lp_status = h.getModelStatus()
     if lp_status != highspy.HighsModelStatus.kOptimal:
         name = _status_name(highspy, lp_status, False)
+        if lag_incumbent is not None:  # keep the plan we have
+            opened, x, cost = lag_incumbent
+            if name == "infeasible":  # nothing left beats the incumbent: it is optimal
+                return result("optimal", cost, cost, opened, x, solve_start)
+            bound = stats.get("lagrangian_bound", math.nan)
+            return result("time_limit", cost, bound, opened, x, solve_start)
         return result(name, math.nan, math.nan, None, None, solve_start)
     solution = h.getSolution()
     values = np.asarray(solution.col_value)
     y_lp = values[:m]
-    lp_bound, r_y, r_x = model.dual_bound(np.asarray(solution.row_dual))
+    box_lower = np.concatenate([np.asarray(model.lp.col_lower_)[:m], np.zeros(m * n)])
+    box_upper = np.concatenate([np.asarray(model.lp.col_upper_)[:m], np.ones(m * n)])
+    box_upper[m:].reshape(m, n)[box_upper[:m] == 0] = 0.0  # rows (2): shut serve no one
+    lp_bound, r_y, r_x = model.dual_bound(np.asarray(solution.row_dual), box_lower, box_upper)
     stats["lp_bound"] = lp_bound
     stats["lp_objective"] = h.getInfo().objective_function_value
 
-    # (b) incumbent
+    # (b) incumbent, first pass: the LP's support (and the facilities cheapest to open by
+    # their Lagrangian cost), then shut what does not pay
     incumbent = None  # (opened, x, cost)
-    if options.heuristic and fixed is None:
+    col_lower = np.asarray(model.lp.col_lower_, dtype=float).copy()
+    col_upper = np.asarray(model.lp.col_upper_, dtype=float).copy()
+    heuristic = options.heuristic and fixed is None and not options.single_sourcing
+    share = options.heuristic_share * (options.time_limit or 1e9)
+    evaluations = 0
+    if heuristic:
         clock_h = time.perf_counter()
-        share = options.heuristic_share * (options.time_limit or 1e9)
-        transport = _Transport(model, clock.left())
-        opened, cost = _local_search(transport, y_lp, r_y, clock_h + share)
+        _, g = model.facility_bound(np.asarray(solution.row_dual), col_lower, col_upper)
+        ranking = np.argsort(g, kind="stable")
+        support = y_lp > 1e-6
+        candidates = support.copy()
+        candidates[ranking[:10]] = True
+        transport = _Transport(model, candidates, clock.left())
+        opened, cost = _local_search(transport, support, ranking, clock_h + share, ("close",))
         if math.isfinite(cost):
-            x = transport.assignment(opened)
-            if options.single_sourcing:
-                x = None  # a splittable plan is no single-source incumbent
-            else:
-                incumbent = (opened, x, cost)
-            stats["heuristic_objective"] = cost
-            stats["heuristic_gap"] = (cost - lp_bound) / max(abs(cost), 1e-9)
+            incumbent = (opened, transport.assignment(opened), cost)
+        if lag_incumbent is not None and (incumbent is None or lag_incumbent[2] < incumbent[2]):
+            incumbent = lag_incumbent
+        evaluations += transport.evaluations
+        stats["heuristic_first_objective"] = cost
         stats["heuristic_seconds"] = time.perf_counter() - clock_h
-        stats["heuristic_evaluations"] = transport.evaluations
         del transport
 
     # (c) reduced-cost fixing against the incumbent, in rounds
-    col_lower = np.asarray(model.lp.col_lower_, dtype=float).copy()
-    col_upper = np.asarray(model.lp.col_upper_, dtype=float).copy()
     stats["fixed_closed"] = stats["fixed_open"] = stats["x_bounds_tightened"] = 0
     stats["fixing_rounds"] = 0
-    if options.reduced_cost_fixing and incumbent is not None:
+    stats["fixing_seconds"] = 0.0
+    fixing = options.reduced_cost_fixing and incumbent is not None
+
+    def fix() -> None:
         clock_fix = time.perf_counter()
-        stats.update(
-            _fix_by_reduced_costs(model, h, col_lower, col_upper, incumbent[2], clock, options)
-        )
-        stats["fixing_seconds"] = time.perf_counter() - clock_fix
+        found = _fix_by_reduced_costs(model, h, col_lower, col_upper, incumbent[2], clock, options)
+        found["fixing_rounds"] += stats["fixing_rounds"]
+        found["fixed_bound"] = max(found["fixed_bound"], stats.get("fixed_bound", -_INF))
+        stats.update(found)
+        stats["fixing_seconds"] += time.perf_counter() - clock_fix
+
+    if fixing:
+        fix()
+
+    # (b) incumbent, second pass: close / open / swap among the facilities left free
+    if heuristic and incumbent is not None:
+        clock_h = time.perf_counter()
+        left = col_upper[:m] > 0
+        opened = incumbent[0] & left
+        transport = _Transport(model, left, clock.left())
+        opened, cost = _local_search(transport, opened, ranking, clock_h + share)
+        if cost < incumbent[2] - 1e-9 * abs(incumbent[2]):
+            incumbent = (opened, transport.assignment(opened), cost)
+            if fixing:
+                fix()
+        evaluations += transport.evaluations
+        stats["heuristic_seconds"] += time.perf_counter() - clock_h
+        del transport
+    if heuristic:
+        stats["heuristic_evaluations"] = evaluations
+        if incumbent is not None:
+            stats["heuristic_objective"] = incumbent[2]
+            stats["heuristic_gap"] = (incumbent[2] - lp_bound) / max(abs(incumbent[2]), 1e-9)
     stats["fixed_bound"] = stats.get("fixed_bound", lp_bound)
 
     # (d) the MIP on the columns left, with the rows found and the incumbent
@@ -831,7 +1087,7 @@ def _fix_by_reduced_costs(
             lower[:m].tolist() + lower[m:].reshape(m, n)[present].tolist(),
             upper[:m].tolist() + x_upper[present].tolist(),
         )
-        h.setOptionValue("time_limit", float(max(clock.left() or 1e9, 0.01)))
+        _limit(h, clock)
         h.run()
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             # infeasible: nothing beats the incumbent (the bound is then the incumbent)
@@ -900,6 +1156,8 @@ def _mip_model(
     )
     mip.setOptionValue("mip_rel_gap", float(options.gap))
     mip.setOptionValue("mip_abs_gap", 1e-9)
+    if options.mip_heuristic_effort is not None:
+        mip.setOptionValue("mip_heuristic_effort", float(options.mip_heuristic_effort))
     return mip, col_map
 
 

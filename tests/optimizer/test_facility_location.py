@@ -176,6 +176,8 @@ LEVERS = [
     {"lagrangian_fixing": False},
     {"lazy_columns": 0},
     {"lazy_columns": 1},
+    {"lagrangian_first": False},
+    {"lagrangian_search": False},
     {"lazy_linking": False, "heuristic": False, "cover_row": False, "cardinality_row": False},
 ]
 
@@ -193,12 +195,16 @@ def test_result_does_not_depend_on_the_levers(seed):
 def test_reduced_cost_fixing_fixes_something_and_keeps_the_optimum():
     # loose capacities and dear fixed costs: the LP bound is tight, so fixing bites
     inst = random_instance(15, 40, 11, tightness=3.0)
-    on = solve_cflp(inst)
+    lagrangian = solve_cflp(inst)
+    lp_only = solve_cflp(inst, FacilityOptions(lagrangian_first=False))
     off = solve_cflp(inst, FacilityOptions(reduced_cost_fixing=False))
-    assert on.stats["fixed_closed"] + on.stats["fixed_open"] > 0
-    assert off.stats["fixed_closed"] == 0
-    assert on.objective == pytest.approx(off.objective, rel=1e-9)
-    assert on.bound <= on.objective + 1e-6
+    fixed = ("lagrangian_fixed_closed", "lagrangian_fixed_open", "fixed_closed", "fixed_open")
+    assert sum(lagrangian.stats.get(k, 0) for k in fixed) > 0
+    assert lp_only.stats["fixed_closed"] + lp_only.stats["fixed_open"] > 0
+    assert sum(off.stats.get(k, 0) for k in fixed) == 0
+    for on in (lagrangian, lp_only):
+        assert on.objective == pytest.approx(off.objective, rel=1e-9)
+        assert on.bound <= on.objective + 1e-6
 
 
 def test_lazy_linking_adds_rows_only_where_needed_and_reaches_the_strong_lp_bound():
