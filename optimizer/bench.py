@@ -56,6 +56,9 @@ CFLP_COLUMNS = [
     "solver",
     "method",
     "lp_bound",
+    "lagrangian_bound",
+    "lagrangian_seconds",
+    "lagrangian_fixed_closed",
     "lp_seconds",
     "linking_rows",
     "heuristic_objective",
@@ -214,10 +217,12 @@ def bench_cflp(
         ``|objective - known| / known``; ``reached`` is ``rel_diff <= REL_TOL``.
         ``network_seconds`` is building the :class:`~networks.network.Network` (0 for
         ``direct``); ``build_seconds`` the model; ``solve_seconds`` everything after
-        (for ``direct``: LP, heuristic and MIP). The direct path also fills what each of
-        its steps did: the strong LP's bound and seconds, the linking rows it needed,
-        the heuristic's objective, gap to the LP bound and seconds, the facilities fixed
-        shut by reduced costs, the MIP's seconds and nodes (NaN for ``design``).
+        (for ``direct``: Lagrangian phase, LP, heuristic and MIP). The direct path also
+        fills what each of its steps did: the strong LP's bound and seconds, the
+        Lagrangian phase's bound, seconds and facilities it fixed shut, the linking rows
+        the LP needed, the heuristic's objective, gap to the LP bound and seconds, the
+        facilities fixed shut by the LP's reduced costs after that, the MIP's seconds and
+        nodes (NaN for ``design``).
     """
     from optimizer.facility_location import FacilityOptions, solve_cflp
     from optimizer.network_design import DesignOptions, solve_design
