@@ -162,7 +162,11 @@ def design_start(
             fixed_cost = {(h, s[0]): s[1] for h in data.hubs for s in data.sizes[h]}
             usage = {h: fixed_cost.get((h, s), 0.0) for h, s in openings.items()}
         _fix_openings(model, data, matrix, openings)
-        best, best_objective = _slope_scaling(model, matrix, options, time_budget, started)
+        # the first plan may take the whole time limit: without one the MIP, which
+        # would have less time than the heuristic, has nothing to start from
+        best, best_objective = _slope_scaling(
+            model, matrix, options, time_budget, started, options.time_limit
+        )
         if best is None:
             return None
         for hub in sorted((h for h, s in openings.items() if s), key=usage.get):
@@ -226,7 +230,7 @@ def _better(objective: float, incumbent: float, maximize: bool) -> bool:
 
 
 def _slope_scaling(
-    model: HighsModel, matrix: DesignMatrix, options, time_budget, started
+    model: HighsModel, matrix: DesignMatrix, options, time_budget, started, plan_budget=None
 ) -> tuple[np.ndarray | None, float]:
     """Flows with the hubs fixed, priced at the cost of the whole trips they fill.
 
@@ -234,7 +238,9 @@ def _slope_scaling(
     trips relaxed, a leg's trips cost ``g / q`` per tonne whatever the fill; after each
     LP, every leg-week's trip price is rescaled to ``g * ceil(n) / n``, what its tonnes
     really cost in whole trips, and the LP is solved again, so flows gather on fewer,
-    fuller trips. Each plan is scored with whole trips; the best is returned.
+    fuller trips. Each plan is scored with whole trips; the best is returned. Until
+    there is a plan the LPs may run to ``plan_budget`` (seconds since ``started``),
+    after it to ``time_budget``.
     """
     trips = np.fromiter(matrix.n.values(), dtype=np.int32, count=len(matrix.n))
     true_price = model.cost[trips]
@@ -243,8 +249,9 @@ def _slope_scaling(
     best, best_objective = None, worst
     for _ in range(SLOPE_SCALING_ROUNDS):
         left = None
-        if time_budget is not None:
-            left = time_budget - (time.perf_counter() - started)
+        budget = plan_budget if best is None and plan_budget is not None else time_budget
+        if budget is not None:
+            left = budget - (time.perf_counter() - started)
             if left < 1.0:
                 break
         outcome = model.solve(left, None, options.threads)
