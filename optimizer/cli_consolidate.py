@@ -41,6 +41,11 @@ def _kpis(result) -> dict:
     for method, allocation in result.allocations.items():
         if allocation.costs is None:
             kpis[f"status.{method}"] = allocation.status
+        if allocation.half_widths:
+            kpis[f"orders.{method}"] = allocation.samples
+            kpis[f"max_half_width.{method}"] = max(allocation.half_widths)
+            if "target_met" in allocation.info:
+                kpis[f"target_met.{method}"] = bool(allocation.info["target_met"])
     return kpis
 
 
@@ -85,6 +90,11 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 workers=args.workers,
                 progress=progress,
+                target_pct=args.target_pct,
+                min_samples=args.min_samples,
+                warm=args.warm,
+                heuristics=args.heuristics,
+                antithetic=args.antithetic,
             )
         except CoalitionInfeasibleError as exc:
             error_console.print(str(exc), markup=False)
@@ -140,4 +150,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--solver", default=None, help="highs (default) or cbc")
     p.add_argument("--time-limit", type=float, default=None, help="seconds per coalition")
     p.add_argument("--workers", type=int, default=2, help="parallel coalition solves")
+    p.add_argument(
+        "--target-pct",
+        type=float,
+        default=None,
+        help="past 15 firms, sample orders until every 95%% half-width is within this %% "
+        "of the grand coalition's cost (--samples: the most orders)",
+    )
+    p.add_argument("--min-samples", type=int, default=10, help="fewest orders before stopping")
+    p.add_argument(
+        "--antithetic",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="sample orders in antithetic pairs",
+    )
+    p.add_argument(
+        "--warm",
+        default="grand",
+        choices=["subsets", "grand", "none"],
+        help="starting hub openings of each coalition",
+    )
+    p.add_argument(
+        "--heuristics",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="HiGHS's primal heuristics in the coalition solves (off: each starts from "
+        "the start heuristic's plan)",
+    )
     p.set_defaults(func=cmd_consolidate)

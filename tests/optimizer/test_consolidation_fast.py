@@ -78,3 +78,21 @@ def test_exact_shapley_is_efficient_and_matches_the_plain_game(plain):
     assert sum(costs) == pytest.approx(result.grand.cost, rel=1e-9)
     reference = shapley(CostGame(FIRMS, plain))
     assert costs == pytest.approx(reference.costs, rel=1e-6)
+
+
+def test_sampled_shapley_stops_at_its_target_and_covers_the_exact_value(plain, monkeypatch):
+    from optimizer.allocation import CostGame, shapley
+
+    monkeypatch.setattr(consolidation, "MAX_EXACT_FIRMS", 3)  # 4 firms: the sampled path
+    result = consolidate(
+        NETWORK, methods=("shapley",), target_pct=2.0, min_samples=4, samples=500, workers=1
+    )
+    sampled = result.allocations["shapley"]
+    grand = result.grand.cost
+    assert sampled.info["target_met"] == 1.0
+    assert max(sampled.half_widths) <= 0.02 * grand
+    assert sampled.samples >= 4 and sampled.coalitions_evaluated <= 15
+    exact = shapley(CostGame(FIRMS, plain)).costs
+    for estimate, half, value in zip(sampled.costs, sampled.half_widths, exact, strict=True):
+        assert abs(estimate - value) <= half + 1e-6 * grand
+    assert sum(sampled.costs) == pytest.approx(grand, rel=1e-9)
