@@ -208,3 +208,26 @@ def test_start_from_given_openings_keeps_the_optimum(generated):
     assert "start_objective" in started.stages  # the heuristic ran from those openings
     assert started.stages["start_objective"] >= plain.objective - 1e-6 * abs(plain.objective)
     assert started.objective == pytest.approx(plain.objective, rel=1e-7)
+
+
+@pytest.mark.parametrize("start", [True, False])
+def test_lazy_and_full_linking_rows_reach_the_same_optimum(generated, start):
+    """Leaving the linking rows (3) out, with or without the start heuristic, changes no optimum."""
+    objectives = {}
+    for lazy in (True, False):
+        options = DesignOptions.from_network(generated, gap=1e-9, lazy_links=lazy, start=start)
+        result = solve_design(generated, options)
+        assert result.status == "optimal"
+        objectives[lazy] = result.objective
+    assert objectives[True] == pytest.approx(objectives[False], rel=1e-7)
+
+
+def test_lazy_rows_the_relaxation_violates_are_added(generated):
+    """The LP relaxation without rows (3) violates some, and the heuristic adds them back."""
+    options = DesignOptions.from_network(generated, gap=1e-9, start=True)
+    model = DesignModel(generated, options)
+    rows_built = model.highs.num_row
+    result = model.solve()
+    added = result.stages["links_added"]
+    assert model.highs.num_row == rows_built + added
+    assert 0 < added <= len(model.matrix.link_x)
