@@ -207,6 +207,102 @@ def test_reduced_cost_fixing_fixes_something_and_keeps_the_optimum():
         assert on.bound <= on.objective + 1e-6
 
 
+def brute_force_by_facility(inst: CflpInstance) -> tuple[float, np.ndarray, np.ndarray]:
+    """Optimum, and the optimum with each facility forced open / forced shut."""
+    m = inst.facilities
+    costs = {o: transport_cost(inst, o) for o in itertools.product([False, True], repeat=m)}
+    forced_open = np.array([min(v for o, v in costs.items() if o[i]) for i in range(m)])
+    forced_shut = np.array([min(v for o, v in costs.items() if not o[i]) for i in range(m)])
+    return min(costs.values()), forced_open, forced_shut
+
+
+@pytest.mark.parametrize("equal", [True, False])
+@pytest.mark.parametrize("seed", range(2))
+def test_bounds_and_costs_to_force_a_facility_are_valid_for_any_multipliers(seed, equal):
+    # the fixing rules rest on these: L <= optimum, and L + (cost to force y_i to its
+    # other value) <= the optimum with y_i forced there, for ANY multipliers
+    from optimizer.facility_location import _Clock, _Model, _open_costs, _solve_lp
+
+    inst = random_instance(5, 10, 300 + seed, tightness=1.4)
+    if equal:
+        cap = np.full(5, np.ceil(inst.demand.sum() / 2.5))  # k_min = 3 of 5
+        inst = CflpInstance("equal", cap, inst.fixed_cost, inst.demand, inst.cost)
+    best, forced_open, forced_shut = brute_force_by_facility(inst)
+    model = _Model(inst, FacilityOptions())
+    m, n = model.m, model.n
+    lp_model = _Model(inst, FacilityOptions())
+    h, _ = _solve_lp(lp_model, _Clock(None), True, 0)
+    strong_duals = np.asarray(h.getSolution().row_dual)  # the strong LP's, links included
+    strong = strong_duals[:n]
+    rng = np.random.default_rng(seed)
+    tol = 1e-7 * best
+    checked = 0
+    for k in range(30):
+        if k % 2:  # random multipliers
+            lam = rng.uniform(0.0, 1.2) * inst.cost.max(axis=0) * rng.uniform(0, 1, n)
+        else:  # near the strong LP's duals (strong enough to fix)
+            lam = strong * rng.uniform(0.97, 1.03, n) if k else strong.copy()
+        g0, _ = model.knapsacks(lam, 0.0, 0.0, np.ones((m, n)))
+        value, chosen, delta = _open_costs(model, g0)
+        bound = lam.sum() + value
+        assert bound <= best + tol
+        forced = np.where(chosen, forced_shut, forced_open)
+        assert (bound + delta <= forced + tol).all()
+        # LP duals of any valid sign: the LP bound and both kinds of reduced costs
+        if k % 2:
+            duals = np.concatenate(
+                [lam, -rng.uniform(0, 50, m), rng.uniform(0, 5, 1), rng.uniform(0, 400, 1)]
+            )
+            dual_model = model
+        else:
+            duals = strong_duals * rng.uniform(0.97, 1.03, strong_duals.size) ** min(k, 1)
+            dual_model = lp_model
+        lp_bound, r_y, _ = dual_model.dual_bound(duals)
+        assert lp_bound <= best + tol
+        assert (lp_bound + np.abs(r_y) <= np.where(r_y > 0, forced_open, forced_shut) + tol).all()
+        box = (np.zeros(m + m * n), np.ones(m + m * n))
+        lag_bound, g = dual_model.facility_bound(duals, *box)
+        assert lag_bound <= best + tol
+        assert (lag_bound + np.abs(g) <= np.where(g > 0, forced_open, forced_shut) + tol).all()
+        checked += int((bound + delta > best).sum())  # would have been fixed
+    assert checked > 0  # some multipliers were strong enough to fix something
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fixings_never_cut_off_every_optimal_opening(seed):
+    # fixing is sound only if some optimal opening survives it: check each step's
+    # fixings against the brute-force optimal openings, with the optimum as incumbent
+    from optimizer.facility_location import (
+        _Clock,
+        _fix_by_reduced_costs,
+        _lagrangian_phase,
+        _Model,
+        _solve_lp,
+    )
+
+    m = 6
+    inst = random_instance(m, 14, 400 + seed, tightness=1.3)
+    if seed % 2:  # equal capacities: the exact cardinality y part
+        cap = np.full(m, np.ceil(inst.demand.sum() / 3.5))
+        inst = CflpInstance("equal", cap, inst.fixed_cost, inst.demand, inst.cost)
+    costs = {o: transport_cost(inst, o) for o in itertools.product([False, True], repeat=m)}
+    best = min(costs.values())
+    optimal = [np.array(o) for o, v in costs.items() if v <= best * (1 + 1e-9)]
+
+    def survives(lower, upper):
+        return any(((lower[:m] <= o) & (o <= upper[:m])).all() for o in optimal)
+
+    options = FacilityOptions()
+    model = _Model(inst, options)
+    _lagrangian_phase(model, _Clock(None), options)
+    lower = np.asarray(model.lp.col_lower_, dtype=float).copy()
+    upper = np.asarray(model.lp.col_upper_, dtype=float).copy()
+    assert survives(lower, upper)
+    h, _ = _solve_lp(model, _Clock(None), True, 0)
+    _fix_by_reduced_costs(model, h, lower, upper, best, _Clock(None), options)
+    assert survives(lower, upper)
+
+
 def test_lazy_linking_adds_rows_only_where_needed_and_reaches_the_strong_lp_bound():
     inst = random_instance(10, 30, 5, tightness=1.4)
     lazy = solve_cflp(inst, FacilityOptions(heuristic=False))
