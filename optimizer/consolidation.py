@@ -233,7 +233,7 @@ class _Engine:
         options: DesignOptions,
         players: frozenset[str] | None,
         reuse_model: bool,
-        heuristics: bool = True,
+        heuristics: bool = False,
         start: bool | None = None,
     ):
         self.network = network
@@ -353,8 +353,11 @@ class CoalitionSolver:
         Solve coalitions of two or more on one reused model per process (where
         :class:`~optimizer.network_design.DesignModel` exists).
     heuristics
-        Keep HiGHS's primal heuristics on in the reused model (off: every solve relies
-        on the start heuristic's plan as its first incumbent; the optimum is the same).
+        Keep HiGHS's primal heuristics on in the reused model. Off (the default), every
+        solve relies on the start heuristic's plan as its first incumbent; the optimum
+        is the same, and on the issue's 12-firm scenario 23 sampled coalitions took
+        100 CPU seconds instead of 180 (warm starts from the grand coalition's
+        openings), or 155 with the design defaults (no start, heuristics on).
 
     With warm starts or the heuristics off, the reused model runs the start heuristic
     (:mod:`optimizer._design_start`) on every solve, whatever the design default.
@@ -367,9 +370,9 @@ class CoalitionSolver:
         workers: int = 2,
         progress: Callable[[int, int], None] | None = None,
         players: Iterable[str] | None = None,
-        warm: str = "subsets",
+        warm: str = "grand",
         reuse_model: bool = True,
-        heuristics: bool = True,
+        heuristics: bool = False,
     ):
         if warm not in WARM_STARTS:
             raise ValueError(f"warm: expected one of {', '.join(WARM_STARTS)}, got {warm!r}")
@@ -634,9 +637,9 @@ def consolidate(
     progress: Callable[[int, int], None] | None = None,
     target_pct: float | None = None,
     min_samples: int = 10,
-    warm: str = "subsets",
+    warm: str = "grand",
     reuse_model: bool = True,
-    heuristics: bool = True,
+    heuristics: bool = False,
     antithetic: bool = False,
 ) -> ConsolidationResult:
     """Cost of every coalition and the allocations of the grand coalition's cost.

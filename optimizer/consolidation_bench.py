@@ -7,8 +7,11 @@ The issue's cases (200 villages, 20 hub candidates, 4 weeks):
 
 Up to 15 firms every coalition is solved; past 15, Shapley is sampled until every
 firm's 95% simultaneous half-width is within ``--target-pct`` of the grand coalition's
-cost. ``--warm`` and ``--no-reuse-model`` switch the levers off one at a time, so that
-each can be measured on its own.
+cost. ``--warm none``, ``--no-reuse-model`` and ``--heuristics`` switch the levers off
+one at a time, so that each can be measured on its own; ``--antithetic`` samples orders
+in antithetic pairs; ``--coalitions-out`` writes each solve's seconds by stage and CPU
+seconds (on a shared machine, the sum of CPU seconds over the workers is the better
+measure of the work).
 """
 
 from __future__ import annotations
@@ -70,11 +73,11 @@ def bench_consolidate(
     markets: int = 1,
     target_pct: float | None = 1.0,
     min_samples: int = 10,
-    warm: str = "subsets",
+    warm: str = "grand",
     reuse_model: bool = True,
     gap: float | None = None,
     methods: tuple[str, ...] | None = None,
-    heuristics: bool = True,
+    heuristics: bool = False,
     antithetic: bool = False,
     coalitions_out: str | None = None,
 ) -> pd.DataFrame:
@@ -269,7 +272,7 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-samples", type=int, default=10, help="fewest orders before stopping")
     p.add_argument(
         "--warm",
-        default="subsets",
+        default="grand",
         choices=["subsets", "grand", "none"],
         help="starting hub openings of each coalition",
     )
@@ -282,7 +285,7 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--heuristics",
         action=argparse.BooleanOptionalAction,
-        default=True,
+        default=False,
         help="HiGHS's primal heuristics in the reused model",
     )
     p.add_argument(

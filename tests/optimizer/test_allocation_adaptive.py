@@ -145,8 +145,9 @@ def test_antithetic_pairs_cover_the_exact_value_with_fewer_orders():
     )
     assert paired.info["target_met"] == 1.0 and max(paired.half_widths) <= target
     assert paired.samples % 2 == 0 and paired.samples < plain.samples
+    # (a quadratic game's pairs are exact: zero width, up to rounding)
     for p, estimate, half in zip(players, paired.costs, paired.half_widths, strict=True):
-        assert abs(estimate - exact[p]) <= half
+        assert abs(estimate - exact[p]) <= half + 1e-12 * abs(grand)
     assert sum(paired.costs) == pytest.approx(grand, rel=1e-12)
     # a paired run's estimate of what independent orders would need is about what they
     # needed, and more than what the pairs need
