@@ -136,6 +136,20 @@ class HighsModel:
         self.relax(False)
 
     # -- solving ---------------------------------------------------------------------
+    def _clock_limit(self, seconds: float | None) -> float:
+        """HiGHS ``time_limit`` for a run of at most ``seconds``.
+
+        HiGHS 1.12 checks an LP's time limit against its run clock, which adds up over
+        every run on this object (measured: a second 3-s LP run stopped at once), but
+        times a MIP run from its own start. So an LP's limit is what the object has
+        already run plus ``seconds``.
+        """
+        if not seconds:
+            return math.inf
+        if self.is_mip and not self.relaxed:
+            return float(seconds)
+        return self.highs.getRunTime() + float(seconds)
+
     def solve(
         self,
         time_limit: float | None = None,
@@ -173,7 +187,7 @@ class HighsModel:
         """
         h = self.highs
         h.setOptionValue("output_flag", bool(msg))
-        h.setOptionValue("time_limit", float(time_limit) if time_limit else math.inf)
+        h.setOptionValue("time_limit", self._clock_limit(time_limit))
         if gap is not None:
             h.setOptionValue("mip_rel_gap", float(gap))
         if threads is not None:
