@@ -157,12 +157,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="past 15 firms, sample orders until every 95%% half-width is within this %% "
         "of the grand coalition's cost (--samples: the most orders)",
     )
+    add_coalition_solver_args(p)
+    p.set_defaults(func=cmd_consolidate)
+
+
+def add_coalition_solver_args(p: argparse.ArgumentParser) -> None:
+    """Flags of the coalition solves and the sampler shared by consolidate and its bench."""
     p.add_argument("--min-samples", type=int, default=10, help="fewest orders before stopping")
     p.add_argument(
         "--antithetic",
         action=argparse.BooleanOptionalAction,
         default=False,
-        help="sample orders in antithetic pairs",
+        help="sample orders in antithetic pairs (--min-samples counts pairs)",
     )
     p.add_argument(
         "--warm",
@@ -177,4 +183,3 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="HiGHS's primal heuristics in the coalition solves (off: each starts from "
         "the start heuristic's plan)",
     )
-    p.set_defaults(func=cmd_consolidate)

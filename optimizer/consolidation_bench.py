@@ -23,6 +23,8 @@ import time
 
 import pandas as pd
 
+from optimizer.cli_consolidate import add_coalition_solver_args
+
 COLUMNS = [
     "firms",
     "villages",
@@ -269,30 +271,12 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
         help="sample until every 95%% half-width is within this %% of the grand "
         "coalition's cost (0: exactly --samples orders)",
     )
-    p.add_argument("--min-samples", type=int, default=10, help="fewest orders before stopping")
-    p.add_argument(
-        "--warm",
-        default="grand",
-        choices=["subsets", "grand", "none"],
-        help="starting hub openings of each coalition",
-    )
+    add_coalition_solver_args(p)
     p.add_argument(
         "--reuse-model",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="one model per worker, restricted to each coalition by bounds",
-    )
-    p.add_argument(
-        "--heuristics",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="HiGHS's primal heuristics in the reused model",
-    )
-    p.add_argument(
-        "--antithetic",
-        action=argparse.BooleanOptionalAction,
-        default=False,
-        help="sampled Shapley in antithetic pairs of orders (--min-samples counts pairs)",
     )
     p.add_argument("--gap", type=float, default=None, help="relative MIP gap per coalition")
     p.add_argument("--methods", default=None, help="allocation methods, comma-separated")
