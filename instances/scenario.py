@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from instances._tables import BAD, LINE, Column, read_table
+from instances.settings import check_settings
 from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_km
 from networks.errors import ProblemCollector, ScenarioError
 from networks.firms import Firm
@@ -185,6 +186,14 @@ def read_toml(path: Path, rel: str, problems: ProblemCollector) -> dict | None:
     except UnicodeDecodeError as exc:
         problems.add(rel, "file", "UTF-8 text", str(exc))
     return None
+
+
+def _text(path: Path) -> str:
+    """A file's text ("" if it cannot be read: that is reported where it is parsed)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _file_refs(folder: Path, config: dict, problems: ProblemCollector) -> dict[str, str]:
@@ -677,6 +686,7 @@ def load_folder(folder: str | Path) -> Network:
     products = _products(config, problems)
     customs = _customs(config, problems)
     rules = _leg_rules(config, problems)
+    check_settings(config, problems, _text(folder / "scenario.toml"))
     objective = config.get("objective", "cost")
     if objective not in ("cost", "margin"):
         problems.add("scenario.toml", "objective", "cost or margin", objective)

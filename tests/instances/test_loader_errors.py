@@ -719,3 +719,55 @@ def test_hub_without_size_names_the_sizes_file_of_the_files_table(folder):
     assert [str(p) for p in info.value.problems] == [
         f"nodes.csv:{line}: id: expected a county hub with a size option in sizes.csv, got H_FH"
     ]
+
+
+# --- settings tables ([collection], [design], [consolidation]) --------------------------
+def add_table(folder: Path, table: str, body: str) -> int:
+    """Append ``[table]`` with ``body`` (one line) to scenario.toml; the body's line."""
+    with (folder / "scenario.toml").open("a", encoding="utf-8") as out:
+        out.write(f"\n[{table}]\n{body}\n")
+    return len((folder / "scenario.toml").read_text(encoding="utf-8").splitlines())
+
+
+def test_unknown_design_key(folder, capsys):
+    line = add_table(folder, "design", "time_limt = 60")
+    rejected(
+        folder,
+        rf"scenario\.toml:{line}: design\.time_limt: expected a key of \[design\] "
+        r"\(build, .*time_limit.*\), got time_limt",
+        capsys,
+    )
+
+
+@pytest.mark.parametrize(
+    "body, pattern",
+    [
+        ('gap = "small"', r"design\.gap: expected a number in \[0, 1\], got small"),
+        ('trips = "whole"', r"design\.trips: expected one of integer, linear, got whole"),
+        ("threads = 0", r"design\.threads: expected an integer >= 1, got 0"),
+        ('start = "yes"', r"design\.start: expected true or false, got yes"),
+    ],
+)
+def test_bad_design_value(folder, capsys, body, pattern):
+    line = add_table(folder, "design", body)
+    rejected(folder, rf"scenario\.toml:{line}: {pattern}", capsys)
+
+
+def test_bad_collection_value(folder, capsys):
+    line = line_of(folder, "scenario.toml", "day_start_h")
+    edit(folder, "scenario.toml", "day_start_h = 6.0", "day_start_h = 30.0")
+    rejected(
+        folder,
+        rf"scenario\.toml:{line}: collection\.day_start_h: "
+        r"expected a number in \[0, 24\], got 30.0",
+        capsys,
+    )
+
+
+def test_negative_consolidation_margin(folder, capsys):
+    line = add_table(folder, "consolidation", "margin = -0.1")
+    rejected(
+        folder,
+        rf"scenario\.toml:{line}: consolidation\.margin: expected a number >= 0, got -0.1",
+        capsys,
+    )
