@@ -17,6 +17,18 @@ from optimizer.backends import SolveOutcome, _QuietStdout, _relative_gap, highs_
 
 ROWWISE = 2  # HiGHS MatrixFormat::kRowwise
 
+#: HiGHS's MIP primal heuristics, and the settings that switch them off: they look for
+#: incumbents, so where every solve starts from a plan they only cost time; off, the
+#: branch and bound and its proof of optimality are unchanged.
+HEURISTICS_OFF = {
+    "mip_heuristic_effort": 0.0,
+    "mip_heuristic_run_root_reduced_cost": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_zi_round": False,
+    "mip_heuristic_run_shifting": False,
+}
+
 
 class HighsModel:
     """A model in a ``highspy.Highs`` object.
@@ -68,6 +80,7 @@ class HighsModel:
         self.is_mip = bool(self.integrality.any())
         self.relaxed = False
         self.version = f"HiGHS {self.highs.version()}"
+        self._heuristic_defaults: dict = {}
 
     # -- changes ---------------------------------------------------------------------
     def set_bounds(self, cols, lower, upper) -> None:
@@ -134,6 +147,15 @@ class HighsModel:
         self.highs.changeColsBounds(self.num_col, every, self.lower, self.upper)
         self.highs.changeColsCost(self.num_col, every, self.cost)
         self.relax(False)
+
+    def set_heuristics(self, on: bool) -> None:
+        """Switch HiGHS's MIP primal heuristics on (its defaults) or off."""
+        for name, off in HEURISTICS_OFF.items():
+            if name not in self._heuristic_defaults:
+                got = self.highs.getOptionValue(name)  # (status, value) in highspy 1.12
+                self._heuristic_defaults[name] = got[1] if isinstance(got, tuple) else got
+            value = self._heuristic_defaults[name]
+            self.highs.setOptionValue(name, value if on else off)
 
     # -- solving ---------------------------------------------------------------------
     def _clock_limit(self, seconds: float | None) -> float:

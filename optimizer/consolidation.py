@@ -268,34 +268,14 @@ class _Engine:
             self.model = _DesignModel(self.network, options)
             built = time.perf_counter() - clock
             if not self.heuristics:
-                _quiet_heuristics(self.model)
+                # every solve starts from the start heuristic's plan; HiGHS's own
+                # root heuristics were seen to take most of a coalition's solve
+                self.model.highs.set_heuristics(False)
         result = self.model.solve(firms=firms, start_hubs=start_hubs)
         # the model's build is paid once per process: counted where it happened
         result = replace(result, build_seconds=built)
         seconds = time.perf_counter() - clock
         return _coalition_result(self.network, firms, result, self.options.regime, detail, seconds)
-
-
-#: HiGHS's primal heuristics, switched off where every solve starts from a plan (the
-#: start heuristic's, from related coalitions' openings): they look for incumbents, and
-#: the root's sub-MIPs were seen to take most of a coalition's solve. Off, the branch
-#: and bound and its proof of optimality are unchanged.
-_HEURISTICS_OFF = {
-    "mip_heuristic_effort": 0.0,
-    "mip_heuristic_run_root_reduced_cost": False,
-    "mip_heuristic_run_rens": False,
-    "mip_heuristic_run_rins": False,
-    "mip_heuristic_run_zi_round": False,
-    "mip_heuristic_run_shifting": False,
-}
-
-
-def _quiet_heuristics(model) -> None:
-    highs = getattr(getattr(model, "highs", None), "highs", None)
-    if highs is None:  # pragma: no cover - a DesignModel not held in highspy
-        return
-    for name, value in _HEURISTICS_OFF.items():
-        highs.setOptionValue(name, value)  # an unknown option (older HiGHS) is ignored
 
 
 _ENGINE: _Engine | None = None

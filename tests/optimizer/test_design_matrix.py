@@ -210,6 +210,24 @@ def test_start_from_given_openings_keeps_the_optimum(generated):
     assert started.objective == pytest.approx(plain.objective, rel=1e-7)
 
 
+def test_heuristics_off_and_back_on_keep_the_optimum(generated):
+    """HiGHS's primal heuristics switched off change no optimum; on again, the defaults."""
+    options = DesignOptions.from_network(generated, gap=1e-9, start=False)
+    model = DesignModel(generated, options)
+    highs = model.highs.highs
+    default = highs.getOptionValue("mip_heuristic_effort")
+    plain = model.solve()
+    model.highs.set_heuristics(False)
+    assert highs.getOptionValue("mip_heuristic_effort")[1] == 0.0
+    assert highs.getOptionValue("mip_heuristic_run_rins")[1] is False
+    quiet = model.solve()
+    assert quiet.status == plain.status == "optimal"
+    assert quiet.objective == pytest.approx(plain.objective, rel=1e-7)
+    model.highs.set_heuristics(True)
+    assert highs.getOptionValue("mip_heuristic_effort") == default
+    assert highs.getOptionValue("mip_heuristic_run_rins")[1] is True
+
+
 @pytest.mark.parametrize("start", [True, False])
 def test_lazy_and_full_linking_rows_reach_the_same_optimum(generated, start):
     """Leaving the linking rows (3) out, with or without the start heuristic, changes no optimum."""
