@@ -83,7 +83,7 @@ frozensets.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from types import MappingProxyType
@@ -787,6 +787,7 @@ def adaptive_sampled_shapley(
     cache: MutableMapping[frozenset[str], float] | None = None,
     progress: Callable[[int, float], None] | None = None,
     antithetic: bool = False,
+    baseline: str | Sequence[float] | None = None,
 ) -> Allocation:
     r"""Shapley value sampled until every player's interval is narrow enough.
 
@@ -813,6 +814,21 @@ def adaptive_sampled_shapley(
     ``info["orders_needed"]`` then say how many orders independent orders and this
     design would need for the target, both estimated from this run's marginals with
     the normal quantile (so that they compare).
+
+    Size baseline (``baseline``), a control variate: a function :math:`g` of coalition
+    size with :math:`g(0) = 0` is the cost game :math:`g(|S|)`, whose Shapley value is
+    :math:`g(n)/n` for every player and whose marginal at position :math:`k` of an order
+    is :math:`g(k) - g(k-1)`. Each sampled marginal is replaced by
+    :math:`\Delta_i - (g(k) - g(k-1)) + g(n)/n`: the same mean (so the estimate stays
+    unbiased, and still adds up to :math:`c(N)` in every order), but where costs grow
+    with size as :math:`g` does (economies of scale: the first comer opens the hubs) the
+    position effect leaves the variance. ``baseline`` is :math:`g(0..n)` as a sequence,
+    fixed for the whole run, or ``"sizes"``: each round uses the mean cost of each size
+    among the coalitions of the earlier rounds' orders (fixed before the round is drawn,
+    so each order's term stays unbiased), the first round a power law through the mean
+    stand-alone cost and :math:`c(N)` if both are in ``cache``, else none.
+    ``info["orders_needed_without_baseline"]`` says what the same run would have needed
+    without it (normal quantile).
 
     Round sizes: the first round draws ``min_samples`` orders; each later one draws the
     orders the current standard deviations say are still missing,
@@ -844,6 +860,8 @@ def adaptive_sampled_shapley(
         or pairs of orders).
     antithetic
         Draw orders in antithetic pairs (see above).
+    baseline
+        Size baseline (see above): ``None``, ``"sizes"`` or :math:`g(0), ..., g(n)`.
 
     Returns
     -------
@@ -876,6 +894,9 @@ def adaptive_sampled_shapley(
     tail = 1.0 - (1.0 - confidence) / (2 * n)
     rounds = 0
     draw = min_samples
+    raw: list[np.ndarray] = []  # the same marginals without the baseline
+    by_size: list[list[float]] = [[] for _ in range(n + 1)]
+    g = _first_baseline(baseline, players, store)
     while True:
         orders = [rng.permutation(n) for _ in range(draw)]
         if antithetic:
@@ -906,7 +927,14 @@ def adaptive_sampled_shapley(
                 value = float(store[coalition])
                 row[int(i)] = value - previous
                 previous = value
-            singles.append(row)
+                by_size[len(coalition)].append(value)
+            raw.append(row)
+            # position k of player order[k-1]: g(k) - g(k-1), then g(n)/n back
+            shift = np.empty(n)
+            shift[order] = np.diff(g)
+            singles.append(row - shift + g[n] / n)
+        if isinstance(baseline, str):  # the next round's, from the sizes seen so far
+            g = np.asarray([0.0] + [float(np.mean(v)) for v in by_size[1:]])
         rows = (
             singles
             if not antithetic
@@ -933,6 +961,8 @@ def adaptive_sampled_shapley(
     plain_needed = math.ceil(float((z * single_sd / target_half_width).max()) ** 2)
     unit_sd = std_errors * math.sqrt(m)
     unit_needed = math.ceil(float((z * unit_sd / target_half_width).max()) ** 2)
+    raw_sd = np.asarray(raw).std(axis=0, ddof=1)
+    raw_needed = math.ceil(float((z * raw_sd / target_half_width).max()) ** 2)
     return Allocation(
         "shapley_sampled",
         players,
@@ -953,8 +983,35 @@ def adaptive_sampled_shapley(
             "antithetic": float(antithetic),
             "plain_orders_needed": float(plain_needed),
             "orders_needed": float(unit_needed * (2 if antithetic else 1)),
+            "orders_needed_without_baseline": float(raw_needed),
+            "baseline": 0.0 if baseline is None else 1.0,
         },
     )
+
+
+def _first_baseline(baseline, players: tuple[str, ...], known) -> np.ndarray:
+    """:math:`g(0..n)` of the first round (zeros: no baseline)."""
+    n = len(players)
+    if baseline is None:
+        return np.zeros(n + 1)
+    if not isinstance(baseline, str):
+        g = np.asarray(baseline, dtype=np.float64)
+        if g.shape != (n + 1,) or g[0] != 0.0 or not np.isfinite(g).all():
+            raise GameError(
+                f"baseline: expected {n + 1} finite costs g(0..n) with g(0) = 0, got {baseline!r}"
+            )
+        return g
+    if baseline != "sizes":
+        raise GameError(f"baseline: expected None, 'sizes' or g(0..n), got {baseline!r}")
+    singles = [known.get(frozenset([p])) for p in players]
+    grand = known.get(frozenset(players))
+    if n < 2 or grand is None or any(c is None for c in singles):
+        return np.zeros(n + 1)
+    alone = float(np.mean(singles))
+    if alone <= 0 or grand <= 0:
+        return np.zeros(n + 1)
+    power = math.log(grand / alone) / math.log(n)
+    return np.asarray([0.0] + [alone * k**power for k in range(1, n + 1)])
 
 
 # --------------------------------------------------------------------------------------

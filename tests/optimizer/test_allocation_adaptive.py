@@ -153,3 +153,62 @@ def test_antithetic_pairs_cover_the_exact_value_with_fewer_orders():
     # needed, and more than what the pairs need
     assert paired.info["plain_orders_needed"] == pytest.approx(plain.samples, rel=0.5)
     assert paired.info["orders_needed"] < paired.info["plain_orders_needed"]
+
+
+def sized(n: int, seed: int = 7):
+    """``c(S) = h(|S|) + sum a_i`` with concave ``h``: ``phi_i = a_i + h(n)/n``."""
+    rng = np.random.default_rng(seed)
+    players = tuple(f"P{i:02d}" for i in range(n))
+    a = dict(zip(players, rng.uniform(10.0, 30.0, n).tolist(), strict=True))
+    h = [0.0] + [500.0 * k**0.5 for k in range(1, n + 1)]
+    exact = {p: a[p] + h[n] / n for p in players}
+    return players, (lambda S: h[len(S)] + sum(a[p] for p in S)), exact, h
+
+
+def test_the_exact_size_baseline_leaves_no_variance():
+    players, cost, exact, h = sized(12)
+    result = adaptive_sampled_shapley(
+        players, batched(cost, []), 1e-6, seed=4, min_samples=5, baseline=h
+    )
+    assert result.samples == 5 and result.info["target_met"] == 1.0
+    assert max(result.half_widths) <= 1e-9
+    assert result.costs == pytest.approx([exact[p] for p in players], rel=1e-12)
+    # without the baseline the same orders vary: the position effect is all of it
+    assert result.info["orders_needed_without_baseline"] > 1000
+
+
+def test_learned_size_baseline_covers_the_exact_value_with_fewer_orders():
+    players, quad, exact = quadratic(40)
+    fixed_cost = 2000.0  # the first comer opens the hub: a position effect
+    cost = lambda S: fixed_cost + quad(S)  # noqa: E731
+    exact = {p: v + fixed_cost / len(players) for p, v in exact.items()}
+    grand = cost(frozenset(players))
+    target = 0.01 * abs(grand)
+    known = {frozenset([p]): cost(frozenset([p])) for p in players}
+    known[frozenset(players)] = grand
+    plain = adaptive_sampled_shapley(
+        players, batched(cost, []), target, seed=3, min_samples=4, cache=dict(known)
+    )
+    learned = adaptive_sampled_shapley(
+        players,
+        batched(cost, []),
+        target,
+        seed=3,
+        min_samples=4,
+        cache=dict(known),
+        baseline="sizes",
+    )
+    assert learned.info["target_met"] == 1.0 and max(learned.half_widths) <= target
+    assert learned.samples < plain.samples
+    for p, estimate, half in zip(players, learned.costs, learned.half_widths, strict=True):
+        assert abs(estimate - exact[p]) <= half
+    assert sum(learned.costs) == pytest.approx(grand, rel=1e-12)  # every order adds up
+    # the run's own estimate of what plain orders would need is more than it needed
+    assert learned.info["orders_needed_without_baseline"] > learned.samples
+
+
+@pytest.mark.parametrize("baseline", ["size", [0.0, 1.0], [1.0, 2.0, 3.0, 4.0, 5.0]])
+def test_a_bad_baseline_is_refused(baseline):
+    players, cost, _ = airport(4)
+    with pytest.raises(GameError, match="baseline"):
+        adaptive_sampled_shapley(players, batched(cost, []), 1.0, seed=0, baseline=baseline)
