@@ -95,6 +95,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
                 warm=args.warm,
                 heuristics=args.heuristics,
                 antithetic=args.antithetic,
+                baseline=args.baseline,
             )
         except CoalitionInfeasibleError as exc:
             error_console.print(str(exc), markup=False)
@@ -169,6 +170,13 @@ def add_coalition_solver_args(p: argparse.ArgumentParser) -> None:
         action=argparse.BooleanOptionalAction,
         default=False,
         help="sample orders in antithetic pairs (--min-samples counts pairs)",
+    )
+    p.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="subtract a size baseline from sampled marginals (a control variate; "
+        "unbiased, fewer orders where costs show economies of scale)",
     )
     p.add_argument(
         "--warm",

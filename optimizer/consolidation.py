@@ -621,6 +621,7 @@ def consolidate(
     reuse_model: bool = True,
     heuristics: bool = False,
     antithetic: bool = False,
+    baseline: bool = True,
 ) -> ConsolidationResult:
     """Cost of every coalition and the allocations of the grand coalition's cost.
 
@@ -652,6 +653,10 @@ def consolidate(
         Fewest orders before the adaptive rule may stop (pairs, with ``antithetic``).
     antithetic
         Sample orders in antithetic pairs (an order and its reverse).
+    baseline
+        With ``target_pct``, subtract a size baseline learned from the solved
+        coalitions from each sampled marginal (a control variate: the estimate stays
+        unbiased; the position effect of economies of scale leaves its variance).
     warm, reuse_model, heuristics
         Warm starts, model reuse and HiGHS heuristics of the coalition solves
         (:class:`CoalitionSolver`).
@@ -683,6 +688,7 @@ def consolidate(
             min_samples,
             start,
             antithetic,
+            baseline,
         )
 
 
@@ -697,6 +703,7 @@ def _consolidate(
     min_samples: int,
     start: float,
     antithetic: bool = False,
+    baseline: bool = True,
 ) -> ConsolidationResult:
     volumes = (
         network.demand[network.demand["firm"].isin(players)]
@@ -783,6 +790,7 @@ def _consolidate(
                 max_samples=samples,
                 cache=known,
                 antithetic=antithetic,
+                baseline="sizes" if baseline else None,
             )
         elif "shapley" in methods:
             # Pass 1 draws the same orders (same seed) to learn which coalitions they

@@ -47,6 +47,8 @@ COLUMNS = [
     "max_half_width",
     "max_half_width_pct",
     "antithetic",
+    "baseline",
+    "orders_needed_without_baseline",
     "orders_needed",
     "plain_orders_needed",
     "seconds",
@@ -81,6 +83,7 @@ def bench_consolidate(
     methods: tuple[str, ...] | None = None,
     heuristics: bool = False,
     antithetic: bool = False,
+    baseline: bool = True,
     coalitions_out: str | None = None,
 ) -> pd.DataFrame:
     """Consolidate generated scenarios with each number of firms.
@@ -103,9 +106,9 @@ def bench_consolidate(
         ``target_pct``.
     time_limit
         Seconds per coalition solve.
-    target_pct, min_samples, antithetic
-        Adaptive sampled Shapley's stopping rule (``None``: exactly ``samples`` orders)
-        and its antithetic pairs.
+    target_pct, min_samples, antithetic, baseline
+        Adaptive sampled Shapley's stopping rule (``None``: exactly ``samples`` orders),
+        its antithetic pairs and its size baseline.
     coalitions_out
         Also write each coalition's solve (size, cost, seconds by stage, CPU seconds)
         to this CSV file (one run per firm count: ``{firms}`` in the name is replaced).
@@ -144,6 +147,7 @@ def bench_consolidate(
             reuse_model=reuse_model,
             heuristics=heuristics,
             antithetic=antithetic,
+            baseline=baseline,
         )
         seconds = time.perf_counter() - start
         if coalitions_out:
@@ -183,6 +187,10 @@ def bench_consolidate(
                 "max_half_width": widest,
                 "max_half_width_pct": 100.0 * widest / grand if widths else math.nan,
                 "antithetic": antithetic,
+                "baseline": baseline,
+                "orders_needed_without_baseline": info.get(
+                    "orders_needed_without_baseline", math.nan
+                ),
                 "orders_needed": info.get("orders_needed", math.nan),
                 "plain_orders_needed": info.get("plain_orders_needed", math.nan),
                 "seconds": seconds,
@@ -245,6 +253,7 @@ def _run(args: argparse.Namespace) -> int:
         methods=methods,
         heuristics=args.heuristics,
         antithetic=args.antithetic,
+        baseline=args.baseline,
         coalitions_out=args.coalitions_out,
         progress=progress if args.verbose else None,
     )
