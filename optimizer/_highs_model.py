@@ -230,8 +230,20 @@ class HighsModel:
         seconds = time.perf_counter() - clock
         status = h.getModelStatus()
         info = h.getInfo()
-        has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        values = np.asarray(h.getSolution().col_value)
+        if info.primal_solution_status == 2 and len(values) != self.num_col:
+            # a 40-firm consolidation run met an LP said optimal whose column values
+            # were empty (not reproduced alone): solved again from scratch, once
+            h.clearSolver()
+            with _QuietStdout():
+                h.run()
+            seconds = time.perf_counter() - clock
+            status, info = h.getModelStatus(), h.getInfo()
+            values = np.asarray(h.getSolution().col_value)
+        has_solution = info.primal_solution_status == 2 and len(values) == self.num_col
         name = highs_status_name(status, has_solution)
+        if name == "optimal" and not has_solution:
+            name = "error"  # said optimal, yet no values: not a plan
         is_mip = self.is_mip and not self.relaxed
         objective = h.getObjectiveValue() if has_solution else math.nan
         if is_mip:
@@ -240,5 +252,6 @@ class HighsModel:
         else:
             bound = objective if name == "optimal" else math.nan
             gap_value = 0.0 if name == "optimal" else math.nan
-        values = np.asarray(h.getSolution().col_value) if has_solution else np.empty(0)
+        if not has_solution:
+            values = np.empty(0)
         return SolveOutcome(name, objective, bound, gap_value, seconds, self.version, values)
