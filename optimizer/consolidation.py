@@ -614,7 +614,7 @@ def _first_comer(players, known: dict, volumes: dict[str, float]) -> float | Non
     if np.ptp(x) <= 0:
         return None
     _, intercept = np.polyfit(x, np.asarray(alone), 1)
-    return float(np.clip(intercept, 0.0, min(alone)))
+    return float(min(max(intercept, 0.0), max(min(alone), 0.0)))
 
 
 def _proportional(

@@ -96,3 +96,16 @@ def test_sampled_shapley_stops_at_its_target_and_covers_the_exact_value(plain, m
     for estimate, half, value in zip(sampled.costs, sampled.half_widths, exact, strict=True):
         assert abs(estimate - value) <= half + 1e-6 * grand
     assert sum(sampled.costs) == pytest.approx(grand, rel=1e-9)
+
+
+def test_first_comer_cost_is_the_intercept_of_stand_alone_costs_on_volumes():
+    """Stand-alone costs F + k v: F back; clipped into [0, the least stand-alone cost]."""
+    players = ("a", "b", "c", "d")
+    volumes = {"a": 10.0, "b": 20.0, "c": 35.0, "d": 50.0}
+    known = {frozenset([f]): 300.0 + 4.0 * volumes[f] for f in players}
+    assert consolidation._first_comer(players, known, volumes) == pytest.approx(300.0)
+    falling = {frozenset([f]): 900.0 - 10.0 * volumes[f] for f in players}
+    assert consolidation._first_comer(players, falling, volumes) == pytest.approx(400.0)
+    rising = {frozenset([f]): -50.0 + 4.0 * volumes[f] for f in players}
+    assert consolidation._first_comer(players, rising, volumes) == 0.0
+    assert consolidation._first_comer(players, {}, volumes) is None  # not solved yet
