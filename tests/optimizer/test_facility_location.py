@@ -221,7 +221,8 @@ def brute_force_by_facility(inst: CflpInstance) -> tuple[float, np.ndarray, np.n
 def test_bounds_and_costs_to_force_a_facility_are_valid_for_any_multipliers(seed, equal):
     # the fixing rules rest on these: L <= optimum, and L + (cost to force y_i to its
     # other value) <= the optimum with y_i forced there, for ANY multipliers
-    from optimizer.facility_location import _Clock, _Model, _open_costs, _solve_lp
+    from optimizer._cflp_bounds import _open_costs
+    from optimizer._cflp_model import _Clock, _Model, _solve_lp
 
     inst = random_instance(5, 10, 300 + seed, tightness=1.4)
     if equal:
@@ -272,13 +273,8 @@ def test_bounds_and_costs_to_force_a_facility_are_valid_for_any_multipliers(seed
 def test_fixings_never_cut_off_every_optimal_opening(seed):
     # fixing is sound only if some optimal opening survives it: check each step's
     # fixings against the brute-force optimal openings, with the optimum as incumbent
-    from optimizer.facility_location import (
-        _Clock,
-        _fix_by_reduced_costs,
-        _lagrangian_phase,
-        _Model,
-        _solve_lp,
-    )
+    from optimizer._cflp_bounds import _fix_by_reduced_costs, _lagrangian_phase
+    from optimizer._cflp_model import _Clock, _Model, _solve_lp
 
     m = 6
     inst = random_instance(m, 14, 400 + seed, tightness=1.3)
