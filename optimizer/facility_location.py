@@ -223,7 +223,8 @@ class FacilityResult:
         ``heuristic_gap`` (to the LP bound), ``heuristic_seconds``,
         ``heuristic_evaluations``, ``fixed_closed``, ``fixed_open``,
         ``x_bounds_tightened``, ``columns`` (given to the MIP), ``mip_seconds``,
-        ``mip_nodes``.
+        ``mip_nodes``, ``trivial_bound`` (the bound reported by a solve stopped before
+        any other: each customer at its cheapest facility, plus the cheapest opening).
     options
         The options used.
     """
@@ -309,6 +310,18 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
             assignment[:, model.served] = x
             if options.single_sourcing:
                 assignment = np.round(assignment)
+        if math.isfinite(objective):  # the best of the bounds proven on the way
+            found = [bound, stats.get("lp_bound", math.nan), stats.get("lagrangian_bound")]
+            found = [v for v in found if v is not None and math.isfinite(v)]
+            bound = max(found) if found else math.nan
+        if math.isfinite(objective) and not math.isfinite(bound):
+            # stopped before any bound: each served customer costs at least its cheapest
+            # facility, and some facility opens; so the gap is known, if wide
+            served = instance.cost[:, model.served]
+            bound = (
+                float(served.min(axis=0).sum() + instance.fixed_cost.min()) if served.size else 0.0
+            )
+            stats["trivial_bound"] = bound
         gap = (
             max(objective - bound, 0.0) / max(abs(objective), 1e-9)
             if math.isfinite(objective) and math.isfinite(bound)

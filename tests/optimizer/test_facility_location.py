@@ -324,6 +324,19 @@ def test_a_time_limit_is_reported_not_called_optimal():
         assert result.gap >= 0
 
 
+def test_a_stopped_solve_reports_a_valid_bound_and_a_finite_gap():
+    """Wherever the clock stops, a plan comes with a bound below the optimum."""
+    inst = random_instance(60, 400, 1, tightness=1.2)
+    optimum = solve_cflp(inst, FacilityOptions(time_limit=None))
+    assert optimum.status == "optimal"
+    for limit in (0.2, 0.6, 1.2):
+        result = solve_cflp(inst, FacilityOptions(time_limit=limit))
+        if result.has_plan:
+            assert math.isfinite(result.gap) and result.gap >= 0
+            assert result.bound <= optimum.objective * (1 + 1e-9)
+            assert result.objective >= optimum.objective * (1 - 1e-9)
+
+
 def test_infeasible_when_total_capacity_is_short():
     inst = random_instance(4, 10, 3, tightness=0.4)
     assert inst.capacity.sum() < inst.demand.sum()
