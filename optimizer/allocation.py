@@ -1000,12 +1000,14 @@ def _units_needed(deviation: float, target: float, tail: float, m: int, most: in
 
     The quantile is the one the rule will use at :math:`k` units, not the current one
     (at 5 orders and 40 players :math:`t_4 = 8.6` against :math:`t_{9} = 4.8`), so that
-    a round is not sized by the widest quantile of the first.
+    a round is not sized by the widest quantile of the first. The search starts where
+    the normal quantile (smaller than every t quantile) says, so it takes few steps.
     """
-    k = m + 1
+    normal = (NormalDist().inv_cdf(tail) * deviation / target) ** 2
+    k = max(m + 1, math.ceil(normal) if math.isfinite(normal) else most)
     while k < most and _student_t_quantile(tail, k - 1) * deviation / math.sqrt(k) > target:
         k += 1
-    return k
+    return min(k, most)
 
 
 def _first_baseline(baseline, players: tuple[str, ...], known, first_comer=None) -> np.ndarray:
