@@ -963,12 +963,13 @@ def adaptive_sampled_shapley(
         draw = min(max(needed - m, math.ceil(m / 10)), m, max_samples - m)
     # orders each design needs for the target, by the normal quantile (comparable)
     z = NormalDist().inv_cdf(tail)
-    single_sd = np.asarray(singles).std(axis=0, ddof=1)
-    plain_needed = math.ceil(float((z * single_sd / target_half_width).max()) ** 2)
-    unit_sd = std_errors * math.sqrt(m)
-    unit_needed = math.ceil(float((z * unit_sd / target_half_width).max()) ** 2)
-    raw_sd = np.asarray(raw).std(axis=0, ddof=1)
-    raw_needed = math.ceil(float((z * raw_sd / target_half_width).max()) ** 2)
+
+    def needed(deviations: np.ndarray) -> int:
+        return math.ceil(float((z * deviations / target_half_width).max()) ** 2)
+
+    plain_needed = needed(np.asarray(singles).std(axis=0, ddof=1))
+    unit_needed = needed(std_errors * math.sqrt(m))
+    raw_needed = needed(np.asarray(raw).std(axis=0, ddof=1))
     return Allocation(
         "shapley_sampled",
         players,
