@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,9 +102,26 @@ def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame 
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda s: s.str.strip())
-    frame[LINE] = np.arange(2, len(frame) + 2)  # header is line 1; blank lines kept...
+    frame[LINE] = _record_lines(path, len(frame))  # blank lines kept...
     blank = (frame.drop(columns=[LINE]) == "").all(axis=1)
     return frame.loc[~blank].reset_index(drop=True)  # ...so lines stay true, then dropped
+
+
+def _record_lines(path: Path, rows: int) -> np.ndarray:
+    """The line of the file where each of ``rows`` data records starts.
+
+    A quoted cell may span lines (a multi-line source note), so a record's line is not
+    its index plus 2: count the lines each record takes, as the csv module reads them.
+    """
+    starts, end = [], 0
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, skipinitialspace=True)
+        for _record in reader:
+            starts.append(end + 1)
+            end = reader.line_num
+    if len(starts) - 1 != rows:  # pandas read it otherwise; header is line 1 then
+        return np.arange(2, rows + 2)
+    return np.asarray(starts[1:], dtype=np.int64)
 
 
 def read_table(

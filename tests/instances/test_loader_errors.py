@@ -503,11 +503,6 @@ def test_line_numbers_count_blank_lines(folder):
         load_folder(folder)
 
 
-@pytest.mark.xfail(
-    reason="instances/_tables.py numbers rows as index + 2, so a quoted cell that spans "
-    "two lines (a multi-line source note) shifts every later problem one line early",
-    strict=True,
-)
 def test_line_numbers_count_lines_inside_quoted_cells(folder):
     edit(folder, "legs.csv", '125,"ASSUMPTION: 0.30', '125,"ASSUMPTION:\n0.30')
     line = line_of(folder, "legs.csv", "V3,H_FH,")
