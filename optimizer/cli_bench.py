@@ -82,6 +82,37 @@ def _show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
     console.print(table)
 
 
+def _show_by_case(title: str, frame: pd.DataFrame, key: str) -> None:
+    """Print ``frame`` turned on its side: a row per column, a column per case.
+
+    For tables of few cases and many columns (``bench consolidate``), which a
+    terminal cannot show side by side; columns empty in every case are left out (the
+    CSV keeps them all).
+    """
+    from rich.table import Table
+
+    from optimizer.cli import console
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    for value in frame[key]:
+        table.add_column(f"{key} {value}", justify="right", overflow="fold")
+    for column in frame.columns:
+        values = frame[column].tolist()
+        if column == key or all(
+            v is None or (isinstance(v, float) and math.isnan(v)) for v in values
+        ):
+            continue
+        cells = []
+        for v in values:
+            if isinstance(v, float):
+                cells.append("-" if math.isnan(v) else f"{v:,.4g}" if abs(v) < 1e4 else f"{v:,.0f}")
+            else:
+                cells.append(str(v))
+        table.add_row(column, *cells)
+    console.print(table)
+
+
 def _patterns(values: list[str] | None) -> tuple[str, ...]:
     """Patterns from repeated and comma-separated options."""
     return tuple(p.strip() for value in values or () for p in value.split(",") if p.strip())

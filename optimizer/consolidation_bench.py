@@ -11,7 +11,8 @@ cost. ``--warm none``, ``--no-reuse-model`` and ``--heuristics`` switch the leve
 one at a time, so that each can be measured on its own; ``--antithetic`` samples orders
 in antithetic pairs; ``--coalitions-out`` writes each solve's seconds by stage and CPU
 seconds (on a shared machine, the sum of CPU seconds over the workers is the better
-measure of the work).
+measure of the work). ``--project N`` solves the grand coalition and N random others
+instead of every coalition, and projects the CPU seconds of the whole exact run.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import math
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 
 from optimizer.cli_consolidate import add_coalition_solver_args
@@ -58,6 +60,11 @@ COLUMNS = [
     "cpu_seconds",
     "heuristics",
     "seed",
+    "projected_from",
+    "projected_coalitions",
+    "projected_cpu_seconds",
+    "projected_cpu_half_width",
+    "projected_wall_seconds",
 ]
 
 EXACT_METHODS = ("shapley", "nucleolus", "epm", "proportional-volume", "proportional-cost")
@@ -85,6 +92,7 @@ def bench_consolidate(
     antithetic: bool = False,
     baseline: bool = True,
     coalitions_out: str | None = None,
+    project: int = 0,
 ) -> pd.DataFrame:
     """Consolidate generated scenarios with each number of firms.
 
@@ -118,6 +126,11 @@ def bench_consolidate(
         Relative MIP gap of each coalition solve (default: the design default, 1e-6).
     methods
         Allocation methods (default: all that the firm count allows).
+    project
+        Up to 15 firms, instead of solving every coalition, solve the grand coalition
+        and this many others drawn uniformly (``seed``) from the rest, and project the
+        CPU seconds of all :math:`2^n - 1` (:func:`project_exact`); no allocation is
+        computed. 0: solve them all.
     """
     from instances import generate_network
     from optimizer.consolidation import consolidate
@@ -130,6 +143,13 @@ def bench_consolidate(
             villages=count, hubs=hubs, weeks=weeks, firms=firms, markets=markets, seed=seed
         )
         options = DesignOptions.from_network(network, time_limit=time_limit, gap=gap)
+        if project and firms <= 15:
+            row = project_exact(
+                network, options, project, seed, workers, warm, reuse_model, heuristics
+            )
+            row.update(firms=firms, villages=count, hubs=hubs, weeks=weeks, seed=seed)
+            rows.append(row)
+            continue
         chosen = methods or (EXACT_METHODS if firms <= 15 else SAMPLED_METHODS)
         start = time.perf_counter()
         result = consolidate(
@@ -205,6 +225,79 @@ def bench_consolidate(
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def project_exact(
+    network,
+    options,
+    sample: int,
+    seed: int = 1,
+    workers: int = 2,
+    warm: str = "grand",
+    reuse_model: bool = True,
+    heuristics: bool = False,
+) -> dict:
+    """Project the work of solving every coalition from a uniform sample of them.
+
+    Solves the grand coalition (as an exact run does first, for warm starts), then
+    ``sample`` coalitions drawn uniformly without replacement from the
+    :math:`2^n - 2` others, with the solver settings an exact run would use.
+
+    Returns
+    -------
+    dict
+        A bench row: ``projected_cpu_seconds`` (the grand coalition's CPU seconds plus
+        :math:`2^n - 2` times the sample's mean), ``projected_cpu_half_width`` (the 95%
+        Student t half-width of that projection), ``projected_wall_seconds`` (the
+        projected CPU seconds over ``workers``: the pool kept busy), and what was
+        measured (``seconds``, ``cpu_seconds``, ``coalitions_solved``, ``max_gap``).
+    """
+    from optimizer.allocation import _student_t_quantile
+    from optimizer.consolidation import CoalitionSolver
+
+    owners = {v.firm for v in network.villages if v.firm}
+    players = sorted(owners | (set(network.demand["firm"]) - {""}))
+    n = len(players)
+    others = 2**n - 2
+    count = min(sample, others)
+    if count < 2:
+        raise ValueError(f"project: expected at least 2 coalitions to sample, got {count}")
+    rng = np.random.default_rng(seed)
+    masks = rng.choice(np.arange(1, 2**n - 1), size=count, replace=False)
+    drawn = [frozenset(p for i, p in enumerate(players) if int(m) >> i & 1) for m in masks]
+    grand = frozenset(players)
+    clock = time.perf_counter()
+    with CoalitionSolver(
+        network, options, workers, None, players, warm, reuse_model, heuristics
+    ) as solver:
+        solved = solver.solve_all([grand])
+        solved.update(solver.solve_all(drawn))
+    seconds = time.perf_counter() - clock
+    cpu = np.array([solved[c].stages.get("cpu_seconds", math.nan) for c in drawn])
+    grand_cpu = solved[grand].stages.get("cpu_seconds", math.nan)
+    half = _student_t_quantile(0.975, count - 1) * cpu.std(ddof=1) / math.sqrt(count)
+    projected = grand_cpu + others * cpu.mean()
+    gaps = [c.gap for c in solved.values() if math.isfinite(c.gap)]
+    return {
+        "methods": "",
+        "warm": warm,
+        "reuse_model": reuse_model,
+        "workers": workers,
+        "gap": options.gap,
+        "coalitions_solved": len(solved),
+        "grand_coalition_cost": solved[grand].cost,
+        "max_gap": max(gaps) if gaps else math.nan,
+        "seconds": seconds,
+        "solver_seconds": sum(c.stages.get("solve_seconds", 0.0) for c in solved.values()),
+        "start_seconds": sum(c.stages.get("start_seconds", 0.0) for c in solved.values()),
+        "cpu_seconds": float(cpu.sum() + grand_cpu),
+        "heuristics": heuristics,
+        "projected_from": count,
+        "projected_coalitions": others + 1,
+        "projected_cpu_seconds": projected,
+        "projected_cpu_half_width": others * half,
+        "projected_wall_seconds": projected / max(1, workers),
+    }
+
+
 def _coalition_rows(result) -> pd.DataFrame:
     frame = result.coalitions_frame()
     stages = pd.DataFrame(
@@ -218,8 +311,8 @@ def _coalition_rows(result) -> pd.DataFrame:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from optimizer.cli import ExitCode, _table, console
-    from optimizer.cli_bench import _write_csv
+    from optimizer.cli import ExitCode
+    from optimizer.cli_bench import _show_by_case, _write_csv
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     clock = time.perf_counter()
@@ -256,9 +349,10 @@ def _run(args: argparse.Namespace) -> int:
         baseline=args.baseline,
         coalitions_out=args.coalitions_out,
         progress=progress if args.verbose else None,
+        project=args.project,
     )
     _write_csv(frame, args.out)
-    console.print(_table("bench consolidate", frame))
+    _show_by_case("bench consolidate", frame, "firms")
     return ExitCode.OK
 
 
@@ -293,6 +387,13 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="CSV file to write")
     p.add_argument(
         "--coalitions-out", default=None, help="CSV of every coalition's solve ({firms}: count)"
+    )
+    p.add_argument(
+        "--project",
+        type=int,
+        default=0,
+        help="up to 15 firms: solve the grand coalition and this many random others, "
+        "and project the CPU seconds of solving every coalition (0: solve them all)",
     )
     p.add_argument("--verbose", action="store_true", help="solves done, on stderr")
     p.set_defaults(func=_run)

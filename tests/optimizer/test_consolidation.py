@@ -563,3 +563,34 @@ def test_bench_consolidate_writes_seconds_and_coalitions_solved(tmp_path):
     assert table["coalitions_solved"].tolist() == [2**2 - 1, 2**3 - 1]
     assert (table["seconds"] > 0).all()
     assert (table["grand_coalition_cost"] <= table["standalone_cost_sum"]).all()
+
+
+def test_bench_projection_from_every_coalition_is_the_measured_work():
+    from instances import generate_network
+    from optimizer.consolidation_bench import project_exact
+
+    network = generate_network(villages=12, hubs=6, weeks=2, firms=4, markets=1, seed=1)
+    options = DesignOptions.from_network(network)
+    # a "sample" of all 14 other coalitions: the projection is the sum it measured
+    row = project_exact(network, options, sample=100, seed=3, workers=1)
+    assert row["projected_from"] == 14
+    assert row["coalitions_solved"] == row["projected_coalitions"] == 2**4 - 1
+    assert row["projected_cpu_seconds"] == pytest.approx(row["cpu_seconds"], rel=1e-9)
+    assert row["projected_wall_seconds"] == pytest.approx(row["projected_cpu_seconds"])
+    exact = consolidate(network, None, ("shapley",), options, workers=1)
+    assert row["grand_coalition_cost"] == pytest.approx(exact.grand.cost, rel=1e-6)
+    # a real sample: distinct coalitions other than the grand one, a finite interval
+    part = project_exact(network, options, sample=5, seed=3, workers=1)
+    assert part["coalitions_solved"] == 6
+    assert part["projected_from"] == 5
+    assert 0 < part["projected_cpu_half_width"] < math.inf
+
+
+def test_bench_consolidate_project_writes_the_projection(tmp_path):
+    out = tmp_path / "bench.csv"
+    args = ["bench", "consolidate", "--sizes", "3", "--project", "3", "--out", str(out)]
+    assert main(args) == 0
+    table = pd.read_csv(out)
+    assert table["projected_coalitions"].tolist() == [7]
+    assert table["coalitions_solved"].tolist() == [4]
+    assert table["projected_cpu_seconds"].iloc[0] > 0
