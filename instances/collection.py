@@ -14,7 +14,8 @@ What is read from the :class:`~networks.network.Network`:
   (``tricycle`` < ``van`` < ``truck``);
 - **roads**: geodesic distance times ``[collection] circuity`` (default the road
   default of ``networks.distances``), the village-to-hub distance of a road leg where
-  there is one, or shortest paths on a road graph when one is given; hours at
+  there is one, or shortest paths on the scenario's road graph (``[files] road_graph``)
+  or on one given; hours at
   ``[collection] speed_kmh`` (default 30 km/h, mountain roads);
 - **rules** (``[collection]``): ``freshness_hours_ambient``, ``freshness_hours_reefer``,
   ``day_start_h``, ``hub_close_h``, ``multiple_trips``;
@@ -197,7 +198,8 @@ def collection_problem(
         Tonnes per village for the day, instead of the scenario's supply or the plan.
     road_graph
         Road graph for shortest-path distances between all places (instead of geodesic
-        times circuity, and of the road legs' distances).
+        times circuity, and of the road legs' distances); default: the scenario's
+        (``road_graph`` file), if it has one.
 
     Returns
     -------
@@ -247,8 +249,22 @@ def collection_problem(
 
     lon = np.array([p.lon for p in places])
     lat = np.array([p.lat for p in places])
+    if road_graph is None:
+        road_graph = network.road_graph
     if road_graph is not None:
         km = np.asarray(road_graph.distance_matrix_km(lon, lat, lon, lat), dtype=float)
+        cut_off = [
+            p.id for p, km_to_hub in zip(places, km[:, 0], strict=True) if np.isinf(km_to_hub)
+        ]
+        if cut_off:
+            raise ScenarioError(
+                Problem(
+                    network.origins.get("file:road_graph", ("road_graph", None))[0],
+                    "village",
+                    f"a village the road graph connects to hub {hub}",
+                    ", ".join(dict.fromkeys(cut_off)),
+                )
+            )
     else:
         circuity = float(settings.get("circuity", DEFAULT_CIRCUITY["road"]))
         km = geodesic_matrix_km(lon, lat, lon, lat) * circuity

@@ -816,6 +816,7 @@ def load_folder(folder: str | Path) -> Network:
         folder=folder,
         origins=origins,
         content_hash=content_hash(folder, ["scenario.toml", *files.values()]),
+        road_graph=road_graph,
     )
     problems.extend(network.validate())
     problems.raise_if_any()

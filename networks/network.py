@@ -20,6 +20,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point
 
+from networks.distances import RoadGraph
 from networks.errors import Problem, ScenarioError
 from networks.firms import Firm
 from networks.legs import DIRECT_MAIL_ONLY, FOLLOWS, Leg
@@ -93,6 +94,9 @@ class Network:
         Where each node (``node:ID``), leg (``leg:ID``) and supply or demand row
         (``supply:ROW``, ``demand:ROW``) came from: ``(file, line)``, so that problems
         found on the whole network name them.
+    road_graph
+        The scenario's road graph (``road_graph`` file), if any: road legs generated
+        by rules and collection routing measure road distances on it.
     """
 
     name: str
@@ -113,6 +117,7 @@ class Network:
     folder: Path | None = None
     content_hash: str = ""
     origins: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
+    road_graph: RoadGraph | None = None
 
     def __post_init__(self) -> None:
         for name in (
