@@ -208,6 +208,10 @@ def test_start_from_given_openings_keeps_the_optimum(generated):
     assert "start_objective" in started.stages  # the heuristic ran from those openings
     assert started.stages["start_objective"] >= plain.objective - 1e-6 * abs(plain.objective)
     assert started.objective == pytest.approx(plain.objective, rel=1e-7)
+    # the relaxation is solved from given openings too: a bound below the optimum
+    bound = started.stages["relaxation_bound"]
+    assert math.isfinite(bound)
+    assert bound <= plain.objective * (1 + 1e-9)
 
 
 def test_heuristics_off_and_back_on_keep_the_optimum(generated):
