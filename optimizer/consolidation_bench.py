@@ -253,8 +253,8 @@ def project_exact(
     from optimizer.allocation import _student_t_quantile
     from optimizer.consolidation import CoalitionSolver
 
-    owners = {v.firm for v in network.villages if v.firm}
-    players = sorted(owners | (set(network.demand["firm"]) - {""}))
+    solver = CoalitionSolver(network, options, workers, None, None, warm, reuse_model, heuristics)
+    players = sorted(solver.players)  # every firm that owns supply or demand
     n = len(players)
     others = 2**n - 2
     count = min(sample, others)
@@ -265,9 +265,7 @@ def project_exact(
     drawn = [frozenset(p for i, p in enumerate(players) if int(m) >> i & 1) for m in masks]
     grand = frozenset(players)
     clock = time.perf_counter()
-    with CoalitionSolver(
-        network, options, workers, None, players, warm, reuse_model, heuristics
-    ) as solver:
+    with solver:
         solved = solver.solve_all([grand])
         solved.update(solver.solve_all(drawn))
     seconds = time.perf_counter() - clock
