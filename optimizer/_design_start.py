@@ -170,9 +170,11 @@ def design_start(
         for trial, order in candidates:
             _fix_openings(model, data, matrix, trial)
             # the first plan may take the whole time limit: without one the MIP, which
-            # would have less time than the heuristic, has nothing to start from
+            # would have less time than the heuristic, has nothing to start from; once
+            # there is one, the other candidate keeps to the heuristic's budget
+            plan_budget = options.time_limit if best is None else None
             values, objective = _slope_scaling(
-                model, matrix, options, time_budget, started, options.time_limit
+                model, matrix, options, time_budget, started, plan_budget
             )
             if values is not None and (
                 best is None or _better(objective, best_objective, model.maximize)
