@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from networks.firms import trip_terms
 from networks.legs import Leg, Mode
 from networks.network import Network
 from networks.nodes import NodeKind, OverseasWarehouse
@@ -252,9 +253,12 @@ def build_design_data(
     trip_legs: dict[tuple[str, int], tuple[float, float]] = {}
     trip_use: dict[tuple[str, int], list] = defaultdict(list)
 
+    own_vehicles = network.firms.get(shipper) if shipper != THIRD_PARTY else None
+
     def count_trips(leg: Leg, week: int, kind: str, key: tuple, per_unit: float) -> None:
         if leg.cost_cny_per_trip > 0 and math.isfinite(leg.trip_capacity_t) and week <= weeks[-1]:
-            trip_legs[(leg.id, week)] = (leg.cost_cny_per_trip * uplift, leg.trip_capacity_t)
+            per_trip, capacity = trip_terms(leg, own_vehicles)
+            trip_legs[(leg.id, week)] = (per_trip * uplift, capacity)
             trip_use[(leg.id, week)].append((kind, key, per_unit))
 
     # --- inbound arcs: village -> hub (wait, leg, hub dwell) -------------------------

@@ -7,8 +7,9 @@ the network design model (:mod:`optimizer.network_design`) on :math:`S`'s villag
 :math:`S`'s own customers (demand rows whose ``firm`` is in :math:`S`), in cost mode:
 
 - a firm alone ships at its own terms (``firms.csv``: its part-load premium on road
-  freight; trips and containers counted for it alone) and opens, and pays for, any hub
-  it uses by itself;
+  freight; its own road vehicles where it has them, priced by
+  :func:`networks.firms.trip_terms`; trips and containers counted for it alone) and
+  opens, and pays for, any hub it uses by itself;
 - a coalition of two or more ships as one under the 3PL: shared hubs, pooled trips and
   containers, at the legs' rates plus the 3PL's margin (``[consolidation] margin``).
 

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from networks.errors import PlanError, ProblemCollector
+from networks.firms import trip_terms
 from networks.legs import Mode
 from networks.network import Network
 from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
@@ -364,9 +365,10 @@ def evaluate(
     # that ride them in proportion to tonnes (so margins by market and by firm add up).
     for key, tonnes in trip_load.items():
         leg = network.legs_by_id[key[1]]
-        trips = math.ceil(tonnes / leg.trip_capacity_t - 1e-9)
+        per_trip, capacity = trip_terms(leg, firms.get(key[0]))
+        trips = math.ceil(tonnes / capacity - 1e-9)
         uplift = (1.0 + margin_3pl) if key[0] == THIRD_PARTY else 1.0
-        cost = trips * leg.cost_cny_per_trip * uplift
+        cost = trips * per_trip * uplift
         for index, share in trip_members[key]:
             rows[index]["transport_cost"] += cost * share / tonnes if tonnes > 0 else 0.0
     flows = pd.DataFrame(rows)

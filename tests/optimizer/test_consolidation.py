@@ -178,8 +178,9 @@ def hand_model(folder: Path, coalition: frozenset[str], margin: float) -> float:
 
     Villages ship kiwi to a hub (per-tonne road freight, times the firm's part-load premium
     alone or the 3PL's margin pooled, plus the hub's handling); hubs hold stock at a
-    storage cost per tonne-week and send it to M_CS in whole reefer trips (trip cost, times
-    the margin when pooled) within the week; hubs open at one size with fixed cost,
+    storage cost per tonne-week and send it to M_CS in whole reefer trips within the week
+    (pooled: the leg's trips, times the margin; a firm alone: its own vehicles' tonnes at
+    the leg's full-load rate per tonne, times its premium); hubs open at one size with fixed cost,
     weekly throughput and cold storage. Nothing decays.
     """
     nodes = pd.read_csv(folder / "nodes.csv", dtype={"firm": str}).set_index("id")
@@ -188,11 +189,18 @@ def hand_model(folder: Path, coalition: frozenset[str], margin: float) -> float:
     firms = pd.read_csv(folder / "firms.csv").set_index("id")
     supply = pd.read_csv(folder / "supply.csv")
     demand = pd.read_csv(folder / "demand.csv")
+    outbound = legs[legs.destination == "M_CS"].set_index("origin")
+    per_trip, trip_t = outbound["cost_cny_per_trip"], outbound["trip_capacity_t"]
     if len(coalition) == 1:
         (firm,) = coalition
-        road, trip = 1.0 + float(firms.loc[firm, "part_load_premium"]), 1.0
+        road = 1.0 + float(firms.loc[firm, "part_load_premium"])
+        # its own vehicles: their tonnes at the leg's full-load rate per tonne, x premium
+        own_t = float(firms.loc[firm, "trip_capacity_t"])
+        per_trip = per_trip / trip_t * road * own_t
+        trip_t = pd.Series(own_t, index=trip_t.index)
     else:
-        road = trip = 1.0 + margin
+        road = 1.0 + margin
+        per_trip = per_trip * road
     villages = [
         v
         for v in nodes.index
@@ -206,7 +214,6 @@ def hand_model(folder: Path, coalition: frozenset[str], margin: float) -> float:
         w: demand[(demand.week == w) & demand.firm.isin(coalition)].tonnes.sum() for w in weeks
     }
     inbound = legs[legs.origin.isin(villages) & legs.destination.isin(hubs)]
-    outbound = legs[legs.destination == "M_CS"].set_index("origin")
 
     prob = pulp.LpProblem("hand", pulp.LpMinimize)
     y = {
@@ -228,7 +235,7 @@ def hand_model(folder: Path, coalition: frozenset[str], margin: float) -> float:
     for h in hubs:
         for w in weeks:
             cost.append(nodes.loc[h, "storage_cost_cny_per_t_week"] * stock[(h, w)])
-            cost.append(outbound.loc[h, "cost_cny_per_trip"] * trip * trips[(h, w)])
+            cost.append(per_trip[h] * trips[(h, w)])
     prob += pulp.lpSum(cost)
     for h in hubs:
         own = sizes[sizes.hub == h]
@@ -243,7 +250,7 @@ def hand_model(folder: Path, coalition: frozenset[str], margin: float) -> float:
             prob += stock[(h, w)] <= pulp.lpSum(
                 r.cold_storage_t * y[(h, r.size)] for r in own.itertuples()
             )
-            prob += sent[(h, w)] <= outbound.loc[h, "trip_capacity_t"] * trips[(h, w)]
+            prob += sent[(h, w)] <= trip_t[h] * trips[(h, w)]
     for (village, w), tonnes in grown.items():
         prob += (
             pulp.lpSum(v for (o, _, week), v in x.items() if o == village and week == w) <= tonnes
@@ -255,16 +262,19 @@ def hand_model(folder: Path, coalition: frozenset[str], margin: float) -> float:
     return float(pulp.value(prob.objective))
 
 
-# By hand (margin 10 %, premium 40 %, handling 20 CNY/t, trips of 10 t):
+# By hand (margin 10 %, premium 40 %, handling 20 CNY/t, the 3PL's trips of 10 t; alone,
+# coopA's own 2 t vans and firmB's 5 t trucks at the leg's 2,300 or 2,350 per 10 t, x 1.4):
 # coopA alone needs H_JS (V1 reaches no other hub; V2 alone grows 12 < 16 t): 40,000 fixed
-#   + 16 t from V1 at 5 x 1.4 + 20 + one 2,300 trip a week = 45,032.
-# firmB alone: H_FH small 30,000 + 4 t from V3 at 3 x 1.4 + 20 + one 2,350 trip = 32,446.8.
+#   + 16 t from V1 at 5 x 1.4 + 20 + four 2 t trips a week at 2,300 / 10 x 1.4 x 2 = 644
+#   = 40,000 + 432 + 8 x 644 = 45,584.
+# firmB alone: H_FH small 30,000 + 4 t from V3 at 3 x 1.4 + 20 + one 5 t trip at
+#   2,350 / 10 x 1.4 x 5 = 1,645: 31,741.8.
 # Pooled: H_FH small (V2 and V3 grow 11 t a week; 1 t of week 1 waits a week, 28 CNY):
 #   30,000 + 10 t from V3 at 3 x 1.1 + 20 + 10 t from V2 at 8 x 1.1 + 20 + 28
 #   + three trips at 2,350 x 1.1 = 38,304.
 BY_HAND = {
-    frozenset({"coopA"}): 45032.0,
-    frozenset({"firmB"}): 32446.8,
+    frozenset({"coopA"}): 45584.0,
+    frozenset({"firmB"}): 31741.8,
     frozenset({"coopA", "firmB"}): 38304.0,
 }
 
@@ -276,6 +286,23 @@ def test_coalition_cost_equals_a_model_written_by_hand(domestic):
         assert got.status == "optimal"
         assert hand_model(domestic, coalition, margin=0.1) == pytest.approx(expected, rel=1e-9)
         assert got.cost == pytest.approx(expected, rel=REL), label(coalition)
+
+
+@pytest.mark.parametrize("firm", ["coopA", "firmB"])
+def test_a_firm_alone_is_priced_alike_by_the_model_and_the_evaluator(domestic, firm):
+    # its own vehicles' trips (trip_terms) enter the model and the exact evaluator alike:
+    # the optimal plan, scored by the evaluator, costs the model's objective
+    from results.evaluate import evaluate
+
+    network = non_perishable(load_scenario(domestic))
+    options = replace(
+        DesignOptions.from_network(network), firms=frozenset({firm}), shipper=firm, trips="integer"
+    )
+    result = solve_design(network, options)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(BY_HAND[frozenset({firm})], rel=REL)
+    scored = evaluate(network, result.plan).kpis["total_cost"]
+    assert scored == pytest.approx(result.objective, rel=REL)
 
 
 # ---------------------------------------------------------------------------------------

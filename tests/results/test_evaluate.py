@@ -120,14 +120,17 @@ PER_TONNE = 4.48 + 1.60 + 2.24 + 1800.0 + 900.0  # 2708.32
 # Trips per shipper, leg and week, rounded up (legs.csv cost_cny_per_trip,
 # trip_capacity_t). The week of a leg is the week it starts in: C waits 6 h (default
 # wait_hours), rides 2 h, dwells 12 h at H_JS, is stored 168 h -> leaves H_JS at hour 188,
-# in week 2.
-#   (firmB, H_JS>BZ_CS, w1): A 0.2 t / 10 -> 1 trip * 2400
+# in week 2. firmB ships alone in its own 5 t vehicles on road legs (firms.csv
+# trip_capacity_t 5): a trip carries 5 t at the leg's full-load rate per tonne times
+# its premium 1.4: H_JS>BZ_CS 2400 / 10 * 1.4 * 5 = 1680; BZ_CS>P_NS 3500 / 10 * 1.4 * 5
+# = 2450. Sea containers are the leg's own.
+#   (firmB, H_JS>BZ_CS, w1): A 0.2 t / 5 -> 1 trip * 1680
 #   (3pl,   H_JS>BZ_CS, w1): B 0.1 t / 10 -> 1 trip * 2400 (not pooled with A)
-#   (firmB, H_JS>BZ_CS, w2): C 0.1 t      -> 1 trip * 2400
-#   (firmB, BZ_CS>P_NS, w2): C            -> 1 trip * 3500
+#   (firmB, H_JS>BZ_CS, w2): C 0.1 t      -> 1 trip * 1680
+#   (firmB, BZ_CS>P_NS, w2): C            -> 1 trip * 2450
 #   (firmB, P_NS>M_BKK, w2): C            -> 1 container * 13000
-TRIPS = 3 * 2400.0 + 3500.0 + 13000.0  # 23700
-TRANSPORT = PER_TONNE + TRIPS  # 26408.32
+TRIPS = 1680.0 + 2400.0 + 1680.0 + 2450.0 + 13000.0  # 21210
+TRANSPORT = PER_TONNE + TRIPS  # 23918.32
 # Handling per tonne arriving at each node after the village (nodes.csv
 # handling_cost_cny_per_t: H_JS 20, BZ_CS 30, P_NS 214, M_BKK 0), plus pre-cooling at
 # H_JS (precool_cost_cny_per_t 50) for C only:
@@ -162,7 +165,7 @@ def test_hand_computed_plan_costs_to_the_cent():
     }
     for key, value in expected.items():
         assert kpis[key] == pytest.approx(value, abs=CENT), key
-    assert kpis["total_cost"] == pytest.approx(66464.52, abs=CENT)
+    assert kpis["total_cost"] == pytest.approx(63974.52, abs=CENT)  # 40000 + 23918.32 + ...
     assert kpis["total_cost"] == pytest.approx(sum(expected.values()), abs=CENT)
     assert kpis["co2_t"] == pytest.approx(CO2_T, abs=1e-9)
     assert kpis["delivered_t"] == pytest.approx(0.4)
@@ -185,25 +188,48 @@ def test_pooling_under_one_shipper_fills_trips():
     assert kpis["transport_cost"] == pytest.approx(TRANSPORT - 2400.0 + 16 * 0.4 * 0.1, abs=CENT)
 
 
-def test_a_part_load_costs_a_full_trip():
-    # 10.5 t from V1 (10 t) and V2 (0.5 t) through H_JS to M_CS in week 1 under one
-    # shipper: H_JS>M_CS carries 10 t per trip, so it takes 2 trips of 2300, not 1.05.
-    # Kiwi made non-perishable here, so that every leg carries the 10.5 t.
+def _fill_plan(shipper: str) -> tuple:
+    """10.5 t of coopA's from V1 (10 t) and V2 (0.5 t) through H_JS to M_CS, week 1.
+
+    Kiwi made non-perishable here, so that every leg carries the 10.5 t.
+    """
     kiwi = TINY.products["fresh_kiwi"]
     network = TINY.replace(products={**TINY.products, "fresh_kiwi": replace(kiwi, shelf_life=None)})
     plan = Plan(
         "fill",
         {"H_JS": "small"},
-        (
-            flow("V1 > H_JS > M_CS", "road > road-reefer", 10, firm="coopA", product="fresh_kiwi"),
-            flow("V2 > H_JS > M_CS", "road > road-reefer", 0.5, firm="coopA", product="fresh_kiwi"),
+        tuple(
+            flow(
+                f"{v} > H_JS > M_CS",
+                "road > road-reefer",
+                t,
+                firm="coopA",
+                shipper=shipper,
+                product="fresh_kiwi",
+            )
+            for v, t in (("V1", 10), ("V2", 0.5))
         ),
     )
+    return network, plan
+
+
+def test_a_part_load_costs_a_full_trip():
+    # Under the 3PL (tiny sets no margin): H_JS>M_CS carries 10 t per trip, so the
+    # 10.5 t take 2 trips of 2300, not 1.05; V1>H_JS 5/t and V2>H_JS 8/t, no premium.
+    network, plan = _fill_plan("3pl")
     kpis = evaluate(network, plan).kpis
-    # V1>H_JS 5/t and V2>H_JS 8/t, with coopA's 0.4 part-load premium on road legs
-    per_tonne = 5 * 1.4 * 10 + 8 * 1.4 * 0.5
-    assert kpis["transport_cost"] == pytest.approx(per_tonne + 2 * 2300.0, abs=CENT)
+    assert kpis["transport_cost"] == pytest.approx(5 * 10 + 8 * 0.5 + 2 * 2300.0, abs=CENT)
     assert kpis["spoilage_cost"] == 0.0
+
+
+def test_a_firm_alone_drives_its_own_vehicles():
+    # coopA alone (firms.csv: part_load_premium 0.4, trip_capacity_t 2): its own 2 t
+    # vans on H_JS>M_CS, ceil(10.5 / 2) = 6 trips, each 2 t at the leg's full-load rate
+    # 2300 / 10 per tonne times 1.4: 644 CNY; the premium on V1>H_JS 5/t and V2>H_JS 8/t.
+    network, plan = _fill_plan("coopA")
+    kpis = evaluate(network, plan).kpis
+    per_tonne = 5 * 1.4 * 10 + 8 * 1.4 * 0.5
+    assert kpis["transport_cost"] == pytest.approx(per_tonne + 6 * 644.0, abs=CENT)
 
 
 # ---------------------------------------------------------------------------------------
