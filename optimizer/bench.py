@@ -311,6 +311,18 @@ def bench_cflp(
             rows.append(row)
             if progress is not None:
                 progress(row)
+    if not rows:  # nothing solved: a filter that matches nothing is a typo, not a result
+        from networks.errors import Problem, ScenarioError
+
+        raise ScenarioError(
+            Problem(
+                ", ".join(str(p) for p in paths),
+                "--only/--exclude",
+                "patterns that keep at least one instance of "
+                + ", ".join(sorted({i.name for f in files for i in read_cflp(f)})[:20]),
+                f"only {list(only)}, exclude {list(exclude)}",
+            )
+        )
     return pd.DataFrame(rows, columns=CFLP_COLUMNS)
 
 
@@ -343,7 +355,11 @@ def _scale_case(case: dict) -> dict:  # runs in a fresh child process
             lazy_links=case["lazy_links"],
             start=case["start"],
         )
-        row.update(build=options.build, lazy_links=options.lazy_links, start=options.start)
+        # the PuLP model (--build pulp, or a solver other than HiGHS) has every linking
+        # row: lazy links are the direct HiGHS build's
+        direct = options.build == "direct" and options.solver.lower() == "highs"
+        lazy = options.lazy_links and direct
+        row.update(build=options.build, lazy_links=lazy, start=options.start)
         result = design.solve_design(network, options)
         stages = result.stages
         row.update(

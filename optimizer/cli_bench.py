@@ -11,12 +11,19 @@ appended to :data:`BENCH_REGISTRARS`.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import math
+import shlex
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+
+from optimizer.cli_types import at_least, gap_fraction, int_list, seconds
+from results.store import write_csv_atomic
 
 #: Modules that may add ``bench`` subcommands through ``add_bench_parsers(subparsers)``;
 #: a module not written yet is skipped. ``optimizer.routing_bench`` is the collection
@@ -28,28 +35,56 @@ BENCH_MODULES: tuple[str, ...] = ("optimizer.routing_bench", "optimizer.consolid
 BENCH_REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = []
 
 
-def _write_csv(frame: pd.DataFrame, out: str | Path) -> Path:
-    """Write a table to CSV through a temporary file, so a failed run leaves no half file."""
+def _sidecar(out: str | Path) -> Path:
+    """The run record written beside a bench table: ``TABLE.run.json``."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    frame.to_csv(partial, index=False)
-    partial.replace(out)
-    return out
+    return out.with_name(out.stem + ".run.json")
 
 
-#: Shorter headers for the printed tables (the CSV keeps the full column names).
-_SHORT = {
-    "known_optimum": "known",
-    "build_seconds": "build_s",
-    "solve_seconds": "solve_s",
-    "data_seconds": "data_s",
-    "model_seconds": "model_s",
-    "variables": "vars",
-    "constraints": "rows",
-    "peak_rss_mb": "peak_mb",
-    "peak_rss_growth_mb": "growth_mb",
-}
+def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """A bench command that refuses an existing ``--out`` and records how its table was made.
+
+    Before anything is solved, an existing table (or its record) stops the run: a run
+    never overwrites another. After the command wrote its table, ``TABLE.run.json``
+    records the command line, every argument, the package versions, the machine (cores,
+    memory), the UTC time it started and its wall seconds: what the table's timings
+    mean, and how to run it again.
+    """
+
+    @functools.wraps(func)
+    def run(args: argparse.Namespace) -> int:
+        from results.store import (
+            machine_description,
+            refuse_existing_file,
+            run_metadata,
+            write_json_atomic,
+        )
+
+        out = getattr(args, "out", None)
+        if out:
+            refuse_existing_file(out)
+            refuse_existing_file(_sidecar(out))
+        record = run_metadata()
+        clock = time.perf_counter()
+        code = func(args)
+        if out and Path(out).exists():
+            arguments = {
+                k: (str(v) if isinstance(v, Path) else v)
+                for k, v in vars(args).items()
+                if k not in ("func", "command") and not callable(v)
+            }
+            record.update(
+                command="coldchain " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+                arguments=arguments,
+                machine=machine_description(),
+                wall_seconds=time.perf_counter() - clock,
+                exit_code=int(code),
+                table=Path(out).name,
+            )
+            write_json_atomic(record, _sidecar(out))
+        return code
+
+    return run
 
 
 def _show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -61,7 +96,7 @@ def _show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
     shown = [c for c in columns if c in frame.columns]
     for column in shown:
         table.add_column(
-            _SHORT.get(column, column),
+            column,  # the CSV's own name: what the docs and the file call it
             justify="right" if frame[column].dtype.kind in "ifb" else "left",
             overflow="fold",  # a narrow terminal wraps numbers rather than cut them
         )
@@ -145,7 +180,7 @@ def cmd_bench_cflp(args: argparse.Namespace) -> int:
         progress=progress,
         method=args.method,
     )
-    out = _write_csv(frame, args.out)
+    out = write_csv_atomic(frame, args.out)
     _show(
         f"bench cflp ({args.solver}, {args.method}, time limit {args.time_limit} s)",
         frame,
@@ -176,18 +211,6 @@ def cmd_bench_cflp(args: argparse.Namespace) -> int:
 
 
 # --- bench scale ------------------------------------------------------------------------
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(v) for v in text.split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected integers like 100,500,2000, got {text!r}"
-        ) from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"expected integers >= 1, got {text!r}")
-    return values
-
-
 def cmd_bench_scale(args: argparse.Namespace) -> int:
     """Solve generated scenarios of growing size, write the table."""
     from optimizer.bench import bench_scale
@@ -221,7 +244,7 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
         lazy_links=not args.all_links,
         start={"auto": None, "on": True, "off": False}[args.start],
     )
-    out = _write_csv(frame, args.out)
+    out = write_csv_atomic(frame, args.out)
     _show(
         f"bench scale ({args.solver}, {args.hubs} hubs, {args.weeks} weeks, "
         f"{args.products} products, seed {args.seed}, time limit {args.time_limit:g} s)",
@@ -251,12 +274,12 @@ def _solver_options(parser: argparse.ArgumentParser, time_limit: float) -> None:
     parser.add_argument("--solver", default="highs", help="highs (default), cbc or a PuLP name")
     parser.add_argument(
         "--time-limit",
-        type=float,
+        type=seconds,
         default=time_limit,
         metavar="S",
         help=f"solver seconds per case (default {time_limit:g})",
     )
-    parser.add_argument("--threads", type=int, default=1, help="solver threads (default 1)")
+    parser.add_argument("--threads", type=at_least(1), default=1, help="solver threads (default 1)")
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="table to write")
 
 
@@ -321,7 +344,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="leave out instances whose name matches (for example 'capa-*')",
     )
     p.add_argument(
-        "--gap", type=float, default=BENCH_GAP, help=f"relative MIP gap (default {BENCH_GAP:g})"
+        "--gap",
+        type=gap_fraction,
+        default=BENCH_GAP,
+        help=f"relative MIP gap (default {BENCH_GAP:g})",
     )
     p.add_argument(
         "--check",
@@ -347,17 +373,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--villages",
-        type=_int_list,
+        type=int_list,
         required=True,
         metavar="N,N,...",
         help="village counts, for example 100,500,2000",
     )
-    p.add_argument("--hubs", type=int, default=20, help="hub candidates (default 20)")
-    p.add_argument("--weeks", type=int, default=4, help="weeks (default 4)")
-    p.add_argument("--products", type=int, default=1, help="products, 1 to 3 (default 1)")
+    p.add_argument("--hubs", type=at_least(1), default=20, help="hub candidates (default 20)")
+    p.add_argument("--weeks", type=at_least(1), default=4, help="weeks (default 4)")
+    p.add_argument(
+        "--products", type=int, choices=(1, 2, 3), default=1, help="products (default 1)"
+    )
     p.add_argument(
         "--markets",
-        type=int,
+        type=at_least(1),
         default=None,
         help="markets, the domestic one included (default: the generator's)",
     )
@@ -368,7 +396,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="cost: meet demand in full; margin: sell up to demand (default: the generator's)",
     )
     p.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
-    p.add_argument("--gap", type=float, default=None, help="relative MIP gap")
+    p.add_argument("--gap", type=gap_fraction, default=None, help="relative MIP gap")
     p.add_argument(
         "--build",
         choices=("direct", "pulp"),
@@ -393,3 +421,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     for add in bench_registrars():
         add(sub)
+    for parser in sub.choices.values():  # every bench: no overwriting, a run record
+        parser.set_defaults(func=_recorded(parser.get_default("func")))

@@ -21,11 +21,13 @@ import argparse
 import math
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from optimizer.cli_consolidate import add_coalition_solver_args
+from results.store import refuse_existing_file, write_csv_atomic
 
 COLUMNS = [
     "firms",
@@ -119,7 +121,8 @@ def bench_consolidate(
         its antithetic pairs and its size baseline.
     coalitions_out
         Also write each coalition's solve (size, cost, seconds by stage, CPU seconds)
-        to this CSV file (one run per firm count: ``{firms}`` in the name is replaced).
+        to this CSV file (one per firm count: ``{firms}`` in the name is replaced by the
+    count; several counts and no ``{firms}``: the count is added before the suffix).
     warm, reuse_model, heuristics
         The levers of :class:`optimizer.consolidation.CoalitionSolver`.
     gap
@@ -171,7 +174,9 @@ def bench_consolidate(
         )
         seconds = time.perf_counter() - start
         if coalitions_out:
-            _coalition_rows(result).to_csv(coalitions_out.replace("{firms}", str(firms)))
+            write_csv_atomic(
+                _coalition_rows(result), _coalitions_file(coalitions_out, firms, sizes)
+            )
         standalone = sum(result.standalone(f).cost for f in result.firms)
         grand = result.grand.cost
         solved = result.coalitions.values()
@@ -308,11 +313,26 @@ def _coalition_rows(result) -> pd.DataFrame:
     return frame.merge(stages[keep], on="coalition", how="left")
 
 
+def _coalitions_file(pattern: str, firms: int, sizes: list[int]) -> str:
+    """The ``--coalitions-out`` file for ``firms`` firms.
+
+    ``{firms}`` in the name is replaced by the count; with several counts and no
+    ``{firms}``, the count goes before the suffix.
+    """
+    if "{firms}" in pattern or len(sizes) == 1:
+        return pattern.replace("{firms}", str(firms))
+    path = Path(pattern)
+    return str(path.with_name(f"{path.stem}-{firms}{path.suffix}"))
+
+
 def _run(args: argparse.Namespace) -> int:
     from optimizer.cli import ExitCode
-    from optimizer.cli_bench import _show_by_case, _write_csv
+    from optimizer.cli_bench import _show_by_case
 
-    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    sizes = args.sizes
+    if args.coalitions_out:  # refuse before the solving, not after
+        for firms in sizes:
+            refuse_existing_file(_coalitions_file(args.coalitions_out, firms, sizes))
     clock = time.perf_counter()
     batches = [0]
 
@@ -349,21 +369,47 @@ def _run(args: argparse.Namespace) -> int:
         progress=progress if args.verbose else None,
         project=args.project,
     )
-    _write_csv(frame, args.out)
+    write_csv_atomic(frame, args.out)
     _show_by_case("bench consolidate", frame, "firms")
     return ExitCode.OK
 
 
 def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     """Add ``bench consolidate``."""
-    p = sub.add_parser("consolidate", help="coalition solves and seconds against firm counts")
-    p.add_argument("--sizes", default="4,8,12", help="firm counts, comma-separated")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--villages", type=int, default=0, help="villages (0: 3 per firm)")
-    p.add_argument("--hubs", type=int, default=6)
-    p.add_argument("--weeks", type=int, default=2)
-    p.add_argument("--markets", type=int, default=1)
-    p.add_argument("--workers", type=int, default=2)
+    from optimizer.cli_types import at_least, gap_fraction, int_list, seconds
+
+    p = sub.add_parser(
+        "consolidate",
+        help="coalition solves and seconds against firm counts",
+        description="For each firm count, generate a scenario with that many firms, "
+        "solve every coalition (exact Shapley, up to 15 firms) or sampled coalitions "
+        "(sampled Shapley, beyond, or with --target-pct), and write one table row per "
+        "count: coalitions solved, seconds (wall and CPU), savings, allocations. "
+        "--project estimates an exact run's seconds from a sample instead.",
+    )
+    p.add_argument(
+        "--sizes",
+        type=int_list,
+        default=[4, 8, 12],
+        metavar="N,N,...",
+        help="firm counts, comma-separated, for example 4,8,12 (default 4,8,12)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="generator and sampling seed (default 1)")
+    p.add_argument(
+        "--villages",
+        type=at_least(0),
+        default=0,
+        help="villages of each generated scenario (default 0: 3 per firm, at least 12)",
+    )
+    p.add_argument("--hubs", type=at_least(1), default=6, help="hub candidates (default 6)")
+    p.add_argument("--weeks", type=at_least(1), default=2, help="weeks (default 2)")
+    p.add_argument(
+        "--markets",
+        type=at_least(1),
+        default=1,
+        help="markets, the domestic one included (default 1)",
+    )
+    p.add_argument("--workers", type=at_least(1), default=2, help="solver processes (default 2)")
     p.add_argument("--samples", type=int, default=200, help="most random orders of sampled Shapley")
     p.add_argument(
         "--target-pct",
@@ -379,9 +425,9 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
         default=True,
         help="one model per worker, restricted to each coalition by bounds",
     )
-    p.add_argument("--gap", type=float, default=None, help="relative MIP gap per coalition")
+    p.add_argument("--gap", type=gap_fraction, default=None, help="relative MIP gap per coalition")
     p.add_argument("--methods", default=None, help="allocation methods, comma-separated")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds per coalition")
+    p.add_argument("--time-limit", type=seconds, default=None, help="seconds per coalition")
     p.add_argument("--out", required=True, help="CSV file to write")
     p.add_argument(
         "--coalitions-out", default=None, help="CSV of every coalition's solve ({firms}: count)"

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from instances.vrp_benchmarks import (
     read_bks,
 )
 from optimizer.routing import BACKENDS, default_workers, solve
+from results.store import refuse_existing_file, write_csv_atomic
 
 BENCH_COLUMNS = (
     "instance",
@@ -157,34 +157,6 @@ def run_benchmark(
     return pd.DataFrame(rows, columns=list(BENCH_COLUMNS))
 
 
-def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write ``frame`` to a new CSV file (never over an existing one), atomically.
-
-    Raises
-    ------
-    RunFolderExistsError
-        If the file exists already.
-    """
-    from results.store import RunFolderExistsError
-
-    path = Path(path)
-    if path.exists():
-        raise RunFolderExistsError(
-            f"{path}: --out: expected a new file, got one that exists (a run never "
-            "overwrites another; choose another name)"
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            frame.to_csv(handle, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def summary(frame: pd.DataFrame) -> dict[str, float]:
     """Mean gap (percent) over instances, per run and over all runs; worst gap."""
     out: dict[str, float] = {}
@@ -277,13 +249,8 @@ def _run_bench(family: str, args: argparse.Namespace, console) -> int:
             markup=False,
         )
 
-    if args.out and Path(args.out).exists():  # fail before the solving, not after
-        from results.store import RunFolderExistsError
-
-        raise RunFolderExistsError(
-            f"{args.out}: --out: expected a new file, got one that exists (a run never "
-            "overwrites another; choose another name)"
-        )
+    if args.out:  # fail before the solving, not after
+        refuse_existing_file(args.out)
     frame = run_benchmark(
         args.dir,
         family,

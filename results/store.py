@@ -16,6 +16,7 @@ import tempfile
 import uuid
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -59,6 +60,80 @@ def _clean_json(value):
     if hasattr(value, "item"):  # numpy scalar
         return _clean_json(value.item())
     return value
+
+
+def refuse_existing_file(path: str | os.PathLike, what: str = "file") -> Path:
+    """``path``, unless something is there already (a run never overwrites another).
+
+    ``what`` names the thing expected in the message (``file``, ``folder``).
+
+    Raises
+    ------
+    RunFolderExistsError
+        If ``path`` exists.
+    """
+    path = Path(path)
+    if path.exists():
+        raise RunFolderExistsError(
+            f"{path}: --out: expected a new {what}, got one that exists (a run never "
+            "overwrites another; choose another name)"
+        )
+    return path
+
+
+def _write_new_file(path: str | os.PathLike, write) -> Path:
+    """Write a new file through a temporary one beside it: whole or not at all."""
+    path = refuse_existing_file(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # as open() would make it, not mkstemp's 0600
+        with os.fdopen(fd, "w", newline="") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write ``frame`` (without its index) to a new CSV file, atomically.
+
+    Raises
+    ------
+    RunFolderExistsError
+        If the file exists already.
+    """
+    return _write_new_file(path, lambda handle: frame.to_csv(handle, index=False))
+
+
+def write_json_atomic(data: dict, path: str | os.PathLike) -> Path:
+    """Write ``data`` as indented JSON (NaN and infinity: null) to a new file, atomically."""
+    text = json.dumps(_clean_json(data), indent=2) + "\n"
+    return _write_new_file(path, lambda handle: handle.write(text))
+
+
+def machine_description() -> dict[str, Any]:
+    """The machine a run measured its seconds on: platform, cores, memory."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        usable = os.cpu_count()
+    try:
+        memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1e9
+    except (ValueError, OSError, AttributeError):
+        memory_gb = math.nan
+    return {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": usable,
+        "memory_gb": round(memory_gb, 1),
+    }
 
 
 class RunWriter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import types
 
 import pandas as pd
@@ -67,8 +68,45 @@ def test_only_and_exclude_filter_instances_by_name(cflp_dir, tmp_path):
     out = tmp_path / "only.csv"
     assert main(["bench", "cflp", str(cflp_dir), "--exclude", "holmberg-*", "--out", str(out)]) == 0
     assert list(pd.read_csv(out)["instance"]) == ["cap11"]
+    out = tmp_path / "holmberg.csv"
     assert main(["bench", "cflp", str(cflp_dir), "--only", "holm*", "--out", str(out)]) == 0
     assert list(pd.read_csv(out)["instance"]) == ["holmberg-p7"]
+
+
+def test_a_filter_that_keeps_no_instance_is_invalid_input(cflp_dir, tmp_path, capsys):
+    out = tmp_path / "none.csv"
+    assert main(["bench", "cflp", str(cflp_dir), "--only", "cap999", "--out", str(out)]) == 2
+    message = capsys.readouterr().err
+    assert "--only/--exclude" in message and "cap999" in message and "cap11" in message
+    assert not out.exists() and not out.with_name("none.run.json").exists()
+
+
+def test_a_bench_table_is_never_overwritten_and_says_how_it_was_made(cflp_dir, tmp_path, capsys):
+    out = tmp_path / "t.csv"
+    args = ["bench", "cflp", str(cflp_dir / "cap11.txt"), "--time-limit", "30", "--out", str(out)]
+    assert main(args) == 0
+    record = json.loads(out.with_name("t.run.json").read_text())
+    assert record["arguments"]["time_limit"] == 30.0 and record["arguments"]["benchmark"] == "cflp"
+    assert record["version_highspy"] and record["machine"]["cpu_count"] >= 1
+    assert record["table"] == "t.csv" and record["exit_code"] == 0
+    assert record["wall_seconds"] > 0 and record["created_utc"]
+    before = out.read_text()
+    capsys.readouterr()
+    assert main(args) == 2  # refused before anything is solved
+    assert "never overwrites" in capsys.readouterr().err
+    assert out.read_text() == before
+
+
+@pytest.mark.parametrize(
+    "bad", [["--hubs", "0"], ["--weeks", "x"], ["--products", "4"], ["--villages", "10 20"]]
+)
+def test_bench_scale_rejects_bad_sizes_with_exit_code_2(bad, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["bench", "scale", "--villages", "10", *bad, "--out", str(tmp_path / "s.csv")])
+    assert stop.value.code == 2
+    message = capsys.readouterr().err
+    assert bad[0] in message and ("expected" in message or "invalid choice" in message)
+    assert not (tmp_path / "s.csv").exists()
 
 
 def test_check_fails_when_a_known_optimum_is_missed(cflp_dir, tmp_path):
@@ -77,6 +115,7 @@ def test_check_fails_when_a_known_optimum_is_missed(cflp_dir, tmp_path):
     out = tmp_path / "t.csv"
     args = ["bench", "cflp", str(cflp_dir), "--optima", str(wrong), "--out", str(out)]
     assert main(args) == 0  # a benchmark reports; it fails only when asked to check
+    args[-1] = str(tmp_path / "checked.csv")
     assert main([*args, "--check"]) == 1
     table = pd.read_csv(out)
     assert table.loc[0, "rel_diff"] == pytest.approx(1 / 62)
@@ -101,7 +140,7 @@ def test_bench_scale_writes_its_table(tmp_path):
 def test_bench_scale_rejects_bad_village_lists(capsys):
     with pytest.raises(SystemExit):
         main(["bench", "scale", "--villages", "100,x", "--out", "x.csv"])
-    assert "expected integers like 100,500,2000" in capsys.readouterr().err
+    assert "expected integers separated by commas, like 100,500,2000" in capsys.readouterr().err
 
 
 def test_other_benchmarks_plug_in(monkeypatch, tmp_path):

@@ -1,0 +1,75 @@
+"""Argument types of the ``coldchain`` command line: a bad value stops with exit 2.
+
+argparse reports a type's ``ArgumentTypeError`` as ``argument --NAME: MESSAGE`` and
+exits with code 2, the code of every invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable, Sequence
+
+
+def int_list(text: str) -> list[int]:
+    """Comma-separated integers >= 1 (``100,500,2000``)."""
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected integers separated by commas, like 100,500,2000, got {text!r}"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected integers >= 1, got {text!r}")
+    return values
+
+
+def at_least(low: int) -> Callable[[str], int]:
+    """An integer of at least ``low``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {low}, got {value}")
+        return value
+
+    return parse
+
+
+def number_at_least(low: float, above: bool = False) -> Callable[[str], float]:
+    """A finite number of at least ``low`` (greater than ``low`` where ``above``)."""
+    relation = ">" if above else ">="
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or value < low or (above and value == low):
+            raise argparse.ArgumentTypeError(f"expected a number {relation} {low:g}, got {text}")
+        return value
+
+    return parse
+
+
+def choice_list(choices: Sequence[str]) -> Callable[[str], str]:
+    """One or more of ``choices``, comma-separated (``air,ca``); returned as given."""
+
+    def parse(text: str) -> str:
+        wrong = [v for v in text.split(",") if v.strip() not in choices]
+        if wrong or not text.strip():
+            raise argparse.ArgumentTypeError(
+                f"expected one or more of {', '.join(choices)}, comma-separated, got {text!r}"
+            )
+        return text
+
+    return parse
+
+
+#: ``--gap``: a relative MIP gap (0 or more).
+gap_fraction = number_at_least(0.0)
+#: ``--time-limit``: seconds (more than 0).
+seconds = number_at_least(0.0, above=True)
