@@ -162,6 +162,11 @@ class Plan:
         return pd.DataFrame(sorted(self.hubs.items()), columns=["hub", "size"])
 
 
+#: How a plan file may write ``precool`` (any case).
+TRUE_WORDS = ("true", "1", "yes")
+FALSE_WORDS = ("false", "0", "no")
+
+
 def _split(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(text).replace(">", "\n").splitlines() if part.strip())
 
@@ -231,9 +236,24 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
         if not math.isfinite(tonnes) or tonnes < 0:
             problems.add(label, "tonnes", "a number >= 0", row["tonnes"], line=line)
             continue
-        storage = str(row.get("storage_weeks", "") or "0")
-        wait = str(row.get("wait_hours", "") or "")
+        storage = str(row.get("storage_weeks", "") or "0").strip()
+        wait = str(row.get("wait_hours", "") or "").strip()
+        if not storage.isdigit():
+            problems.add(label, "storage_weeks", "an integer >= 0", storage, line=line)
+            continue
+        try:
+            wait_hours = float(wait) if wait else None
+        except ValueError:
+            wait_hours = math.nan
+        if wait_hours is not None and not (math.isfinite(wait_hours) and wait_hours >= 0):
+            problems.add(label, "wait_hours", "a number of hours >= 0, or empty", wait, line=line)
+            continue
         precool = str(row.get("precool", "") or "true").strip().lower()
+        if precool not in TRUE_WORDS + FALSE_WORDS:
+            problems.add(
+                label, "precool", "true or false (or 1/0, yes/no)", row["precool"], line=line
+            )
+            continue
         try:
             flow_lines.append(line)
             flows.append(
@@ -246,9 +266,9 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
                     nodes=_split(row["path"]),
                     services=_split(row["services"]),
                     customs_mode=str(row.get("customs_mode", "") or ""),
-                    storage_weeks=int(float(storage)),
-                    precool=precool in ("true", "1", "yes"),
-                    wait_hours=float(wait) if wait else None,
+                    storage_weeks=int(storage),
+                    precool=precool in TRUE_WORDS,
+                    wait_hours=wait_hours,
                 )
             )
         except ValueError as exc:

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from networks.errors import ColdchainError, ScenarioError, SolverUnavailableError
-from results.store import RunFolderExistsError
+from results.store import RunFolderExistsError, refuse_existing_file
 
 
 class ExitCode(IntEnum):
@@ -29,7 +29,11 @@ class ExitCode(IntEnum):
     SOLVER_MISSING = 4
 
 
-console = Console(highlight=False)
+#: Output piped to a file or another program is not cut to 80 columns (Rich's width
+#: when it sees no terminal), which folded table headers and numbers mid-word.
+PIPED_WIDTH = 240
+
+console = Console(highlight=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
 error_console = Console(stderr=True, highlight=False)
 
 #: Other modules register subcommands here: name -> (add_parser, run).
@@ -136,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if getattr(args, "out", None) and getattr(args, "command", None) != "bench":
+            # a run folder that exists stops the run before any solving, not after it
+            refuse_existing_file(args.out, "folder")
         code = int(args.func(args))
     except ScenarioError as exc:
         for problem in exc.problems:

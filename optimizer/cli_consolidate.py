@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import math
 
+from optimizer.cli_types import seconds
+
 
 def _kpis(result) -> dict:
     firms = result.firms
@@ -149,7 +151,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the sampled Shapley orders")
     p.add_argument("--regime", help="tariff regime")
     p.add_argument("--solver", default=None, help="highs (default) or cbc")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds per coalition")
+    p.add_argument("--time-limit", type=seconds, default=None, help="seconds per coalition")
     p.add_argument("--workers", type=int, default=2, help="parallel coalition solves")
     p.add_argument(
         "--target-pct",

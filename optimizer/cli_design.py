@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from optimizer.cli_types import gap_fraction, seconds
+
 
 def cmd_solve(args: argparse.Namespace) -> int:
     """Solve the network design model, score its plan, and write the run folder."""
@@ -97,8 +99,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="a bundled scenario name or a scenario folder")
     p.add_argument("--out", required=True, help="a new folder for the results")
     p.add_argument("--solver", default=None, help="highs (default), cbc, or a PuLP solver")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds")
-    p.add_argument("--gap", type=float, default=None, help="relative MIP gap (default 1e-6)")
+    p.add_argument("--time-limit", type=seconds, default=None, help="seconds")
+    p.add_argument("--gap", type=gap_fraction, default=None, help="relative MIP gap (default 1e-6)")
     p.add_argument("--regime", default=None, help="tariff regime (see `coldchain regimes`)")
     p.add_argument("--seed", type=int, default=None, help="solver random seed")
     p.add_argument(

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 from networks.errors import Problem, ScenarioError
+from networks.shelf_life import ATMOSPHERES
+from optimizer.cli_types import choice_list
 
 
 def _plan_path(network, plan: str) -> Path:
@@ -158,6 +160,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("shelf-life", help="shelf life in days of each perishable product")
     p.add_argument("scenario", help="a bundled scenario name or a scenario folder")
     p.add_argument("--temps", default="0,5,10,20", help="temperatures, deg C (0,5,10,20)")
-    p.add_argument("--atmosphere", default="air", help="air, ca, or air,ca")
+    p.add_argument(
+        "--atmosphere", type=choice_list(ATMOSPHERES), default="air", help="air, ca, or air,ca"
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.set_defaults(func=cmd_shelf_life)

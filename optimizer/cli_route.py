@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from optimizer.cli_types import seconds
 from optimizer.routing import BACKENDS
 
 
@@ -54,7 +55,7 @@ def add_route_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         help="day of the season, 1-based (day 8 is in week 2; default 1)",
     )
     p.add_argument(
-        "--time-limit", type=float, default=10.0, metavar="S", help="seconds per hub (default 10)"
+        "--time-limit", type=seconds, default=10.0, metavar="S", help="seconds per hub (default 10)"
     )
     p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
     p.add_argument(

@@ -82,7 +82,8 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
     Raises
     ------
     PlanError
-        A product sent where it is not admitted, a leg that does not exist, more flow
+        A week outside the scenario's, a product sent where it is not admitted, a leg
+        that does not exist, more flow
         out of a village than it grows, a hub not opened or over its size's capacity, a
         missing or unavailable customs mode, a firm shipping another firm's fruit.
     """
@@ -109,6 +110,10 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
         unknown = [n for n in flow.nodes if n not in network.nodes]
         if unknown:
             bad("path", "node ids of nodes.csv", ", ".join(unknown))
+            continue
+        weeks = network.periods.weeks
+        if flow.week not in weeks:
+            bad("week", f"a week of the scenario ({weeks[0]} to {weeks[-1]})", flow.week)
             continue
         kinds = [network.nodes[n].kind for n in flow.nodes]
         if (

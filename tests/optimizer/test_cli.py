@@ -120,3 +120,50 @@ def test_each_command_has_its_own_help(capsys):
             main([command, "--help"])
         assert info.value.code == 0
         assert "usage: " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["solve", "tiny"],
+        ["evaluate", "tiny", "--plan", "by-hand"],
+        ["consolidate", "tiny"],
+        ["route", "tiny", "--hub", "H_JS"],
+    ],
+)
+def test_an_existing_out_folder_stops_the_run_before_it_loads_or_solves(
+    command, tmp_path, monkeypatch, capsys
+):
+    import instances
+
+    def loaded(*args, **kwargs):  # nothing may be loaded, let alone solved
+        raise AssertionError("the run went on past an existing --out")
+
+    monkeypatch.setattr(instances, "load_scenario", loaded)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "kpis.json").write_text("{}")
+    assert main([*command, "--out", str(out)]) == ExitCode.INVALID_INPUT
+    assert "expected a new folder" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["kpis.json"]
+
+
+@pytest.mark.parametrize(
+    "command, wrong",
+    [
+        (["solve", "tiny", "--gap", "-1", "--out", "x"], "--gap: expected a number >= 0"),
+        (
+            ["solve", "tiny", "--time-limit", "0", "--out", "x"],
+            "--time-limit: expected a number > 0",
+        ),
+        (["solve", "tiny", "--time-limit", "nan", "--out", "x"], "--time-limit: expected a number"),
+        (["shelf-life", "tiny", "--atmosphere", "air,foo"], "--atmosphere: expected one or more"),
+        (["route", "tiny", "--hub", "H_JS", "--time-limit", "-5", "--out", "x"], "--time-limit"),
+    ],
+)
+def test_a_bad_option_value_is_invalid_input(command, wrong, capsys):
+    # these ran (a negative gap), or ended in a traceback and exit 1 (an unknown atmosphere)
+    with pytest.raises(SystemExit) as info:
+        main(command)
+    assert info.value.code == ExitCode.INVALID_INPUT
+    assert wrong in capsys.readouterr().err

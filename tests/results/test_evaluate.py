@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from instances import load_scenario, scenario_folder
-from networks.errors import PlanError
+from networks.errors import PlanError, ScenarioError
 from networks.plan import PathFlow, Plan, read_plan
 from networks.shelf_life import LotHistory, Segment, ShelfLife
 from networks.timeline import lot_history
@@ -302,6 +302,39 @@ def test_rejects_a_leg_that_does_not_exist(tmp_path):
     )
     error = rejection(TINY, path)
     assert re.search(r"plan\.csv:3: services: .*no leg H_JS>M_CS:road\b", str(error))
+
+
+@pytest.mark.parametrize(
+    "row, field",
+    [
+        ("coopA,coopA,fresh_kiwi,1,2,V1 > H_JS > M_CS,road > road-reefer,,0,maybe,6", "precool"),
+        (
+            "coopA,coopA,fresh_kiwi,1,2,V1 > H_JS > M_CS,road > road-reefer,,1.5,true,6",
+            "storage_weeks",
+        ),
+        (
+            "coopA,coopA,fresh_kiwi,1,2,V1 > H_JS > M_CS,road > road-reefer,,0,true,soon",
+            "wait_hours",
+        ),
+    ],
+)
+def test_rejects_a_plan_cell_it_cannot_read(tmp_path, row, field):
+    # read before anything is scored: 'maybe' was read as no pre-cooling, 1.5 weeks as 1
+    path = write_plan_file(tmp_path, [GOOD_ROW, row])
+    with pytest.raises(ScenarioError) as info:
+        read_plan(path, label="plan.csv")
+    assert re.search(rf"plan\.csv:3: {field}: expected", str(info.value)), str(info.value)
+
+
+def test_rejects_a_week_outside_the_scenario(tmp_path):
+    # tiny runs weeks 1 and 2; week 3 was reported only as more than V1 grows
+    path = write_plan_file(
+        tmp_path, [GOOD_ROW, "coopA,coopA,fresh_kiwi,3,2,V1 > H_JS > M_CS,road > road-reefer,,0,,"]
+    )
+    error = rejection(TINY, path)
+    assert re.search(
+        r"plan\.csv:3: week: expected a week of the scenario \(1 to 2\), got 3", str(error)
+    )
 
 
 def over_supply_rows() -> list[str]:
