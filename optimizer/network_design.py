@@ -977,6 +977,37 @@ def _result(network, data, model, outcome, options, build_seconds, size, stages)
     )
 
 
+def _model_costs(data: DesignData, model: _Model, outcome: SolveOutcome) -> dict[str, float]:
+    """The model's own costs by part, as its objective counts them (CNY).
+
+    ``model_flow_cost``: freight per tonne, handling, customs, tariffs, CO2 price and the
+    value of fruit the survival factors lose on the way; ``model_storage_cost``: cold
+    store and the value lost in store; ``model_trip_cost``: trips and containers as the
+    model counts them (pro rata with ``trips = "linear"``, whole with ``integer``, none
+    with ``none``), which the evaluator always counts whole. Their sum is the objective
+    in cost mode, revenue minus the objective in margin mode.
+    """
+    fixed = {(h, size[0]): size[1] for h in data.hubs for size in data.sizes[h]}
+    storage = sum(
+        _value(outcome, v)
+        * (data.storage_cost[k[0]] + data.value_per_t[k[2]] * (1 - data.storage_survival[k[:3]]))
+        for k, v in model.inv.items()
+    )
+    costs = {
+        "model_hub_cost": sum(_value(outcome, v) * fixed[k] for k, v in model.y.items()),
+        "model_flow_cost": sum(
+            _value(outcome, v) * data.inbound_cost[k] for k, v in model.x.items()
+        )
+        + sum(_value(outcome, v) * data.route_cost[k] for k, v in model.z.items()),
+        "model_storage_cost": storage,
+        "model_trip_cost": sum(
+            _value(outcome, v) * data.trip_legs[k][0] for k, v in model.n.items()
+        ),
+    }
+    costs["model_total_cost"] = sum(costs.values())
+    return costs
+
+
 def _model_kpis(data: DesignData, model: _Model, outcome: SolveOutcome) -> dict[str, float]:
     """The model's own view of spoilage and deliveries (survival factors)."""
     shipped = sum(_value(outcome, v) for v in model.x.values())
@@ -994,6 +1025,7 @@ def _model_kpis(data: DesignData, model: _Model, outcome: SolveOutcome) -> dict[
         "model_co2_t": sum(_value(outcome, v) * data.inbound_co2_t[k] for k, v in model.x.items())
         + sum(_value(outcome, v) * data.route_co2_t[k] for k, v in model.z.items()),
     }
+    kpis.update(_model_costs(data, model, outcome))
     if model.maximize:
         by_market = defaultdict(float)
         for (m, _p, _t), var in model.sold.items():

@@ -141,6 +141,12 @@ def test_model_objective_is_the_evaluated_cost_when_nothing_decays(name, stored)
     assert result.objective == pytest.approx(value, rel=1e-9)
     if network.objective == "cost":
         assert kpis["unmet_demand_t"] == pytest.approx(0.0, abs=1e-6)
+    # the model's own cost parts add up to the same total, its hubs to the same hub cost
+    model = result.model_kpis
+    assert model["model_total_cost"] == pytest.approx(kpis["total_cost"], rel=1e-9)
+    assert model["model_hub_cost"] == pytest.approx(kpis["hub_cost"], rel=1e-9)
+    parts = ("hub", "flow", "storage", "trip")
+    assert sum(model[f"model_{p}_cost"] for p in parts) == pytest.approx(model["model_total_cost"])
 
 
 def test_generated_scenario_with_a_foreign_market_is_feasible():
