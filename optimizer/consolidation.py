@@ -552,7 +552,11 @@ class ConsolidationResult:
         return self.coalitions[frozenset([firm])]
 
     def coalitions_frame(self) -> pd.DataFrame:
-        """``coalitions.csv``: coalition, size, cost, status, gap, seconds, spoilage, CO2."""
+        """``coalitions.csv``: each coalition's cost, status, gap, seconds, and more.
+
+        Also the model's spoilage, CO2 and tonnes picked (``model_*``: its survival
+        factors, not the evaluator's exact figures that ``allocation.csv`` gives per firm).
+        """
         rows = [
             {
                 "coalition": c.label,
@@ -561,9 +565,9 @@ class ConsolidationResult:
                 "status": c.status,
                 "gap": c.gap,
                 "seconds": c.seconds,
-                "spoilage_t": c.spoilage_t,
-                "co2_t": c.co2_t,
-                "shipped_t": c.shipped_t,
+                "model_spoilage_t": c.spoilage_t,
+                "model_co2_t": c.co2_t,
+                "model_shipped_t": c.shipped_t,
             }
             for c in sorted(self.coalitions.values(), key=lambda c: (len(c.firms), c.label))
         ]
