@@ -204,17 +204,31 @@ def read_benchmark(path: str | os.PathLike, family: str | None = None) -> Collec
 
 
 def benchmark_files(folder: str | os.PathLike, family: str) -> list[Path]:
-    """The benchmark files of a family in a folder, sorted by name.
+    """The benchmark files of a family in a folder, sorted by name, or one file alone.
 
     Raises
     ------
     ScenarioError
-        If the folder does not exist or holds no file of the family.
+        If the folder does not exist or holds no file of the family, or the file is not
+        one of the family.
     """
     folder = Path(folder)
     suffix = FAMILIES[family][0]
+    if folder.is_file():
+        if folder.suffix.lower() != suffix:
+            raise ScenarioError(
+                Problem(
+                    str(folder),
+                    "DIR",
+                    f"a {suffix} file ({family}) or a folder of them",
+                    f"a {folder.suffix or 'suffixless'} file",
+                )
+            )
+        return [folder]
     if not folder.is_dir():
-        raise ScenarioError(Problem(str(folder), "DIR", "a folder of benchmark files", "missing"))
+        raise ScenarioError(
+            Problem(str(folder), "DIR", "a benchmark file or a folder of them", "missing")
+        )
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == suffix)
     if not files:
         raise ScenarioError(

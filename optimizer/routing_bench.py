@@ -33,6 +33,7 @@ from instances.vrp_benchmarks import (
     read_benchmark,
     read_bks,
 )
+from optimizer.cli_types import at_least
 from optimizer.routing import BACKENDS, default_workers, solve
 from results.store import refuse_existing_file, write_csv_atomic
 
@@ -47,6 +48,7 @@ BENCH_COLUMNS = (
     "seconds",
     "cpu_seconds",
     "clock",
+    "iterations",
     "backend",
     "status",
     "seed",
@@ -76,6 +78,7 @@ def run_benchmark(
     polish: float = 0.0,
     progress: Callable[[dict], None] | None = None,
     clock: str = "wall",
+    iterations: int | None = None,
 ) -> pd.DataFrame:
     """Solve every benchmark file of a folder and compare with the best known values.
 
@@ -105,6 +108,10 @@ def run_benchmark(
     clock
         ``wall`` (the limit is wall-clock seconds) or ``cpu`` (each search gets the limit
         in processor seconds of its own, for measurements on a shared machine).
+    iterations
+        Stop each PyVRP search after this many iterations: the same seed then gives the
+        same routes on any machine, as long as the time limit does not stop it first
+        (``status`` says ``time_limit`` when it did).
 
     Returns
     -------
@@ -112,7 +119,8 @@ def run_benchmark(
         Columns :data:`BENCH_COLUMNS`, one row per instance and run.
     """
     files = benchmark_files(folder, family)
-    bks_file = Path(bks_path) if bks_path is not None else default_bks(folder)
+    place = Path(folder) if Path(folder).is_dir() else Path(folder).parent  # or one file's
+    bks_file = Path(bks_path) if bks_path is not None else default_bks(place)
     bks = read_bks(bks_file) if bks_file is not None else {}
     workers = default_workers() if workers is None else workers
     rows = []
@@ -131,6 +139,7 @@ def run_benchmark(
                 workers=workers,
                 polish=polish,
                 clock=clock,
+                iterations=iterations,
             )
             cost = benchmark_cost(problem, result.distance_km) if result.has_plan else math.nan
             gap = 100.0 * (cost - best) / best if best and math.isfinite(cost) else math.nan
@@ -145,6 +154,7 @@ def run_benchmark(
                 "seconds": round(result.seconds, 2),
                 "cpu_seconds": round(sum(s.cpu_seconds for s in result.stages), 2),
                 "clock": clock,
+                "iterations": iterations if iterations is not None else math.nan,
                 "backend": result.backend,
                 "status": result.status,
                 "seed": run_seed,
@@ -186,7 +196,7 @@ def add_bench_parsers(bench_subparsers: argparse._SubParsersAction) -> None:
         p = bench_subparsers.add_parser(
             family, help=f"solve each {what} of a folder; gaps against bks.csv"
         )
-        p.add_argument("dir", metavar="DIR", help="folder of benchmark files")
+        p.add_argument("dir", metavar="DIR", help="a folder of benchmark files, or one file")
         p.add_argument(
             "--time-limit",
             type=float,
@@ -219,6 +229,14 @@ def add_bench_parsers(bench_subparsers: argparse._SubParsersAction) -> None:
             help="share of the time for OR-Tools polishing of PyVRP's routes",
         )
         p.add_argument(
+            "--iterations",
+            type=at_least(1),
+            default=None,
+            metavar="N",
+            help="stop each PyVRP search after N iterations: reproducible tables, as long "
+            "as the time limit does not stop a search first (default: time limit only)",
+        )
+        p.add_argument(
             "--clock",
             choices=["wall", "cpu"],
             default="wall",
@@ -230,9 +248,9 @@ def add_bench_parsers(bench_subparsers: argparse._SubParsersAction) -> None:
 
 def _with_console(run: Callable) -> Callable:
     def call(args: argparse.Namespace) -> int:
-        from rich.console import Console
+        from optimizer.cli import console  # piped: wide, not cut to 80 columns
 
-        return run(args, Console(highlight=False))
+        return run(args, console)
 
     return call
 
@@ -263,6 +281,7 @@ def _run_bench(family: str, args: argparse.Namespace, console) -> int:
         polish=args.polish,
         progress=show,
         clock=args.clock,
+        iterations=args.iterations,
     )
     table = Table(title=f"bench {family}: {args.dir}", title_justify="left")
     for column in (

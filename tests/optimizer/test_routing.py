@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 from functools import cache
 
 import numpy as np
@@ -437,6 +438,47 @@ def test_bench_runs_a_tiny_cvrp_and_solomon_file(tmp_path):
     # 0-1-2-0: 10 + 7.6 (sqrt 58 = 7.616) + 9.8 (sqrt 98 = 9.899); 0-3-4-0 likewise
     assert vrptw["cost"].tolist() == [54.8, 54.8]
     assert summary(vrptw)["mean_gap_pct"] == pytest.approx(100 * (54.8 - 55.0) / 55.0)
+
+
+def _random_cvrp(path, customers: int, seed: int):
+    """A CVRPLIB file of ``customers`` random customers (capacity 100, demands 1-30)."""
+    rng = random.Random(seed)
+    nodes = [(50, 50, 0)] + [
+        (rng.randint(0, 100), rng.randint(0, 100), rng.randint(1, 30)) for _ in range(customers)
+    ]
+    lines = [
+        f"NAME : rand-n{customers + 1}",
+        "TYPE : CVRP",
+        f"DIMENSION : {customers + 1}",
+        "EDGE_WEIGHT_TYPE : EUC_2D",
+        "CAPACITY : 100",
+        "NODE_COORD_SECTION",
+        *(f"{i + 1} {x} {y}" for i, (x, y, _) in enumerate(nodes)),
+        "DEMAND_SECTION",
+        *(f"{i + 1} {d}" for i, (_, _, d) in enumerate(nodes)),
+        "DEPOT_SECTION",
+        "1",
+        "-1",
+        "EOF",
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_bench_with_iterations_is_the_same_table_twice_and_takes_one_file(tmp_path):
+    # a time limit alone gave different costs run to run (X-n101-k25: 27,979 vs 28,044);
+    # an iteration count, with time to spare, gives the same routes for the same seed
+    from optimizer.routing_bench import run_benchmark
+
+    one = _random_cvrp(tmp_path / "rand.vrp", 60, seed=4)
+    tables = [
+        run_benchmark(one, "cvrp", time_limit=60, workers=1, iterations=300, seed=5)
+        for _ in range(2)
+    ]
+    keep = ["instance", "cost", "vehicles", "iterations", "status"]
+    assert tables[0][keep].equals(tables[1][keep])
+    assert tables[0].loc[0, "iterations"] == 300 and tables[0].loc[0, "status"] != "time_limit"
+    assert len(tables[0]) == 1  # the one file given, not its folder
 
 
 def test_bench_command_writes_a_new_csv_only(tmp_path):
