@@ -20,6 +20,18 @@ import numpy as np
 from optimizer._design_data import DesignData
 
 ELASTIC_PENALTY = 1e7  # CNY per tonne of slack: above any real cost per tonne
+
+
+def elastic_penalty(key: tuple) -> float:
+    """Price per tonne of an elastic slack: hub capacity at half the price of demand.
+
+    Where more hub capacity would meet the demand, the diagnosis then names the hub
+    and week short of capacity, not only the demand left unmet; demand slack remains
+    for what no capacity can fix (too little supply, no route in time).
+    """
+    return ELASTIC_PENALTY if key[0] == "demand" else ELASTIC_PENALTY / 2
+
+
 INF = float("inf")
 
 
@@ -340,7 +352,7 @@ class DesignMatrix:
         """Append a priced slack to a row (elastic models only)."""
         if not self.elastic:
             return
-        col = self._cols.add("slack|" + "|".join(map(str, key)), cost=sign * ELASTIC_PENALTY)
+        col = self._cols.add("slack|" + "|".join(map(str, key)), cost=sign * elastic_penalty(key))
         self.slack[key] = col
         idx.append(col)
         val.append(coefficient)

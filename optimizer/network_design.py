@@ -78,7 +78,7 @@ import pandas as pd
 from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
 from optimizer._design_data import DesignData, build_design_data, coalition_demand, restrict
-from optimizer._design_matrix import ELASTIC_PENALTY, DesignMatrix
+from optimizer._design_matrix import DesignMatrix, elastic_penalty
 from optimizer._design_start import DesignStart, design_start
 from optimizer._highs_model import HighsModel
 from optimizer.backends import SolveOutcome, _relative_gap, solve_pulp
@@ -415,7 +415,7 @@ class _Model:
         )
         if options.co2_cap_t is not None:
             prob += self.co2 <= options.co2_cap_t, "c10_co2_cap"
-        penalty = [ELASTIC_PENALTY * v for v in self.slack.values()]
+        penalty = [elastic_penalty(k) * v for k, v in self.slack.items()]
         total_cost = pulp.lpSum(cost + penalty)
         prob += (pulp.lpSum(revenue) - total_cost) if margin else total_cost
 

@@ -453,6 +453,22 @@ def test_infeasible_scenario_exits_3_with_a_diagnosis(tmp_path, capsys):
     assert json.loads((out / "kpis.json").read_text())["status"] == "infeasible"
 
 
+def test_infeasible_for_want_of_hub_capacity_names_the_hubs(tmp_path, capsys):
+    # every hub size cut to 2 t a week: the fruit is there and routes exist, so the
+    # diagnosis names the hubs short of throughput (it used to name only the demand)
+    folder = tiny_copy(tmp_path)
+    sizes = pd.read_csv(folder / "hub_sizes.csv")
+    sizes["throughput_t_per_week"] = 2.0
+    sizes.to_csv(folder / "hub_sizes.csv", index=False)
+    out = tmp_path / "run"
+    assert main(["solve", str(folder), "--out", str(out)]) == 3
+    problems = json.loads((out / "diagnosis.json").read_text())["problems"]
+    short = [p for p in problems if p["what"] == "throughput"]
+    assert short and all(p["over_t"] > 0 for p in short)
+    assert not [p for p in problems if p["what"] == "demand"]
+    assert "throughput" in capsys.readouterr().err
+
+
 # ---------------------------------------------------------------------------------------
 # Same seed, same plan
 # ---------------------------------------------------------------------------------------
