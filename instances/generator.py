@@ -53,7 +53,8 @@ def generate(
     Parameters
     ----------
     folder
-        Folder to create (must not hold a scenario yet).
+        Folder to create (an existing one must not hold a scenario yet:
+        ``FileExistsError``).
     villages, hubs, markets, weeks, firms, products
         Sizes. ``markets`` counts the domestic market (at most 7); ``products`` up to 3.
         A foreign market demands only from the week its transit allows, so with few
@@ -77,10 +78,13 @@ def generate(
             f"generate: markets: expected at most {len(_FOREIGN) + 1} (the "
             f"domestic market and {len(_FOREIGN)} foreign ones), got {markets}"
         )
+    if products > len(_PRODUCTS):
+        raise ValueError(f"generate: products: expected at most {len(_PRODUCTS)}, got {products}")
     rng = np.random.default_rng(seed)
     folder = Path(folder)
+    if (folder / "scenario.toml").exists():
+        raise FileExistsError(f"{folder}: expected a folder without a scenario, got one with")
     folder.mkdir(parents=True, exist_ok=True)
-    products = min(products, len(_PRODUCTS))
     firm_ids = [f"F{i + 1:02d}" for i in range(firms)]
 
     rows = []

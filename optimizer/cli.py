@@ -124,6 +124,7 @@ def _registered() -> list[Callable]:
         "optimizer.cli_route",
         "optimizer.cli_consolidate",
         "optimizer.cli_bench",
+        "optimizer.cli_generate",
     ):
         try:
             module = importlib.import_module(module_name)
