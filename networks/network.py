@@ -175,12 +175,18 @@ class Network:
 
     def regime(self, name: str | None = None) -> TariffRegime | None:
         """The tariff regime called ``name`` (default: the scenario's)."""
+        asked = name is not None  # by the caller (--regime), not by scenario.toml
         name = name or self.default_regime
         if name is None:
             return None
         if name not in self.regimes:
             raise ScenarioError(
-                Problem("scenario.toml", "regime", f"one of {sorted(self.regimes)}", name)
+                Problem(
+                    "--regime" if asked else "scenario.toml",
+                    "regime",
+                    "one of " + ", ".join(sorted(self.regimes)) + " (coldchain regimes SCENARIO)",
+                    name,
+                )
             )
         return self.regimes[name]
 

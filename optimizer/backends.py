@@ -70,7 +70,7 @@ def pulp_solver(
     if class_name not in pulp.listSolvers():
         raise SolverUnavailableError(
             f"--solver: expected one of {', '.join(sorted(SOLVER_ALIASES))} or a PuLP solver "
-            f"name ({', '.join(pulp.listSolvers())}), got {name!r}"
+            f"name ({', '.join(dict.fromkeys(pulp.listSolvers()))}), got {name!r}"
         )
     kwargs = _solver_kwargs(msg, time_limit, gap, threads)
     with warnings.catch_warnings():

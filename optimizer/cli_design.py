@@ -123,7 +123,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "solve",
         help="which county hubs to open, how big, and how each "
-        "week's fruit flows (network design, PuLP)",
+        "week's fruit flows (network design MIP: HiGHS, or PuLP with other solvers)",
     )
     p.add_argument("scenario", help="a bundled scenario name or a scenario folder")
     p.add_argument("--out", required=True, help="a new folder for the results")

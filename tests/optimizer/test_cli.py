@@ -167,3 +167,11 @@ def test_a_bad_option_value_is_invalid_input(command, wrong, capsys):
         main(command)
     assert info.value.code == ExitCode.INVALID_INPUT
     assert wrong in capsys.readouterr().err
+
+
+def test_an_unknown_regime_blames_the_option_not_the_scenario_file(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["solve", "tiny", "--regime", "nope", "--out", str(out)]) == 2
+    message = capsys.readouterr().err
+    assert message.startswith("--regime: regime: expected one of today") and "got nope" in message
+    assert not out.exists()
