@@ -108,12 +108,15 @@ def _summary_line(network, out, result, options, evaluated: dict) -> str:
         said = f"model cost {result.objective:,.0f}"
         scored = f"evaluated cost {evaluated['total_cost']:,.0f}"
     unmet = evaluated.get("unmet_demand_t", 0.0)
+    # in margin mode serving a market is a choice (and a week no harvest can reach in
+    # time cannot be served): demand left unserved, not a failure to meet it
+    unmet_words = "demand not served" if "model_revenue" in model else "unmet demand"
     return (
         f"{network.name}: {result.status}{limit}, gap {result.gap:.2%}; opened {hubs}\n"
         f"  {said} CNY (survival factors, {trips.get(options.trips, options.trips)})\n"
         f"  {scored} CNY (exact path loss, whole trips); spoilage "
         f"{evaluated['spoilage_rate']:.1%}"
-        + (f", unmet demand {unmet:,.1f} t" if unmet > 1e-6 else "")
+        + (f", {unmet_words} {unmet:,.1f} t" if unmet > 1e-6 else "")
         + f"\n  -> {out}"
     )
 
