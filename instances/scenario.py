@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 
 from instances._tables import BAD, LINE, Column, read_table
-from instances.settings import check_settings
+from instances._toml import TomlFile
+from instances.settings import TABLES, Setting, check_settings, check_table
 from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_km
 from networks.errors import ProblemCollector, ScenarioError
 from networks.firms import Firm
@@ -33,6 +34,7 @@ from networks.nodes import (
 from networks.periods import Periods
 from networks.products import Product
 from networks.rules import LegRule, generate_legs
+from networks.shelf_life import ShelfLife
 from networks.trade import CUSTOMS_MODE_CODES, CustomsMode, CustomsTerms, TariffPart, TariffRegime
 
 INF = float("inf")
@@ -147,26 +149,61 @@ DEFAULT_FILES = {
 OPTIONAL_FILES = ("legs", "firms", "fleet", "tariffs", "road_graph")
 LEG_RULE_KEYS = {f for f in LegRule.__dataclass_fields__} | {"from", "to"}
 
+# The keys of scenario.toml's tables (the settings tables are in instances/settings.py).
+TOP_LEVEL = (
+    Setting("name", "text"),
+    Setting("description", "text"),
+    Setting("currency", "text"),
+    Setting("objective", "choice", choices=("cost", "margin")),
+    Setting("default_regime", "text"),
+    Setting("files", "table"),
+    Setting("periods", "table", required=True),
+    Setting("currency_rates", "table"),
+    Setting("products", "table", required=True, expect="at least one [products.ID] table"),
+    Setting("customs", "table", expect="[customs.CODE] tables"),
+    Setting("regimes", "tables"),
+    Setting("leg_rules", "tables"),
+    *(Setting(table, "table") for table in TABLES),
+    Setting("sources", "any"),  # free documentation, passed through
+    Setting("plans", "any"),  # plan settings, passed through
+)
+PERIODS = (
+    Setting("labels", "any"),  # checked by _periods, which knows how many weeks
+    Setting("weeks", "integer", 1),
+    Setting("ambient_temp_c", "any"),
+)
+PRODUCT = (
+    Setting("name", "text"),
+    Setting("hs_code", "text", required=True, expect='an HS code as a string ("0810.50")'),
+    Setting("value_cny_per_kg", "number", 0.0, required=True),
+    Setting("markets", "texts", expect="a list of countries (ISO alpha-2 strings)"),
+    Setting("perishable", "bool"),
+    Setting("source", "text"),
+    Setting("max_storage_weeks", "integer", 0),
+    Setting("shelf_life", "table"),
+)
+SHELF_LIFE = tuple(
+    Setting(
+        name,
+        "bool" if f.type == "bool" else "numbers" if str(f.type).startswith("tuple") else "number",
+    )
+    for name, f in ShelfLife.__dataclass_fields__.items()
+)
+CUSTOMS = (
+    Setting("fee_cny_per_t", "number", 0.0),
+    Setting("clearance_hours", "number", 0.0),
+    Setting("source", "text"),
+)
+REGIME = (
+    Setting("name", "text", required=True, expect="a regime name"),
+    Setting("effective", "text"),
+    Setting("description", "text"),
+    Setting("de_minimis", "texts", expect="a list of countries (ISO alpha-2 strings)"),
+)
+
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _number(
-    section: dict,
-    key: str,
-    where: str,
-    problems: ProblemCollector,
-    default: float = 0.0,
-    low: float | None = 0.0,
-) -> float:
-    """A number from a TOML table, recording a problem (and returning the default)."""
-    value = section.get(key, default)
-    if not _is_number(value) or (low is not None and value < low):
-        expected = "a number" + (f" >= {low:g}" if low is not None else "")
-        problems.add("scenario.toml", f"{where}.{key}", expected, value)
-        return default
-    return float(value)
 
 
 def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
@@ -196,126 +233,133 @@ def _text(path: Path) -> str:
         return ""
 
 
-def _file_refs(folder: Path, config: dict, problems: ProblemCollector) -> dict[str, str]:
+def _file_refs(folder: Path, config: dict, toml: TomlFile) -> dict[str, str]:
     files = dict(DEFAULT_FILES)
-    given = config.get("files", {})
-    if not isinstance(given, dict):
-        problems.add("scenario.toml", "files", "a table of file names", type(given).__name__)
-        given = {}
-    for key, rel in given.items():
+    for key, rel in config.get("files", {}).items():
         if key not in DEFAULT_FILES and key not in OPTIONAL_FILES:
             allowed = ", ".join([*DEFAULT_FILES, *OPTIONAL_FILES])
-            problems.add("scenario.toml", f"files.{key}", f"one of {allowed}", key)
+            toml.add(f"files.{key}", f"one of {allowed}", key)
             continue
-        target = (folder / str(rel)).resolve()
+        if not isinstance(rel, str):
+            toml.add(f"files.{key}", "a file name (a string)", rel)
+            continue
+        target = (folder / rel).resolve()
         if not target.is_relative_to(folder.resolve()):
-            problems.add("scenario.toml", f"files.{key}", "a path inside the scenario folder", rel)
+            toml.add(f"files.{key}", "a path inside the scenario folder", rel)
             continue
-        files[key] = str(rel)
+        files[key] = rel
     for key in ("legs", "firms", "fleet", "tariffs"):
         if key not in files and (folder / f"{key}.csv").is_file():
             files[key] = f"{key}.csv"
     return files
 
 
-def _periods(config: dict, problems: ProblemCollector) -> Periods | None:
-    section = config.get("periods")
-    if not isinstance(section, dict):
-        problems.add("scenario.toml", "periods", "a [periods] table", "none")
+def _periods(config: dict, toml: TomlFile) -> Periods | None:
+    if "periods" not in config:
+        return None  # missing or no table: reported by the check of the top level
+    section = check_table(config["periods"], PERIODS, "periods", toml)
+    if len(section) < len(config["periods"]):
         return None
-    labels = section.get("labels")
-    if labels is None:
-        weeks = section.get("weeks")
-        if not isinstance(weeks, int) or weeks < 1:
-            problems.add("scenario.toml", "periods.weeks", "an integer >= 1 (or labels)", weeks)
+    labels, weeks, temps = (section.get(k) for k in ("labels", "weeks", "ambient_temp_c"))
+    if labels is None and weeks is None:
+        toml.add("periods.weeks", "an integer >= 1 (or labels)", "none")
+        return None
+    if labels is not None:
+        if not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
+            count = weeks or (len(temps) if isinstance(temps, list) else None)
+            expected = f"a list of {count} strings" if count else "a list of week labels (strings)"
+            toml.add("periods.labels", expected, labels)
             return None
+        if not labels:
+            toml.add("periods.labels", "at least one week label", labels)
+            return None
+        if weeks is not None and weeks != len(labels):
+            toml.add("periods.weeks", f"the number of labels ({len(labels)})", weeks)
+            return None
+    else:
         labels = [f"week {w}" for w in range(1, weeks + 1)]
-    temps = section.get("ambient_temp_c")
-    if isinstance(temps, int | float):
+    if _is_number(temps):
         temps = [float(temps)] * len(labels)
-    if not labels:
-        problems.add("scenario.toml", "periods.labels", "at least one week label", "none")
-        return None
-    if (
-        not isinstance(temps, list)
-        or len(temps) != len(labels)
-        or not all(_is_number(t) for t in temps)
-    ):
-        problems.add(
-            "scenario.toml",
+    if not isinstance(temps, list) or len(temps) != len(labels) or not all(map(_is_number, temps)):
+        toml.add(
             "periods.ambient_temp_c",
             f"a number or a list of {len(labels)} numbers",
-            temps,
+            "none" if temps is None else temps,
         )
         return None
-    return Periods(tuple(str(x) for x in labels), tuple(float(t) for t in temps))
+    return Periods(tuple(labels), tuple(float(t) for t in temps))
 
 
-def _max_storage(spec: dict, where: str, problems: ProblemCollector) -> int | None:
-    value = spec.get("max_storage_weeks")
-    if value is None:
+_SETTING_MESSAGE = re.compile(r"(\w+): expected (.+), got (.+)")
+
+
+def _shelf_life(spec: dict, where: str, toml: TomlFile) -> ShelfLife | None:
+    """The shelf-life model of ``[products.ID.shelf_life]`` (``None``: a problem)."""
+    fields = check_table(spec, SHELF_LIFE, where, toml)
+    if len(fields) < len(spec):
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        problems.add("scenario.toml", f"{where}.max_storage_weeks", "an integer >= 0", value)
-        return None
-    return value
+    try:
+        return ShelfLife(**fields)
+    except ValueError as exc:  # a value out of range: ShelfLife names the key
+        match = _SETTING_MESSAGE.fullmatch(str(exc))
+        if match and match.group(1) in ShelfLife.__dataclass_fields__:
+            key, expected, got = match.groups()
+            toml.add(f"{where}.{key}", expected, fields.get(key, got))
+        else:
+            toml.add(where, "valid shelf-life parameters", str(exc))
+    return None
 
 
-def _products(config: dict, problems: ProblemCollector) -> dict[str, Product]:
-    from networks.shelf_life import ShelfLife
-
+def _products(config: dict, toml: TomlFile) -> dict[str, Product]:
     section = config.get("products")
-    if not isinstance(section, dict) or not section:
-        problems.add("scenario.toml", "products", "at least one [products.ID] table", "none")
-        return {}
+    if section is None:
+        return {}  # reported by the check of the top level
+    if not section:
+        toml.add("products", "at least one [products.ID] table", "none")
     products = {}
     for pid, spec in section.items():
         where = f"products.{pid}"
-        try:
-            shelf = spec.get("shelf_life")
-            perishable = spec.get("perishable", shelf is not None)
-            shelf_life = ShelfLife(**(shelf or {})) if perishable else None
-            products[pid] = Product(
-                id=pid,
-                name=str(spec.get("name", pid)),
-                hs_code=str(spec["hs_code"]),
-                value_cny_per_kg=float(spec["value_cny_per_kg"]),
-                markets=frozenset(str(c) for c in spec.get("markets", [])),
-                shelf_life=shelf_life,
-                source=str(spec.get("source", "")),
-                max_storage_weeks=_max_storage(spec, where, problems),
-            )
-        except KeyError as exc:
-            problems.add("scenario.toml", f"{where}.{exc.args[0]}", "a value", "none")
-        except (TypeError, ValueError) as exc:
-            problems.add("scenario.toml", where, "valid product fields", str(exc))
+        if not isinstance(spec, dict):
+            toml.add(where, f"a [{where}] table", spec)
+            continue
+        fields = check_table(spec, PRODUCT, where, toml)
+        if len(fields) < len(spec) or not {"hs_code", "value_cny_per_kg"} <= set(fields):
+            continue
+        shelf = fields.get("shelf_life")
+        shelf_life = None
+        if fields.get("perishable", shelf is not None):
+            shelf_life = _shelf_life(shelf or {}, f"{where}.shelf_life", toml)
+            if shelf_life is None:
+                continue
+        products[pid] = Product(
+            id=pid,
+            name=fields.get("name", pid),
+            hs_code=fields["hs_code"],
+            value_cny_per_kg=float(fields["value_cny_per_kg"]),
+            markets=frozenset(fields.get("markets", [])),
+            shelf_life=shelf_life,
+            source=fields.get("source", ""),
+            max_storage_weeks=fields.get("max_storage_weeks"),
+        )
     return products
 
 
-def _customs(config: dict, problems: ProblemCollector) -> dict[str, CustomsTerms]:
+def _customs(config: dict, toml: TomlFile) -> dict[str, CustomsTerms]:
     terms = {}
-    section = config.get("customs", {})
-    if not isinstance(section, dict):
-        problems.add("scenario.toml", "customs", "[customs.CODE] tables", section)
-        return terms
-    for code, spec in section.items():
+    for code, spec in config.get("customs", {}).items():
+        where = f"customs.{code}"
         if code not in CUSTOMS_MODE_CODES:
-            problems.add(
-                "scenario.toml",
-                f"customs.{code}",
-                "a customs mode among " + ", ".join(CUSTOMS_MODE_CODES),
-                code,
-            )
+            toml.add(where, "a customs mode among " + ", ".join(CUSTOMS_MODE_CODES), code)
             continue
         if not isinstance(spec, dict):
-            problems.add("scenario.toml", f"customs.{code}", "a table", spec)
+            toml.add(where, f"a [{where}] table", spec)
             continue
-        where = f"customs.{code}"
+        fields = check_table(spec, CUSTOMS, where, toml)
         terms[code] = CustomsTerms(
             CustomsMode(code),
-            _number(spec, "fee_cny_per_t", where, problems),
-            _number(spec, "clearance_hours", where, problems),
-            str(spec.get("source", "")),
+            float(fields.get("fee_cny_per_t", 0.0)),
+            float(fields.get("clearance_hours", 0.0)),
+            fields.get("source", ""),
         )
     return terms
 
@@ -348,17 +392,11 @@ def _to_cny(frame, table: str, rel: str, rates: dict[str, float], problems) -> N
             frame.at[index, column] = frame.at[index, column] * rates[code]
 
 
-def _currency_rates(config: dict, problems: ProblemCollector) -> dict[str, float]:
+def _currency_rates(config: dict, toml: TomlFile) -> dict[str, float]:
     rates = {"CNY": 1.0}
-    section = config.get("currency_rates", {})
-    if not isinstance(section, dict):
-        problems.add("scenario.toml", "currency_rates", "a table CODE = CNY per unit", section)
-        return rates
-    for code, value in section.items():
+    for code, value in config.get("currency_rates", {}).items():
         if not _is_number(value) or value <= 0:
-            problems.add(
-                "scenario.toml", f"currency_rates.{code}", "a number > 0 (CNY per unit)", value
-            )
+            toml.add(f"currency_rates.{code}", "a number > 0 (CNY per unit)", value)
             continue
         rates[code] = float(value)
     return rates
@@ -373,46 +411,39 @@ _RULE_TEXT_LISTS = {"from_ids", "to_ids"}
 _RULE_FLAGS = {"refrigerated", "same_country"}
 
 
-def _leg_rule_types(spec: dict, where: str, problems: ProblemCollector) -> bool:
+def _leg_rule_types(spec: dict, where: str, toml: TomlFile) -> bool:
     ok = True
     for key, value in spec.items():
         if key in _RULE_NUMBERS and value is not None and not _is_number(value):
-            problems.add("scenario.toml", f"{where}.{key}", "a number", value)
+            toml.add(f"{where}.{key}", "a number", value)
             ok = False
         elif key in _RULE_TEXT_LISTS and not (
             isinstance(value, list) and all(isinstance(v, str) for v in value)
         ):
-            problems.add("scenario.toml", f"{where}.{key}", "a list of node ids", value)
+            toml.add(f"{where}.{key}", "a list of node ids", value)
             ok = False
         elif key in _RULE_FLAGS and not isinstance(value, bool):
-            problems.add("scenario.toml", f"{where}.{key}", "true or false", value)
+            toml.add(f"{where}.{key}", "true or false", value)
             ok = False
     if spec.get("refrigerated") and not _is_number(spec.get("temp_c")):
-        problems.add(
-            "scenario.toml",
-            f"{where}.temp_c",
-            "a set point for a refrigerated rule",
-            spec.get("temp_c", "none"),
-        )
+        temp = spec.get("temp_c", "none")
+        toml.add(f"{where}.temp_c", "a set point for a refrigerated rule", temp)
         ok = False
     return ok
 
 
-def _leg_rules(config: dict, problems: ProblemCollector) -> list[LegRule]:
+def _leg_rules(config: dict, toml: TomlFile) -> list[LegRule]:
     rules = []
-    specs = config.get("leg_rules", [])
-    if not isinstance(specs, list):
-        problems.add("scenario.toml", "leg_rules", "[[leg_rules]] tables", specs)
-        return rules
-    for i, spec in enumerate(specs, start=1):
+    for i, spec in enumerate(config.get("leg_rules", []), start=1):
         where = f"leg_rules[{i}]"
-        if not isinstance(spec, dict):
-            problems.add("scenario.toml", where, "a table", spec)
-            continue
         unknown = set(spec) - LEG_RULE_KEYS
         for key in sorted(unknown):
-            problems.add("scenario.toml", f"{where}.{key}", "a leg rule field", key)
-        if not _leg_rule_types(spec, where, problems):
+            toml.add(
+                f"{where}.{key}",
+                "a key of [[leg_rules]] (" + ", ".join(sorted(LEG_RULE_KEYS)) + ")",
+                key,
+            )
+        if not _leg_rule_types(spec, where, toml):
             continue
         try:
             fields = {k: v for k, v in spec.items() if k in LegRule.__dataclass_fields__}
@@ -424,9 +455,9 @@ def _leg_rules(config: dict, problems: ProblemCollector) -> list[LegRule]:
                     fields[key] = tuple(fields[key])
             rules.append(LegRule(**fields))
         except KeyError as exc:
-            problems.add("scenario.toml", f"{where}.{exc.args[0]}", "a value", "none")
+            toml.add(f"{where}.{exc.args[0]}", "a value", "none")
         except (TypeError, ValueError) as exc:
-            problems.add("scenario.toml", where, "a valid leg rule", str(exc))
+            toml.add(where, "a valid leg rule", str(exc))
     return rules
 
 
@@ -603,8 +634,7 @@ def _explicit_legs(frame, nodes, known_ids, problems, rel, nodes_rel) -> list[Le
     return legs
 
 
-def _regimes(config, frame, problems, rel) -> dict[str, TariffRegime]:
-    specs = config.get("regimes", [])
+def _regimes(config, frame, problems, rel, toml: TomlFile) -> dict[str, TariffRegime]:
     parts: dict[str, list[TariffPart]] = {}
     if frame is not None:
         for row in frame.to_dict("records"):
@@ -616,23 +646,21 @@ def _regimes(config, frame, problems, rel) -> dict[str, TariffRegime]:
                 )
             )
     regimes = {}
-    if not isinstance(specs, list):
-        problems.add("scenario.toml", "regimes", "[[regimes]] tables", specs)
-        specs = []
-    for i, spec in enumerate(specs, start=1):
-        if not isinstance(spec, dict):
-            problems.add("scenario.toml", f"regimes[{i}]", "a table", spec)
-            continue
-        name = spec.get("name")
-        if not name:
-            problems.add("scenario.toml", f"regimes[{i}].name", "a regime name", "none")
+    for i, spec in enumerate(config.get("regimes", []), start=1):
+        where = f"regimes[{i}]"
+        fields = check_table(spec, REGIME, where, toml, what="a key of [[regimes]]")
+        name = fields.get("name")
+        if name is None:
+            continue  # missing or not a string: reported by check_table
+        if not name or name in regimes:
+            toml.add(f"{where}.name", "a regime name used once", name)
             continue
         regimes[name] = TariffRegime(
             name=name,
-            effective=str(spec.get("effective", "")),
-            description=str(spec.get("description", "")),
+            effective=fields.get("effective", ""),
+            description=fields.get("description", ""),
             parts=tuple(parts.get(name, ())),
-            de_minimis=frozenset(spec.get("de_minimis", [])),
+            de_minimis=frozenset(fields.get("de_minimis", [])),
         )
     if frame is not None:
         for row in frame.to_dict("records"):
@@ -678,20 +706,20 @@ def load_folder(folder: str | Path) -> Network:
     """
     folder = Path(folder)
     problems = ProblemCollector()
-    config = read_toml(folder / "scenario.toml", "scenario.toml", problems)
-    if config is None:
+    parsed = read_toml(folder / "scenario.toml", "scenario.toml", problems)
+    if parsed is None:
         problems.raise_if_any()
-    files = _file_refs(folder, config, problems)
-    periods = _periods(config, problems)
-    products = _products(config, problems)
-    customs = _customs(config, problems)
-    rules = _leg_rules(config, problems)
-    check_settings(config, problems, _text(folder / "scenario.toml"))
+    toml = TomlFile(problems, _text(folder / "scenario.toml"))
+    config = check_table(parsed, TOP_LEVEL, "", toml, what="a top-level key")
+    files = _file_refs(folder, config, toml)
+    periods = _periods(config, toml)
+    products = _products(config, toml)
+    customs = _customs(config, toml)
+    rules = _leg_rules(config, toml)
+    check_settings(config, toml)
     objective = config.get("objective", "cost")
-    if objective not in ("cost", "margin"):
-        problems.add("scenario.toml", "objective", "cost or margin", objective)
 
-    rates = _currency_rates(config, problems)
+    rates = _currency_rates(config, toml)
     sizes_frame = read_table(folder, files["hub_sizes"], HUB_SIZE_COLUMNS, problems)
     _to_cny(sizes_frame, "hub_sizes", files["hub_sizes"], rates, problems)
     sizes = _hub_sizes(sizes_frame, problems, files["hub_sizes"]) if sizes_frame is not None else {}
@@ -745,11 +773,10 @@ def load_folder(folder: str | Path) -> Network:
         if "tariffs" in files
         else None
     )
-    regimes = _regimes(config, tariffs, problems, files.get("tariffs", "tariffs.csv"))
+    regimes = _regimes(config, tariffs, problems, files.get("tariffs", "tariffs.csv"), toml)
     default_regime = config.get("default_regime")
     if default_regime is not None and default_regime not in regimes:
-        problems.add(
-            "scenario.toml",
+        toml.add(
             "default_regime",
             "a regime of [[regimes]] (" + ", ".join(sorted(regimes)) + ")",
             default_regime,

@@ -1,10 +1,13 @@
-"""The settings tables of ``scenario.toml``, checked key by key.
+"""The tables of ``scenario.toml``, checked key by key.
 
-The tables are ``[collection]``, ``[design]`` and ``[consolidation]``.
 Each table is a list of :class:`Setting`: its key, its kind and what values it takes.
-An unknown key (a typo such as ``time_limt``) or a value of the wrong kind is a
-problem of ``scenario.toml`` naming the table and key and saying what was expected,
-as every other input error is; nothing is silently ignored.
+:func:`check_table` checks one table against its list; :func:`check_settings` checks the
+settings tables ``[collection]``, ``[design]`` and ``[consolidation]``, and the loader
+(:mod:`instances.scenario`) checks the others (the top level, ``[periods]``,
+``[products.ID]``, ``[customs.CODE]``, ``[[regimes]]``) the same way. An unknown key (a
+typo such as ``time_limt``) or a value of the wrong kind is a problem of
+``scenario.toml`` naming the key and its line and saying what was expected, as every other
+input error is; nothing is silently ignored.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from networks.errors import ProblemCollector
+from instances._toml import TomlFile
 
 
 @dataclass(frozen=True)
@@ -25,11 +28,17 @@ class Setting:
     key
         The TOML key.
     kind
-        ``number``, ``integer``, ``bool``, ``text`` or ``choice``.
+        ``number``, ``integer``, ``bool``, ``text``, ``choice``, ``texts`` (a list of
+        strings), ``numbers`` (a list of numbers), ``table``, ``tables`` (an array of
+        tables) or ``any`` (not checked here: the loader checks it).
     low, high
         Bounds of a number or integer (inclusive; ``None``: none).
     choices
         The values of a ``choice``.
+    required
+        Whether the key must be given.
+    expect
+        What a value must be, in words, where the kind's own words do not say enough.
     """
 
     key: str
@@ -37,9 +46,13 @@ class Setting:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+    required: bool = False
+    expect: str = ""
 
     def expected(self) -> str:
         """What a value must be, in words."""
+        if self.expect:
+            return self.expect
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
         if self.kind in ("number", "integer"):
@@ -49,21 +62,37 @@ class Setting:
             if self.low is not None:
                 return f"{word} >= {self.low:g}"
             return word
-        return {"bool": "true or false", "text": "a string"}[self.kind]
+        return {
+            "bool": "true or false",
+            "text": "a string",
+            "texts": "a list of strings",
+            "numbers": "a list of numbers",
+            "table": f"a [{self.key}] table",
+            "tables": f"an array of tables [[{self.key}]]",
+            "any": "a value",
+        }[self.kind]
 
     def accepts(self, value: Any) -> bool:
         """Whether ``value`` is of this setting's kind and within its bounds."""
+        if self.kind == "any":
+            return True
+        if self.kind == "texts":
+            return isinstance(value, list) and all(isinstance(v, str) for v in value)
+        if self.kind == "numbers":
+            return isinstance(value, list) and all(_is_finite_number(v) for v in value)
+        if self.kind == "table":
+            return isinstance(value, dict)
+        if self.kind == "tables":
+            return isinstance(value, list) and all(isinstance(v, dict) for v in value)
         if self.kind == "bool":
             return isinstance(value, bool)
         if self.kind == "text":
             return isinstance(value, str)
         if self.kind == "choice":
             return value in self.choices
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not _is_finite_number(value):
             return False
         if self.kind == "integer" and not isinstance(value, int):
-            return False
-        if not math.isfinite(value):
             return False
         return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
 
@@ -108,47 +137,69 @@ CONSOLIDATION = (Setting("margin", "number", 0.0),)
 TABLES = {"collection": COLLECTION, "design": DESIGN, "consolidation": CONSOLIDATION}
 
 
-def check_settings(
-    config: dict, problems: ProblemCollector, text: str = "", file: str = "scenario.toml"
-) -> None:
+def _is_finite_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_table(
+    section: dict,
+    settings: tuple[Setting, ...],
+    where: str,
+    toml: TomlFile,
+    what: str | None = None,
+) -> dict[str, Any]:
+    """Record a problem for every unknown key, bad value or missing key of one table.
+
+    Parameters
+    ----------
+    section
+        The table as parsed.
+    settings
+        Its keys.
+    where
+        Its dotted path in the file (``""`` for the top level), which problems name
+        before the key: ``design.time_limt``.
+    toml
+        The file, where problems go with their lines.
+    what
+        What a key must be, in words, before the list of keys (default:
+        ``a key of [WHERE]``).
+
+    Returns
+    -------
+    dict
+        The keys whose values were accepted, with those values.
+    """
+    known = {s.key: s for s in settings}
+    what = what or f"a key of [{where}]"
+    valid = {}
+    for key, value in section.items():
+        path = f"{where}.{key}" if where else key
+        setting = known.get(key)
+        if setting is None:
+            toml.add(path, f"{what} ({', '.join(sorted(known))})", key)
+        elif not setting.accepts(value):
+            toml.add(path, setting.expected(), value)
+        else:
+            valid[key] = value
+    for setting in settings:
+        if setting.required and setting.key not in section:
+            toml.add(f"{where}.{setting.key}" if where else setting.key, setting.expected(), "none")
+    return valid
+
+
+def check_settings(config: dict, toml: TomlFile) -> None:
     """Record a problem for every unknown key or bad value of the settings tables.
 
     Parameters
     ----------
     config
-        The parsed ``scenario.toml``.
-    problems
-        Where problems go.
-    text
-        The file's text, to give each problem its line.
-    file
-        The file named in them.
+        The parsed ``scenario.toml`` (a settings table that is no table is left to the
+        check of the top level).
+    toml
+        The file, where problems go with their lines.
     """
     for table, settings in TABLES.items():
         section = config.get(table)
-        if section is None:
-            continue
-        if not isinstance(section, dict):
-            problems.add(file, table, f"a [{table}] table", section)
-            continue
-        known = {s.key: s for s in settings}
-        for key, value in section.items():
-            setting = known.get(key)
-            line = _line_of(text, table, key)
-            if setting is None:
-                expected = "a key of [" + table + "] (" + ", ".join(sorted(known)) + ")"
-                problems.add(file, f"{table}.{key}", expected, key, line=line)
-            elif not setting.accepts(value):
-                problems.add(file, f"{table}.{key}", setting.expected(), value, line=line)
-
-
-def _line_of(text: str, table: str, key: str) -> int | None:
-    """The line (1-based) where ``key`` is set in ``[table]``, if it is found."""
-    current = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].strip()
-        if line.startswith("["):
-            current = line.strip("[]").strip()
-        elif current == table and line.partition("=")[0].strip() == key and "=" in line:
-            return number
-    return None
+        if isinstance(section, dict):
+            check_table(section, settings, table, toml)
