@@ -69,6 +69,102 @@ class Column:
         return "a value"
 
 
+@dataclass(frozen=True)
+class QuotedCell:
+    """A cell of a CSV text that opens with a quote.
+
+    Parameters
+    ----------
+    line
+        Line of the opening quote (1-based).
+    column
+        Index of the cell in its record (0-based).
+    text
+        What the quotes enclose (to the end of the text when the quote is never closed).
+    closed
+        Whether a closing quote was found.
+    """
+
+    line: int
+    column: int
+    text: str
+    closed: bool
+
+
+def quoted_cells(text: str) -> list[QuotedCell]:
+    r"""The quoted cells of a CSV text, read as pandas and the csv module read them.
+
+    A quote opens a quoted cell only at the start of a cell (after spaces, which are
+    skipped); inside one, ``""`` is a quote; elsewhere a quote is text.
+
+    Examples
+    --------
+    >>> [(c.line, c.column, c.closed) for c in quoted_cells('a,b\n1, "x\ny"\n2,"z')]
+    [(2, 1, True), (4, 1, False)]
+    """
+    cells: list[QuotedCell] = []
+    line, column, start, i = 1, 0, True, 0
+    while i < len(text):
+        char = text[i]
+        if start and char == " ":
+            i += 1
+            continue
+        if start and char == '"':
+            end = text.find('"', i + 1)
+            while end >= 0 and text.startswith('""', end):
+                end = text.find('"', end + 2)
+            if end < 0:
+                cells.append(QuotedCell(line, column, text[i + 1 :], False))
+                break
+            cells.append(QuotedCell(line, column, text[i + 1 : end], True))
+            line += text.count("\n", i, end)
+            i, start = end + 1, False
+            continue
+        start = char in ",\n"
+        if char == ",":
+            column += 1
+        elif char == "\n":
+            line, column = line + 1, 0
+        i += 1
+    return cells
+
+
+def _check_quotes(path: Path, rel: str, problems: ProblemCollector) -> bool:
+    """Record quotes that swallow rows or are never closed; ``False``: the file is unreadable.
+
+    A quoted cell may span lines (a source note), but a missing closing quote makes the
+    quote pair with the next one in the file, and the rows between vanish into one cell.
+    A quoted cell whose later lines hold as many commas as a row is taken for that.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return True  # reported by the reader
+    header = next(csv.reader([text.partition("\n")[0]], skipinitialspace=True), [])
+    columns = [name.strip() for name in header]
+    for cell in quoted_cells(text):
+        field = columns[cell.column] if cell.column < len(columns) else "file"
+        if not cell.closed:
+            problems.add(rel, field, "a closing quote", "a quote that is never closed", cell.line)
+            return False
+        rows = [
+            cell.line + offset
+            for offset, part in enumerate(cell.text.split("\n")[1:], start=1)
+            if len(columns) > 1 and part.count(",") >= len(columns) - 1
+        ]
+        if not rows:
+            continue
+        if len(rows) == 1:
+            got = f"a quoted cell that runs over 1 line that looks like a row (line {rows[0]})"
+        else:
+            got = (
+                f"a quoted cell that runs over {len(rows)} lines that look like rows "
+                f"(lines {rows[0]}-{rows[-1]})"
+            )
+        problems.add(rel, field, "a closing quote on that line", got, cell.line)
+    return True
+
+
 def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame | None:
     suffix = path.suffix.lower()
     try:
@@ -86,6 +182,8 @@ def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame 
                 frame["lat"] = [f"{g.y!r}" if g is not None else "" for g in geometry]
             frame[LINE] = np.arange(1, len(frame) + 1)  # feature number
             return frame
+        if not _check_quotes(path, rel, problems):
+            return None
         frame = pd.read_csv(
             path,
             dtype=str,

@@ -1035,3 +1035,72 @@ def test_bad_periods(folder, capsys, old, new, pattern):
     if "weeks" in pattern:
         line += 1
     rejected(folder, rf"scenario\.toml:{line}: {pattern}", capsys)
+
+
+# --- CSV quotes --------------------------------------------------------------------------
+def open_quote(folder: Path, name: str, prefix: str) -> int:
+    """Put a quote before the last cell of the row starting with ``prefix``; its line."""
+    line = line_of(folder, name, prefix)
+    lines = (folder / name).read_text(encoding="utf-8").splitlines(keepends=True)
+    head, _, last = lines[line - 1].rpartition(",")
+    lines[line - 1] = f'{head},"{last}'
+    (folder / name).write_text("".join(lines), encoding="utf-8")
+    return line
+
+
+def test_unclosed_quote_that_swallows_rows(folder, capsys):
+    # the quote pairs with the one opening the next quoted source (H_JS>BZ_CS): V3>H_JS and
+    # that leg vanished into one cell, and the network used to validate with 12 legs of 14
+    line = open_quote(folder, "legs.csv", "V3,H_FH,")
+    error = rejected(
+        folder,
+        rf"legs\.csv:{line}: source: expected a closing quote on that line, got a quoted cell "
+        rf"that runs over 2 lines that look like rows \(lines {line + 1}-{line + 2}\)",
+        capsys,
+    )
+    assert len(error.problems) == 1
+
+
+def test_unclosed_quote_that_swallows_one_row(folder, capsys):
+    # it used to validate with 13 legs of 14
+    line = open_quote(folder, "legs.csv", "BZ_CS,P_NS,")
+    rejected(
+        folder,
+        rf"legs\.csv:{line}: source: expected a closing quote on that line, got a quoted cell "
+        rf"that runs over 1 line that looks like a row \(line {line + 1}\)",
+        capsys,
+    )
+
+
+def test_quote_never_closed(folder, capsys):
+    line = open_quote(folder, "legs.csv", "W_SG,M_BKK,")
+    error = rejected(
+        folder,
+        rf"legs\.csv:{line}: source: expected a closing quote, got a quote that is never closed",
+        capsys,
+    )
+    assert len(error.problems) == 1
+
+
+def test_quote_never_closed_names_its_line_after_multi_line_cells(folder, capsys):
+    # pandas said "EOF inside string starting at row 14", a record count, not a line
+    edit(folder, "legs.csv", '125,"ASSUMPTION: 0.30', '125,"ASSUMPTION:\n0.30')
+    line = append(folder, "legs.csv", '"W_SG,M_XX,road,true,2,10,1,0,0,,150,x')
+    append(folder, "legs.csv", "W_SG,M_YY,road,true,2,10,1,0,0,,150,x")
+    rejected(
+        folder,
+        rf"legs\.csv:{line}: origin: expected a closing quote, got a quote that is never closed",
+        capsys,
+    )
+
+
+def test_multi_line_source_note_is_still_valid(folder):
+    edit(
+        folder,
+        "legs.csv",
+        '125,"ASSUMPTION: 0.30 CNY/t-km ordinary truck (FACTS.md 2.1) x ~14 km; ',
+        '125,"ASSUMPTION: 0.30 CNY/t-km ordinary truck\n(FACTS.md 2.1, 5.2), x ~14 km;\n',
+    )
+    network = load_folder(folder)
+    assert len(network.legs) == 14
+    assert "\n" in network.leg("V1", "H_JS", "road").source
