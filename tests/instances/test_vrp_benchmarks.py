@@ -132,7 +132,7 @@ def test_benchmark_files(tmp_path, cvrp_file):
     empty.mkdir()
     with pytest.raises(ScenarioError, match=r"expected at least one \.vrp file"):
         benchmark_files(empty, "cvrp")
-    with pytest.raises(ScenarioError, match="expected a folder"):
+    with pytest.raises(ScenarioError, match="expected a benchmark file or a folder of them"):
         benchmark_files(tmp_path / "absent", "vrptw")
 
 
