@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -247,6 +249,7 @@ def read_table(
         problems.add(rel, name, f"a column named {name}", f"columns {present}")
     if missing:
         return None
+    _check_misspelled(raw.columns, columns, rel, problems)
     out = pd.DataFrame({LINE: raw[LINE].to_numpy()})
     before = len(problems)
     for column in columns:
@@ -257,6 +260,32 @@ def read_table(
     bad_lines = {p.line for p in list(problems)[before:] if p.line is not None}
     out[BAD] = out[LINE].isin(bad_lines).to_numpy()
     return out
+
+
+def _check_misspelled(
+    present: Iterable[str], columns: list[Column], rel: str, problems: ProblemCollector
+) -> None:
+    """Report a column that is a near miss of a known one the file lacks.
+
+    Columns the loader does not know are kept for people (``source``, ``name_zh``,
+    notes) and ignored; but ``trip_capacty_t`` beside no ``trip_capacity_t`` is a typo
+    that would silently give the default, so it is an error on the header line.
+    """
+    known = {c.name for c in columns}
+    absent = [c.name for c in columns if c.name not in set(present)]
+    for name in present:
+        if name in known or name == LINE:
+            continue
+        close = difflib.get_close_matches(name, absent, n=1, cutoff=0.85)
+        if close:
+            problems.add(
+                rel,
+                name,
+                f"a column of {rel} ({close[0]}, perhaps?); an unknown column is ignored, "
+                "a misspelled one would silently take the default",
+                name,
+                line=1,
+            )
 
 
 def _convert(values: pd.Series, lines: pd.Series, column: Column, rel: str, problems):

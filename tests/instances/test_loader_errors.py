@@ -110,6 +110,26 @@ def test_missing_column(folder, capsys):
     )
 
 
+def test_a_misspelled_optional_column_is_named(folder, capsys):
+    # trip_capacity_t is optional: misspelled, every trip silently had no capacity
+    edit(
+        folder, "legs.csv", "cost_cny_per_trip,trip_capacity_t", "cost_cny_per_trip,trip_capacty_t"
+    )
+    rejected(
+        folder,
+        r"legs\.csv:1: trip_capacty_t: expected a column of legs\.csv \(trip_capacity_t, "
+        r"perhaps\?\); an unknown column is ignored, a misspelled one would silently take "
+        r"the default, got trip_capacty_t",
+        capsys,
+    )
+
+
+def test_a_column_for_people_is_still_ignored(folder, capsys):
+    edit(folder, "supply.csv", "village,product,week,tonnes", "village,product,week,tonnes,notes")
+    edit(folder, "legs.csv", "co2e_g_per_tkm,source", "co2e_g_per_tkm,source,reviewer")
+    load_folder(folder)  # unknown columns that are no near miss of a known one
+
+
 def test_toml_syntax_error_with_its_line(folder, capsys):
     line = line_of(folder, "scenario.toml", 'objective = "cost"')
     edit(folder, "scenario.toml", 'objective = "cost"', 'objective = "cost')
