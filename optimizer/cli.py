@@ -140,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the ``coldchain`` command; returns (and exits with) its exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for run records
     try:
         if getattr(args, "out", None) and getattr(args, "command", None) != "bench":
             # a run folder that exists stops the run before any solving, not after it

@@ -71,10 +71,11 @@ def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
             arguments = {
                 k: (str(v) if isinstance(v, Path) else v)
                 for k, v in vars(args).items()
-                if k not in ("func", "command") and not callable(v)
+                if k not in ("func", "command", "argv") and not callable(v)
             }
             record.update(
-                command="coldchain " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+                command="coldchain "
+                + " ".join(shlex.quote(a) for a in getattr(args, "argv", sys.argv[1:])),
                 arguments=arguments,
                 machine=machine_description(),
                 wall_seconds=time.perf_counter() - clock,

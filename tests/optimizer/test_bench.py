@@ -89,6 +89,7 @@ def test_a_bench_table_is_never_overwritten_and_says_how_it_was_made(cflp_dir, t
     assert record["arguments"]["time_limit"] == 30.0 and record["arguments"]["benchmark"] == "cflp"
     assert record["version_highspy"] and record["machine"]["cpu_count"] >= 1
     assert record["table"] == "t.csv" and record["exit_code"] == 0
+    assert record["command"] == "coldchain " + " ".join(args) and "argv" not in record["arguments"]
     assert record["wall_seconds"] > 0 and record["created_utc"]
     before = out.read_text()
     capsys.readouterr()
