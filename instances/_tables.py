@@ -195,7 +195,8 @@ def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame 
             skip_blank_lines=False,
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        problems.add(rel, "file", "a readable CSV table", str(exc).splitlines()[0][:200])
+        if not _report_long_rows(path, rel, problems):
+            problems.add(rel, "file", "a readable CSV table", str(exc).splitlines()[0][:200])
         return None
     except Exception as exc:  # a GIS driver error: still a malformed file
         problems.add(rel, "file", "a readable table", f"{type(exc).__name__}: {exc}"[:200])
@@ -205,6 +206,35 @@ def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame 
     frame[LINE] = _record_lines(path, len(frame))  # blank lines kept...
     blank = (frame.drop(columns=[LINE]) == "").all(axis=1)
     return frame.loc[~blank].reset_index(drop=True)  # ...so lines stay true, then dropped
+
+
+def _report_long_rows(path: Path, rel: str, problems: ProblemCollector) -> bool:
+    """Name each row with more fields than the header, by its line; whether there was one.
+
+    pandas stops at the first with "Error tokenizing data ... Expected 12 fields in line
+    16, saw 14", which names no file line a user can trust and hides the others.
+    """
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle, skipinitialspace=True)
+            header = next(reader, [])
+            found = False
+            start = reader.line_num + 1
+            for record in reader:
+                if len(record) > len(header):
+                    problems.add(
+                        rel,
+                        "row",
+                        f"at most {len(header)} fields, as many as the header has "
+                        "(a comma inside a text cell needs quotes)",
+                        f"{len(record)} fields",
+                        line=start,
+                    )
+                    found = True
+                start = reader.line_num + 1
+    except (UnicodeDecodeError, csv.Error):
+        return False
+    return found
 
 
 def _record_lines(path: Path, rows: int) -> np.ndarray:

@@ -172,8 +172,17 @@ def test_unknown_file_key(folder, capsys):
 
 
 def test_ragged_csv_row(folder, capsys):
-    append(folder, "supply.csv", "V1,fresh_kiwi,1,2,3,4")
-    rejected(folder, r"supply\.csv: file: expected a readable CSV table, got .*", capsys)
+    # pandas said "Expected 4 fields in line 12, saw 6": no file line to trust, one row
+    first = append(folder, "supply.csv", "V1,fresh_kiwi,1,2,3,4")
+    append(folder, "supply.csv", "V1,fresh_kiwi,2,2")
+    second = append(folder, "supply.csv", "V2,fresh_kiwi,1,2,Gaoping, Yongshun")
+    error = rejected(
+        folder,
+        rf"supply\.csv:{first}: row: expected at most 4 fields, as many as the header has "
+        r"\(a comma inside a text cell needs quotes\), got 6 fields",
+        capsys,
+    )
+    assert [p.line for p in error.problems] == [first, second]
 
 
 def test_file_not_utf8(folder, capsys):
