@@ -112,6 +112,14 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         regime=args.regime or network.default_regime,
         solver=options.solver,
         workers=args.workers,
+        time_limit=options.time_limit,
+        gap=options.gap,
+        target_pct=args.target_pct,
+        min_samples=args.min_samples,
+        warm=args.warm,
+        heuristics=args.heuristics,
+        antithetic=args.antithetic,
+        baseline=args.baseline,
     )
     kpis = {**header, **_kpis(result)}
     with RunWriter(args.out) as run:

@@ -621,3 +621,11 @@ def test_bench_consolidate_project_writes_the_projection(tmp_path):
     assert table["projected_coalitions"].tolist() == [7]
     assert table["coalitions_solved"].tolist() == [4]
     assert table["projected_cpu_seconds"].iloc[0] > 0
+
+
+def test_consolidate_records_its_levers_in_kpis(tiny_run):
+    # a run said nothing of its sampling and solving settings (warm, baseline, ...)
+    kpis = json.loads((tiny_run / "kpis.json").read_text())
+    for key in ("warm", "heuristics", "antithetic", "baseline", "target_pct", "gap"):
+        assert f"param_{key}" in kpis, key
+    assert kpis["param_warm"] == "grand" and kpis["param_baseline"] is True
