@@ -34,7 +34,9 @@ class ExitCode(IntEnum):
 PIPED_WIDTH = 240
 
 console = Console(highlight=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
-error_console = Console(stderr=True, highlight=False)
+error_console = Console(
+    stderr=True, highlight=False, width=None if sys.stderr.isatty() else PIPED_WIDTH
+)
 
 #: Other modules register subcommands here: name -> (add_parser, run).
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []

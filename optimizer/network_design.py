@@ -484,6 +484,37 @@ def _diagnosis(model: _Model, outcome: SolveOutcome) -> list[dict]:
     return rows
 
 
+def _with_shortfall_totals(data: DesignData, rows: list[dict]) -> list[dict]:
+    """Each product's total shortfall first, then the rows where this plan leaves it.
+
+    Which market and week end up short is the elastic model's choice among equals: a
+    tonne short in one market could as well be short in another of the same weeks (or,
+    through cold storage, a week earlier). A planner who raised one demand row was told
+    another market was short; the total says what cannot be met, the rows say where.
+    """
+    short = [r for r in rows if r["what"] == "demand"]
+    totals = []
+    for product in sorted({r["product"] for r in short}):
+        mine = [r for r in short if r["product"] == product]
+        weeks = sorted({r["week"] for r in mine})
+        wanted = sum(t for (_m, p, w), t in data.demand.items() if p == product and w <= weeks[-1])
+        missing = sum(r["short_t"] for r in mine)
+        totals.append(
+            {
+                "what": "demand_total",
+                "product": product,
+                "weeks": weeks,
+                "short_t": missing,
+                "demand_t": wanted,
+                "message": f"demand for {product} cannot be met in full: {missing:.3f} t short "
+                f"of the {wanted:.3f} t all markets want up to week {weeks[-1]} (supply, hub "
+                "capacity or the time to market fall short); below, where this plan leaves "
+                "it: other markets or weeks could be short instead",
+            }
+        )
+    return totals + rows
+
+
 def _decompose(
     network: Network, data: DesignData, model: _Model, outcome: SolveOutcome, opened: dict[str, str]
 ) -> tuple[PathFlow, ...]:
@@ -912,7 +943,7 @@ def _closes_gap(found: DesignStart, gap: float | None, maximize: bool) -> bool:
 
 def _infeasible(data, options, elastic, relaxed, outcome, build_seconds, size, stages):
     diagnosis = (
-        _diagnosis(elastic, relaxed)
+        _with_shortfall_totals(data, _diagnosis(elastic, relaxed))
         if relaxed.has_solution
         else [{"what": "unknown", "message": "the elastic model found no solution either"}]
     )
