@@ -763,9 +763,10 @@ def _consolidate(
         if infeasible:
             worst = infeasible[0]
             raise CoalitionInfeasibleError(
-                f"coalition {worst.label}: expected its own supply to serve its own "
-                f"customers, got {worst.status}"
-                + (": " + "; ".join(worst.diagnosis) if worst.diagnosis else "")
+                f"coalition {worst.label}: expected its own villages to serve its own "
+                f"customers (every coalition must, each firm alone included), got "
+                f"{worst.status}"
+                + ("".join("\n  " + line for line in worst.diagnosis) if worst.diagnosis else "")
             )
         game = CostGame(players, {c: r.cost for c, r in solved.items()})
         tolerance = max(
