@@ -629,3 +629,17 @@ def test_consolidate_records_its_levers_in_kpis(tiny_run):
     for key in ("warm", "heuristics", "antithetic", "baseline", "target_pct", "gap"):
         assert f"param_{key}" in kpis, key
     assert kpis["param_warm"] == "grand" and kpis["param_baseline"] is True
+
+
+def test_a_firm_that_cannot_serve_its_customers_alone_stops_with_exit_3(tmp_path, capsys):
+    folder = tmp_path / "tiny"
+    shutil.copytree(scenario_folder("tiny"), folder)
+    demand = pd.read_csv(folder / "demand.csv", dtype={"firm": str})
+    demand.loc[(demand.firm == "firmB") & (demand["product"] == "fresh_kiwi"), "tonnes"] = 50.0
+    demand.to_csv(folder / "demand.csv", index=False)
+    out = tmp_path / "run"
+    assert run_cli([str(folder), "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert "coalition firmB: expected its own villages to serve its own customers" in err
+    assert "got infeasible\n" in err and "demand for fresh_kiwi cannot be met in full" in err
+    assert not out.exists()
