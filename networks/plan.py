@@ -171,6 +171,16 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(text).replace(">", "\n").splitlines() if part.strip())
 
 
+def _data_lines(path: Path) -> list[int]:
+    """File lines (header = 1) of a plan table's rows: comment and blank lines count too."""
+    text_lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [
+        n
+        for n, text in enumerate(text_lines, start=1)
+        if text.strip() and not text.lstrip().startswith("#")
+    ][1:]
+
+
 def hubs_file_for(flows_file: Path) -> Path:
     """Where the hubs of a plan file live: ``NAME.hubs.csv``, or ``hubs.csv`` beside it."""
     named = flows_file.with_name(flows_file.stem + ".hubs.csv")
@@ -208,13 +218,7 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
                 label, column, f"a column named {column}", "columns " + ", ".join(frame.columns)
             )
     problems.raise_if_any()
-    # line numbers as in the file: comment and blank lines count too
-    text_lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    data_lines = [
-        n
-        for n, text in enumerate(text_lines, start=1)
-        if text.strip() and not text.lstrip().startswith("#")
-    ][1:]
+    data_lines = _data_lines(path)
     flows = []
     flow_lines: list[int] = []
     for index, row in enumerate(frame.to_dict("records")):
@@ -277,6 +281,7 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
             )
     hubs_path = hubs_file_for(path)
     hubs: dict[str, str] = {}
+    hub_lines: dict[str, int] = {}
     if hubs_path.is_file():
         hubs_frame = pd.read_csv(hubs_path, dtype=str, keep_default_na=False, comment="#")
         for column in ("hub", "size"):
@@ -284,6 +289,7 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
                 problems.add(hubs_path.name, column, f"a column named {column}", "none")
         if not len(problems):
             hubs = {r["hub"]: r["size"] for r in hubs_frame.to_dict("records") if r["size"]}
+            hub_lines = dict(zip(hubs_frame["hub"], _data_lines(hubs_path), strict=False))
     else:
         problems.add(
             hubs_path.name, "file", f"the hubs opened by {label} (hub,size)", "no such file"
@@ -293,7 +299,7 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
         name=path.stem if path.stem != "flows" else path.parent.name,
         hubs=hubs,
         flows=tuple(flows),
-        meta={"lines": tuple(flow_lines)},
+        meta={"lines": tuple(flow_lines), "hubs_file": hubs_path.name, "hub_lines": hub_lines},
     )
 
 

@@ -88,16 +88,20 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
         missing or unavailable customs mode, a firm shipping another firm's fruit.
     """
     problems = ProblemCollector()
+    hubs_file = str(plan.meta.get("hubs_file") or f"{label}.hubs")
+    hub_lines = plan.meta.get("hub_lines") or {}
     for hub_id, size in plan.hubs.items():
         hub = network.nodes.get(hub_id)
+        line = hub_lines.get(hub_id)
         if not isinstance(hub, CountyHub):
-            problems.add(f"{label}.hubs", "hub", "a county_hub id", hub_id)
+            problems.add(hubs_file, "hub", "a county_hub id", hub_id, line=line)
         elif size not in {s.name for s in hub.sizes}:
             problems.add(
-                f"{label}.hubs",
+                hubs_file,
                 "size",
                 f"a size of {hub_id} ({', '.join(s.name for s in hub.sizes)})",
                 size,
+                line=line,
             )
     drawn: dict[tuple[str, str, int], float] = defaultdict(float)
     drawn_row: dict[tuple[str, str, int], int] = {}

@@ -326,6 +326,13 @@ def test_rejects_a_plan_cell_it_cannot_read(tmp_path, row, field):
     assert re.search(rf"plan\.csv:3: {field}: expected", str(info.value)), str(info.value)
 
 
+def test_a_bad_hub_size_names_the_hubs_file_and_its_line(tmp_path):
+    # it said "plan.csv.hubs: size: ..." with no line: a file that does not exist
+    path = write_plan_file(tmp_path, [GOOD_ROW], hubs="H_JS,medium")
+    error = rejection(TINY, path)
+    assert "plan.hubs.csv:2: size: expected a size of H_JS (small, large), got medium" in str(error)
+
+
 def test_rejects_a_week_outside_the_scenario(tmp_path):
     # tiny runs weeks 1 and 2; week 3 was reported only as more than V1 grows
     path = write_plan_file(
