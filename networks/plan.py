@@ -280,26 +280,26 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
                 label, "path/services", "one service per leg of the path", str(exc), line=line
             )
     hubs_path = hubs_file_for(path)
+    where = Path(label).parent  # the hubs file is named as the flows file is (plans/...)
+    hubs_label = hubs_path.name if str(where) == "." else (where / hubs_path.name).as_posix()
     hubs: dict[str, str] = {}
     hub_lines: dict[str, int] = {}
     if hubs_path.is_file():
         hubs_frame = pd.read_csv(hubs_path, dtype=str, keep_default_na=False, comment="#")
         for column in ("hub", "size"):
             if column not in hubs_frame.columns:
-                problems.add(hubs_path.name, column, f"a column named {column}", "none")
+                problems.add(hubs_label, column, f"a column named {column}", "none")
         if not len(problems):
             hubs = {r["hub"]: r["size"] for r in hubs_frame.to_dict("records") if r["size"]}
             hub_lines = dict(zip(hubs_frame["hub"], _data_lines(hubs_path), strict=False))
     else:
-        problems.add(
-            hubs_path.name, "file", f"the hubs opened by {label} (hub,size)", "no such file"
-        )
+        problems.add(hubs_label, "file", f"the hubs opened by {label} (hub,size)", "no such file")
     problems.raise_if_any()
     return Plan(
         name=path.stem if path.stem != "flows" else path.parent.name,
         hubs=hubs,
         flows=tuple(flows),
-        meta={"lines": tuple(flow_lines), "hubs_file": hubs_path.name, "hub_lines": hub_lines},
+        meta={"lines": tuple(flow_lines), "hubs_file": hubs_label, "hub_lines": hub_lines},
     )
 
 

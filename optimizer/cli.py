@@ -75,8 +75,38 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from instances import load_scenario
 
     network = load_scenario(args.scenario)
-    console.print(f"{network.name}: valid ({len(network.nodes)} nodes, {len(network.legs)} legs)")
+    plans = _check_plans(network)
+    console.print(
+        f"{network.name}: valid ({len(network.nodes)} nodes, {len(network.legs)} legs"
+        + (f", {plans} plans" if plans else "")
+        + ")"
+    )
     return ExitCode.OK
+
+
+def _check_plans(network) -> int:
+    """Check every hand-made plan of the scenario (``plans/NAME.csv``); how many.
+
+    A plan the evaluator would reject makes the scenario invalid, every problem of every
+    plan reported at once: ``validate`` passed a folder whose plan ``evaluate`` refused.
+    """
+    from networks.plan import read_plan
+    from results.evaluate import check_plan
+
+    folder = network.folder and network.folder / "plans"
+    if not folder or not folder.is_dir():
+        return 0
+    files = sorted(p for p in folder.glob("*.csv") if not p.name.endswith(".hubs.csv"))
+    problems = []
+    for path in files:
+        label = f"plans/{path.name}"
+        try:
+            check_plan(network, read_plan(path, label=label), label)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return len(files)
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -54,7 +54,7 @@ def test_show_tiny_prints_the_kinds_table(capsys):
 def test_validate_tiny_returns_0(capsys):
     assert main(["validate", "tiny"]) == 0
     captured = capsys.readouterr()
-    assert "tiny: valid (10 nodes, 14 legs)" in captured.out
+    assert "tiny: valid (10 nodes, 14 legs, 1 plans)" in captured.out
     assert captured.err == ""
 
 
@@ -175,3 +175,22 @@ def test_an_unknown_regime_blames_the_option_not_the_scenario_file(tmp_path, cap
     message = capsys.readouterr().err
     assert message.startswith("--regime: regime: expected one of today") and "got nope" in message
     assert not out.exists()
+
+
+def test_validate_checks_the_scenarios_hand_made_plans(tmp_path, capsys):
+    # validate said valid while evaluate refused the scenario's own plan
+    import shutil
+
+    from instances import scenario_folder
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(scenario_folder("tiny"), folder)
+    assert main(["validate", str(folder)]) == 0
+    assert "1 plans" in capsys.readouterr().out
+    hubs = folder / "plans" / "by-hand.hubs.csv"
+    hubs.write_text(hubs.read_text().replace("H_JS,small", "H_JS,medium"))
+    assert main(["validate", str(folder)]) == ExitCode.INVALID_INPUT
+    err = capsys.readouterr().err
+    assert (
+        "plans/by-hand.hubs.csv:2: size: expected a size of H_JS (small, large), got medium" in err
+    )
