@@ -92,6 +92,12 @@ def _plan(args: argparse.Namespace):
 def _hubs(network, plan, week: int, only: str | None) -> list[str]:
     from instances.collection import hub_tonnes, nearest_hub
 
+    if only and plan is not None and only not in plan.hubs:
+        # routing a hub the plan keeps shut found "optimal, 0 pickups": nothing to do
+        from networks.errors import Problem, ScenarioError
+
+        opened = ", ".join(sorted(plan.hubs)) or "none"
+        raise ScenarioError(Problem("--hub", "hub", f"a hub the plan opens ({opened})", only))
     if only:
         return [only]
     if plan is not None:

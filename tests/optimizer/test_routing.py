@@ -8,6 +8,7 @@ import random
 from functools import cache
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from networks.collection import CollectionProblem, Pickup, VehicleType
@@ -600,3 +601,20 @@ def test_collection_problem_from_the_tiny_scenario():
     assert problem.freshness_ambient_h == 8.0 and problem.multi_trip
     result = solve(problem, time_limit=0.5, workers=1)
     assert result.has_plan and check_routes(problem, result.routes).ok
+
+
+def test_route_refuses_a_hub_the_plan_keeps_shut(tmp_path, capsys):
+    # it said "optimal, 0 pickups" and exit 0 for a hub the solved plan does not open
+    from optimizer.cli import main
+
+    solved = tmp_path / "solved"
+    assert main(["solve", "tiny", "--out", str(solved)]) == 0
+    opened = pd.read_csv(solved / "hubs.csv")["hub"].unique().tolist()
+    shut = next(h for h in ("H_JS", "H_FH") if h not in opened)
+    out = tmp_path / "route"
+    args = ["route", "tiny", "--plan", str(solved), "--hub", shut, "--out", str(out)]
+    assert main(args) == 2
+    listed = ", ".join(sorted(opened))
+    expected = f"--hub: hub: expected a hub the plan opens ({listed}), got {shut}"
+    assert expected in capsys.readouterr().err
+    assert not out.exists()
