@@ -361,7 +361,9 @@ class Network:
         ):
             frame = self.supply if table == "supply" else self.demand
             default = f"{table}.csv"
-            reported: set[tuple[str, object]] = set()
+            # one problem per (field, expected, got), on its first row, naming the rows
+            # that repeat it: a product barred from a market is wrong on all its rows
+            repeats: dict[tuple[str, str, str], list[str]] = {}
             for index, row in enumerate(frame.itertuples(index=False)):
                 key = f"{table}:{index}"
                 node = self.nodes.get(getattr(row, node_col))
@@ -407,9 +409,16 @@ class Network:
                             )
                         )
                 for failed, field_, expected, got in checks:
-                    if failed and (field_, got) not in reported:
-                        reported.add((field_, got))
-                        problems.append(self._problem(key, default, field_, expected, got))
+                    if failed:
+                        repeats.setdefault((field_, expected, str(got)), []).append(key)
+            for (field_, expected, got), keys in repeats.items():
+                lines = [str(self._where(k, default)[1]) for k in keys[1:]]
+                if lines:
+                    shown = ", ".join(lines[:10]) + (
+                        f" and {len(lines) - 10} more" if len(lines) > 10 else ""
+                    )
+                    got = f"{got} (also on lines {shown})"
+                problems.append(self._problem(keys[0], default, field_, expected, got))
 
     def reachable_from_villages(self) -> set[str]:
         """Ids of every node that some path from a village reaches."""

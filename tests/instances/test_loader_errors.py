@@ -130,6 +130,19 @@ def test_a_column_for_people_is_still_ignored(folder, capsys):
     load_folder(folder)  # unknown columns that are no near miss of a known one
 
 
+def test_a_problem_repeated_on_many_rows_names_them_all(folder, capsys):
+    # every M_BKK kiwi row is wrong once TH no longer admits kiwi; only the first was named
+    edit(folder, "scenario.toml", 'markets = ["CN", "TH"]', 'markets = ["CN"]')
+    extra = append(folder, "demand.csv", "M_BKK,fresh_kiwi,1,4,20000,firmB")
+    first = line_of(folder, "demand.csv", "M_BKK,fresh_kiwi,2")
+    rejected(
+        folder,
+        rf"demand\.csv:{first}: product: expected a product admitted in TH \(market M_BKK\), "
+        rf"got fresh_kiwi \(also on lines {extra}\)",
+        capsys,
+    )
+
+
 def test_toml_syntax_error_with_its_line(folder, capsys):
     line = line_of(folder, "scenario.toml", 'objective = "cost"')
     edit(folder, "scenario.toml", 'objective = "cost"', 'objective = "cost')
