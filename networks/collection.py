@@ -450,6 +450,10 @@ class Route:
         return self.stops[-1].arrival_h
 
 
+def _tidy(value: float) -> float:
+    return round(value, 9) if isinstance(value, float) and math.isfinite(value) else value
+
+
 def routes_to_frame(routes: Sequence[Route]) -> pd.DataFrame:
     """Routes as the ``routes.csv`` table, one row per stop (columns :data:`ROUTE_COLUMNS`)."""
     rows = []
@@ -463,10 +467,12 @@ def routes_to_frame(routes: Sequence[Route]) -> pd.DataFrame:
                     "stop": order,
                     "node": stop.node,
                     "pickup": stop.pickup if stop.pickup is not None else "",
-                    "arrival_h": stop.arrival_h,
-                    "departure_h": stop.departure_h,
-                    "load_t": stop.load_t,
-                    "hours_since_pickup": stop.hours_since_pickup,
+                    # clock hours to a nanohour: 6.0, not 5.999999999999999 (float noise
+                    # of the schedule's sums); far inside every check's tolerance
+                    "arrival_h": _tidy(stop.arrival_h),
+                    "departure_h": _tidy(stop.departure_h),
+                    "load_t": _tidy(stop.load_t),
+                    "hours_since_pickup": _tidy(stop.hours_since_pickup),
                 }
             )
     frame = pd.DataFrame(rows, columns=list(ROUTE_COLUMNS))
