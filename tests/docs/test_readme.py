@@ -1,4 +1,8 @@
-"""The README's Python examples run as written (a new user copies them first)."""
+"""The README's Python examples run as written (a new user copies them first).
+
+In tests/docs, not tests/: pytest puts a test file's folder on sys.path, and from
+tests/ the folders tests/instances, tests/networks... would shadow the packages.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 
 
