@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.cli_types import at_least, gap_fraction, int_list, seconds
+from optimizer.cli_types import add_scenario_sizes, at_least, gap_fraction, int_list, seconds
 from results.store import write_csv_atomic
 
 #: Modules that may add ``bench`` subcommands through ``add_bench_parsers(subparsers)``;
@@ -379,17 +379,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N,N,...",
         help="village counts, for example 100,500,2000",
     )
-    p.add_argument("--hubs", type=at_least(1), default=20, help="hub candidates (default 20)")
-    p.add_argument("--weeks", type=at_least(1), default=4, help="weeks (default 4)")
-    p.add_argument(
-        "--products", type=int, choices=(1, 2, 3), default=1, help="products (default 1)"
-    )
-    p.add_argument(
-        "--markets",
-        type=at_least(1),
-        default=None,
-        help="markets, the domestic one included (default: the generator's)",
-    )
+    add_scenario_sizes(p, hubs=20, weeks=4, markets=None)
     p.add_argument(
         "--objective",
         choices=("cost", "margin"),

@@ -69,6 +69,11 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     options = DesignOptions.from_network(
         network, solver=args.solver, regime=args.regime, time_limit=args.time_limit
     )
+    # sampling and solving levers: passed to consolidate and recorded in kpis.json
+    levers = {
+        k: getattr(args, k)
+        for k in ("target_pct", "min_samples", "warm", "heuristics", "antithetic", "baseline")
+    }
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),
@@ -92,12 +97,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 workers=args.workers,
                 progress=progress,
-                target_pct=args.target_pct,
-                min_samples=args.min_samples,
-                warm=args.warm,
-                heuristics=args.heuristics,
-                antithetic=args.antithetic,
-                baseline=args.baseline,
+                **levers,
             )
         except CoalitionInfeasibleError as exc:
             error_console.print(str(exc), markup=False)
@@ -114,12 +114,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         workers=args.workers,
         time_limit=options.time_limit,
         gap=options.gap,
-        target_pct=args.target_pct,
-        min_samples=args.min_samples,
-        warm=args.warm,
-        heuristics=args.heuristics,
-        antithetic=args.antithetic,
-        baseline=args.baseline,
+        **levers,
     )
     kpis = {**header, **_kpis(result)}
     with RunWriter(args.out) as run:

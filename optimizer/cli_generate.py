@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from optimizer.cli_types import at_least
+from optimizer.cli_types import add_scenario_sizes, at_least
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -51,20 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "random choice takes --seed: the same arguments write the same files.",
     )
     p.add_argument("--villages", type=at_least(1), default=20, help="villages (default 20)")
-    p.add_argument("--hubs", type=at_least(1), default=4, help="hub candidates (default 4)")
-    p.add_argument(
-        "--markets",
-        type=int,
-        choices=range(1, 8),
-        default=3,
-        metavar="{1..7}",
-        help="markets, the domestic one included (default 3)",
-    )
-    p.add_argument("--weeks", type=at_least(1), default=4, help="weeks (default 4)")
+    add_scenario_sizes(p, hubs=4, weeks=4, markets=3)
     p.add_argument("--firms", type=at_least(1), default=3, help="firms (default 3)")
-    p.add_argument(
-        "--products", type=int, choices=(1, 2, 3), default=1, help="products (default 1)"
-    )
     p.add_argument(
         "--hubs-per-village",
         type=at_least(1),

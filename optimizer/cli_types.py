@@ -69,6 +69,39 @@ def choice_list(choices: Sequence[str]) -> Callable[[str], str]:
     return parse
 
 
+def add_scenario_sizes(
+    parser: argparse.ArgumentParser,
+    hubs: int,
+    weeks: int,
+    markets: int | None,
+    products: bool = True,
+) -> None:
+    """``--hubs``, ``--weeks``, ``--markets`` (and ``--products``) of a generated scenario.
+
+    One definition for ``generate``, ``bench scale`` and ``bench consolidate``, so that
+    the same size is checked alike everywhere (``markets`` ``None``: the generator's;
+    ``products`` False where the command generates one product only).
+    """
+    parser.add_argument(
+        "--hubs", type=at_least(1), default=hubs, help=f"hub candidates (default {hubs})"
+    )
+    parser.add_argument("--weeks", type=at_least(1), default=weeks, help=f"weeks (default {weeks})")
+    if products:
+        parser.add_argument(
+            "--products", type=int, choices=(1, 2, 3), default=1, help="products (default 1)"
+        )
+    parser.add_argument(
+        "--markets",
+        type=int,
+        choices=range(1, 8),
+        default=markets,
+        metavar="{1..7}",
+        help="markets, the domestic one included (default "
+        + ("the generator's" if markets is None else str(markets))
+        + ")",
+    )
+
+
 #: ``--gap``: a relative MIP gap (0 or more).
 gap_fraction = number_at_least(0.0)
 #: ``--time-limit``: seconds (more than 0).

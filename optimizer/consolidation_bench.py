@@ -376,7 +376,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     """Add ``bench consolidate``."""
-    from optimizer.cli_types import at_least, gap_fraction, int_list, seconds
+    from optimizer.cli_types import add_scenario_sizes, at_least, gap_fraction, int_list, seconds
 
     p = sub.add_parser(
         "consolidate",
@@ -401,14 +401,7 @@ def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="villages of each generated scenario (default 0: 3 per firm, at least 12)",
     )
-    p.add_argument("--hubs", type=at_least(1), default=6, help="hub candidates (default 6)")
-    p.add_argument("--weeks", type=at_least(1), default=2, help="weeks (default 2)")
-    p.add_argument(
-        "--markets",
-        type=at_least(1),
-        default=1,
-        help="markets, the domestic one included (default 1)",
-    )
+    add_scenario_sizes(p, hubs=6, weeks=2, markets=1, products=False)
     p.add_argument("--workers", type=at_least(1), default=2, help="solver processes (default 2)")
     p.add_argument("--samples", type=int, default=200, help="most random orders of sampled Shapley")
     p.add_argument(
