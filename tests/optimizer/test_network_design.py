@@ -453,9 +453,7 @@ def test_infeasible_scenario_exits_3_with_a_diagnosis(tmp_path, capsys):
     assert json.loads((out / "kpis.json").read_text())["status"] == "infeasible"
     # first the product's total: which market is left short is the solver's choice
     (total,) = [p for p in diagnosis["problems"] if p["what"] == "demand_total"]
-    assert (
-        diagnosis["problems"][0] is not None and diagnosis["problems"][0]["what"] == "demand_total"
-    )
+    assert diagnosis["problems"][0]["what"] == "demand_total"
     assert total["short_t"] == pytest.approx(short["short_t"])
     demand = pd.read_csv(folder / "demand.csv")
     wanted = demand[(demand["product"] == "fresh_kiwi") & (demand["week"] <= 1)]["tonnes"].sum()
