@@ -208,6 +208,20 @@ def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame 
     return frame.loc[~blank].reset_index(drop=True)  # ...so lines stay true, then dropped
 
 
+def _records(path: Path) -> list[tuple[int, list[str]]]:
+    """Each record of a CSV file, header first, with the file line it starts on.
+
+    Read by the csv module, which counts the lines a quoted multi-line cell takes.
+    """
+    records, end = [], 0
+    with open(path, newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle, skipinitialspace=True)
+        for record in reader:
+            records.append((end + 1, record))
+            end = reader.line_num
+    return records
+
+
 def _report_long_rows(path: Path, rel: str, problems: ProblemCollector) -> bool:
     """Name each row with more fields than the header, by its line; whether there was one.
 
@@ -215,26 +229,21 @@ def _report_long_rows(path: Path, rel: str, problems: ProblemCollector) -> bool:
     16, saw 14", which names no file line a user can trust and hides the others.
     """
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle, skipinitialspace=True)
-            header = next(reader, [])
-            found = False
-            start = reader.line_num + 1
-            for record in reader:
-                if len(record) > len(header):
-                    problems.add(
-                        rel,
-                        "row",
-                        f"at most {len(header)} fields, as many as the header has "
-                        "(a comma inside a text cell needs quotes)",
-                        f"{len(record)} fields",
-                        line=start,
-                    )
-                    found = True
-                start = reader.line_num + 1
+        records = _records(path)
     except (UnicodeDecodeError, csv.Error):
         return False
-    return found
+    header = records[0][1] if records else []
+    long_rows = [(line, record) for line, record in records[1:] if len(record) > len(header)]
+    for line, record in long_rows:
+        problems.add(
+            rel,
+            "row",
+            f"at most {len(header)} fields, as many as the header has "
+            "(a comma inside a text cell needs quotes)",
+            f"{len(record)} fields",
+            line=line,
+        )
+    return bool(long_rows)
 
 
 def _record_lines(path: Path, rows: int) -> np.ndarray:
@@ -243,12 +252,7 @@ def _record_lines(path: Path, rows: int) -> np.ndarray:
     A quoted cell may span lines (a multi-line source note), so a record's line is not
     its index plus 2: count the lines each record takes, as the csv module reads them.
     """
-    starts, end = [], 0
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle, skipinitialspace=True)
-        for _record in reader:
-            starts.append(end + 1)
-            end = reader.line_num
+    starts = [line for line, _record in _records(path)]
     if len(starts) - 1 != rows:  # pandas read it otherwise; header is line 1 then
         return np.arange(2, rows + 2)
     return np.asarray(starts[1:], dtype=np.int64)

@@ -140,13 +140,6 @@ def run_route(args: argparse.Namespace, console) -> int:
     from results.store import RunWriter
 
     network = load_scenario(args.scenario)
-    if Path(args.out).exists():  # refuse before solving, not after
-        from results.store import RunFolderExistsError
-
-        raise RunFolderExistsError(
-            f"{args.out}: --out: expected a new folder, got one that exists "
-            "(a run never overwrites another; choose another name)"
-        )
     week = week_of_day(network, args.day)
     plan = _plan(args)
     hubs = _hubs(network, plan, week, args.hub)

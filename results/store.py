@@ -62,6 +62,11 @@ def _clean_json(value):
     return value
 
 
+def _json_text(data: dict) -> str:
+    """Indented JSON of ``data``, NaN and infinity as null, with a final newline."""
+    return json.dumps(_clean_json(data), indent=2) + "\n"
+
+
 def refuse_existing_file(path: str | os.PathLike, what: str = "file") -> Path:
     """``path``, unless something is there already (a run never overwrites another).
 
@@ -112,7 +117,7 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 def write_json_atomic(data: dict, path: str | os.PathLike) -> Path:
     """Write ``data`` as indented JSON (NaN and infinity: null) to a new file, atomically."""
-    text = json.dumps(_clean_json(data), indent=2) + "\n"
+    text = _json_text(data)
     return _write_new_file(path, lambda handle: handle.write(text))
 
 
@@ -173,7 +178,7 @@ class RunWriter:
     def write_json(self, name: str, data: dict) -> Path:
         """Write ``data`` as indented JSON (NaN and infinity become null)."""
         path = self.folder / name
-        path.write_text(json.dumps(_clean_json(data), indent=2, sort_keys=False) + "\n")
+        path.write_text(_json_text(data))
         return path
 
     def write_table(self, name: str, frame: pd.DataFrame, parquet: bool = True) -> Path:
