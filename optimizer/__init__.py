@@ -1,8 +1,8 @@
-"""Models and solvers: network design (PuLP), collection routing, consolidation games.
+"""Models and solvers, one subpackage per job.
 
-The ``coldchain`` command lives in :mod:`optimizer.cli`.
+``design`` (hub location and sizing), ``routing`` (collection runs), ``consolidation``
+(coalition costs and allocations), ``facility`` (the CFLP solver for benchmarks),
+``bench`` (the library behind ``coldchain bench``), ``backends`` (every solver import)
+and ``cli`` (the ``coldchain`` command, one module per command). docs/architecture.md
+maps each command to its subpackage and result type.
 """
-
-from optimizer.network_design import DesignOptions, DesignResult, solve_design
-
-__all__ = ["DesignOptions", "DesignResult", "solve_design"]

@@ -249,7 +249,7 @@ def test_hand_made_optima_differ_by_sourcing_as_worked_out():
 @pytest.mark.parametrize("single", [False, True], ids=["multi", "single"])
 @pytest.mark.parametrize("instance", [HAND, *[random_instance(s) for s in range(4)]], ids=str)
 def test_model_optimum_equals_brute_force(instance, single):
-    from optimizer.network_design import DesignOptions, solve_design
+    from optimizer.design.network_design import DesignOptions, solve_design
 
     expected = brute_force(instance, single)
     result = solve_design(

@@ -20,7 +20,7 @@ import pytest
 from instances.bundled import scenario_folder
 from instances.scenario import load_folder
 from networks.errors import ScenarioError
-from optimizer.cli import main
+from optimizer.cli.main import main
 
 KINDS = "village, county_hub, bonded_zone, port, overseas_warehouse, market"
 

@@ -1,4 +1,4 @@
-"""Tests of optimizer.allocation against games with independently known answers.
+"""Tests of optimizer.consolidation.allocation against games with independently known answers.
 
 Every expected number below comes from a published source or from a hand computation
 written out next to it; none was produced by running the code under test.
@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optimizer.allocation import (
+from optimizer.consolidation.allocation import (
     Allocation,
     CostGame,
     GameError,
@@ -32,7 +32,7 @@ from optimizer.allocation import (
     sampled_shapley,
     shapley,
 )
-from optimizer.backends import pulp_solver
+from optimizer.backends.mip import pulp_solver
 
 ABS = 1e-6
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.allocation import (
+from optimizer.consolidation.allocation import (
     GameError,
     _student_t_quantile,
     adaptive_sampled_shapley,

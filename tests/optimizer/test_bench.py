@@ -8,9 +8,9 @@ import types
 import pandas as pd
 import pytest
 
-from optimizer import cli_bench
-from optimizer.bench import bench_cflp
-from optimizer.cli import main
+from optimizer.cli import bench as cli_bench
+from optimizer.bench.design import bench_cflp
+from optimizer.cli.main import main
 
 # OR-Library, m = 2, n = 3 (customer blocks: demand, then one cost per facility).
 # Multi-sourcing optimum: open F2 only (fixed 0): 11 + 21 + 31 = 63 (F1 alone: 67.5).
@@ -155,9 +155,9 @@ def test_other_benchmarks_plug_in(monkeypatch, tmp_path):
         p = sub.add_parser("extra", help="registered by a list entry")
         p.set_defaults(func=lambda args: ran.append("list") or 0)
 
-    module = types.ModuleType("optimizer.routing_bench")
+    module = types.ModuleType("optimizer.bench.routing")
     module.add_bench_parsers = add
-    monkeypatch.setitem(__import__("sys").modules, "optimizer.routing_bench", module)
+    monkeypatch.setitem(__import__("sys").modules, "optimizer.bench.routing", module)
     monkeypatch.setattr(cli_bench, "BENCH_REGISTRARS", [add_more])
     assert main(["bench", "fake"]) == 0
     assert main(["bench", "extra"]) == 0

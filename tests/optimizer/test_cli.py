@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.cli import ExitCode, main
+from optimizer.cli.console import ExitCode
+from optimizer.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,7 +105,7 @@ def test_help_lists_each_command(how):
             pytest.skip("console script not installed in this environment")
         out = _run_help(str(script))
     else:
-        out = _run_help(sys.executable, "-m", "optimizer.cli")
+        out = _run_help(sys.executable, "-m", "optimizer.cli.main")
     for command, words in (
         ("list", "bundled scenarios"),
         ("validate", "check a scenario"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from instances import generate, load_scenario
-from optimizer.cli import ExitCode, main
+from optimizer.cli.console import ExitCode
+from optimizer.cli.main import main
 
 
 def _files(folder):

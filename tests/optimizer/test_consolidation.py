@@ -20,17 +20,17 @@ import pandas as pd
 import pulp
 import pytest
 
-import optimizer.consolidation as consolidation
+import optimizer.consolidation.coalitions as consolidation
 from instances import generate, load_scenario, scenario_folder
-from optimizer.allocation import CostGame, shapley
-from optimizer.cli import main
-from optimizer.consolidation import (
+from optimizer.consolidation.allocation import CostGame, shapley
+from optimizer.cli.main import main
+from optimizer.consolidation.coalitions import (
     METHODS,
     CoalitionSolver,
     coalition_cost,
     consolidate,
 )
-from optimizer.network_design import DesignOptions, solve_design
+from optimizer.design.network_design import DesignOptions, solve_design
 
 TINY = load_scenario("tiny")
 TINY_FIRMS = ("coopA", "firmB")
@@ -594,7 +594,7 @@ def test_bench_consolidate_writes_seconds_and_coalitions_solved(tmp_path):
 
 def test_bench_projection_from_every_coalition_is_the_measured_work():
     from instances import generate_network
-    from optimizer.consolidation_bench import project_exact
+    from optimizer.bench.consolidation import project_exact
 
     network = generate_network(villages=12, hubs=6, weeks=2, firms=4, markets=1, seed=1)
     options = DesignOptions.from_network(network)

@@ -7,9 +7,9 @@ from itertools import combinations
 
 import pytest
 
-import optimizer.consolidation as consolidation
+import optimizer.consolidation.coalitions as consolidation
 from instances import generate_network
-from optimizer.consolidation import CoalitionSolver, coalition_cost, consolidate
+from optimizer.consolidation.coalitions import CoalitionSolver, coalition_cost, consolidate
 
 NETWORK = generate_network(villages=16, hubs=4, weeks=2, firms=4, markets=1, seed=3)
 FIRMS = tuple(sorted(NETWORK.firms))
@@ -71,7 +71,7 @@ def test_warm_start_is_the_union_of_the_solved_subsets_openings(plain):
 
 
 def test_exact_shapley_is_efficient_and_matches_the_plain_game(plain):
-    from optimizer.allocation import CostGame, shapley
+    from optimizer.consolidation.allocation import CostGame, shapley
 
     result = consolidate(NETWORK, methods=("shapley",), workers=2)
     costs = result.allocations["shapley"].costs
@@ -81,7 +81,7 @@ def test_exact_shapley_is_efficient_and_matches_the_plain_game(plain):
 
 
 def test_sampled_shapley_stops_at_its_target_and_covers_the_exact_value(plain, monkeypatch):
-    from optimizer.allocation import CostGame, shapley
+    from optimizer.consolidation.allocation import CostGame, shapley
 
     monkeypatch.setattr(consolidation, "MAX_EXACT_FIRMS", 3)  # 4 firms: the sampled path
     result = consolidate(

@@ -15,9 +15,9 @@ import pulp
 import pytest
 
 from instances import generate_network, load_scenario
-from optimizer._design_data import build_design_data
-from optimizer._design_matrix import DesignMatrix
-from optimizer.network_design import DesignModel, DesignOptions, _Model, solve_design
+from optimizer.design._data import build_design_data
+from optimizer.design._matrix import DesignMatrix
+from optimizer.design.network_design import DesignModel, DesignOptions, _Model, solve_design
 
 TRANS = str.maketrans({c: "_" for c in "-+[] ->/"})
 

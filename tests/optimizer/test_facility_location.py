@@ -2,7 +2,7 @@
 
 Instances are generated here with a seed, so these tests need nothing from ../shared.
 Brute force prices each opening with a transportation LP built independently of
-``optimizer.facility_location`` (highspy's modelling API, one variable per pair), or,
+``optimizer.facility.cflp`` (highspy's modelling API, one variable per pair), or,
 for single sourcing, enumerates every assignment.
 """
 
@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from instances.cflp import CflpInstance, cflp_network, read_cflp, read_optima
-from optimizer.facility_location import FacilityOptions, solve_cflp
-from optimizer.network_design import DesignOptions, solve_design
+from optimizer.facility.cflp import FacilityOptions, solve_cflp
+from optimizer.design.network_design import DesignOptions, solve_design
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "cflp"
 
@@ -221,8 +221,8 @@ def brute_force_by_facility(inst: CflpInstance) -> tuple[float, np.ndarray, np.n
 def test_bounds_and_costs_to_force_a_facility_are_valid_for_any_multipliers(seed, equal):
     # the fixing rules rest on these: L <= optimum, and L + (cost to force y_i to its
     # other value) <= the optimum with y_i forced there, for ANY multipliers
-    from optimizer._cflp_bounds import _open_costs
-    from optimizer._cflp_model import _Clock, _Model, _solve_lp
+    from optimizer.facility._bounds import _open_costs
+    from optimizer.facility._model import _Clock, _Model, _solve_lp
 
     inst = random_instance(5, 10, 300 + seed, tightness=1.4)
     if equal:
@@ -273,8 +273,8 @@ def test_bounds_and_costs_to_force_a_facility_are_valid_for_any_multipliers(seed
 def test_fixings_never_cut_off_every_optimal_opening(seed):
     # fixing is sound only if some optimal opening survives it: check each step's
     # fixings against the brute-force optimal openings, with the optimum as incumbent
-    from optimizer._cflp_bounds import _fix_by_reduced_costs, _lagrangian_phase
-    from optimizer._cflp_model import _Clock, _Model, _solve_lp
+    from optimizer.facility._bounds import _fix_by_reduced_costs, _lagrangian_phase
+    from optimizer.facility._model import _Clock, _Model, _solve_lp
 
     m = 6
     inst = random_instance(m, 14, 400 + seed, tightness=1.3)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from instances import load_folder, scenario_folder
-from optimizer.network_design import DesignOptions, solve_design
+from optimizer.design.network_design import DesignOptions, solve_design
 from results.evaluate import evaluate
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from networks.collection import CollectionProblem, Pickup, VehicleType
-from optimizer.routing import (
+from optimizer.routing.collection import (
     RoutingResult,
     choose_scale,
     diagnose,
@@ -272,7 +272,7 @@ def test_schedule_waits_at_villages_and_loads_late():
 
 
 def test_fewest_vehicles_only_where_capacity_is_all_that_binds():
-    from optimizer.routing import fewest_vehicles
+    from optimizer.routing.collection import fewest_vehicles
 
     problem = _line(multi_trip=False).replace(
         pickups=(Pickup("A", 3.0), Pickup("B", 4.0)),
@@ -426,7 +426,7 @@ def _bench_folder(tmp_path):
 
 
 def test_bench_runs_a_tiny_cvrp_and_solomon_file(tmp_path):
-    from optimizer.routing_bench import BENCH_COLUMNS, run_benchmark, summary
+    from optimizer.bench.routing import BENCH_COLUMNS, run_benchmark, summary
 
     folder = _bench_folder(tmp_path)
     cvrp = run_benchmark(folder / "cvrp", "cvrp", time_limit=0.5, workers=1)
@@ -469,7 +469,7 @@ def _random_cvrp(path, customers: int, seed: int):
 def test_bench_with_iterations_is_the_same_table_twice_and_takes_one_file(tmp_path):
     # a time limit alone gave different costs run to run (X-n101-k25: 27,979 vs 28,044);
     # an iteration count, with time to spare, gives the same routes for the same seed
-    from optimizer.routing_bench import run_benchmark
+    from optimizer.bench.routing import run_benchmark
 
     one = _random_cvrp(tmp_path / "rand.vrp", 60, seed=4)
     tables = [
@@ -490,7 +490,7 @@ def test_bench_command_writes_a_new_csv_only(tmp_path):
     from rich.console import Console
 
     from networks.errors import ColdchainError
-    from optimizer.routing_bench import add_bench_parsers, run_bench_cvrp
+    from optimizer.bench.routing import add_bench_parsers, run_bench_cvrp
 
     folder = _bench_folder(tmp_path)
     parser = argparse.ArgumentParser(prog="coldchain bench")
@@ -530,7 +530,7 @@ def test_route_command_writes_checked_routes(tmp_path):
     from instances import load_scenario
     from instances.collection import collection_problem
     from networks.collection import routes_from_frame
-    from optimizer.cli import main
+    from optimizer.cli.main import main
 
     out = tmp_path / "run"
     code = main(
@@ -556,7 +556,7 @@ def test_route_command_explains_infeasibility(tmp_path):
     import shutil
 
     from instances import bundled_scenarios
-    from optimizer.cli import main
+    from optimizer.cli.main import main
 
     folder = tmp_path / "tiny"
     shutil.copytree(bundled_scenarios()["tiny"], folder)
@@ -605,7 +605,7 @@ def test_collection_problem_from_the_tiny_scenario():
 
 def test_route_refuses_a_hub_the_plan_keeps_shut(tmp_path, capsys):
     # it said "optimal, 0 pickups" and exit 0 for a hub the solved plan does not open
-    from optimizer.cli import main
+    from optimizer.cli.main import main
 
     solved = tmp_path / "solved"
     assert main(["solve", "tiny", "--out", str(solved)]) == 0

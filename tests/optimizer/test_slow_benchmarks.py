@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from optimizer.cli import main
+from optimizer.cli.main import main
 
 pytestmark = pytest.mark.slow
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks"

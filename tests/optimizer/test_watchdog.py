@@ -6,7 +6,7 @@ import time
 
 import pulp
 
-from optimizer import backends
+from optimizer.backends import mip as backends
 
 
 def _hanging_child(problem, kwargs, log_path, conn):  # runs in the forked child

@@ -21,8 +21,8 @@ from networks.errors import PlanError, ScenarioError
 from networks.plan import PathFlow, Plan, read_plan
 from networks.shelf_life import LotHistory, Segment, ShelfLife
 from networks.timeline import lot_history
-from optimizer.cli import main
-from optimizer.network_design import DesignOptions, solve_design
+from optimizer.cli.main import main
+from optimizer.design.network_design import DesignOptions, solve_design
 from results.evaluate import COST_KEYS, evaluate
 
 TINY = load_scenario("tiny")

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from optimizer.cli_consolidate import add_coalition_solver_args
+from optimizer.cli.consolidate import add_coalition_solver_args
 from results.store import refuse_existing_file, write_csv_atomic
 
 COLUMNS = [
@@ -124,7 +124,7 @@ def bench_consolidate(
         to this CSV file (one per firm count: ``{firms}`` in the name is replaced by the
     count; several counts and no ``{firms}``: the count is added before the suffix).
     warm, reuse_model, heuristics
-        The levers of :class:`optimizer.consolidation.CoalitionSolver`.
+        The levers of :class:`optimizer.consolidation.coalitions.CoalitionSolver`.
     gap
         Relative MIP gap of each coalition solve (default: the design default, 1e-6).
     methods
@@ -136,8 +136,8 @@ def bench_consolidate(
         computed. 0: solve them all.
     """
     from instances import generate_network
-    from optimizer.consolidation import consolidate
-    from optimizer.network_design import DesignOptions
+    from optimizer.consolidation.coalitions import consolidate
+    from optimizer.design.network_design import DesignOptions
 
     rows = []
     for firms in sizes:
@@ -255,8 +255,8 @@ def project_exact(
         projected CPU seconds over ``workers``: the pool kept busy), and what was
         measured (``seconds``, ``cpu_seconds``, ``coalitions_solved``, ``max_gap``).
     """
-    from optimizer.allocation import _student_t_quantile
-    from optimizer.consolidation import CoalitionSolver
+    from optimizer.consolidation.allocation import _student_t_quantile
+    from optimizer.consolidation.coalitions import CoalitionSolver
 
     solver = CoalitionSolver(network, options, workers, None, None, warm, reuse_model, heuristics)
     players = sorted(solver.players)  # every firm that owns supply or demand
@@ -326,8 +326,8 @@ def _coalitions_file(pattern: str, firms: int, sizes: list[int]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from optimizer.cli import ExitCode
-    from optimizer.cli_bench import _show_by_case
+    from optimizer.cli.console import ExitCode
+    from optimizer.cli.bench import _show_by_case
 
     sizes = args.sizes
     if args.coalitions_out:  # refuse before the solving, not after
@@ -376,7 +376,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     """Add ``bench consolidate``."""
-    from optimizer.cli_types import add_scenario_sizes, at_least, gap_fraction, int_list, seconds
+    from optimizer.cli.arguments import add_scenario_sizes, at_least, gap_fraction, int_list, seconds
 
     p = sub.add_parser(
         "consolidate",

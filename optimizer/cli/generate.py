@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 
-from optimizer.cli_types import add_scenario_sizes, at_least
+from optimizer.cli.arguments import add_scenario_sizes, at_least
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     """Write the scenario folder and say what is in it."""
     from instances import generate, load_scenario
-    from optimizer.cli import ExitCode, console
+    from optimizer.cli.console import ExitCode, console
 
     folder = generate(
         args.out,

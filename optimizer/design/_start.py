@@ -8,7 +8,7 @@ LP with those openings fixed, re-priced by slope scaling so that flows fill whol
 incumbent. HiGHS's own heuristics were seen to need minutes on the flagship scenario to
 find a plan within 1% of the optimum.
 
-Every LP here is solved in one :class:`~optimizer._highs_model.HighsModel`, changed in
+Every LP here is solved in one :class:`~optimizer.backends.highs.HighsModel`, changed in
 place (bounds, trip prices), so each re-solve starts from the last basis.
 """
 
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer._design_data import DesignData
-from optimizer._design_matrix import DesignMatrix
-from optimizer._highs_model import HighsModel
+from optimizer.design._data import DesignData
+from optimizer.design._matrix import DesignMatrix
+from optimizer.backends.highs import HighsModel
 
 SLOPE_SCALING_ROUNDS = 8
 
@@ -132,7 +132,7 @@ def design_start(
     data, matrix, model
         The model's coefficients, its arrays and the HiGHS model built from them.
     options
-        The solve's :class:`~optimizer.network_design.DesignOptions`.
+        The solve's :class:`~optimizer.design.network_design.DesignOptions`.
     time_budget
         Seconds the LPs may take in all (``None``: no limit).
     openings

@@ -470,7 +470,7 @@ def restrict(data: DesignData, network: Network, firms: frozenset[str]) -> Desig
     network's mean price); only what its villages grow and its customers order change.
     So every coalition's model is the grand coalition's with other firms' supply and
     demand at zero, which lets one model be re-solved for many coalitions
-    (:class:`optimizer.network_design.DesignModel`).
+    (:class:`optimizer.design.network_design.DesignModel`).
     """
     villages = {v.id for v in network.villages if v.firm in firms}
     kept = [k for k in data.inbound_survival if data.inbound[k[0]][0] in villages]

@@ -6,7 +6,7 @@
 For each hub (``--hub``; else each hub a ``--plan`` opened; else each hub that some
 village is nearest to) it builds the day's collection problem
 (:func:`instances.collection.collection_problem`), solves it
-(:func:`optimizer.routing.solve`, ``--time-limit`` seconds per hub), checks the routes
+(:func:`optimizer.routing.collection.solve`, ``--time-limit`` seconds per hub), checks the routes
 with the independent checker (:func:`results.route_check.check_routes`) and writes, to
 a new folder:
 
@@ -29,8 +29,8 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.cli_types import seconds
-from optimizer.routing import BACKENDS
+from optimizer.cli.arguments import seconds
+from optimizer.routing.collection import BACKENDS
 
 
 def add_route_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -69,12 +69,12 @@ def add_route_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Hook for ``optimizer.cli``: add the ``route`` subcommand."""
+    """Hook for ``optimizer.cli.main``: add the ``route`` subcommand."""
     add_route_parser(sub)
 
 
 def _run_with_main_console(args: argparse.Namespace) -> int:
-    from optimizer.cli import console
+    from optimizer.cli.console import console
 
     return run_route(args, console)
 
@@ -134,7 +134,7 @@ def run_route(args: argparse.Namespace, console) -> int:
     """
     from instances import load_scenario
     from instances.collection import collection_problem, week_of_day
-    from optimizer.routing import solve
+    from optimizer.routing.collection import solve
     from results.route_check import check_routes
     from results.runs import run_header
     from results.store import RunWriter

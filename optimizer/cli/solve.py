@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from optimizer.cli_types import gap_fraction, seconds
+from optimizer.cli.arguments import gap_fraction, seconds
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
     """Solve the network design model, score its plan, and write the run folder."""
     from instances import load_scenario
-    from optimizer.cli import ExitCode, console, error_console
-    from optimizer.network_design import DesignOptions, solve_design
+    from optimizer.cli.console import ExitCode, console, error_console
+    from optimizer.design.network_design import DesignOptions, solve_design
     from results.evaluate import evaluate
     from results.runs import run_header
     from results.store import RunWriter

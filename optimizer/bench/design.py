@@ -5,7 +5,7 @@ writes it to CSV. Neither is part of the default test run.
 
 * :func:`bench_cflp` solves OR-Library and Holmberg capacitated facility location files
   through the same model-building code as any scenario (:func:`instances.cflp.cflp_network`
-  then :func:`optimizer.network_design.solve_design`) and compares each objective with the
+  then :func:`optimizer.design.network_design.solve_design`) and compares each objective with the
   known optimum.
 * :func:`bench_scale` generates scenarios (:func:`instances.generate_network`) and measures
   data build, model build and solve seconds, model size, gap and peak memory. Each case
@@ -69,7 +69,7 @@ CFLP_COLUMNS = [
     "mip_nodes",
 ]
 
-#: Ways :func:`bench_cflp` solves: ``direct`` (:func:`optimizer.facility_location.solve_cflp`)
+#: Ways :func:`bench_cflp` solves: ``direct`` (:func:`optimizer.facility.cflp.solve_cflp`)
 #: or ``design`` (the reference PuLP network design model); ``auto`` is ``direct`` for
 #: HiGHS and ``design`` for any other solver.
 CFLP_METHODS = ("auto", "direct", "design")
@@ -203,11 +203,11 @@ def bench_cflp(
     progress
         Called with each row as it is done (for printing).
     method
-        ``direct``: :func:`optimizer.facility_location.solve_cflp` (HiGHS only; the model
+        ``direct``: :func:`optimizer.facility.cflp.solve_cflp` (HiGHS only; the model
         built from arrays, with lazy linking rows, an incumbent and reduced-cost fixing);
         ``design``: the reference network design model built through PuLP
         (:func:`instances.cflp.cflp_network` then
-        :func:`optimizer.network_design.solve_design` with ``build="pulp"``);
+        :func:`optimizer.design.network_design.solve_design` with ``build="pulp"``);
         ``auto``: ``direct`` for HiGHS, ``design`` for other solvers.
 
     Returns
@@ -224,8 +224,8 @@ def bench_cflp(
         facilities fixed shut by the LP's reduced costs after that, the MIP's seconds and
         nodes (NaN for ``design``).
     """
-    from optimizer.facility_location import FacilityOptions, solve_cflp
-    from optimizer.network_design import DesignOptions, solve_design
+    from optimizer.facility.cflp import FacilityOptions, solve_cflp
+    from optimizer.design.network_design import DesignOptions, solve_design
 
     if sourcing not in SOURCINGS:
         raise ValueError(f"sourcing: expected one of {SOURCINGS}, got {sourcing!r}")
@@ -331,7 +331,7 @@ def _scale_case(case: dict) -> dict:  # runs in a fresh child process
     """Generate, build and solve one scale case; measure seconds and peak memory."""
     import resource
 
-    import optimizer.network_design as design
+    import optimizer.design.network_design as design
     from instances import generate_network
 
     baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -396,7 +396,7 @@ def _warm_imports() -> None:  # pragma: no cover - runs in the child
     import pulp  # noqa: F401
 
     import instances  # noqa: F401
-    import optimizer.network_design  # noqa: F401
+    import optimizer.design.network_design  # noqa: F401
 
 
 def bench_scale(
@@ -439,7 +439,7 @@ def bench_scale(
     progress
         Called with each row as it is done.
     build, lazy_links, start
-        How the model is built and started (:class:`optimizer.network_design.DesignOptions`):
+        How the model is built and started (:class:`optimizer.design.network_design.DesignOptions`):
         ``direct`` arrays to HiGHS or the reference ``pulp`` model; linking rows added
         lazily or all up front. Compare them to measure each lever.
 

@@ -1,6 +1,6 @@
 """The CFLP's model in HiGHS: the LP with lazy rows and columns, and the MIP.
 
-Helpers of :func:`optimizer.facility_location.solve_cflp` (see that module's docstring for
+Helpers of :func:`optimizer.facility.cflp.solve_cflp` (see that module's docstring for
 the formulation and the steps). :class:`_Model` builds the strong formulation's rows (1),
 (2), (4), (5) column-wise from numpy arrays and turns row duals into Lagrangian bounds and
 costs to open; :func:`_solve_lp` solves the LP, adding the linking rows (3) it violates and
@@ -19,7 +19,7 @@ import numpy as np
 from instances.cflp import CflpInstance
 
 if TYPE_CHECKING:
-    from optimizer.facility_location import FacilityOptions
+    from optimizer.facility.cflp import FacilityOptions
 
 _VIOLATION = 1e-6  # a linking row x_ij <= y_i counts as violated beyond this
 _INF = math.inf

@@ -22,14 +22,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.cli_types import add_scenario_sizes, at_least, gap_fraction, int_list, seconds
+from optimizer.cli.arguments import add_scenario_sizes, at_least, gap_fraction, int_list, seconds
 from results.store import write_csv_atomic
 
 #: Modules that may add ``bench`` subcommands through ``add_bench_parsers(subparsers)``;
-#: a module not written yet is skipped. ``optimizer.routing_bench`` is the collection
-#: routing helper's (``bench cvrp``/``solomon``...), ``optimizer.consolidation_bench``
+#: a module not written yet is skipped. ``optimizer.bench.routing`` is the collection
+#: routing helper's (``bench cvrp``/``solomon``...), ``optimizer.bench.consolidation``
 #: the place for ``bench consolidate``.
-BENCH_MODULES: tuple[str, ...] = ("optimizer.routing_bench", "optimizer.consolidation_bench")
+BENCH_MODULES: tuple[str, ...] = ("optimizer.bench.routing", "optimizer.bench.consolidation")
 
 #: Further registrars of ``bench`` subcommands, called with the ``bench`` subparsers.
 BENCH_REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = []
@@ -91,7 +91,7 @@ def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 def _show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
     from rich.table import Table
 
-    from optimizer.cli import console
+    from optimizer.cli.console import console
 
     table = Table(title=title, title_justify="left")
     shown = [c for c in columns if c in frame.columns]
@@ -127,7 +127,7 @@ def _show_by_case(title: str, frame: pd.DataFrame, key: str) -> None:
     """
     from rich.table import Table
 
-    from optimizer.cli import console
+    from optimizer.cli.console import console
 
     table = Table(title=title, title_justify="left")
     table.add_column("")
@@ -157,8 +157,8 @@ def _patterns(values: list[str] | None) -> tuple[str, ...]:
 # --- bench cflp -------------------------------------------------------------------------
 def cmd_bench_cflp(args: argparse.Namespace) -> int:
     """Solve CFLP files, compare with known optima, write the table."""
-    from optimizer.bench import REL_TOL, bench_cflp
-    from optimizer.cli import ExitCode, console
+    from optimizer.bench.design import REL_TOL, bench_cflp
+    from optimizer.cli.console import ExitCode, console
 
     def progress(row: dict) -> None:
         console.print(
@@ -214,8 +214,8 @@ def cmd_bench_cflp(args: argparse.Namespace) -> int:
 # --- bench scale ------------------------------------------------------------------------
 def cmd_bench_scale(args: argparse.Namespace) -> int:
     """Solve generated scenarios of growing size, write the table."""
-    from optimizer.bench import bench_scale
-    from optimizer.cli import ExitCode, console
+    from optimizer.bench.design import bench_scale
+    from optimizer.cli.console import ExitCode, console
 
     def progress(row: dict) -> None:
         if row.get("status") == "error":
@@ -302,7 +302,7 @@ def bench_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``bench`` and its subcommands to the ``coldchain`` parser."""
-    from optimizer.bench import BENCH_GAP, SOURCINGS
+    from optimizer.bench.design import BENCH_GAP, SOURCINGS
 
     bench = subparsers.add_parser(
         "bench",

@@ -9,48 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from enum import IntEnum
 
-from rich.console import Console
 from rich.table import Table
 
 from networks.errors import ColdchainError, ScenarioError, SolverUnavailableError
+from optimizer.cli import bench, consolidate, evaluate, generate, route, solve
+from optimizer.cli.console import ExitCode, _table, console, error_console
 from results.store import RunFolderExistsError, refuse_existing_file
-
-
-class ExitCode(IntEnum):
-    """Exit status of every ``coldchain`` command."""
-
-    OK = 0
-    ERROR = 1
-    INVALID_INPUT = 2
-    INFEASIBLE = 3
-    SOLVER_MISSING = 4
-
-
-#: Output piped to a file or another program is not cut to 80 columns (Rich's width
-#: when it sees no terminal), which folded table headers and numbers mid-word.
-PIPED_WIDTH = 240
-
-console = Console(highlight=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
-error_console = Console(
-    stderr=True, highlight=False, width=None if sys.stderr.isatty() else PIPED_WIDTH
-)
-
-#: Other modules register subcommands here: name -> (add_parser, run).
-EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def _table(title: str, frame) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in frame.columns:
-        table.add_column(
-            str(column), justify="right" if frame[column].dtype.kind in "if" else "left"
-        )
-    for row in frame.itertuples(index=False):
-        table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
-    return table
 
 
 # --- commands --------------------------------------------------------------------------
@@ -140,32 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="counts by node kind, supply/demand by week, legs by mode")
     p.add_argument("scenario", help="a bundled scenario name or a scenario folder")
     p.set_defaults(func=cmd_show)
-    for register in _registered():
-        register(sub)
+    for command in (evaluate, solve, route, consolidate, bench, generate):
+        command.register(sub)
     return parser
-
-
-def _registered() -> list[Callable]:
-    """Subcommands defined in their own modules (each exposes ``register(subparsers)``)."""
-    import importlib
-
-    registers = []
-    for module_name in (
-        "optimizer.cli_plan",
-        "optimizer.cli_design",
-        "optimizer.cli_route",
-        "optimizer.cli_consolidate",
-        "optimizer.cli_bench",
-        "optimizer.cli_generate",
-    ):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        registers.append(module.register)
-    return registers + EXTRA_COMMANDS
 
 
 def main(argv: list[str] | None = None) -> int:

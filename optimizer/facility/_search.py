@@ -1,6 +1,6 @@
 """Incumbents for the CFLP: openings priced by transportation LPs, improved by local search.
 
-Step b of :func:`optimizer.facility_location.solve_cflp` (and the incumbents of the
+Step b of :func:`optimizer.facility.cflp.solve_cflp` (and the incumbents of the
 Lagrangian phase): :class:`_Transport` prices an opening (every y fixed) by a warm-started
 transportation LP over some facilities' columns; :func:`_local_search` improves an opening
 by close / open / swap moves.
@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from optimizer._cflp_model import _INF, _Model
+from optimizer.facility._model import _INF, _Model
 
 
 # --- incumbent: transportation LPs and local search --------------------------------------

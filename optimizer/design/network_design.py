@@ -7,7 +7,7 @@ Sets: villages :math:`V`, county hubs :math:`H` with size options :math:`S_h`, p
 legs), downstream routes :math:`r \in R_h` (hub to market through bonded zones, ports
 and warehouses, with a customs mode), legs with trip costs :math:`L^{trip}`.
 
-Parameters (from :mod:`optimizer._design_data`): supply :math:`b_{vpt}`, demand
+Parameters (from :mod:`optimizer.design._data`): supply :math:`b_{vpt}`, demand
 :math:`d_{mpt}` and price :math:`\pi_{mpt}`; survival factors of an inbound arc
 :math:`\sigma^{in}_{apt}` (village wait, leg, hub dwell), of a week in cold store
 :math:`\sigma^{st}_{hsp}` and of a route :math:`\sigma_{rpt}` (the optimizer's per-stage
@@ -77,11 +77,11 @@ import pandas as pd
 
 from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
-from optimizer._design_data import DesignData, build_design_data, coalition_demand, restrict
-from optimizer._design_matrix import DesignMatrix, elastic_penalty
-from optimizer._design_start import DesignStart, design_start
-from optimizer._highs_model import HighsModel
-from optimizer.backends import SolveOutcome, _relative_gap, solve_pulp
+from optimizer.design._data import DesignData, build_design_data, coalition_demand, restrict
+from optimizer.design._matrix import DesignMatrix, elastic_penalty
+from optimizer.design._start import DesignStart, design_start
+from optimizer.backends.highs import HighsModel
+from optimizer.backends.mip import SolveOutcome, _relative_gap, solve_pulp
 
 #: Ways to build the model: arrays handed to HiGHS, or the reference PuLP model.
 BUILDS = ("direct", "pulp")
@@ -140,10 +140,10 @@ class DesignOptions:
     lazy_links
         Direct build: leave the arc-by-arc linking rows (3) out of the model and add
         those the LP relaxation violates (valid: the throughput rows already shut a
-        closed hub's arcs; see :class:`~optimizer._design_matrix.DesignMatrix`).
+        closed hub's arcs; see :class:`~optimizer.design._matrix.DesignMatrix`).
     start
         Hand HiGHS a starting plan from the LP relaxation with rounded hub openings
-        (:mod:`optimizer._design_start`); a plan within ``gap`` of the relaxation's
+        (:mod:`optimizer.design._start`); a plan within ``gap`` of the relaxation's
         bound is returned without the MIP. ``None``: only where the model has trips
         to pay for (``bench scale --start auto`` compares).
     """
@@ -763,7 +763,7 @@ class DesignModel:
     -----
     :meth:`solve` may restrict the model to a subset of those firms: their supply and
     demand only, by bounds, without building anything again. That is the same model as
-    one built for the subset (:func:`optimizer._design_data.restrict`), apart from the
+    one built for the subset (:func:`optimizer.design._data.restrict`), apart from the
     big-M of the route linking rows (7), which stay those of the larger set: valid, a
     little weaker in the relaxation, the same optimum.
     """

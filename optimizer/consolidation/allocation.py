@@ -1079,7 +1079,7 @@ def _solve_stage(
     """Minimise t subject to (NU1) on ``free``, (NU2), (NU3) on ``fixed``."""
     import pulp
 
-    from optimizer.backends import pulp_solver
+    from optimizer.backends.mip import pulp_solver
 
     n = game.n
     c = game.vector
@@ -1120,7 +1120,7 @@ def least_core_epsilon(game: CostGame, solver: str = "highs") -> float:
     game
         A complete cost game.
     solver
-        Name for :func:`optimizer.backends.pulp_solver`.
+        Name for :func:`optimizer.backends.mip.pulp_solver`.
 
     Returns
     -------
@@ -1152,7 +1152,7 @@ def core_is_empty(game: CostGame, tolerance: float = 1e-9, solver: str = "highs"
     tolerance
         Absolute, in cost units (for costs from MIP solves, about the gap times the cost).
     solver
-        Name for :func:`optimizer.backends.pulp_solver`.
+        Name for :func:`optimizer.backends.mip.pulp_solver`.
 
     Returns
     -------
@@ -1182,7 +1182,7 @@ def nucleolus(game: CostGame, solver: str = "highs", dual_tolerance: float = 1e-
     game
         A complete cost game.
     solver
-        Name for :func:`optimizer.backends.pulp_solver`; the solver must return LP duals
+        Name for :func:`optimizer.backends.mip.pulp_solver`; the solver must return LP duals
         (HiGHS and CBC do).
     dual_tolerance
         Duals above this (in absolute value) mark a coalition tight at every optimum.
@@ -1268,7 +1268,7 @@ def equal_profit(
     tolerance
         Absolute tolerance (cost units) for deciding that the core is empty.
     solver
-        Name for :func:`optimizer.backends.pulp_solver`.
+        Name for :func:`optimizer.backends.mip.pulp_solver`.
     on_empty_core
         ``report`` or ``least_core``, as above.
 
@@ -1287,7 +1287,7 @@ def equal_profit(
     """
     import pulp
 
-    from optimizer.backends import pulp_solver
+    from optimizer.backends.mip import pulp_solver
 
     if on_empty_core not in ("report", "least_core"):
         raise GameError(f"on_empty_core: expected 'report' or 'least_core', got {on_empty_core!r}")

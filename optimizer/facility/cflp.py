@@ -1,6 +1,6 @@
 r"""A dedicated exact solver for the capacitated facility location problem (CFLP).
 
-The network design model (:func:`optimizer.network_design.solve_design` on
+The network design model (:func:`optimizer.design.network_design.solve_design` on
 :func:`instances.cflp.cflp_network`) solves any CFLP through PuLP, but on OR-Library
 ``capa`` (100 facilities x 1000 customers) it spends most of its time building the PuLP
 model and solving a root LP with 100 000 linking rows. This module works on a
@@ -74,7 +74,7 @@ c. **Reduced-cost fixing** (``reduced_cost_fixing``, ``lagrangian_fixing``): wit
    :math:`L(\pi) + |r_k| > U` (the incumbent's cost, plus a safety margin), no solution
    cheaper than the incumbent has :math:`y_k` at that bound, so :math:`y_k` is fixed at the
    other one. The same holds with each facility's Lagrangian cost to open
-   (:meth:`~optimizer._cflp_model._Model.facility_bound`, the knapsacks of step 0 at the
+   (:meth:`~optimizer.facility._model._Model.facility_bound`, the knapsacks of step 0 at the
    LP's duals), which prices the x a newly opened facility would take and so fixes far
    more (81 against 14 of 100 on capa-8000). The fixing repeats with the LP re-solved
    under the new bounds.
@@ -106,9 +106,9 @@ import numpy as np
 import pandas as pd
 
 from instances.cflp import CflpInstance
-from optimizer._cflp_bounds import _fix_by_reduced_costs, _lagrangian_phase
-from optimizer._cflp_model import _INF, _Clock, _mip_model, _Model, _solve_lp, _status_name
-from optimizer._cflp_search import _local_search, _Transport
+from optimizer.facility._bounds import _fix_by_reduced_costs, _lagrangian_phase
+from optimizer.facility._model import _INF, _Clock, _mip_model, _Model, _solve_lp, _status_name
+from optimizer.facility._search import _local_search, _Transport
 
 #: Statuses a :class:`FacilityResult` may carry.
 STATUSES = ("optimal", "time_limit", "infeasible", "no_solution", "error")

@@ -3,7 +3,7 @@ r"""Consolidation: the cost of every coalition of firms, and fair, stable shares
 Coalition cost
 --------------
 For a set :math:`S` of the scenario's firms, :math:`c(S)` is the optimal objective of
-the network design model (:mod:`optimizer.network_design`) on :math:`S`'s villages and
+the network design model (:mod:`optimizer.design.network_design`) on :math:`S`'s villages and
 :math:`S`'s own customers (demand rows whose ``firm`` is in :math:`S`), in cost mode:
 
 - a firm alone ships at its own terms (``firms.csv``: its part-load premium on road
@@ -21,7 +21,7 @@ set and run in parallel on a local process pool.
 Solving many coalitions (:class:`CoalitionSolver`):
 
 - one pool, forked once; each worker builds one
-  :class:`~optimizer.network_design.DesignModel` for all the players under the 3PL and
+  :class:`~optimizer.design.network_design.DesignModel` for all the players under the 3PL and
   restricts it to each coalition of two or more by bounds (the same optimum as a model
   built for the coalition); a firm alone keeps a model of its own, since it ships at
   other terms;
@@ -35,7 +35,7 @@ Solving many coalitions (:class:`CoalitionSolver`):
   :math:`T \subset S` is valid; the only valid bounds are each coalition's own (its
   incumbent, from its warm start, and its LP relaxation), which HiGHS uses anyway.
 
-Allocations (:mod:`optimizer.allocation`): Shapley (exact up to 15 firms; sampled with
+Allocations (:mod:`optimizer.consolidation.allocation`): Shapley (exact up to 15 firms; sampled with
 simultaneous intervals beyond), nucleolus, equal profit method, proportional by volume
 and by stand-alone cost; each checked against the core.
 """
@@ -56,7 +56,7 @@ import pandas as pd
 from networks.errors import ColdchainError
 from networks.network import Network
 from networks.plan import THIRD_PARTY
-from optimizer.allocation import (
+from optimizer.consolidation.allocation import (
     Allocation,
     CostGame,
     adaptive_sampled_shapley,
@@ -67,10 +67,10 @@ from optimizer.allocation import (
     sampled_shapley,
     shapley,
 )
-from optimizer.network_design import DesignOptions, DesignResult, solve_design
+from optimizer.design.network_design import DesignOptions, DesignResult, solve_design
 
-try:  # one model re-solved per coalition (optimizer.network_design, newer)
-    from optimizer.network_design import DesignModel as _DesignModel
+try:  # one model re-solved per coalition (optimizer.design.network_design, newer)
+    from optimizer.design.network_design import DesignModel as _DesignModel
 except ImportError:  # pragma: no cover - older network_design
     _DesignModel = None
 
@@ -224,7 +224,7 @@ class _Engine:
 
     A firm alone is always a model of its own (its own terms: ``solve_design``). With
     ``reuse_model``, coalitions of two or more are solved on one
-    :class:`~optimizer.network_design.DesignModel` built (lazily, once per process) for
+    :class:`~optimizer.design.network_design.DesignModel` built (lazily, once per process) for
     all ``players`` under the 3PL and restricted to each coalition by bounds; otherwise
     each gets a model of its own too.
     """
@@ -333,7 +333,7 @@ class CoalitionSolver:
         relaxation). A start only seeds the incumbent; it never changes the optimum.
     reuse_model
         Solve coalitions of two or more on one reused model per process (where
-        :class:`~optimizer.network_design.DesignModel` exists).
+        :class:`~optimizer.design.network_design.DesignModel` exists).
     heuristics
         Keep HiGHS's primal heuristics on in the reused model. Off (the default), every
         solve relies on the start heuristic's plan as its first incumbent; the optimum
@@ -342,7 +342,7 @@ class CoalitionSolver:
         openings), or 155 with the design defaults (no start, heuristics on).
 
     With warm starts or the heuristics off, the reused model runs the start heuristic
-    (:mod:`optimizer._design_start`) on every solve, whatever the design default.
+    (:mod:`optimizer.design._start`) on every solve, whatever the design default.
     """
 
     def __init__(
@@ -671,7 +671,7 @@ def consolidate(
     target_pct
         Past 15 firms, sample orders until every firm's simultaneous half-width is at
         most this percentage of the grand coalition's cost
-        (:func:`~optimizer.allocation.adaptive_sampled_shapley`); ``None``: draw
+        (:func:`~optimizer.consolidation.allocation.adaptive_sampled_shapley`); ``None``: draw
         exactly ``samples`` orders.
     min_samples
         Fewest orders before the adaptive rule may stop (pairs, with ``antithetic``).

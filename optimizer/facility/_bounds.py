@@ -1,6 +1,6 @@
 """Bounds and fixings for the CFLP: the Lagrangian phase and reduced-cost fixing.
 
-Steps 0 and c of :func:`optimizer.facility_location.solve_cflp` (see that module's
+Steps 0 and c of :func:`optimizer.facility.cflp.solve_cflp` (see that module's
 docstring for why each keeps the optimum): subgradient optimization on the demand duals,
 each facility a continuous knapsack, with an incumbent from the openings it proposes and y
 fixed by the Lagrangian costs to open; then y fixed and x bounds tightened by the LP's
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optimizer._cflp_model import _INF, _Clock, _limit, _Model
-from optimizer._cflp_search import _local_search, _Transport
+from optimizer.facility._model import _INF, _Clock, _limit, _Model
+from optimizer.facility._search import _local_search, _Transport
 
 if TYPE_CHECKING:
-    from optimizer.facility_location import FacilityOptions
+    from optimizer.facility.cflp import FacilityOptions
 
 
 # --- Lagrangian phase: a bound, an incumbent and fixings before any LP --------------------
@@ -57,7 +57,7 @@ def _lagrangian_phase(
     Every multiplier vector lambda gives a valid bound ``L = sum_j lambda_j + Y(lambda)``
     (:func:`_open_costs`), and forcing y_i to its other value raises it by ``delta_i``;
     where ``L + delta_i`` exceeds the incumbent, y_i is fixed (in ``model.lp``'s bounds),
-    for the reason given in :mod:`optimizer.facility_location`'s docstring (c).
+    for the reason given in :mod:`optimizer.facility.cflp`'s docstring (c).
     """
     m, n = model.m, model.n
     start = time.perf_counter()

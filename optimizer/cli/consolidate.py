@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from optimizer.cli_types import seconds
+from optimizer.cli.arguments import seconds
 
 
 def _kpis(result) -> dict:
@@ -56,9 +56,9 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from instances import load_scenario
-    from optimizer.cli import ExitCode, console, error_console
-    from optimizer.consolidation import METHODS, CoalitionInfeasibleError, consolidate
-    from optimizer.network_design import DesignOptions
+    from optimizer.cli.console import ExitCode, console, error_console
+    from optimizer.consolidation.coalitions import METHODS, CoalitionInfeasibleError, consolidate
+    from optimizer.design.network_design import DesignOptions
     from results.runs import run_header
     from results.store import RunWriter
 

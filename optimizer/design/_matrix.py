@@ -1,7 +1,7 @@
 """The network design model as arrays, handed to HiGHS directly (no PuLP objects).
 
 :class:`DesignMatrix` writes the same columns and rows as the reference PuLP model
-(:class:`optimizer.network_design._Model`), constraint family by family and in the same
+(:class:`optimizer.design.network_design._Model`), constraint family by family and in the same
 normalized form (variables on the left, the constant on the right), but into flat
 Python lists that become a row-wise sparse matrix. On the 2,000-village scenario of
 issue #7 the PuLP model took 12.8 s to build before PuLP spent as long again handing it
@@ -17,7 +17,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from optimizer._design_data import DesignData
+from optimizer.design._data import DesignData
 
 ELASTIC_PENALTY = 1e7  # CNY per tonne of slack: above any real cost per tonne
 
@@ -83,7 +83,7 @@ class DesignMatrix:
     data
         The model's coefficients.
     options
-        A :class:`~optimizer.network_design.DesignOptions` (objective, trips, sourcing,
+        A :class:`~optimizer.design.network_design.DesignOptions` (objective, trips, sourcing,
         fixed hubs, CO2 cap, ``ship_all_supply``).
     elastic
         Add priced slack on demand, throughput and cold storage (diagnosis of an

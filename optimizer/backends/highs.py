@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from optimizer.backends import SolveOutcome, _QuietStdout, _relative_gap, highs_status_name
+from optimizer.backends.mip import SolveOutcome, _QuietStdout, _relative_gap, highs_status_name
 
 ROWWISE = 2  # HiGHS MatrixFormat::kRowwise
 
@@ -38,7 +38,7 @@ class HighsModel:
     arrays
         ``col_cost, col_lower, col_upper, integrality, row_lower, row_upper, a_start,
         a_index, a_value`` (row-wise sparse matrix), as
-        :meth:`optimizer._design_matrix.DesignMatrix.arrays` returns them.
+        :meth:`optimizer.design._matrix.DesignMatrix.arrays` returns them.
     maximize
         Maximize the objective (else minimize).
     """

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from networks.errors import Problem, ScenarioError
 from networks.shelf_life import ATMOSPHERES
-from optimizer.cli_types import choice_list
+from optimizer.cli.arguments import choice_list
 
 
 def _plan_path(network, plan: str) -> Path:
@@ -45,7 +45,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score a plan with the exact evaluator and write ``kpis.json`` and ``flows.csv``."""
     from instances import load_scenario
     from networks.plan import read_plan
-    from optimizer.cli import ExitCode, console
+    from optimizer.cli.console import ExitCode, console
     from results.evaluate import evaluate
     from results.runs import run_header
     from results.store import RunWriter
@@ -76,7 +76,7 @@ def cmd_regimes(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from instances import load_scenario
-    from optimizer.cli import ExitCode, console
+    from optimizer.cli.console import ExitCode, console
 
     network = load_scenario(args.scenario)
     table = Table(title=f"tariff regimes of {network.name}", title_justify="left")
@@ -108,7 +108,7 @@ def cmd_regimes(args: argparse.Namespace) -> int:
 def cmd_shelf_life(args: argparse.Namespace) -> int:
     """Print each perishable product's shelf life in days at each temperature."""
     from instances import load_scenario
-    from optimizer.cli import ExitCode, _table, console
+    from optimizer.cli.console import ExitCode, _table, console
 
     network = load_scenario(args.scenario)
     try:
