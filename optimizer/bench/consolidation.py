@@ -326,8 +326,8 @@ def _coalitions_file(pattern: str, firms: int, sizes: list[int]) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from optimizer.cli.console import ExitCode
     from optimizer.cli.bench import _show_by_case
+    from optimizer.cli.console import ExitCode
 
     sizes = args.sizes
     if args.coalitions_out:  # refuse before the solving, not after
@@ -376,7 +376,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
     """Add ``bench consolidate``."""
-    from optimizer.cli.arguments import add_scenario_sizes, at_least, gap_fraction, int_list, seconds
+    from optimizer.cli.arguments import (
+        add_scenario_sizes,
+        at_least,
+        gap_fraction,
+        int_list,
+        seconds,
+    )
 
     p = sub.add_parser(
         "consolidate",

@@ -224,8 +224,8 @@ def bench_cflp(
         facilities fixed shut by the LP's reduced costs after that, the MIP's seconds and
         nodes (NaN for ``design``).
     """
-    from optimizer.facility.cflp import FacilityOptions, solve_cflp
     from optimizer.design.network_design import DesignOptions, solve_design
+    from optimizer.facility.cflp import FacilityOptions, solve_cflp
 
     if sourcing not in SOURCINGS:
         raise ValueError(f"sourcing: expected one of {SOURCINGS}, got {sourcing!r}")

@@ -33,6 +33,7 @@ error_console = Console(
     stderr=True, highlight=False, width=None if sys.stderr.isatty() else PIPED_WIDTH
 )
 
+
 def _table(title: str, frame) -> Table:
     table = Table(title=title, title_justify="left")
     for column in frame.columns:
@@ -42,5 +43,3 @@ def _table(title: str, frame) -> Table:
     for row in frame.itertuples(index=False):
         table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
     return table
-
-

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.backends.highs import HighsModel
 from optimizer.design._data import DesignData
 from optimizer.design._matrix import DesignMatrix
-from optimizer.backends.highs import HighsModel
 
 SLOPE_SCALING_ROUNDS = 8
 

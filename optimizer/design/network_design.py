@@ -77,11 +77,11 @@ import pandas as pd
 
 from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
+from optimizer.backends.highs import HighsModel
+from optimizer.backends.mip import SolveOutcome, _relative_gap, solve_pulp
 from optimizer.design._data import DesignData, build_design_data, coalition_demand, restrict
 from optimizer.design._matrix import DesignMatrix, elastic_penalty
 from optimizer.design._start import DesignStart, design_start
-from optimizer.backends.highs import HighsModel
-from optimizer.backends.mip import SolveOutcome, _relative_gap, solve_pulp
 
 #: Ways to build the model: arrays handed to HiGHS, or the reference PuLP model.
 BUILDS = ("direct", "pulp")

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from optimizer.backends.mip import pulp_solver
 from optimizer.consolidation.allocation import (
     Allocation,
     CostGame,
@@ -32,7 +33,6 @@ from optimizer.consolidation.allocation import (
     sampled_shapley,
     shapley,
 )
-from optimizer.backends.mip import pulp_solver
 
 ABS = 1e-6
 

@@ -8,8 +8,8 @@ import types
 import pandas as pd
 import pytest
 
-from optimizer.cli import bench as cli_bench
 from optimizer.bench.design import bench_cflp
+from optimizer.cli import bench as cli_bench
 from optimizer.cli.main import main
 
 # OR-Library, m = 2, n = 3 (customer blocks: demand, then one cost per facility).

@@ -22,8 +22,8 @@ import pytest
 
 import optimizer.consolidation.coalitions as consolidation
 from instances import generate, load_scenario, scenario_folder
-from optimizer.consolidation.allocation import CostGame, shapley
 from optimizer.cli.main import main
+from optimizer.consolidation.allocation import CostGame, shapley
 from optimizer.consolidation.coalitions import (
     METHODS,
     CoalitionSolver,

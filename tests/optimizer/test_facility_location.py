@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from instances.cflp import CflpInstance, cflp_network, read_cflp, read_optima
-from optimizer.facility.cflp import FacilityOptions, solve_cflp
 from optimizer.design.network_design import DesignOptions, solve_design
+from optimizer.facility.cflp import FacilityOptions, solve_cflp
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "benchmarks" / "cflp"
 

@@ -24,9 +24,9 @@ from hypothesis import strategies as st
 from instances import generate, generate_network, load_scenario, scenario_folder
 from networks.shelf_life import LotHistory
 from networks.timeline import HOURS_PER_WEEK, lot_history
-from optimizer.design._data import build_design_data
 from optimizer.backends.mip import solve_pulp
 from optimizer.cli.main import main
+from optimizer.design._data import build_design_data
 from optimizer.design.network_design import DesignOptions, _Model, solve_design
 from results.evaluate import COST_KEYS, evaluate
 
