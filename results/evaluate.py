@@ -51,9 +51,10 @@ class Evaluation:
 
     Parameters
     ----------
-    kpis
+    totals
         One flat mapping: costs by kind (CNY) and ``total_cost``, ``spoilage_t``,
         ``spoilage_rate``, ``co2_t``, ``delivered_t``, delivery days, revenue...
+        (read it through :meth:`kpis`)
     flows
         One row per path flow with its delivered, spoiled tonnes and costs.
     hubs
@@ -62,14 +63,22 @@ class Evaluation:
         ``market, product, week, demand_t, delivered_t, sold_t, price_cny_per_t``.
     """
 
-    kpis: MappingProxyType
+    totals: MappingProxyType
     flows: pd.DataFrame
     hubs: pd.DataFrame
     deliveries: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def kpis(self) -> dict:
+        """The plan's key figures, one flat mapping (what ``kpis.json`` holds)."""
+        return dict(self.totals)
+
     def to_frame(self) -> pd.DataFrame:
         """The per-flow table."""
         return self.flows
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The tables of an evaluation run folder: ``flows``, ``hubs``, ``deliveries``."""
+        return {"flows": self.flows, "hubs": self.hubs, "deliveries": self.deliveries}
 
 
 def _origin_country(network: Network, flow: PathFlow) -> str:

@@ -206,3 +206,43 @@ class RunWriter:
         else:
             shutil.rmtree(self._tmp, ignore_errors=True)
         self._tmp = None
+
+
+def write_run(
+    out: str | os.PathLike,
+    header: dict,
+    kpis: dict,
+    tables: dict[str, pd.DataFrame] | None = None,
+    documents: dict[str, dict] | None = None,
+) -> Path:
+    """Write one command's run folder atomically: ``kpis.json`` and its tables.
+
+    Every command writes through this one call, so that ``kpis.json`` is always the run
+    record (``header``, from :func:`results.runs.run_header`) followed by the result's
+    own ``kpis()``, and nothing else.
+
+    Parameters
+    ----------
+    out
+        The new folder (it must not exist).
+    header
+        The run record: command, scenario, parameters, versions, run id and time.
+    kpis
+        The result's ``kpis()``.
+    tables
+        Named tables (a result's ``to_frames()``), each written as CSV and Parquet.
+    documents
+        Other JSON files by file name (``diagnosis.json``).
+
+    Returns
+    -------
+    Path
+        The folder written.
+    """
+    with RunWriter(out) as run:
+        run.write_json("kpis.json", {**header, **kpis})
+        for name, frame in (tables or {}).items():
+            run.write_table(name, frame)
+        for name, data in (documents or {}).items():
+            run.write_json(name, data)
+    return Path(out)

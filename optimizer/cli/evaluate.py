@@ -48,21 +48,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from optimizer.cli.console import ExitCode, console
     from results.evaluate import evaluate
     from results.runs import run_header
-    from results.store import RunWriter
+    from results.store import write_run
 
     network = load_scenario(args.scenario)
     path = _plan_path(network, args.plan)
     plan = read_plan(path, label=path.name)
     evaluation = evaluate(network, plan, regime=args.regime, label=path.name)
-    kpis = run_header(
+    header = run_header(
         network, "evaluate", plan=str(args.plan), regime=args.regime or network.default_regime
     )
-    kpis.update(evaluation.kpis)
-    with RunWriter(args.out) as run:
-        run.write_json("kpis.json", kpis)
-        run.write_table("flows", evaluation.flows)
-        run.write_table("hubs", evaluation.hubs)
-        run.write_table("deliveries", evaluation.deliveries)
+    kpis = evaluation.kpis()
+    write_run(args.out, header, kpis, evaluation.to_frames())
     console.print(
         f"{plan.name}: total cost {kpis['total_cost']:,.0f} CNY, spoilage rate "
         f"{kpis['spoilage_rate']:.1%}, delivered {kpis['delivered_t']:,.1f} t "

@@ -72,7 +72,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         )
         return ExitCode.ERROR
     evaluation = evaluate(network, result.plan, regime=options.regime, label="flows.csv")
-    kpis = {**header, **solver_keys, **evaluation.kpis, **result.model_kpis}
+    kpis = {**header, **solver_keys, **evaluation.kpis(), **result.model_kpis}
     with RunWriter(args.out) as run:
         run.write_json("kpis.json", kpis)
         # flows.csv is in the plan format (plus the evaluator's columns), so that
@@ -80,7 +80,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         run.write_table("flows", evaluation.flows.drop(columns=["market"]))
         run.write_table("hubs", result.hubs)
         run.write_table("deliveries", evaluation.deliveries)
-    console.print(_summary_line(network, args.out, result, options, evaluation.kpis), markup=False)
+    console.print(
+        _summary_line(network, args.out, result, options, evaluation.kpis()), markup=False
+    )
     return ExitCode.OK
 
 

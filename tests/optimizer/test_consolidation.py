@@ -301,7 +301,7 @@ def test_a_firm_alone_is_priced_alike_by_the_model_and_the_evaluator(domestic, f
     result = solve_design(network, options)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(BY_HAND[frozenset({firm})], rel=REL)
-    scored = evaluate(network, result.plan).kpis["total_cost"]
+    scored = evaluate(network, result.plan).kpis()["total_cost"]
     assert scored == pytest.approx(result.objective, rel=REL)
 
 

@@ -132,7 +132,7 @@ def test_model_objective_is_the_evaluated_cost_when_nothing_decays(name, stored)
     network = non_perishable(base)
     result = solve_design(network, DesignOptions(trips="integer"))
     assert result.status == "optimal"
-    kpis = evaluate(network, result.plan).kpis
+    kpis = evaluate(network, result.plan).kpis()
     value = (
         kpis["revenue"] - kpis["total_cost"]
         if network.objective == "margin"
@@ -412,7 +412,7 @@ def test_a_prohibitive_tariff_drops_the_market(margin_tiny):
     assert result.status == "optimal"
     assert not [f for f in result.plan.flows if f.market == "M_BKK"]
     assert result.model_kpis.get("model_revenue.M_BKK", 0.0) == 0.0
-    kpis = evaluate(margin_tiny, result.plan, regime="closed").kpis
+    kpis = evaluate(margin_tiny, result.plan, regime="closed").kpis()
     assert kpis["delivered_t.M_BKK"] == 0.0
     assert kpis["delivered_t.M_CS"] >= 16.0  # the home market is still served
     assert kpis["tariff_cost"] == 0.0
@@ -570,4 +570,4 @@ def test_single_sourcing_on_tiny_uses_one_hub_per_village():
     assert result.status == "optimal"
     assert all(len(hubs) == 1 for hubs in hubs_used_by_village(result.plan).values())
     assert result.objective >= solve_design(TINY).objective * (1 - REL)
-    assert math.isfinite(evaluate(TINY, result.plan).kpis["total_cost"])
+    assert math.isfinite(evaluate(TINY, result.plan).kpis()["total_cost"])

@@ -53,7 +53,7 @@ def scored(network) -> dict[str, Scored]:
 
 
 def rate(scored: dict[str, Scored], name: str) -> float:
-    return float(scored[name].evaluation.kpis["spoilage_rate"])
+    return float(scored[name].evaluation.kpis()["spoilage_rate"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -204,6 +204,6 @@ def test_cold_chain_lots_are_cooled_inside_the_curing_grace(scored):
 
 @pytest.mark.parametrize("name", PLANS)
 def test_total_cost_is_the_sum_of_the_cost_kinds(scored, name):
-    kpis = scored[name].evaluation.kpis
+    kpis = scored[name].evaluation.kpis()
     assert kpis["total_cost"] == pytest.approx(sum(kpis[k] for k in COST_KEYS), abs=1e-6)
     assert all(math.isfinite(kpis[k]) and kpis[k] >= 0 for k in COST_KEYS)
