@@ -66,6 +66,7 @@ from networks.network import Network
 from networks.nodes import CountyHub, HubSize, Market, Village
 from networks.periods import Periods
 from networks.products import Product
+from networks.settings import CollectionSettings
 
 #: Capacity of every facility in each variant of a file whose capacity field is the word
 #: ``capacity`` (Beasley 1988, Table 1).
@@ -437,8 +438,6 @@ def cflp_network(instance: CflpInstance) -> Network:
         periods=Periods(("week-1",), (20.0,)),
         supply=supply,
         demand=demand_frame,
-        settings={
-            "description": f"CFLP {instance.name} ({m} facilities x {len(villages)} customers)",
-            "collection": {"wait_hours": 0.0},
-        },
+        description=f"CFLP {instance.name} ({m} facilities x {len(villages)} customers)",
+        collection=CollectionSettings(wait_hours=0.0),
     )

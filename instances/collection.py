@@ -38,19 +38,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from networks.collection import CollectionProblem, Pickup, VehicleType
-from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_matrix_km
+from networks.distances import RoadGraph, geodesic_matrix_km
 from networks.errors import Problem, ScenarioError
 from networks.network import Network
 from networks.nodes import ROAD_CLASSES, NodeKind
 from networks.plan import Plan
-
-DEFAULT_SPEED_KMH = 30.0
-DEFAULT_HARVEST_DAYS = 7
-DEFAULT_WAIT_HOURS = 6.0
-
-
-def _settings(network: Network) -> Mapping:
-    return network.settings.get("collection", {}) or {}
 
 
 def week_of_day(network: Network, day: int) -> int:
@@ -146,10 +138,14 @@ def _fleet(network: Network, hub: str, villages: list) -> tuple[VehicleType, ...
 
 
 def _warm_costs(network: Network, week: int, tonnes: Mapping[str, float]):
-    settings = _settings(network)
-    keys = ("warm_cost_cny_per_t_h", "late_cost_cny_per_t_h", "curing_grace_h")
-    if all(k in settings for k in keys):
-        return tuple(float(settings[k]) for k in keys)
+    settings = network.collection
+    given = (
+        settings.warm_cost_cny_per_t_h,
+        settings.late_cost_cny_per_t_h,
+        settings.curing_grace_h,
+    )
+    if all(v is not None for v in given):
+        return tuple(float(v) for v in given)
     supply = network.supply
     rows = supply[(supply["week"] == week) & supply["village"].isin(list(tonnes))]
     by_product = rows.groupby("product")["tonnes"].sum().sort_values(ascending=False)
@@ -167,10 +163,11 @@ def _warm_costs(network: Network, week: int, tonnes: Mapping[str, float]):
     value = product.value_cny_per_kg * 1000.0
     k = float(life.k_per_hour(temp))
     k_late = float(life.k_per_hour(temp, uncooled_past_grace=True))
-    wait = float(settings.get("wait_hours", DEFAULT_WAIT_HOURS))
-    warm = float(settings.get("warm_cost_cny_per_t_h", value * k))
-    late = float(settings.get("late_cost_cny_per_t_h", value * (k_late - k)))
-    grace = float(settings.get("curing_grace_h", max(0.0, life.curing_grace_hours - wait)))
+    wait = float(settings.wait_hours)
+    warm, late, grace = given
+    warm = float(value * k if warm is None else warm)
+    late = float(value * (k_late - k) if late is None else late)
+    grace = float(max(0.0, life.curing_grace_hours - wait) if grace is None else grace)
     return warm, late, grace
 
 
@@ -215,9 +212,9 @@ def collection_problem(
     if node is None or node.kind != NodeKind.COUNTY_HUB:
         hubs = ", ".join(h.id for h in network.county_hubs)
         raise ScenarioError(Problem("--hub", "hub", f"a county hub ({hubs})", hub))
-    settings = _settings(network)
+    settings = network.collection
     week = week_of_day(network, day)
-    days = float(settings.get("harvest_days_per_week", DEFAULT_HARVEST_DAYS))
+    days = float(settings.harvest_days_per_week)
     if tonnes is None:
         weekly = hub_tonnes(network, hub, week, plan)
         tonnes = {v: t / days for v, t in weekly.items()}
@@ -266,7 +263,7 @@ def collection_problem(
                 )
             )
     else:
-        circuity = float(settings.get("circuity", DEFAULT_CIRCUITY["road"]))
+        circuity = float(settings.circuity)
         km = geodesic_matrix_km(lon, lat, lon, lat) * circuity
         for i, place in enumerate(places[1:], start=1):
             leg_km = road_leg_km(network, place.id, hub)
@@ -274,7 +271,7 @@ def collection_problem(
                 km[i, 0] = km[0, i] = leg_km
     same = np.array([[a.id == b.id for b in places] for a in places])
     km[same] = 0.0
-    speed = float(settings.get("speed_kmh", DEFAULT_SPEED_KMH))
+    speed = float(settings.speed_kmh)
     warm, late, grace = _warm_costs(network, week, tonnes)
     return CollectionProblem(
         hub=hub,
@@ -282,13 +279,13 @@ def collection_problem(
         fleet=fleet,
         distance_km=np.round(km, 3),
         travel_h=np.round(km / speed, 4),
-        freshness_ambient_h=float(settings.get("freshness_hours_ambient", math.inf)),
-        freshness_reefer_h=float(settings.get("freshness_hours_reefer", math.inf)),
+        freshness_ambient_h=float(settings.freshness_hours_ambient),
+        freshness_reefer_h=float(settings.freshness_hours_reefer),
         warm_cost_per_t_h=warm,
         late_cost_per_t_h=late,
         curing_grace_h=grace,
-        day_start_h=float(settings.get("day_start_h", 0.0)),
-        hub_close_h=float(settings.get("hub_close_h", math.inf)),
-        multi_trip=bool(settings.get("multiple_trips", False)),
+        day_start_h=float(settings.day_start_h),
+        hub_close_h=float(settings.hub_close_h),
+        multi_trip=bool(settings.multiple_trips),
         name=f"{hub} day {day}",
     )

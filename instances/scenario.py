@@ -716,7 +716,7 @@ def load_folder(folder: str | Path) -> Network:
     products = _products(config, toml)
     customs = _customs(config, toml)
     rules = _leg_rules(config, toml)
-    check_settings(config, toml)
+    settings = check_settings(config, toml)
     objective = config.get("objective", "cost")
 
     rates = _currency_rates(config, toml)
@@ -819,11 +819,6 @@ def load_folder(folder: str | Path) -> Network:
     legs += generated
     problems.raise_if_any()
 
-    settings = {
-        k: v
-        for k, v in config.items()
-        if k in ("collection", "design", "consolidation", "description", "sources", "plans")
-    }
     network = Network(
         name=str(config.get("name", folder.name)),
         nodes=nodes,
@@ -839,7 +834,8 @@ def load_folder(folder: str | Path) -> Network:
         objective=objective,
         currency_rates=rates,
         fleet=fleet,
-        settings=settings,
+        description=str(config.get("description", "")),
+        **settings,
         folder=folder,
         origins=origins,
         content_hash=content_hash(folder, ["scenario.toml", *files.values()]),

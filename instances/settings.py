@@ -2,7 +2,9 @@
 
 Each table is a list of :class:`Setting`: its key, its kind and what values it takes.
 :func:`check_table` checks one table against its list; :func:`check_settings` checks the
-settings tables ``[collection]``, ``[design]`` and ``[consolidation]``, and the loader
+settings tables ``[collection]``, ``[design]`` and ``[consolidation]`` (their lists are
+made from the dataclasses of :mod:`networks.settings`, which hold their defaults) and
+returns them typed, and the loader
 (:mod:`instances.scenario`) checks the others (the top level, ``[periods]``,
 ``[products.ID]``, ``[customs.CODE]``, ``[[regimes]]``) the same way. An unknown key (a
 typo such as ``time_limt``) or a value of the wrong kind is a problem of
@@ -13,10 +15,16 @@ input error is; nothing is silently ignored.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from instances._toml import TomlFile
+from networks.settings import (
+    SETTINGS_TABLES,
+    CollectionSettings,
+    ConsolidationSettings,
+    DesignSettings,
+)
 
 
 @dataclass(frozen=True)
@@ -97,44 +105,27 @@ class Setting:
         return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
 
 
-COLLECTION = (
-    Setting("freshness_hours_ambient", "number", 0.0),
-    Setting("freshness_hours_reefer", "number", 0.0),
-    Setting("day_start_h", "number", 0.0, 24.0),
-    Setting("hub_close_h", "number", 0.0, 48.0),
-    Setting("multiple_trips", "bool"),
-    Setting("wait_hours", "number", 0.0),
-    Setting("warm_cost_cny_per_t_h", "number", 0.0),
-    Setting("late_cost_cny_per_t_h", "number", 0.0),
-    Setting("curing_grace_h", "number", 0.0),
-    Setting("harvest_days_per_week", "integer", 1, 7),
-    Setting("circuity", "number", 1.0),
-    Setting("speed_kmh", "number", 1.0),
-)
+def table_settings(table: type) -> tuple[Setting, ...]:
+    """The keys of a settings table, from its dataclass (:mod:`networks.settings`).
 
-DESIGN = (
-    Setting("solver", "text"),
-    Setting("time_limit", "number", 0.0),
-    Setting("gap", "number", 0.0, 1.0),
-    Setting("threads", "integer", 1),
-    Setting("regime", "text"),
-    Setting("trips", "choice", choices=("integer", "linear")),
-    Setting("co2_price_cny_per_t", "number", 0.0),
-    Setting("co2_cap_t", "number", 0.0),
-    Setting("routes_per_pair", "integer", 0),
-    Setting("objective", "choice", choices=("cost", "margin")),
-    Setting("seed", "integer", 0),
-    Setting("msg", "bool"),
-    Setting("single_sourcing", "bool"),
-    Setting("ship_all_supply", "bool"),
-    Setting("start", "bool"),
-    Setting("build", "choice", choices=("direct", "pulp")),
-    Setting("lazy_links", "bool"),
-)
+    Parameters
+    ----------
+    table
+        A settings dataclass whose fields carry their kind and bounds as metadata.
 
-CONSOLIDATION = (Setting("margin", "number", 0.0),)
+    Returns
+    -------
+    tuple of Setting
+        One per field, in field order.
+    """
+    return tuple(Setting(f.name, **f.metadata["check"]) for f in fields(table))
 
-TABLES = {"collection": COLLECTION, "design": DESIGN, "consolidation": CONSOLIDATION}
+
+COLLECTION = table_settings(CollectionSettings)
+DESIGN = table_settings(DesignSettings)
+CONSOLIDATION = table_settings(ConsolidationSettings)
+
+TABLES = {name: table_settings(table) for name, table in SETTINGS_TABLES.items()}
 
 
 def _is_finite_number(value: Any) -> bool:
@@ -188,8 +179,8 @@ def check_table(
     return valid
 
 
-def check_settings(config: dict, toml: TomlFile) -> None:
-    """Record a problem for every unknown key or bad value of the settings tables.
+def check_settings(config: dict, toml: TomlFile) -> dict[str, Any]:
+    """Check the settings tables and make them typed values.
 
     Parameters
     ----------
@@ -197,9 +188,18 @@ def check_settings(config: dict, toml: TomlFile) -> None:
         The parsed ``scenario.toml`` (a settings table that is no table is left to the
         check of the top level).
     toml
-        The file, where problems go with their lines.
+        The file, where a problem goes with its line for every unknown key or bad value.
+
+    Returns
+    -------
+    dict
+        Each settings table by name (``collection``, ``design``, ``consolidation``) as
+        its dataclass of :mod:`networks.settings`, from the keys that were accepted;
+        defaults for the others and for a table not given.
     """
-    for table, settings in TABLES.items():
-        section = config.get(table)
-        if isinstance(section, dict):
-            check_table(section, settings, table, toml)
+    typed = {}
+    for name, table in SETTINGS_TABLES.items():
+        section = config.get(name)
+        valid = check_table(section, TABLES[name], name, toml) if isinstance(section, dict) else {}
+        typed[name] = table(**valid)
+    return typed

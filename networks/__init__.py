@@ -27,6 +27,7 @@ from networks.nodes import (
 from networks.periods import Periods
 from networks.plan import PathFlow, Plan, read_plan, write_plan
 from networks.products import Product
+from networks.settings import CollectionSettings, ConsolidationSettings, DesignSettings
 from networks.shelf_life import LotHistory, PathLoss, Segment, ShelfLife, shelf_life_table
 from networks.trade import CustomsMode, CustomsTerms, TariffPart, TariffRegime
 
@@ -34,9 +35,12 @@ __all__ = [
     "FOLLOWS",
     "BondedZone",
     "ColdchainError",
+    "CollectionSettings",
+    "ConsolidationSettings",
     "CountyHub",
     "CustomsMode",
     "CustomsTerms",
+    "DesignSettings",
     "Firm",
     "HubSize",
     "Leg",

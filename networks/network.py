@@ -27,6 +27,7 @@ from networks.legs import DIRECT_MAIL_ONLY, FOLLOWS, Leg
 from networks.nodes import CountyHub, Market, Node, NodeKind, Village
 from networks.periods import Periods
 from networks.products import Product
+from networks.settings import CollectionSettings, ConsolidationSettings, DesignSettings
 from networks.trade import CustomsTerms, TariffRegime
 
 CRS = "EPSG:4326"
@@ -84,8 +85,11 @@ class Network:
         CNY per unit of each currency used in the scenario's files.
     fleet
         Vehicle types for collection routing (``fleet.csv``), or ``None``.
-    settings
-        Other scenario sections (``collection``, ``design``, ``consolidation``, ...).
+    description
+        One line saying what the scenario is (``coldchain show``).
+    collection, design, consolidation
+        The settings tables of ``scenario.toml`` (``[collection]``, ``[design]``,
+        ``[consolidation]``), with their defaults where a table or key is not given.
     folder
         Folder the scenario was read from, if any.
     content_hash
@@ -113,7 +117,10 @@ class Network:
     objective: str = "cost"
     currency_rates: Mapping[str, float] = field(default_factory=lambda: {"CNY": 1.0})
     fleet: pd.DataFrame | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
+    description: str = ""
+    collection: CollectionSettings = field(default_factory=CollectionSettings)
+    design: DesignSettings = field(default_factory=DesignSettings)
+    consolidation: ConsolidationSettings = field(default_factory=ConsolidationSettings)
     folder: Path | None = None
     content_hash: str = ""
     origins: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
@@ -127,7 +134,6 @@ class Network:
             "customs",
             "regimes",
             "currency_rates",
-            "settings",
             "origins",
         ):
             object.__setattr__(self, name, _frozen(getattr(self, name)))

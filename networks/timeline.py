@@ -18,7 +18,6 @@ from networks.shelf_life import LotHistory, Segment
 from networks.trade import CustomsMode
 
 HOURS_PER_WEEK = 168.0
-DEFAULT_WAIT_HOURS = 6.0
 
 
 @dataclass(frozen=True)
@@ -43,8 +42,8 @@ class PathTimeline:
 
 
 def default_wait_hours(network: Network) -> float:
-    """Hours from picking to loading, from ``[collection] wait_hours`` (default 6)."""
-    return float(network.settings.get("collection", {}).get("wait_hours", DEFAULT_WAIT_HOURS))
+    """Hours from picking to loading: ``[collection] wait_hours``."""
+    return float(network.collection.wait_hours)
 
 
 def customs_node(network: Network, nodes: tuple[str, ...], customs_mode: str) -> str | None:

@@ -251,7 +251,7 @@ def evaluate(
         check_plan(network, plan, label)
     tariffs = network.regime(regime)
     prices = _prices(network)
-    margin_3pl = float(network.settings.get("consolidation", {}).get("margin", 0.0))
+    margin_3pl = float(network.consolidation.margin)
     firms = network.firms
 
     trip_load: dict[tuple[str, str, int], float] = defaultdict(float)

@@ -81,7 +81,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     network = load_scenario(args.scenario)
     summary = scenario_summary(network)
-    console.print(f"[bold]{network.name}[/bold]  {network.settings.get('description', '')}")
+    console.print(f"[bold]{network.name}[/bold]  {network.description}")
     for title, frame in summary.items():
         console.print(_table(title, frame))
     return ExitCode.OK

@@ -188,8 +188,7 @@ def build_design_data(
     """
     weeks = list(network.periods.weeks)
     tariffs = network.regime(regime)
-    settings = network.settings.get("consolidation", {})
-    uplift = 1.0 + float(settings.get("margin", 0.0)) if shipper == THIRD_PARTY else 1.0
+    uplift = 1.0 + float(network.consolidation.margin) if shipper == THIRD_PARTY else 1.0
     premium = 0.0
     if shipper != THIRD_PARTY and shipper in network.firms:
         premium = network.firms[shipper].part_load_premium

@@ -68,7 +68,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -172,8 +172,7 @@ class DesignOptions:
     @classmethod
     def from_network(cls, network: Network, **overrides: Any) -> DesignOptions:
         """Options from the scenario's ``[design]`` table, then ``overrides``."""
-        section = dict(network.settings.get("design", {}))
-        known = {k: v for k, v in section.items() if k in cls.__dataclass_fields__}
+        known = {f.name: getattr(network.design, f.name) for f in fields(network.design)}
         known.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**known)
 

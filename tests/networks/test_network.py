@@ -87,8 +87,8 @@ def test_mappings_and_leg_tuple_are_read_only(tiny):
         tiny.nodes["X"] = tiny.nodes["V1"]  # type: ignore[index]
     with pytest.raises(TypeError):
         tiny.products["x"] = None  # type: ignore[index]
-    with pytest.raises(TypeError):
-        tiny.settings["x"] = 1  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        tiny.design.gap = 0.5  # type: ignore[misc]
     assert isinstance(tiny.legs, tuple)
 
 

@@ -1,0 +1,91 @@
+"""docs/scenario-format.md's settings tables say what networks.settings defines.
+
+Each of ``[collection]``, ``[design]`` and ``[consolidation]`` is documented by a table
+of keys; every documented key must be a field of its dataclass and every field a
+documented key, and a default the doc states must be the field's default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from pathlib import Path
+
+import pytest
+
+from networks import CollectionSettings, ConsolidationSettings, DesignSettings
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
+TABLES = {
+    "collection": CollectionSettings,
+    "design": DesignSettings,
+    "consolidation": ConsolidationSettings,
+}
+NOT_STATED = object()
+
+
+def documented(table: str) -> dict[str, str]:
+    """The keys of the doc's ``### [table]`` section, each with its default cell."""
+    text = DOC.read_text(encoding="utf-8")
+    section = re.search(rf"^### \[{table}\]\n(.*?)(?=^##)", text, re.M | re.S)
+    assert section, f"no ### [{table}] section in {DOC.name}"
+    rows = [line for line in section.group(1).splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in rows[0].strip("|").split("|")]
+    assert rows[1].startswith("| ---")
+    keys: dict[str, str] = {}
+    for row in rows[2:]:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        names = re.findall(r"`([^`]+)`", cells[header.index("key")])
+        defaults = [d.strip() for d in cells[header.index("default")].split(",")]
+        if len(defaults) != len(names):  # one default for several keys
+            defaults = [cells[header.index("default")]] * len(names)
+        for name, default in zip(names, defaults, strict=True):
+            assert name not in keys, f"[{table}] {name} documented twice"
+            keys[name] = default
+    return keys
+
+
+def literal(cell: str):
+    """The value a default cell states, or NOT_STATED where it names another source."""
+    word = cell.strip("`")
+    if word in ("none", "no limit"):
+        return None if word == "none" else math.inf
+    if word in ("true", "false"):
+        return word == "true"
+    try:
+        return float(word)
+    except ValueError:
+        pass
+    return word if cell.startswith("`") else NOT_STATED
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_every_documented_key_is_a_field_and_every_field_is_documented(table):
+    fields = {f.name for f in dataclasses.fields(TABLES[table])}
+    assert set(documented(table)) == fields
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_documented_defaults_are_the_dataclass_defaults(table):
+    stated = 0
+    for key, cell in documented(table).items():
+        default = getattr(TABLES[table](), key)
+        value = literal(cell)
+        if value is NOT_STATED:  # "the scenario's objective", "from the shelf life"
+            assert default is None, f"[{table}] {key}: doc names no default, field {default!r}"
+            continue
+        stated += 1
+        if value is None or isinstance(value, bool | str):
+            assert default == value and type(default) is type(value), f"[{table}] {key}"
+        else:
+            assert default == pytest.approx(value), f"[{table}] {key}: doc {cell}, field {default}"
+    assert stated  # the parsing found defaults to compare
+
+
+def test_a_not_stated_default_is_told_apart_from_a_stated_one():
+    assert literal("`highs`") == "highs"
+    assert literal("1e-6") == 1e-6
+    assert literal("no limit") == math.inf
+    assert literal("none") is None
+    assert literal("the scenario's `objective`") is NOT_STATED
