@@ -2,7 +2,7 @@
 
 ``coldchain bench cvrp DIR`` and ``coldchain bench vrptw DIR`` read every instance file
 of the folder (``instances.vrp_benchmarks``, the ``vrplib`` reader), solve it with
-:func:`optimizer.routing.collection.solve` (the same code path as ``coldchain route``), and write
+:func:`optimizer.routing.solve` (the same code path as ``coldchain route``), and write
 one row per instance and run:
 
 ``instance, family, convention, bks, cost, gap_pct, vehicles, seconds, cpu_seconds,
@@ -34,7 +34,7 @@ from instances.vrp_benchmarks import (
     read_bks,
 )
 from optimizer.cli.arguments import at_least
-from optimizer.routing.collection import BACKENDS, default_workers, solve
+from optimizer.routing import BACKENDS, default_workers, solve
 from results.store import refuse_existing_file, write_csv_atomic
 
 BENCH_COLUMNS = (

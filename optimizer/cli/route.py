@@ -6,7 +6,7 @@
 For each hub (``--hub``; else each hub a ``--plan`` opened; else each hub that some
 village is nearest to) it builds the day's collection problem
 (:func:`instances.collection.collection_problem`), solves it
-(:func:`optimizer.routing.collection.solve`, ``--time-limit`` seconds per hub), checks the routes
+(:func:`optimizer.routing.solve`, ``--time-limit`` seconds per hub), checks the routes
 with the independent checker (:func:`results.route_check.check_routes`) and writes, to
 a new folder:
 
@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.cli.arguments import seconds
-from optimizer.routing.collection import BACKENDS
+from optimizer.routing import BACKENDS
 
 
 def add_route_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -134,7 +134,7 @@ def run_route(args: argparse.Namespace, console) -> int:
     """
     from instances import load_scenario
     from instances.collection import collection_problem, week_of_day
-    from optimizer.routing.collection import solve
+    from optimizer.routing import solve
     from results.route_check import check_routes
     from results.runs import run_header
     from results.store import RunWriter

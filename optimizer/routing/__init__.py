@@ -1,1 +1,49 @@
-"""routing."""
+"""Collection routing: the runs that bring fruit from the villages to their county hub.
+
+One job per module:
+
+- :mod:`~optimizer.routing.collection`: the formulation, and :func:`solve`, the one
+  entry point (which backends run, for how long, in how many processes);
+- :mod:`~optimizer.routing.scaling`: integer units for the solvers (:class:`Scale`);
+- :mod:`~optimizer.routing.schedules`: exact schedules of a plan (several trips, times);
+- :mod:`~optimizer.routing.pyvrp_search`: the PyVRP search;
+- :mod:`~optimizer.routing.ortools_model`: the OR-Tools routing model;
+- :mod:`~optimizer.routing.ortools_search`: OR-Tools searches, polishing PyVRP's routes;
+- :mod:`~optimizer.routing.diagnosis`: which pickup or capacity cannot be met, and what
+  binds;
+- :mod:`~optimizer.routing.result`: :class:`RoutingResult`, the value a solve returns.
+
+Examples
+--------
+>>> from optimizer.routing import solve
+>>> result = solve(problem, time_limit=5, seed=1)  # doctest: +SKIP
+"""
+
+from optimizer.routing.collection import BACKENDS, default_workers, solve
+from optimizer.routing.diagnosis import (
+    Diagnosis,
+    diagnose,
+    fewest_vehicles,
+    freshness_binds,
+    needs_ortools,
+)
+from optimizer.routing.result import RoutingResult, Stage
+from optimizer.routing.scaling import Scale, choose_scale
+from optimizer.routing.schedules import RoutePlan, schedule_plan
+
+__all__ = [
+    "BACKENDS",
+    "Diagnosis",
+    "RoutePlan",
+    "RoutingResult",
+    "Scale",
+    "Stage",
+    "choose_scale",
+    "default_workers",
+    "diagnose",
+    "fewest_vehicles",
+    "freshness_binds",
+    "needs_ortools",
+    "schedule_plan",
+    "solve",
+]

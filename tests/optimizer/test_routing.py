@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from networks.collection import CollectionProblem, Pickup, VehicleType
-from optimizer.routing.collection import (
+from optimizer.routing import (
     RoutingResult,
     choose_scale,
     diagnose,
@@ -272,7 +272,7 @@ def test_schedule_waits_at_villages_and_loads_late():
 
 
 def test_fewest_vehicles_only_where_capacity_is_all_that_binds():
-    from optimizer.routing.collection import fewest_vehicles
+    from optimizer.routing import fewest_vehicles
 
     problem = _line(multi_trip=False).replace(
         pickups=(Pickup("A", 3.0), Pickup("B", 4.0)),
