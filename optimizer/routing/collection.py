@@ -82,8 +82,8 @@ the data; the cheapest feasible one is returned.
 
 Integers: both solvers take integer data, in the units of
 :func:`optimizer.routing.scaling.choose_scale` (rounded so that a plan feasible for the
-solver is feasible for the data; the factors are recorded on the result). Solver
-classes are imported lazily, inside the functions that use them.
+solver is feasible for the data; the factors are recorded on the result). Solvers are
+imported on first use, through :mod:`optimizer.backends.routing`.
 """
 
 from __future__ import annotations

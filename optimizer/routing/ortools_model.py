@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from networks.collection import CollectionProblem
+from optimizer.backends.routing import ortools_routing
 from optimizer.routing.diagnosis import needs_ortools
-from optimizer.routing.pyvrp_search import _import
 from optimizer.routing.scaling import Scale, units_down, units_up
 
 
@@ -84,7 +84,7 @@ def ortools_model(problem: CollectionProblem, scale: Scale) -> OrtoolsModel | No
     OrtoolsModel or None
         ``None`` if the fleet has no vehicle.
     """
-    pywrapcp = _import("ortools.constraint_solver.pywrapcp")
+    pywrapcp, _ = ortools_routing()
 
     n = problem.num_pickups
     ds, ts, ls, cs = scale.distance, scale.time, scale.load, scale.cost

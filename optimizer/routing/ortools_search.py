@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 
 from networks.collection import CollectionProblem
+from optimizer.backends.routing import ortools_routing
 from optimizer.routing.ortools_model import OrtoolsModel, ortools_model
-from optimizer.routing.pyvrp_search import _import
 from optimizer.routing.scaling import Scale
 from optimizer.routing.schedules import RoutePlan
 
@@ -49,8 +49,7 @@ def ortools_search(
     It starts from ``initial`` if given and accepted, else from the first-solution
     strategies in turn (starting at ``variant``) until one succeeds.
     """
-    pywrapcp = _import("ortools.constraint_solver.pywrapcp")
-    enums = _import("ortools.constraint_solver.routing_enums_pb2")
+    pywrapcp, enums = ortools_routing()
 
     def params_for(strategy: str):
         params = pywrapcp.DefaultRoutingSearchParameters()

@@ -16,21 +16,9 @@ from typing import Any
 import numpy as np
 
 from networks.collection import CollectionProblem, VehicleType
-from networks.errors import SolverUnavailableError
+from optimizer.backends import routing as backends
 from optimizer.routing.scaling import UNBOUNDED, Scale, units_down, units_up
 from optimizer.routing.schedules import RoutePlan
-
-
-def _import(name: str):
-    import importlib
-
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:  # pragma: no cover - both are core dependencies
-        pins = {"pyvrp": "pyvrp==0.14.1", "ortools": "ortools==9.15.6755"}
-        raise SolverUnavailableError(
-            f"backend {name!r} is not installed here (pip install {pins[name.split('.')[0]]})"
-        ) from exc
 
 
 def _profile_key(vtype: VehicleType) -> tuple[float, frozenset[str] | None]:
@@ -46,7 +34,7 @@ def pyvrp_data(problem: CollectionProblem, scale: Scale):
         ``(data, type_map)``: the data, and for each PyVRP vehicle type the index of our
         fleet type (types with no vehicle are left out).
     """
-    pyvrp = _import("pyvrp")
+    pyvrp = backends.pyvrp()
     n = problem.num_pickups
     ds, ts, ls, cs = scale.distance, scale.time, scale.load, scale.cost
     dist = np.round(problem.distance_km * ds).astype(np.int64)
@@ -146,9 +134,8 @@ def _pyvrp_params(data):
     ``Scale.cost`` times larger, so the bounds grow with the largest unit cost;
     otherwise an infeasible plan can look cheaper than every feasible one.
     """
-    from pyvrp import SolveParams
-    from pyvrp.PenaltyManager import PenaltyParams
-
+    SolveParams = backends.pyvrp().SolveParams
+    PenaltyParams = backends.pyvrp_penalties().PenaltyParams
     unit = max(
         [1] + [max(v.unit_distance_cost, v.unit_duration_cost) for v in data.vehicle_types()]
     )
@@ -181,8 +168,8 @@ def pyvrp_search(
     It stops at the wall-clock ``deadline``, or after ``cpu_budget`` processor seconds
     when that is given, or after ``iterations``, whichever comes first.
     """
-    pyvrp = _import("pyvrp")
-    from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria
+    pyvrp, stop_criteria = backends.pyvrp(), backends.pyvrp_stop()
+    MaxIterations, MaxRuntime = stop_criteria.MaxIterations, stop_criteria.MaxRuntime
 
     if cpu_budget is not None:
         criteria = [_ProcessTime(cpu_budget)]
@@ -190,7 +177,7 @@ def pyvrp_search(
         criteria = [MaxRuntime(max(0.05, deadline - time.time()))]
     if iterations is not None:
         criteria.append(MaxIterations(iterations))
-    stop = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
+    stop = criteria[0] if len(criteria) == 1 else stop_criteria.MultipleCriteria(criteria)
     with warnings.catch_warnings():
         # PyVRP warns when its penalties hit their bound on an infeasible search; the
         # stage's note says "no feasible solution" instead.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from networks.collection import CollectionProblem, Route, Stop
+from optimizer.backends import routing as backends
 from optimizer.routing.scaling import EPS
 from results.route_check import RouteCheck, check_routes
 
@@ -87,8 +88,7 @@ def _schedule_lp(problem, vtype, trips, freshness: bool = True) -> list[_Timing]
     With ``freshness=False`` the limits (9) are left out (to schedule, and then report,
     a plan that breaks them).
     """
-    import highspy
-
+    highspy = backends.highspy()
     travel = problem.travel_h_for(vtype)
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)

@@ -618,3 +618,16 @@ def test_route_refuses_a_hub_the_plan_keeps_shut(tmp_path, capsys):
     expected = f"--hub: hub: expected a hub the plan opens ({listed}), got {shut}"
     assert expected in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("module", "backend"), [("pyvrp", "pyvrp"), ("ortools", "ortools")])
+def test_a_missing_backend_says_which_pip_install_fixes_it(module, backend, monkeypatch):
+    import sys
+
+    from networks.errors import SolverUnavailableError
+
+    for name in [m for m in sys.modules if m == module or m.startswith(module + ".")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    with pytest.raises(SolverUnavailableError, match=f"pip install {module}=="):
+        solve(_line(True), backend=backend, time_limit=0.2, workers=1)
