@@ -6,7 +6,7 @@ of the folder (``instances.vrp_benchmarks``, the ``vrplib`` reader), solve it wi
 one row per instance and run:
 
 ``instance, family, convention, bks, cost, gap_pct, vehicles, seconds, cpu_seconds,
-backend, status, seed, run, file``
+clock, iterations, backend, status, limit, seed, run, file``
 
 ``cost`` is the plan's distance in the benchmark's convention (CVRPLIB: Euclidean
 rounded to integers; Solomon: truncated to one decimal, distance only), ``gap_pct`` is
@@ -14,6 +14,9 @@ rounded to integers; Solomon: truncated to one decimal, distance only), ``gap_pc
 convention (instance names matched case-insensitively), ``backend`` the backend whose
 plan won, ``cpu_seconds`` the processor time all its searches got together (two
 workers for 30 s can get up to 60 s; less when other programs share the cores).
+``status`` and ``limit`` are the words of :mod:`networks.status`: ``feasible`` with
+``limit`` ``time`` or ``iterations`` for a plan, ``no_solution`` or ``infeasible``
+without one.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ from instances.vrp_benchmarks import (
     read_benchmark,
     read_bks,
 )
+from networks.status import Status
 from optimizer.cli.arguments import at_least
+from optimizer.cli.console import ExitCode
 from optimizer.routing import BACKENDS, default_workers, solve
 from results.store import refuse_existing_file, write_csv_atomic
 
@@ -51,6 +56,7 @@ BENCH_COLUMNS = (
     "iterations",
     "backend",
     "status",
+    "limit",
     "seed",
     "run",
     "file",
@@ -111,7 +117,7 @@ def run_benchmark(
     iterations
         Stop each PyVRP search after this many iterations: the same seed then gives the
         same routes on any machine, as long as the time limit does not stop it first
-        (``status`` says ``time_limit`` when it did).
+        (``limit`` says ``time`` when it did, ``iterations`` when it did not).
 
     Returns
     -------
@@ -156,7 +162,8 @@ def run_benchmark(
                 "clock": clock,
                 "iterations": iterations if iterations is not None else math.nan,
                 "backend": result.backend,
-                "status": result.status,
+                "status": str(result.status),
+                "limit": str(result.limit),
                 "seed": run_seed,
                 "run": run,
                 "file": path.name,
@@ -178,8 +185,13 @@ def summary(frame: pd.DataFrame) -> dict[str, float]:
     out["mean_gap_pct"] = float(per_run.mean())
     out["max_gap_pct"] = float(frame["gap_pct"].max())
     out["instances"] = float(frame["instance"].nunique())
-    out["with_plan"] = float((frame["status"].isin(["time_limit", "feasible", "optimal"])).sum())
+    out["with_plan"] = float(_has_plan(frame).sum())
     return out
+
+
+def _has_plan(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose status carries a plan."""
+    return frame["status"].map(lambda status: Status(status).has_plan).astype(bool)
 
 
 def add_bench_parsers(bench_subparsers: argparse._SubParsersAction) -> None:
@@ -248,7 +260,7 @@ def add_bench_parsers(bench_subparsers: argparse._SubParsersAction) -> None:
 
 def _with_console(run: Callable) -> Callable:
     def call(args: argparse.Namespace) -> int:
-        from optimizer.cli.main import console  # piped: wide, not cut to 80 columns
+        from optimizer.cli.console import console  # piped: wide, not cut to 80 columns
 
         return run(args, console)
 
@@ -261,7 +273,8 @@ def _run_bench(family: str, args: argparse.Namespace, console) -> int:
     def show(row: dict) -> None:
         gap = "" if math.isnan(row["gap_pct"]) else f"  gap {row['gap_pct']:.2f}%"
         console.print(
-            f"{row['instance']}: {row['status']} cost {row['cost']:g} (bks {row['bks']:g})"
+            f"{row['instance']}: {row['status']} ({row['limit']}) cost {row['cost']:g} "
+            f"(bks {row['bks']:g})"
             f"{gap}  {row['vehicles']} vehicles  {row['seconds']:.1f} s "
             f"(cpu {row['cpu_seconds']:.1f} s)  [{row['backend']}]",
             markup=False,
@@ -295,10 +308,11 @@ def _run_bench(family: str, args: argparse.Namespace, console) -> int:
         "cpu_seconds",
         "backend",
         "status",
+        "limit",
     ):
         table.add_column(
             column,
-            justify="left" if column in ("instance", "backend", "status") else "right",
+            justify="left" if column in ("instance", "backend", "status", "limit") else "right",
             overflow="fold",
         )
     for row in frame.itertuples(index=False):
@@ -313,6 +327,7 @@ def _run_bench(family: str, args: argparse.Namespace, console) -> int:
             f"{row.cpu_seconds:.1f}",
             row.backend,
             row.status,
+            row.limit,
         )
     console.print(table)
     stats = summary(frame)
@@ -331,8 +346,7 @@ def _run_bench(family: str, args: argparse.Namespace, console) -> int:
     if args.out:
         path = write_csv_atomic(frame, args.out)
         console.print(f"wrote {path}", markup=False)
-    no_plan = ~frame["status"].isin(["time_limit", "feasible", "optimal"])
-    return 1 if no_plan.any() else 0
+    return ExitCode.OK if _has_plan(frame).all() else ExitCode.ERROR
 
 
 def run_bench_cvrp(args: argparse.Namespace, console) -> int:

@@ -109,6 +109,7 @@ def _hubs(network, plan, week: int, only: str | None) -> list[str]:
 def _hub_kpis(result, check) -> dict[str, Any]:
     return {
         "status": result.status,
+        "limit": result.limit,
         "cost": check.cost if check else result.cost,
         "fixed_cost": check.fixed_cost if check else math.nan,
         "distance_cost": check.distance_cost if check else math.nan,
@@ -134,6 +135,7 @@ def run_route(args: argparse.Namespace, console) -> int:
     """
     from instances import load_scenario
     from instances.collection import collection_problem, week_of_day
+    from networks.status import first_limit, worst_status
     from optimizer.routing import solve
     from results.route_check import check_routes
     from results.runs import run_header
@@ -172,7 +174,7 @@ def run_route(args: argparse.Namespace, console) -> int:
             "seconds",
         )
     }
-    worst, statuses = 0.0, []
+    worst, statuses, limits = 0.0, [], []
     for hub in hubs:
         problem = collection_problem(network, hub, day=args.day, plan=plan)
         result = solve(
@@ -206,6 +208,7 @@ def run_route(args: argparse.Namespace, console) -> int:
                 }
             )
         statuses.append(result.status)
+        limits.append(result.limit)
         kpis = _hub_kpis(result, check)
         kpis["pickups"] = problem.num_pickups
         kpis["tonnes"] = problem.total_tonnes
@@ -227,17 +230,11 @@ def run_route(args: argparse.Namespace, console) -> int:
             )
         console.print(line, markup=False)
 
-    if "infeasible" in statuses:
-        status = "infeasible"
-    elif "no_solution" in statuses:
-        status = "no_solution"
-    elif "time_limit" in statuses:
-        status = "time_limit"
-    else:
-        status = "feasible" if "feasible" in statuses else "optimal"
+    status = worst_status(statuses)
     kpis_out: dict[str, Any] = {
         **header,
         "status": status,
+        "limit": first_limit(limits),
         "hubs": len(hubs),
         **totals,
         "worst_freshness_h": worst,

@@ -98,6 +98,7 @@ from dataclasses import dataclass, field
 
 from networks.collection import CollectionProblem, Route
 from networks.errors import SolverUnavailableError
+from networks.status import Limit, Status
 from optimizer.routing.diagnosis import (
     Diagnosis,
     diagnose,
@@ -131,12 +132,12 @@ def _run_tasks(tasks: Sequence[tuple[Callable, tuple]], workers: int) -> list:
 def _safe(fn: Callable, args: tuple):
     started, cpu = time.time(), time.process_time()
     try:
-        plan, note, timed_out = fn(*args)
+        plan, note, stopped = fn(*args)
     except SolverUnavailableError:
         raise
     except Exception as exc:  # one failed search must not sink the others
-        plan, note, timed_out = None, f"failed: {type(exc).__name__}: {exc}", False
-    return plan, note, timed_out, (time.time() - started, time.process_time() - cpu)
+        plan, note, stopped = None, f"failed: {type(exc).__name__}: {exc}", Limit.NONE
+    return plan, note, stopped, (time.time() - started, time.process_time() - cpu)
 
 
 def default_workers() -> int:
@@ -155,10 +156,9 @@ class _Best:
     check: RouteCheck | None = None
     backend: str = ""
     stages: list[Stage] = field(default_factory=list)
-    timed_out: bool = False
     start: RoutePlan | None = None  # a start for OR-Tools: the best plan, else any plan
 
-    def offer(self, problem, plan, backend, seed, note, times, timed_out) -> None:
+    def offer(self, problem, plan, backend, seed, note, times, stopped) -> None:
         seconds, cpu_seconds = times
         cost = math.nan
         if plan is not None and self.start is None:
@@ -178,8 +178,13 @@ class _Best:
                         self.plan, self.routes, self.check = plan, routes, check
                         self.start = plan
                         self.backend = backend
-        self.timed_out = self.timed_out or timed_out
-        self.stages.append(Stage(backend, seed, cost, seconds, note, cpu_seconds))
+        self.stages.append(Stage(backend, seed, cost, seconds, note, cpu_seconds, stopped))
+
+    @property
+    def limit(self) -> Limit:
+        """``time`` if a time limit stopped any search, else ``iterations`` if one did."""
+        stopped = {s.limit for s in self.stages}
+        return next((x for x in (Limit.TIME, Limit.ITERATIONS) if x in stopped), Limit.NONE)
 
 
 def solve(
@@ -223,7 +228,9 @@ def solve(
     Returns
     -------
     RoutingResult
-        The cheapest feasible plan found, with its status, or a diagnosis.
+        The cheapest feasible plan found (status ``feasible``, with the ``limit`` that
+        stopped the searches: ``time`` or ``iterations``), or a diagnosis
+        (``infeasible``, ``no_solution``); ``optimal`` only without pickups.
 
     Raises
     ------
@@ -259,7 +266,7 @@ def solve(
 
     if problem.num_pickups == 0:
         return RoutingResult(
-            status="optimal",
+            status=Status.OPTIMAL,
             cost=0.0,
             fixed_cost=0.0,
             distance_cost=0.0,
@@ -274,7 +281,7 @@ def solve(
     diagnosis = diagnose(problem)
     if diagnosis:
         return RoutingResult(
-            status="infeasible", diagnosis=diagnosis, seconds=time.time() - started, **common
+            status=Status.INFEASIBLE, diagnosis=diagnosis, seconds=time.time() - started, **common
         )
 
     best = _Best()
@@ -315,9 +322,9 @@ def solve(
                 ),
             )
             labels[-1] = f"pyvrp-{fewest}-vehicles"
-        for j, (plan, note, timed_out, times) in enumerate(_run_tasks(tasks, workers)):
+        for j, (plan, note, stopped, times) in enumerate(_run_tasks(tasks, workers)):
             note = note if labels[j] == "pyvrp" else f"{note}, {labels[j]}"
-            best.offer(problem, plan, "pyvrp", seed + j, note, times, timed_out)
+            best.offer(problem, plan, "pyvrp", seed + j, note, times, stopped)
     if use_ortools:
         if clock == "cpu":  # the PyVRP stage took what it took: OR-Tools gets its share
             deadline = time.time() + (1.0 - share if use_pyvrp else 1.0) * time_limit
@@ -334,9 +341,9 @@ def solve(
             else:
                 tasks.append(polish_task)
                 seeds.append(seed + 1)
-        for j, (plan, note, timed_out, times) in enumerate(_run_tasks(tasks, workers)):
+        for j, (plan, note, stopped, times) in enumerate(_run_tasks(tasks, workers)):
             name = "ortools-polish" if note.startswith("started from PyVRP's") else "ortools"
-            best.offer(problem, plan, name, seeds[j], note, times, timed_out)
+            best.offer(problem, plan, name, seeds[j], note, times, stopped)
 
     seconds = time.time() - started
     if best.check is None:
@@ -351,7 +358,8 @@ def solve(
                 "use the auto or ortools backend"
             )
         return RoutingResult(
-            status="no_solution",
+            status=Status.NO_SOLUTION,
+            limit=best.limit,
             diagnosis=(Diagnosis(None, None, (why,)),),
             stages=tuple(best.stages),
             seconds=seconds,
@@ -359,9 +367,9 @@ def solve(
             **common,
         )
     check = best.check
-    status = "time_limit" if best.timed_out else "feasible"
     return RoutingResult(
-        status=status,
+        status=Status.FEASIBLE,
+        limit=best.limit,
         routes=best.routes,
         cost=check.cost,
         fixed_cost=check.fixed_cost,

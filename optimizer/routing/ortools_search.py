@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from networks.collection import CollectionProblem
+from networks.status import Limit
 from optimizer.backends.routing import ortools_routing
 from optimizer.routing.ortools_model import OrtoolsModel, ortools_model
 from optimizer.routing.scaling import Scale
@@ -43,11 +44,12 @@ def ortools_search(
     variant: int,
     deadline: float,
     initial: RoutePlan | None,
-) -> tuple[RoutePlan | None, str, bool]:
+) -> tuple[RoutePlan | None, str, Limit]:
     """One OR-Tools routing search.
 
     It starts from ``initial`` if given and accepted, else from the first-solution
-    strategies in turn (starting at ``variant``) until one succeeds.
+    strategies in turn (starting at ``variant``) until one succeeds. OR-Tools searches
+    until its time limit: the limit returned is ``time`` (``none`` with no vehicle).
     """
     pywrapcp, enums = ortools_routing()
 
@@ -61,7 +63,7 @@ def ortools_search(
 
     model = ortools_model(problem, scale)
     if model is None:
-        return None, "no vehicles", False
+        return None, "no vehicles", Limit.NONE
     if model.drops:
         strategies = _PDP_STRATEGIES
     else:
@@ -94,7 +96,7 @@ def ortools_search(
         notes.append(f"{strategy} found no first solution (status {model.routing.status()})")
         model = None
     if solution is None or model is None:
-        return None, "; ".join(notes + ["no solution"]), True
+        return None, "; ".join(notes + ["no solution"]), Limit.TIME
 
     routing, manager = model.routing, model.manager
     plan = []
@@ -114,7 +116,7 @@ def ortools_search(
             index = solution.Value(routing.NextVar(index))
         if trips:
             plan.append((k, tuple(tuple(t) for t in trips)))
-    return tuple(plan), "; ".join(notes), True
+    return tuple(plan), "; ".join(notes), Limit.TIME
 
 
 def _plan_to_ortools(problem, plan: RoutePlan, model: OrtoolsModel) -> list[list[int]] | None:

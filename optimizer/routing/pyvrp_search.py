@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from networks.collection import CollectionProblem, VehicleType
+from networks.status import Limit
 from optimizer.backends import routing as backends
 from optimizer.routing.scaling import UNBOUNDED, Scale, units_down, units_up
 from optimizer.routing.schedules import RoutePlan
@@ -162,8 +163,8 @@ def pyvrp_search(
     deadline: float,
     iterations: int | None,
     cpu_budget: float | None = None,
-) -> tuple[RoutePlan | None, str, bool]:
-    """One PyVRP search; returns its best feasible plan, a note, and whether time stopped it.
+) -> tuple[RoutePlan | None, str, Limit]:
+    """One PyVRP search; returns its best feasible plan, a note, and what stopped it.
 
     It stops at the wall-clock ``deadline``, or after ``cpu_budget`` processor seconds
     when that is given, or after ``iterations``, whichever comes first.
@@ -190,8 +191,10 @@ def pyvrp_search(
             display=False,
             params=_pyvrp_params(data),
         )
-    timed_out = iterations is None or result.num_iterations < iterations
+    stopped = Limit.TIME
+    if iterations is not None and result.num_iterations >= iterations:
+        stopped = Limit.ITERATIONS
     note = f"{result.num_iterations} iterations"
     if not result.best.is_feasible():
-        return None, note + ", no feasible solution", timed_out
-    return _pyvrp_plan(result.best, type_map), note, timed_out
+        return None, note + ", no feasible solution", stopped
+    return _pyvrp_plan(result.best, type_map), note, stopped

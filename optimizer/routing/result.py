@@ -9,10 +9,9 @@ from typing import Any
 import pandas as pd
 
 from networks.collection import Route, routes_to_frame
+from networks.status import Limit, NoPlanError, Status
 from optimizer.routing.diagnosis import Diagnosis
 from optimizer.routing.scaling import Scale
-
-STATUSES = ("optimal", "feasible", "time_limit", "infeasible", "no_solution")
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,8 @@ class Stage:
     cpu_seconds
         Processor seconds the search got (less than ``seconds`` when other programs
         share the cores).
+    limit
+        What stopped the search (``time``, ``iterations``; ``none`` if it failed).
     """
 
     backend: str
@@ -42,6 +43,7 @@ class Stage:
     seconds: float
     note: str = ""
     cpu_seconds: float = math.nan
+    limit: Limit = Limit.NONE
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,12 @@ class RoutingResult:
     Parameters
     ----------
     status
-        One of :data:`STATUSES`: ``time_limit`` when the time limit stopped the search
-        with a plan in hand, ``feasible`` when an iteration limit did, ``optimal`` only
-        for a trivial problem, ``infeasible`` with a :attr:`diagnosis`,
-        ``no_solution`` when no feasible plan was found.
+        ``feasible`` with a plan (the searches prove no bound), ``optimal`` only where
+        that is proven (no pickups), ``infeasible`` with a :attr:`diagnosis` of what
+        cannot be met, ``no_solution`` when no feasible plan was found.
+    limit
+        What stopped the searches: ``time`` if a time limit stopped any of them,
+        else ``iterations`` if an iteration limit did; ``none`` where no search ran.
     routes
         Trips, each with its stops and schedule.
     cost
@@ -87,7 +91,8 @@ class RoutingResult:
         Benchmark convention of the problem, if any.
     """
 
-    status: str
+    status: Status
+    limit: Limit = Limit.NONE
     routes: tuple[Route, ...] = ()
     cost: float = math.nan
     fixed_cost: float = math.nan
@@ -109,10 +114,14 @@ class RoutingResult:
     problem_name: str = ""
     convention: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))
+        object.__setattr__(self, "limit", Limit(self.limit))
+
     @property
     def has_plan(self) -> bool:
         """Whether the result holds a plan (routes, possibly none for no pickups)."""
-        return self.status in ("optimal", "feasible", "time_limit")
+        return self.status.has_plan
 
     @property
     def objective(self) -> float:
@@ -120,11 +129,11 @@ class RoutingResult:
 
         Raises
         ------
-        ValueError
+        NoPlanError
             If there is no plan.
         """
         if not self.has_plan:
-            raise ValueError(f"no plan: the status is {self.status}")
+            raise NoPlanError(self.status)
         return self.cost
 
     def to_frame(self) -> pd.DataFrame:
@@ -137,6 +146,7 @@ class RoutingResult:
         return {
             "problem": self.problem_name,
             "status": self.status,
+            "limit": self.limit,
             "cost": self.cost,
             "fixed_cost": self.fixed_cost,
             "distance_cost": self.distance_cost,
