@@ -3,18 +3,18 @@
 ``coldchain route SCENARIO --out DIR [--plan RUN_DIR] [--hub ID] [--day N]
 [--time-limit S] [--seed N] [--backend NAME] [--workers N]``
 
-For each hub (``--hub``; else each hub a ``--plan`` opened; else each hub that some
-village is nearest to) it builds the day's collection problem
-(:func:`instances.collection.collection_problem`), solves it
-(:func:`optimizer.routing.solve`, ``--time-limit`` seconds per hub), checks the routes
-with the independent checker (:func:`results.route_check.check_routes`) and writes, to
-a new folder:
+It calls :func:`optimizer.routing.route_day` (each hub: ``--hub``; else each hub a
+``--plan`` opened; else each hub that some village is nearest to; ``--time-limit``
+seconds per hub; every route checked by the independent checker) and writes what the
+returned :class:`~optimizer.routing.CollectionDay` holds, through
+:func:`results.store.write_run`, to a new folder:
 
-- ``routes.csv`` (and ``routes.parquet``): ``hub, vehicle, vehicle_type, trip, stop,
-  node, pickup, arrival_h, departure_h, load_t, hours_since_pickup``;
-- ``kpis.json``: totals (cost and its parts, distance, hours, vehicles used, trips,
-  worst freshness, status, seconds) and the same per hub (``hub.ID.cost``...);
+- ``routes.csv`` (and ``routes.parquet``): its ``to_frames()``;
+- ``kpis.json``: the run record, then its ``kpis()`` (totals, status and limit, and the
+  same per hub, ``hub.ID.cost``...);
 - ``diagnosis.json`` when a hub cannot be served (exit 3), naming the villages and why.
+
+Nothing is written when some hub got no plan within the time limit (exit 1).
 
 With ``--plan`` it routes the villages each open hub receives in that plan's week, and
 writes to its own ``--out``, never into the plan's folder.
@@ -23,12 +23,9 @@ writes to its own ``--out``, never into the plan's folder.
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
-
+from networks.status import Status
 from optimizer.cli.arguments import seconds
 from optimizer.routing import BACKENDS
 
@@ -89,41 +86,17 @@ def _plan(args: argparse.Namespace):
     return read_plan(flows, label=str(flows))
 
 
-def _hubs(network, plan, week: int, only: str | None) -> list[str]:
-    from instances.collection import hub_tonnes, nearest_hub
-
-    if only and plan is not None and only not in plan.hubs:
-        # routing a hub the plan keeps shut found "optimal, 0 pickups": nothing to do
-        from networks.errors import Problem, ScenarioError
-
-        opened = ", ".join(sorted(plan.hubs)) or "none"
-        raise ScenarioError(Problem("--hub", "hub", f"a hub the plan opens ({opened})", only))
-    if only:
-        return [only]
-    if plan is not None:
-        return sorted(h for h in plan.hubs if hub_tonnes(network, h, week, plan))
-    supplied = set(network.supply.loc[network.supply["week"] == week, "village"])
-    return sorted({nearest_hub(network, v) for v in supplied} - {None})
-
-
-def _hub_kpis(result, check) -> dict[str, Any]:
-    return {
-        "status": result.status,
-        "limit": result.limit,
-        "cost": check.cost if check else result.cost,
-        "fixed_cost": check.fixed_cost if check else math.nan,
-        "distance_cost": check.distance_cost if check else math.nan,
-        "time_cost": check.time_cost if check else math.nan,
-        "warm_cost": check.warm_cost if check else math.nan,
-        "distance_km": check.distance_km if check else math.nan,
-        "hours": check.hours if check else math.nan,
-        "vehicles_used": check.vehicles_used if check else 0,
-        "trips": check.trips if check else 0,
-        "worst_freshness_h": check.worst_freshness_h if check else math.nan,
-        "warm_tonne_hours": check.warm_tonne_hours if check else math.nan,
-        "backend": result.backend,
-        "seconds": result.seconds,
-    }
+def _hub_line(h) -> str:
+    """One line per hub as it is done: status, pickups, and the plan's figures."""
+    result = h.result
+    line = f"{h.hub}: {result.status}, {result.pickups} pickups ({result.tonnes:.2f} t)"
+    if h.check is not None:
+        line += (
+            f", cost {result.cost:,.0f}, {result.distance_km:,.1f} km, "
+            f"{result.vehicles_used} vehicles, {result.trips} trips, worst freshness "
+            f"{result.worst_freshness_h:.2f} h [{result.backend}]"
+        )
+    return line
 
 
 def run_route(args: argparse.Namespace, console) -> int:
@@ -134,136 +107,51 @@ def run_route(args: argparse.Namespace, console) -> int:
     3 a hub cannot be served (``diagnosis.json``), 1 no plan found in the time limit.
     """
     from instances import load_scenario
-    from instances.collection import collection_problem, week_of_day
-    from networks.status import first_limit, worst_status
-    from optimizer.routing import solve
-    from results.route_check import check_routes
+    from optimizer.cli.console import ExitCode
+    from optimizer.routing import route_day
     from results.runs import run_header
-    from results.store import RunWriter
+    from results.store import write_run
 
     network = load_scenario(args.scenario)
-    week = week_of_day(network, args.day)
-    plan = _plan(args)
-    hubs = _hubs(network, plan, week, args.hub)
+    day = route_day(
+        network,
+        day=args.day,
+        hubs=[args.hub] if args.hub else None,
+        plan=_plan(args),
+        backend=args.backend,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        workers=args.workers,
+        progress=lambda h: console.print(_hub_line(h), markup=False),
+    )
     header = run_header(
         network,
         "route",
         day=args.day,
-        week=week,
+        week=day.week,
         hub=args.hub,
         plan=args.plan,
         backend=args.backend,
         time_limit=args.time_limit,
         seed=args.seed,
     )
-    frames, per_hub, diagnosis = [], {}, []
-    totals: dict[str, float] = {
-        k: 0.0
-        for k in (
-            "cost",
-            "fixed_cost",
-            "distance_cost",
-            "time_cost",
-            "warm_cost",
-            "distance_km",
-            "hours",
-            "vehicles_used",
-            "trips",
-            "pickups",
-            "tonnes",
-            "seconds",
-        )
-    }
-    worst, statuses, limits = 0.0, [], []
-    for hub in hubs:
-        problem = collection_problem(network, hub, day=args.day, plan=plan)
-        result = solve(
-            problem,
-            backend=args.backend,
-            time_limit=args.time_limit,
-            seed=args.seed,
-            workers=args.workers,
-        )
-        check = None
-        if result.has_plan:
-            check = check_routes(problem, result.routes)
-            if not check.ok:  # never written: the checker has the last word
-                from networks.errors import ColdchainError
-
-                raise ColdchainError(
-                    f"hub {hub}: routes fail the checker: "
-                    + "; ".join(str(v) for v in check.violations[:5])
-                )
-            frame = result.to_frame()
-            frame.insert(0, "hub", hub)
-            frames.append(frame)
-        for d in result.diagnosis:
-            diagnosis.append(
-                {
-                    "hub": hub,
-                    "village": d.node,
-                    "pickup": d.pickup,
-                    "reasons": list(d.reasons),
-                    "message": f"hub {hub}: {d}",
-                }
-            )
-        statuses.append(result.status)
-        limits.append(result.limit)
-        kpis = _hub_kpis(result, check)
-        kpis["pickups"] = problem.num_pickups
-        kpis["tonnes"] = problem.total_tonnes
-        per_hub[hub] = kpis
-        for key in totals:
-            value = kpis.get(key, 0.0)
-            if isinstance(value, int | float) and math.isfinite(value):
-                totals[key] += value
-        if check is not None:
-            worst = max(worst, check.worst_freshness_h)
-        line = (
-            f"{hub}: {result.status}, {problem.num_pickups} pickups ({problem.total_tonnes:.2f} t)"
-        )
-        if check is not None:
-            line += (
-                f", cost {check.cost:,.0f}, {check.distance_km:,.1f} km, "
-                f"{check.vehicles_used} vehicles, {check.trips} trips, worst freshness "
-                f"{check.worst_freshness_h:.2f} h [{result.backend}]"
-            )
-        console.print(line, markup=False)
-
-    status = worst_status(statuses)
-    kpis_out: dict[str, Any] = {
-        **header,
-        "status": status,
-        "limit": first_limit(limits),
-        "hubs": len(hubs),
-        **totals,
-        "worst_freshness_h": worst,
-        "route_check": "passed" if frames else "no routes",
-    }
-    for hub, values in per_hub.items():
-        kpis_out.update({f"hub.{hub}.{k}": v for k, v in values.items()})
-
-    if status == "no_solution":
-        for row in diagnosis:
+    status = day.status
+    if not status.has_plan:
+        for row in day.diagnosis()["problems"]:
             console.print(row["message"], markup=False)
+    if status is Status.NO_SOLUTION:
         console.print("no plan within the time limit (try a longer --time-limit)", markup=False)
-        return 1
-    with RunWriter(args.out) as run:
-        run.write_json("kpis.json", kpis_out)
-        if status == "infeasible":
-            run.write_json("diagnosis.json", {"status": "infeasible", "problems": diagnosis})
-        else:
-            routes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-            run.write_table("routes", routes)
-    if status == "infeasible":
-        for row in diagnosis:
-            console.print(row["message"], markup=False)
+        return ExitCode.ERROR
+    kpis = day.kpis()
+    if status is Status.INFEASIBLE:
+        write_run(args.out, header, kpis, documents={"diagnosis.json": day.diagnosis()})
         console.print(f"infeasible: see {args.out}/diagnosis.json", markup=False)
-        return 3
+        return ExitCode.INFEASIBLE
+    write_run(args.out, header, kpis, day.to_frames())
     console.print(
-        f"{network.name} day {args.day}: {status}, cost {totals['cost']:,.0f}, "
-        f"{totals['distance_km']:,.1f} km, {int(totals['vehicles_used'])} vehicles, "
-        f"worst freshness {worst:.2f} h -> {args.out}",
+        f"{network.name} day {args.day}: {status}, cost {kpis['cost']:,.0f}, "
+        f"{kpis['distance_km']:,.1f} km, {int(kpis['vehicles_used'])} vehicles, "
+        f"worst freshness {kpis['worst_freshness_h']:.2f} h -> {args.out}",
         markup=False,
     )
-    return 0
+    return ExitCode.OK

@@ -11,7 +11,9 @@ One job per module:
 - :mod:`~optimizer.routing.ortools_search`: OR-Tools searches, polishing PyVRP's routes;
 - :mod:`~optimizer.routing.diagnosis`: which pickup or capacity cannot be met, and what
   binds;
-- :mod:`~optimizer.routing.result`: :class:`RoutingResult`, the value a solve returns.
+- :mod:`~optimizer.routing.result`: :class:`RoutingResult`, the value a solve returns;
+- :mod:`~optimizer.routing.day`: :func:`route_day`, every hub's runs of a day, checked,
+  as a :class:`CollectionDay` (what ``coldchain route`` writes).
 
 Examples
 --------
@@ -20,6 +22,7 @@ Examples
 """
 
 from optimizer.routing.collection import BACKENDS, default_workers, solve
+from optimizer.routing.day import CollectionDay, HubRoutes, day_hubs, route_day
 from optimizer.routing.diagnosis import (
     Diagnosis,
     diagnose,
@@ -33,17 +36,21 @@ from optimizer.routing.schedules import RoutePlan, schedule_plan
 
 __all__ = [
     "BACKENDS",
+    "CollectionDay",
     "Diagnosis",
+    "HubRoutes",
     "RoutePlan",
     "RoutingResult",
     "Scale",
     "Stage",
     "choose_scale",
+    "day_hubs",
     "default_workers",
     "diagnose",
     "fewest_vehicles",
     "freshness_binds",
     "needs_ortools",
+    "route_day",
     "schedule_plan",
     "solve",
 ]

@@ -262,6 +262,8 @@ def solve(
         time_limit=time_limit,
         problem_name=problem.name,
         convention=problem.convention,
+        pickups=problem.num_pickups,
+        tonnes=problem.total_tonnes,
     )
 
     if problem.num_pickups == 0:
@@ -275,6 +277,7 @@ def solve(
             distance_km=0.0,
             hours=0.0,
             worst_freshness_h=0.0,
+            warm_tonne_hours=0.0,
             seconds=time.time() - started,
             **common,
         )
@@ -381,6 +384,7 @@ def solve(
         vehicles_used=check.vehicles_used,
         trips=check.trips,
         worst_freshness_h=check.worst_freshness_h,
+        warm_tonne_hours=check.warm_tonne_hours,
         backend=best.backend,
         seconds=seconds,
         stages=tuple(best.stages),

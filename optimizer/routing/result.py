@@ -71,6 +71,10 @@ class RoutingResult:
         Vehicles used and trips driven.
     worst_freshness_h
         Largest hours since pickup.
+    warm_tonne_hours
+        Tonne-hours aboard ambient vehicles (what the warm cost prices).
+    pickups, tonnes
+        Pickups of the problem and their tonnes (what was to be collected).
     backend
         Backend that produced the plan (``pyvrp``, ``ortools``, ``ortools-polish``).
     seconds
@@ -104,6 +108,9 @@ class RoutingResult:
     vehicles_used: int = 0
     trips: int = 0
     worst_freshness_h: float = math.nan
+    warm_tonne_hours: float = math.nan
+    pickups: int = 0
+    tonnes: float = 0.0
     backend: str = ""
     seconds: float = 0.0
     seed: int = 0
@@ -157,8 +164,11 @@ class RoutingResult:
             "vehicles_used": self.vehicles_used,
             "trips": self.trips,
             "worst_freshness_h": self.worst_freshness_h,
+            "warm_tonne_hours": self.warm_tonne_hours,
             "backend": self.backend,
             "seconds": self.seconds,
+            "pickups": self.pickups,
+            "tonnes": self.tonnes,
             "time_limit_s": self.time_limit,
             "seed": self.seed,
             "scale_distance_per_km": scale.distance if scale else None,

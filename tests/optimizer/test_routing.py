@@ -525,9 +525,24 @@ def test_bench_command_writes_a_new_csv_only(tmp_path):
 # --------------------------------------------------------------------------------------
 # coldchain route on the bundled tiny scenario
 # --------------------------------------------------------------------------------------
-def test_route_command_writes_checked_routes(tmp_path):
+ROUTE_ARGS = {"day": 3, "time_limit": 0.25, "workers": 1}
+
+
+@pytest.fixture(scope="module")
+def routed_tiny(tmp_path_factory):
+    """``coldchain route tiny --day 3`` run once: its folder and its ``kpis.json``."""
     import json
 
+    from optimizer.cli.main import main
+
+    out = tmp_path_factory.mktemp("route") / "run"
+    args = ["route", "tiny", "--out", str(out), "--day", str(ROUTE_ARGS["day"])]
+    args += ["--time-limit", str(ROUTE_ARGS["time_limit"]), "--workers", "1"]
+    assert main(args) == 0
+    return out, json.loads((out / "kpis.json").read_text())
+
+
+def test_route_command_writes_checked_routes(routed_tiny):
     import pandas as pd
 
     from instances import load_scenario
@@ -535,12 +550,7 @@ def test_route_command_writes_checked_routes(tmp_path):
     from networks.collection import routes_from_frame
     from optimizer.cli.main import main
 
-    out = tmp_path / "run"
-    code = main(
-        ["route", "tiny", "--out", str(out), "--day", "3", "--time-limit", "0.5", "--workers", "1"]
-    )
-    assert code == 0
-    kpis = json.loads((out / "kpis.json").read_text())
+    out, kpis = routed_tiny
     assert kpis["route_check"] == "passed"
     assert (kpis["status"], kpis["limit"]) == ("feasible", "time")
     for key in ("distance_km", "hours", "vehicles_used", "cost", "worst_freshness_h", "seconds"):
@@ -552,7 +562,30 @@ def test_route_command_writes_checked_routes(tmp_path):
         problem = collection_problem(network, hub, day=3)
         check = check_routes(problem, routes_from_frame(rows.drop(columns=["hub"])))
         assert check.ok and check.cost == pytest.approx(kpis[f"hub.{hub}.cost"])
+    hubs = sorted(routes["hub"].unique())
+    assert kpis["cost"] == pytest.approx(sum(kpis[f"hub.{h}.cost"] for h in hubs))
     assert main(["route", "tiny", "--out", str(out)]) == 2  # never over another run
+
+
+def test_route_command_writes_the_library_days_kpis(routed_tiny):
+    """kpis.json is the run record, then route_day's kpis(): no figure of its own."""
+    import json
+
+    from instances import load_scenario
+    from optimizer.routing import route_day
+
+    _, written = routed_tiny
+    day = route_day(load_scenario("tiny"), **ROUTE_ARGS)
+    record = ("run_id", "created_utc", "version_", "param_", "command", "scenario")
+
+    def figures(kpis: dict) -> dict:
+        return {k: v for k, v in kpis.items() if not k.startswith(record) and "seconds" not in k}
+
+    library = json.loads(json.dumps(day.kpis()).replace("NaN", "null"))
+    assert figures(written) == figures(library)
+    assert set(written) - set(library) == {
+        k for k in written if k.startswith(record) and "seconds" not in k
+    }
 
 
 def test_route_command_explains_infeasibility(tmp_path):
@@ -635,3 +668,23 @@ def test_a_missing_backend_says_which_pip_install_fixes_it(module, backend, monk
     monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
     with pytest.raises(SolverUnavailableError, match=f"pip install {module}=="):
         solve(_line(True), backend=backend, time_limit=0.2, workers=1)
+
+
+def test_a_day_is_as_proven_as_its_weakest_hub_and_sums_the_hubs_with_a_plan():
+    from optimizer.routing import CollectionDay, Diagnosis, HubRoutes, RoutingResult
+
+    problem = _line(True)
+    served = RoutingResult("feasible", "time", cost=10.0, distance_km=4.0, pickups=2, tonnes=2.0)
+    why = Diagnosis("A", "A", ("van carries 1 t, the pickup is 9 t",))
+    broken = RoutingResult("infeasible", cost=math.nan, pickups=1, tonnes=9.0, diagnosis=(why,))
+    checked = check_routes(problem, ())  # what the checker said matters not here
+    hubs = (HubRoutes("H1", problem, served, checked), HubRoutes("H2", problem, broken, None))
+    day = CollectionDay("line", 1, 1, hubs)
+    kpis = day.kpis()
+    assert (kpis["status"], kpis["limit"], kpis["hubs"]) == ("infeasible", "time", 2)
+    assert (kpis["cost"], kpis["distance_km"], kpis["pickups"], kpis["tonnes"]) == (10, 4, 3, 11)
+    assert kpis["hub.H1.status"] == "feasible" and math.isnan(kpis["hub.H2.cost"])
+    assert kpis["route_check"] == "passed"
+    (row,) = day.diagnosis()["problems"]
+    assert (row["hub"], row["village"]) == ("H2", "A")
+    assert row["message"] == f"hub H2: village A: no vehicle can serve it: {why.reasons[0]}"
