@@ -30,9 +30,9 @@ from optimizer.cli.arguments import seconds
 from optimizer.routing import BACKENDS
 
 
-def add_route_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``route`` to the command line (``func`` renders through the main console)."""
-    p = subparsers.add_parser(
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``route`` to the command line."""
+    p = sub.add_parser(
         "route",
         help="one day's collection runs from the villages to their county hubs "
         "(capacities, windows, mixed fleet, freshness; PyVRP and OR-Tools)",
@@ -61,19 +61,7 @@ def add_route_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument(
         "--workers", type=int, default=None, help="parallel searches per hub (default: both cores)"
     )
-    p.set_defaults(func=_run_with_main_console)
-    return p
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Hook for ``optimizer.cli.main``: add the ``route`` subcommand."""
-    add_route_parser(sub)
-
-
-def _run_with_main_console(args: argparse.Namespace) -> int:
-    from optimizer.cli.console import console
-
-    return run_route(args, console)
+    p.set_defaults(func=cmd_route)
 
 
 def _plan(args: argparse.Namespace):
@@ -99,7 +87,7 @@ def _hub_line(h) -> str:
     return line
 
 
-def run_route(args: argparse.Namespace, console) -> int:
+def cmd_route(args: argparse.Namespace) -> int:
     """Plan the collection runs of a day and write them; returns the exit code.
 
     Exit codes: 0 done (also when the time limit stopped the search with a plan),
@@ -107,7 +95,7 @@ def run_route(args: argparse.Namespace, console) -> int:
     3 a hub cannot be served (``diagnosis.json``), 1 no plan found in the time limit.
     """
     from instances import load_scenario
-    from optimizer.cli.console import ExitCode
+    from optimizer.cli.console import ExitCode, console
     from optimizer.routing import route_day
     from results.runs import run_header
     from results.store import write_run

@@ -151,7 +151,8 @@ def default_workers() -> int:
 
 @dataclass
 class _Best:
-    plan: RoutePlan | None = None
+    """The cheapest plan that passed the checker so far, and what each search reported."""
+
     routes: tuple[Route, ...] = ()
     check: RouteCheck | None = None
     backend: str = ""
@@ -175,7 +176,7 @@ class _Best:
                 else:
                     cost = float(check.cost)
                     if self.check is None or cost < self.check.cost - 1e-9:
-                        self.plan, self.routes, self.check = plan, routes, check
+                        self.routes, self.check = routes, check
                         self.start = plan
                         self.backend = backend
         self.stages.append(Stage(backend, seed, cost, seconds, note, cpu_seconds, stopped))

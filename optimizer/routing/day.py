@@ -27,10 +27,8 @@ from optimizer.routing.collection import solve
 from optimizer.routing.result import RoutingResult
 from results.route_check import RouteCheck, check_routes
 
-#: Keys of a hub's :meth:`RoutingResult.kpis` that the day reports as ``hub.ID.KEY``.
-HUB_KEYS = (
-    "status",
-    "limit",
+#: The plan's figures, per hub and summed over hubs.
+_PLAN_KEYS = (
     "cost",
     "fixed_cost",
     "distance_cost",
@@ -40,6 +38,12 @@ HUB_KEYS = (
     "hours",
     "vehicles_used",
     "trips",
+)
+#: Keys of a hub's :meth:`RoutingResult.kpis` that the day reports as ``hub.ID.KEY``.
+HUB_KEYS = (
+    "status",
+    "limit",
+    *_PLAN_KEYS,
     "worst_freshness_h",
     "warm_tonne_hours",
     "backend",
@@ -48,20 +52,7 @@ HUB_KEYS = (
     "tonnes",
 )
 #: Keys summed over hubs for the day's totals (NaN, for a hub without a plan, left out).
-TOTAL_KEYS = (
-    "cost",
-    "fixed_cost",
-    "distance_cost",
-    "time_cost",
-    "warm_cost",
-    "distance_km",
-    "hours",
-    "vehicles_used",
-    "trips",
-    "pickups",
-    "tonnes",
-    "seconds",
-)
+TOTAL_KEYS = (*_PLAN_KEYS, "pickups", "tonnes", "seconds")
 
 
 @dataclass(frozen=True)
