@@ -135,14 +135,14 @@ def _pyvrp_params(data):
     ``Scale.cost`` times larger, so the bounds grow with the largest unit cost;
     otherwise an infeasible plan can look cheaper than every feasible one.
     """
-    SolveParams = backends.pyvrp().SolveParams
-    PenaltyParams = backends.pyvrp_penalties().PenaltyParams
+    pyvrp = backends.pyvrp()
     unit = max(
         [1] + [max(v.unit_distance_cost, v.unit_duration_cost) for v in data.vehicle_types()]
     )
     if unit == 1:
-        return SolveParams()
-    return SolveParams(penalty=PenaltyParams(max_penalty=1e5 * unit))
+        return pyvrp.SolveParams()
+    penalty = backends.pyvrp_penalties().PenaltyParams(max_penalty=1e5 * unit)
+    return pyvrp.SolveParams(penalty=penalty)
 
 
 class _ProcessTime:
@@ -169,16 +169,14 @@ def pyvrp_search(
     It stops at the wall-clock ``deadline``, or after ``cpu_budget`` processor seconds
     when that is given, or after ``iterations``, whichever comes first.
     """
-    pyvrp, stop_criteria = backends.pyvrp(), backends.pyvrp_stop()
-    MaxIterations, MaxRuntime = stop_criteria.MaxIterations, stop_criteria.MaxRuntime
-
+    pyvrp, stops = backends.pyvrp(), backends.pyvrp_stop()
     if cpu_budget is not None:
         criteria = [_ProcessTime(cpu_budget)]
     else:
-        criteria = [MaxRuntime(max(0.05, deadline - time.time()))]
+        criteria = [stops.MaxRuntime(max(0.05, deadline - time.time()))]
     if iterations is not None:
-        criteria.append(MaxIterations(iterations))
-    stop = criteria[0] if len(criteria) == 1 else stop_criteria.MultipleCriteria(criteria)
+        criteria.append(stops.MaxIterations(iterations))
+    stop = criteria[0] if len(criteria) == 1 else stops.MultipleCriteria(criteria)
     with warnings.catch_warnings():
         # PyVRP warns when its penalties hit their bound on an infeasible search; the
         # stage's note says "no feasible solution" instead.
