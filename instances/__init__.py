@@ -1,7 +1,8 @@
-"""Scenario files, bundled scenarios, generators and benchmark readers -> networks objects."""
+"""Scenario files, plan files, bundled scenarios, generators, benchmark readers -> networks."""
 
 from instances.bundled import bundled_scenarios, load_scenario, scenario_folder
 from instances.generator import generate, generate_network
+from instances.plans import read_plan, write_plan
 from instances.scenario import load_folder
 
 __all__ = [
@@ -10,5 +11,7 @@ __all__ = [
     "generate_network",
     "load_folder",
     "load_scenario",
+    "read_plan",
     "scenario_folder",
+    "write_plan",
 ]

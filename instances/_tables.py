@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -131,15 +132,16 @@ def quoted_cells(text: str) -> list[QuotedCell]:
     return cells
 
 
-def _check_quotes(path: Path, rel: str, problems: ProblemCollector) -> bool:
+def _check_quotes(source: Path | str, rel: str, problems: ProblemCollector) -> bool:
     """Record quotes that swallow rows or are never closed; ``False``: the file is unreadable.
 
     A quoted cell may span lines (a source note), but a missing closing quote makes the
     quote pair with the next one in the file, and the rows between vanish into one cell.
     A quoted cell whose later lines hold as many commas as a row is taken for that.
+    ``source`` is the file, or its text.
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = source if isinstance(source, str) else source.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
         return True  # reported by the reader
     header = next(csv.reader([text.partition("\n")[0]], skipinitialspace=True), [])
@@ -168,26 +170,90 @@ def _check_quotes(path: Path, rel: str, problems: ProblemCollector) -> bool:
 
 
 def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame | None:
-    suffix = path.suffix.lower()
+    if path.suffix.lower() not in (".geojson", ".gpkg", ".json"):
+        return read_rows(path, rel, problems)
     try:
-        if suffix in (".geojson", ".gpkg", ".json"):
-            import geopandas as gpd
+        import geopandas as gpd
 
-            frame = gpd.read_file(path)
-            if frame.crs is not None and frame.crs.to_epsg() != 4326:
-                frame = frame.to_crs(4326)
-            geometry = frame.geometry
-            frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-            frame = frame.astype(object).where(frame.notna(), "").astype(str)
-            if not geometry.is_empty.all():
-                frame["lon"] = [f"{g.x!r}" if g is not None else "" for g in geometry]
-                frame["lat"] = [f"{g.y!r}" if g is not None else "" for g in geometry]
-            frame[LINE] = np.arange(1, len(frame) + 1)  # feature number
-            return frame
-        if not _check_quotes(path, rel, problems):
+        frame = gpd.read_file(path)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        _unreadable(path, rel, problems, "a readable CSV table", exc)
+        return None
+    except Exception as exc:  # a GIS driver error: still a malformed file
+        problems.add(rel, "file", "a readable table", f"{type(exc).__name__}: {exc}"[:200])
+        return None
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    geometry = frame.geometry
+    frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    frame = frame.astype(object).where(frame.notna(), "").astype(str)
+    if not geometry.is_empty.all():
+        frame["lon"] = [f"{g.x!r}" if g is not None else "" for g in geometry]
+        frame["lat"] = [f"{g.y!r}" if g is not None else "" for g in geometry]
+    frame[LINE] = np.arange(1, len(frame) + 1)  # feature number
+    return frame
+
+
+def _unreadable(
+    source: Path | str, rel: str, problems: ProblemCollector, readable: str, exc: Exception
+) -> None:
+    """Record why a file could not be read: its over-long rows, else the reader's words."""
+    if not _report_long_rows(source, rel, problems):
+        problems.add(rel, "file", readable, str(exc).splitlines()[0][:200])
+
+
+def _uncommented(text: str) -> tuple[int, str]:
+    """``text`` from its header on, with every comment line emptied, and the lines before.
+
+    A comment line's first character past blanks is ``#``. Comment and blank lines
+    before the header are left out (the header is the first line a CSV reader sees);
+    the others are emptied, not removed, so that every line keeps its place.
+    """
+    lines = ["" if line.lstrip().startswith("#") else line for line in text.split("\n")]
+    before = next((n for n, line in enumerate(lines) if line.strip()), len(lines))
+    return before, "\n".join(lines[before:])
+
+
+def read_rows(
+    path: Path,
+    rel: str,
+    problems: ProblemCollector,
+    comments: bool = False,
+    readable: str = "a readable CSV table",
+) -> pd.DataFrame | None:
+    """The cells of a CSV file as stripped text, each row with its file line.
+
+    Parameters
+    ----------
+    path
+        The file (it must exist).
+    rel
+        How messages name it.
+    problems
+        Where problems go: a quote that is never closed or swallows rows, a row longer
+        than the header, a file that cannot be read at all.
+    comments
+        Whether lines whose first character past blanks is ``#`` are comments (plan
+        files), read as blank lines.
+    readable
+        What the file must be, in the message when it cannot be read.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One text column per header cell, plus ``_line`` (the line the row starts on,
+        header = 1); blank rows dropped. ``None`` when the file could not be read.
+    """
+    source: Path | str = path
+    before = 0  # comment lines before the header: lines below count from after them
+    found = ProblemCollector()
+    try:
+        if comments:
+            before, source = _uncommented(path.read_text(encoding="utf-8-sig"))
+        if not _check_quotes(source, rel, found):
             return None
         frame = pd.read_csv(
-            path,
+            io.StringIO(source) if isinstance(source, str) else source,
             dtype=str,
             keep_default_na=False,
             skipinitialspace=True,
@@ -195,26 +261,33 @@ def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame 
             skip_blank_lines=False,
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        if not _report_long_rows(path, rel, problems):
-            problems.add(rel, "file", "a readable CSV table", str(exc).splitlines()[0][:200])
+        _unreadable(source, rel, found, readable, exc)
         return None
-    except Exception as exc:  # a GIS driver error: still a malformed file
-        problems.add(rel, "file", "a readable table", f"{type(exc).__name__}: {exc}"[:200])
+    except Exception as exc:
+        found.add(rel, "file", "a readable table", f"{type(exc).__name__}: {exc}"[:200])
         return None
+    finally:
+        problems.extend(
+            replace(p, line=p.line + before) if p.line is not None else p for p in found
+        )
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.apply(lambda s: s.str.strip())
-    frame[LINE] = _record_lines(path, len(frame))  # blank lines kept...
+    frame[LINE] = _record_lines(source, len(frame)) + before  # blank lines kept...
     blank = (frame.drop(columns=[LINE]) == "").all(axis=1)
     return frame.loc[~blank].reset_index(drop=True)  # ...so lines stay true, then dropped
 
 
-def _records(path: Path) -> list[tuple[int, list[str]]]:
-    """Each record of a CSV file, header first, with the file line it starts on.
+def _records(source: Path | str) -> list[tuple[int, list[str]]]:
+    """Each record of a CSV file (or text), header first, with the line it starts on.
 
     Read by the csv module, which counts the lines a quoted multi-line cell takes.
     """
     records, end = [], 0
-    with open(path, newline="", encoding="utf-8-sig") as handle:
+    if isinstance(source, str):
+        handle = io.StringIO(source, newline="")
+    else:
+        handle = open(source, newline="", encoding="utf-8-sig")  # noqa: SIM115
+    with handle:
         reader = csv.reader(handle, skipinitialspace=True)
         for record in reader:
             records.append((end + 1, record))
@@ -222,14 +295,14 @@ def _records(path: Path) -> list[tuple[int, list[str]]]:
     return records
 
 
-def _report_long_rows(path: Path, rel: str, problems: ProblemCollector) -> bool:
+def _report_long_rows(source: Path | str, rel: str, problems: ProblemCollector) -> bool:
     """Name each row with more fields than the header, by its line; whether there was one.
 
     pandas stops at the first with "Error tokenizing data ... Expected 12 fields in line
     16, saw 14", which names no file line a user can trust and hides the others.
     """
     try:
-        records = _records(path)
+        records = _records(source)
     except (UnicodeDecodeError, csv.Error):
         return False
     header = records[0][1] if records else []
@@ -246,13 +319,13 @@ def _report_long_rows(path: Path, rel: str, problems: ProblemCollector) -> bool:
     return bool(long_rows)
 
 
-def _record_lines(path: Path, rows: int) -> np.ndarray:
+def _record_lines(source: Path | str, rows: int) -> np.ndarray:
     """The line of the file where each of ``rows`` data records starts.
 
     A quoted cell may span lines (a multi-line source note), so a record's line is not
     its index plus 2: count the lines each record takes, as the csv module reads them.
     """
-    starts = [line for line, _record in _records(path)]
+    starts = [line for line, _record in _records(source)]
     if len(starts) - 1 != rows:  # pandas read it otherwise; header is line 1 then
         return np.arange(2, rows + 2)
     return np.asarray(starts[1:], dtype=np.int64)

@@ -25,7 +25,7 @@ from networks.nodes import (
     Village,
 )
 from networks.periods import Periods
-from networks.plan import PathFlow, Plan, read_plan, write_plan
+from networks.plan import PathFlow, Plan, PlanSource
 from networks.products import Product
 from networks.settings import CollectionSettings, ConsolidationSettings, DesignSettings
 from networks.shelf_life import LotHistory, PathLoss, Segment, ShelfLife, shelf_life_table
@@ -56,6 +56,7 @@ __all__ = [
     "Periods",
     "Plan",
     "PlanError",
+    "PlanSource",
     "Port",
     "Problem",
     "Product",
@@ -66,7 +67,5 @@ __all__ = [
     "TariffPart",
     "TariffRegime",
     "Village",
-    "read_plan",
     "shelf_life_table",
-    "write_plan",
 ]

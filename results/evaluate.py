@@ -25,7 +25,7 @@ from networks.firms import trip_terms
 from networks.legs import Mode
 from networks.network import Network
 from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
-from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow, Plan, plan_line
+from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow, Plan
 from networks.shelf_life import LotHistory, PathLoss, Segment
 from networks.timeline import HOURS_PER_WEEK, customs_mode_fits, customs_node, lot_history
 
@@ -97,8 +97,8 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
         missing or unavailable customs mode, a firm shipping another firm's fruit.
     """
     problems = ProblemCollector()
-    hubs_file = str(plan.meta.get("hubs_file") or f"{label}.hubs")
-    hub_lines = plan.meta.get("hub_lines") or {}
+    hubs_file = plan.source.hubs_file if plan.source else f"{label}.hubs"
+    hub_lines = plan.source.hub_lines if plan.source else {}
     for hub_id, size in plan.hubs.items():
         hub = network.nodes.get(hub_id)
         line = hub_lines.get(hub_id)
@@ -115,7 +115,7 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
     drawn: dict[tuple[str, str, int], float] = defaultdict(float)
     drawn_row: dict[tuple[str, str, int], int] = {}
     for index, flow in enumerate(plan.flows):
-        row = plan_line(plan, index)
+        row = plan.line(index)
 
         def bad(field_: str, expected: str, got: Any, row: int = row) -> None:
             problems.add(label, field_, expected, got, line=row)
@@ -261,7 +261,7 @@ def evaluate(
     rows = []
     last_row: dict[tuple, int] = {}  # the last plan row that loads a hub in a week
     for index, flow in enumerate(plan.flows):
-        row_number = plan_line(plan, index)
+        row_number = plan.line(index)
         product = network.products[flow.product]
         shelf = product.shelf_life
         legs = tuple(network.legs_by_id[i] for i in flow.leg_ids)

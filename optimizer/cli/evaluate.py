@@ -43,8 +43,7 @@ def _plan_path(network, plan: str) -> Path:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score a plan with the exact evaluator and write ``kpis.json`` and ``flows.csv``."""
-    from instances import load_scenario
-    from networks.plan import read_plan
+    from instances import load_scenario, read_plan
     from optimizer.cli.console import ExitCode, console
     from results.evaluate import evaluate
     from results.runs import run_header

@@ -55,7 +55,7 @@ def _check_plans(network) -> int:
     A plan the evaluator would reject makes the scenario invalid, every problem of every
     plan reported at once: ``validate`` passed a folder whose plan ``evaluate`` refused.
     """
-    from networks.plan import read_plan
+    from instances import read_plan
     from results.evaluate import check_plan
 
     folder = network.folder and network.folder / "plans"

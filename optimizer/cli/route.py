@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _plan(args: argparse.Namespace):
-    from networks.plan import read_plan
+    from instances import read_plan
 
     if not args.plan:
         return None

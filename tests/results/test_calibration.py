@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from instances import load_scenario, scenario_folder
-from networks.plan import Plan, read_plan
+from instances import load_scenario, read_plan, scenario_folder
+from networks.plan import Plan
 from networks.timeline import lot_history
 from results.evaluate import COST_KEYS, Evaluation, evaluate
 

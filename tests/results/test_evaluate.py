@@ -16,9 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from instances import load_scenario, scenario_folder
+from instances import load_scenario, read_plan, scenario_folder
 from networks.errors import PlanError, ScenarioError
-from networks.plan import PathFlow, Plan, read_plan
+from networks.plan import PathFlow, Plan
 from networks.shelf_life import LotHistory, Segment, ShelfLife
 from networks.timeline import lot_history
 from optimizer.cli.main import main

@@ -1,0 +1,162 @@
+"""Plan files: ``NAME.csv`` (one row per path flow) and ``NAME.hubs.csv`` (``hub, size``).
+
+Hand-made plans live in a scenario's ``plans/`` folder; ``coldchain solve`` writes its
+plan in the same format (``flows.csv`` with ``hubs.csv`` beside it). Both files are read
+with the scenario tables' reader (:mod:`instances._tables`): cells stripped, rows named by
+their file line; lines whose first character is ``#`` are comments. The columns are
+described in docs/scenario-format.md (Plans).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from instances._tables import LINE, read_rows
+from networks.errors import Problem, ProblemCollector, ScenarioError
+from networks.plan import PathFlow, Plan, PlanSource
+
+#: How a plan file may write ``precool`` (any case).
+TRUE_WORDS = ("true", "1", "yes")
+FALSE_WORDS = ("false", "0", "no")
+#: Columns a plan file must have (the others have defaults).
+REQUIRED = ("firm", "product", "week", "tonnes", "path", "services")
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in str(text).replace(">", "\n").splitlines() if part.strip())
+
+
+def hubs_file_for(flows_file: Path) -> Path:
+    """Where the hubs of a plan file live: ``NAME.hubs.csv``, or ``hubs.csv`` beside it."""
+    named = flows_file.with_name(flows_file.stem + ".hubs.csv")
+    return named if named.is_file() else flows_file.with_name("hubs.csv")
+
+
+def _flow(row: dict, label: str, line: int, problems: ProblemCollector) -> PathFlow | None:
+    """One row of a plan file as a path flow, or ``None`` with its problem recorded."""
+    try:
+        week = int(row["week"])
+        tonnes = float(row["tonnes"])
+        if week < 1:
+            raise ValueError
+    except ValueError:
+        problems.add(
+            label,
+            "week/tonnes",
+            "an integer week >= 1 and a number of tonnes",
+            f"{row['week']}/{row['tonnes']}",
+            line=line,
+        )
+        return None
+    if not math.isfinite(tonnes) or tonnes < 0:
+        problems.add(label, "tonnes", "a number >= 0", row["tonnes"], line=line)
+        return None
+    storage = str(row.get("storage_weeks", "") or "0").strip()
+    wait = str(row.get("wait_hours", "") or "").strip()
+    if not storage.isdigit():
+        problems.add(label, "storage_weeks", "an integer >= 0", storage, line=line)
+        return None
+    try:
+        wait_hours = float(wait) if wait else None
+    except ValueError:
+        wait_hours = math.nan
+    if wait_hours is not None and not (math.isfinite(wait_hours) and wait_hours >= 0):
+        problems.add(label, "wait_hours", "a number of hours >= 0, or empty", wait, line=line)
+        return None
+    precool = str(row.get("precool", "") or "true").strip().lower()
+    if precool not in TRUE_WORDS + FALSE_WORDS:
+        problems.add(label, "precool", "true or false (or 1/0, yes/no)", row["precool"], line=line)
+        return None
+    try:
+        return PathFlow(
+            firm=row["firm"],
+            shipper=row.get("shipper", "") or row["firm"],
+            product=row["product"],
+            week=week,
+            tonnes=tonnes,
+            nodes=_split(row["path"]),
+            services=_split(row["services"]),
+            customs_mode=str(row.get("customs_mode", "") or ""),
+            storage_weeks=int(storage),
+            precool=precool in TRUE_WORDS,
+            wait_hours=wait_hours,
+        )
+    except ValueError as exc:
+        problems.add(label, "path/services", "one service per leg of the path", str(exc), line=line)
+        return None
+
+
+def read_plan(path: str | Path, label: str | None = None) -> Plan:
+    """Read a plan file (and its hubs file) into a :class:`~networks.plan.Plan`.
+
+    Parameters
+    ----------
+    path
+        The flows CSV (``plans/NAME.csv`` or a run's ``flows.csv``).
+    label
+        How to name the file in messages (default: its name); the hubs file is named
+        from the same folder (``plans/NAME.hubs.csv``).
+
+    Returns
+    -------
+    Plan
+        Named after the file (after the run folder for a ``flows.csv``), with the file
+        lines of its rows as its :class:`~networks.plan.PlanSource`.
+
+    Raises
+    ------
+    ScenarioError
+        With one problem per bad row or field.
+    """
+    path = Path(path)
+    label = label or path.name
+    problems = ProblemCollector()
+    if not path.is_file():
+        raise ScenarioError(Problem(label, "file", "an existing plan file", "no such file"))
+    frame = read_rows(path, label, problems, comments=True, readable="a readable CSV plan")
+    problems.raise_if_any()
+    columns = [c for c in frame.columns if c != LINE]
+    for column in REQUIRED:
+        if column not in columns:
+            problems.add(label, column, f"a column named {column}", "columns " + ", ".join(columns))
+    problems.raise_if_any()
+    flows, flow_lines = [], []
+    for row in frame.to_dict("records"):
+        flow = _flow(row, label, int(row[LINE]), problems)
+        if flow is not None:
+            flows.append(flow)
+            flow_lines.append(int(row[LINE]))
+    hubs_path = hubs_file_for(path)
+    where = Path(label).parent  # the hubs file is named as the flows file is (plans/...)
+    hubs_label = hubs_path.name if str(where) == "." else (where / hubs_path.name).as_posix()
+    hubs: dict[str, str] = {}
+    hub_lines: dict[str, int] = {}
+    if hubs_path.is_file():
+        hubs_frame = read_rows(hubs_path, hubs_label, problems, comments=True)
+        for column in ("hub", "size"):
+            if hubs_frame is not None and column not in hubs_frame.columns:
+                problems.add(hubs_label, column, f"a column named {column}", "none")
+        if not len(problems):
+            rows = hubs_frame.to_dict("records")
+            hubs = {r["hub"]: r["size"] for r in rows if r["size"]}
+            hub_lines = {r["hub"]: int(r[LINE]) for r in rows}
+    else:
+        problems.add(hubs_label, "file", f"the hubs opened by {label} (hub,size)", "no such file")
+    problems.raise_if_any()
+    return Plan(
+        name=path.stem if path.stem != "flows" else path.parent.name,
+        hubs=hubs,
+        flows=tuple(flows),
+        source=PlanSource(tuple(flow_lines), hubs_label, hub_lines),
+    )
+
+
+def write_plan(plan: Plan, path: str | Path) -> None:
+    """Write a plan as ``NAME.csv`` plus ``NAME.hubs.csv`` (read back by :func:`read_plan`)."""
+    path = Path(path)
+    plan.to_frame().to_csv(path, index=False)
+    plan.hubs_frame().to_csv(path.with_name(path.stem + ".hubs.csv"), index=False)
+
+
+__all__ = ["hubs_file_for", "read_plan", "write_plan"]
