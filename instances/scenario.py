@@ -13,8 +13,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from instances._tables import BAD, LINE, Column, read_table
 from instances._toml import TomlFile
 from instances.settings import TABLES, Setting, check_settings, check_table
@@ -844,11 +842,6 @@ def load_folder(folder: str | Path) -> Network:
     problems.extend(network.validate())
     problems.raise_if_any()
     return network
-
-
-def supply_frame(network: Network) -> pd.DataFrame:
-    """Total supply by village and product (a convenience for summaries)."""
-    return network.supply.groupby(["village", "product"], as_index=False)["tonnes"].sum()
 
 
 __all__ = ["load_folder", "read_toml", "content_hash", "ScenarioError"]

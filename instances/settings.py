@@ -19,12 +19,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from instances._toml import TomlFile
-from networks.settings import (
-    SETTINGS_TABLES,
-    CollectionSettings,
-    ConsolidationSettings,
-    DesignSettings,
-)
+from networks.settings import SETTINGS_TABLES
 
 
 @dataclass(frozen=True)
@@ -121,10 +116,7 @@ def table_settings(table: type) -> tuple[Setting, ...]:
     return tuple(Setting(f.name, **f.metadata["check"]) for f in fields(table))
 
 
-COLLECTION = table_settings(CollectionSettings)
-DESIGN = table_settings(DesignSettings)
-CONSOLIDATION = table_settings(ConsolidationSettings)
-
+#: The keys of each settings table, made from its dataclass.
 TABLES = {name: table_settings(table) for name, table in SETTINGS_TABLES.items()}
 
 

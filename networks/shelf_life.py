@@ -553,12 +553,6 @@ class ShelfLife:
             out = -np.expm1(-((f / self.loss_scale_fraction) ** self.loss_shape))
         return float(out) if out.ndim == 0 else out
 
-    def cumulative_hazard(self, consumed_fraction: Any) -> Any:
-        """Cumulative hazard ``H(f) = (f / scale) ** shape`` (``L = 1 - exp(-H)``)."""
-        f = np.maximum(np.asarray(consumed_fraction, dtype=float), 0.0)
-        out = (f / self.loss_scale_fraction) ** self.loss_shape if self.perishable else 0.0 * f
-        return float(out) if np.ndim(out) == 0 else out
-
     # ------------------------------------------------------------------ delay, chilling
     def delay_penalty(self, hours_before_cooling: float, ambient_temp_c: float) -> float:
         """Extra shelf life used because cooling started late (days at ref).
