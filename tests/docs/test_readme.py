@@ -1,8 +1,4 @@
-"""The README's Python examples run as written (a new user copies them first).
-
-In tests/docs, not tests/: pytest puts a test file's folder on sys.path, and from
-tests/ the folders tests/instances, tests/networks... would shadow the packages.
-"""
+"""The README's Python examples run as written (a new user copies them first)."""
 
 from __future__ import annotations
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-
 import networkx as nx
 import numpy as np
 import pytest
 
-from instances import load_scenario, scenario_folder
 from instances.collection import collection_problem
 from networks.distances import RoadGraph, geodesic_km
 from networks.errors import ScenarioError
@@ -42,13 +39,11 @@ def _graph(roads) -> nx.MultiDiGraph:
 
 
 @pytest.fixture(scope="module")
-def with_roads(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("roads") / "tiny"
-    shutil.copytree(scenario_folder("tiny"), folder)
+def with_roads(scenario_copy):
+    folder = scenario_copy("tiny")
     nx.write_graphml(_graph(ROADS), folder / "roads.graphml")
-    toml = folder / "scenario.toml"
-    toml.write_text(toml.read_text() + '\n[files]\nroad_graph = "roads.graphml"\n')
-    return load_scenario(folder)
+    folder.append("scenario.toml", '\n[files]\nroad_graph = "roads.graphml"')
+    return folder.load()
 
 
 def test_collection_distances_are_shortest_paths_on_the_scenario_road_graph(with_roads):
@@ -64,9 +59,8 @@ def test_collection_distances_are_shortest_paths_on_the_scenario_road_graph(with
     assert km["V1"] > 3 * straight  # not geodesic x circuity
 
 
-def test_without_a_road_graph_distances_stay_geodesic_times_circuity(with_roads):
-    plain = load_scenario("tiny")
-    problem = collection_problem(plain, "H_JS", day=1, tonnes={"V1": 1.0})
+def test_without_a_road_graph_distances_stay_geodesic_times_circuity(tiny):
+    problem = collection_problem(tiny, "H_JS", day=1, tonnes={"V1": 1.0})
     assert problem.distance_km[0, 1] < 30.0
 
 

@@ -1,19 +1,15 @@
 """Money columns given in another currency are converted with [currency_rates]."""
 
-import shutil
-
 import pandas as pd
 import pytest
 
-from instances import load_folder, scenario_folder
+from instances import load_folder
 from networks.errors import ScenarioError
 
 
 @pytest.fixture
-def tiny_copy(tmp_path):
-    folder = tmp_path / "tiny"
-    shutil.copytree(scenario_folder("tiny"), folder)
-    return folder
+def tiny_copy(scenario_copy):
+    return scenario_copy("tiny")
 
 
 def test_leg_cost_in_usd_is_converted_at_the_scenario_rate(tiny_copy):

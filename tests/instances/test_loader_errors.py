@@ -17,7 +17,6 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from instances.bundled import scenario_folder
 from instances.scenario import load_folder
 from networks.errors import ScenarioError
 from optimizer.cli.main import main
@@ -26,39 +25,14 @@ KINDS = "village, county_hub, bonded_zone, port, overseas_warehouse, market"
 
 
 @pytest.fixture
-def folder(tmp_path) -> Path:
-    target = tmp_path / "scenario"
-    shutil.copytree(scenario_folder("tiny"), target)
-    return target
+def folder(scenario_copy):
+    return scenario_copy("tiny")
 
 
-def edit(folder: Path, name: str, old: str, new: str) -> None:
-    path = folder / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
-def append(folder: Path, name: str, line: str) -> int:
-    """Append a line to a table; return its line number."""
-    path = folder / name
-    text = path.read_text(encoding="utf-8")
-    assert text.endswith("\n")
-    path.write_text(text + line + "\n", encoding="utf-8")
-    return len(text.splitlines()) + 1
-
-
-def line_of(folder: Path, name: str, prefix: str) -> int:
-    lines = (folder / name).read_text(encoding="utf-8").splitlines()
-    (number,) = [i for i, text in enumerate(lines, start=1) if text.startswith(prefix)]
-    return number
-
-
-def use_files(folder: Path, **files: str) -> None:
+def use_files(folder, **files: str) -> None:
     """Add a [files] table to scenario.toml (at its end, so it stays a table)."""
-    entries = "".join(f'{key} = "{value}"\n' for key, value in files.items())
-    with (folder / "scenario.toml").open("a", encoding="utf-8") as out:
-        out.write("\n[files]\n" + entries)
+    entries = "".join(f'\n{key} = "{value}"' for key, value in files.items())
+    folder.append("scenario.toml", "\n[files]" + entries)
 
 
 def rejected(folder: Path, pattern: str, capsys) -> ScenarioError:
@@ -101,7 +75,7 @@ def test_missing_scenario_toml(folder, capsys):
 
 
 def test_missing_column(folder, capsys):
-    edit(folder, "supply.csv", "village,product,week,tonnes", "village,product,week,tons")
+    folder.edit("supply.csv", "village,product,week,tonnes", "village,product,week,tons")
     rejected(
         folder,
         r"supply\.csv: tonnes: expected a column named tonnes, "
@@ -112,9 +86,7 @@ def test_missing_column(folder, capsys):
 
 def test_a_misspelled_optional_column_is_named(folder, capsys):
     # trip_capacity_t is optional: misspelled, every trip silently had no capacity
-    edit(
-        folder, "legs.csv", "cost_cny_per_trip,trip_capacity_t", "cost_cny_per_trip,trip_capacty_t"
-    )
+    folder.edit("legs.csv", "cost_cny_per_trip,trip_capacity_t", "cost_cny_per_trip,trip_capacty_t")
     rejected(
         folder,
         r"legs\.csv:1: trip_capacty_t: expected a column of legs\.csv \(trip_capacity_t, "
@@ -125,16 +97,16 @@ def test_a_misspelled_optional_column_is_named(folder, capsys):
 
 
 def test_a_column_for_people_is_still_ignored(folder, capsys):
-    edit(folder, "supply.csv", "village,product,week,tonnes", "village,product,week,tonnes,notes")
-    edit(folder, "legs.csv", "co2e_g_per_tkm,source", "co2e_g_per_tkm,source,reviewer")
+    folder.edit("supply.csv", "village,product,week,tonnes", "village,product,week,tonnes,notes")
+    folder.edit("legs.csv", "co2e_g_per_tkm,source", "co2e_g_per_tkm,source,reviewer")
     load_folder(folder)  # unknown columns that are no near miss of a known one
 
 
 def test_a_problem_repeated_on_many_rows_names_them_all(folder, capsys):
     # every M_BKK kiwi row is wrong once TH no longer admits kiwi; only the first was named
-    edit(folder, "scenario.toml", 'markets = ["CN", "TH"]', 'markets = ["CN"]')
-    extra = append(folder, "demand.csv", "M_BKK,fresh_kiwi,1,4,20000,firmB")
-    first = line_of(folder, "demand.csv", "M_BKK,fresh_kiwi,2")
+    folder.edit("scenario.toml", 'markets = ["CN", "TH"]', 'markets = ["CN"]')
+    extra = folder.append("demand.csv", "M_BKK,fresh_kiwi,1,4,20000,firmB")
+    first = folder.line_of("demand.csv", "M_BKK,fresh_kiwi,2")
     rejected(
         folder,
         rf"demand\.csv:{first}: product: expected a product admitted in TH \(market M_BKK\), "
@@ -144,8 +116,8 @@ def test_a_problem_repeated_on_many_rows_names_them_all(folder, capsys):
 
 
 def test_toml_syntax_error_with_its_line(folder, capsys):
-    line = line_of(folder, "scenario.toml", 'objective = "cost"')
-    edit(folder, "scenario.toml", 'objective = "cost"', 'objective = "cost')
+    line = folder.line_of("scenario.toml", 'objective = "cost"')
+    folder.edit("scenario.toml", 'objective = "cost"', 'objective = "cost')
     error = rejected(folder, rf"scenario\.toml:{line}: syntax: expected valid TOML, got .*", capsys)
     assert error.problems[0].line == line
 
@@ -153,7 +125,7 @@ def test_toml_syntax_error_with_its_line(folder, capsys):
 def test_file_reference_leaving_the_folder(folder, capsys):
     shutil.copy(folder / "legs.csv", folder.parent / "x.csv")  # it exists, but outside
     use_files(folder, legs="../x.csv")
-    line = line_of(folder, "scenario.toml", "legs = ")
+    line = folder.line_of("scenario.toml", "legs = ")
     rejected(
         folder,
         rf"scenario\.toml:{line}: files\.legs: expected a path inside the scenario folder, "
@@ -165,7 +137,7 @@ def test_file_reference_leaving_the_folder(folder, capsys):
 def test_file_reference_by_absolute_path(folder, capsys):
     shutil.copy(folder / "legs.csv", folder.parent / "x.csv")
     use_files(folder, legs=str(folder.parent / "x.csv"))
-    line = line_of(folder, "scenario.toml", "legs = ")
+    line = folder.line_of("scenario.toml", "legs = ")
     rejected(
         folder,
         rf"scenario\.toml:{line}: files\.legs: expected a path inside the scenario folder, "
@@ -176,7 +148,7 @@ def test_file_reference_by_absolute_path(folder, capsys):
 
 def test_unknown_file_key(folder, capsys):
     use_files(folder, roads="roads.csv")
-    line = line_of(folder, "scenario.toml", "roads = ")
+    line = folder.line_of("scenario.toml", "roads = ")
     rejected(
         folder,
         rf"scenario\.toml:{line}: files\.roads: expected one of nodes, .*, got roads",
@@ -186,9 +158,9 @@ def test_unknown_file_key(folder, capsys):
 
 def test_ragged_csv_row(folder, capsys):
     # pandas said "Expected 4 fields in line 12, saw 6": no file line to trust, one row
-    first = append(folder, "supply.csv", "V1,fresh_kiwi,1,2,3,4")
-    append(folder, "supply.csv", "V1,fresh_kiwi,2,2")
-    second = append(folder, "supply.csv", "V2,fresh_kiwi,1,2,Gaoping, Yongshun")
+    first = folder.append("supply.csv", "V1,fresh_kiwi,1,2,3,4")
+    folder.append("supply.csv", "V1,fresh_kiwi,2,2")
+    second = folder.append("supply.csv", "V2,fresh_kiwi,1,2,Gaoping, Yongshun")
     error = rejected(
         folder,
         rf"supply\.csv:{first}: row: expected at most 4 fields, as many as the header has "
@@ -206,28 +178,28 @@ def test_file_not_utf8(folder, capsys):
 
 # --- values ----------------------------------------------------------------------------
 def test_non_numeric_value(folder, capsys):
-    edit(folder, "supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1,six")
+    folder.edit("supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1,six")
     rejected(folder, r"supply\.csv:4: tonnes: expected a number >= 0, got six", capsys)
 
 
 def test_empty_required_cell(folder, capsys):
-    line = line_of(folder, "legs.csv", "V3,H_FH,")
-    edit(folder, "legs.csv", "V3,H_FH,road,false,,9,0.5,", "V3,H_FH,road,false,,9,,")
+    line = folder.line_of("legs.csv", "V3,H_FH,")
+    folder.edit("legs.csv", "V3,H_FH,road,false,,9,0.5,", "V3,H_FH,road,false,,9,,")
     rejected(folder, rf"legs\.csv:{line}: hours: expected a number >= 0, got an empty cell", capsys)
 
 
 def test_latitude_out_of_range(folder, capsys):
-    edit(folder, "nodes.csv", "109.80,28.30", "109.80,95")
+    folder.edit("nodes.csv", "109.80,28.30", "109.80,95")
     rejected(folder, r"nodes\.csv:2: lat: expected a number in \[-90, 90\], got 95", capsys)
 
 
 def test_longitude_infinite(folder, capsys):
-    edit(folder, "nodes.csv", "109.80,28.30", "inf,28.30")
+    folder.edit("nodes.csv", "109.80,28.30", "inf,28.30")
     rejected(folder, r"nodes\.csv:2: lon: expected a number in \[-180, 180\], got inf", capsys)
 
 
 def test_duplicate_id(folder, capsys):
-    line = append(folder, "nodes.csv", "V1,Copy of V1,village,109.8,28.3,CN,coopA,van")
+    line = folder.append("nodes.csv", "V1,Copy of V1,village,109.8,28.3,CN,coopA,van")
     error = rejected(
         folder,
         rf"nodes\.csv:{line}: id: expected a unique id, got V1 "
@@ -238,13 +210,13 @@ def test_duplicate_id(folder, capsys):
 
 
 def test_unknown_node_kind(folder, capsys):
-    line = append(folder, "nodes.csv", "X1,Mystery,hamlet,109.9,28.3,CN")
+    line = folder.append("nodes.csv", "X1,Mystery,hamlet,109.9,28.3,CN")
     rejected(folder, rf"nodes\.csv:{line}: kind: expected one of {KINDS}, got hamlet", capsys)
 
 
 def test_unknown_mode(folder, capsys):
-    line = line_of(folder, "legs.csv", "V3,H_FH,")
-    edit(folder, "legs.csv", "V3,H_FH,road", "V3,H_FH,donkey")
+    line = folder.line_of("legs.csv", "V3,H_FH,")
+    folder.edit("legs.csv", "V3,H_FH,road", "V3,H_FH,donkey")
     rejected(
         folder,
         rf"legs\.csv:{line}: mode: expected one of road, rail, sea, air, parcel, "
@@ -254,8 +226,8 @@ def test_unknown_mode(folder, capsys):
 
 
 def test_unknown_customs_mode_of_a_bonded_zone(folder, capsys):
-    line = line_of(folder, "nodes.csv", "BZ_CS,")
-    edit(folder, "nodes.csv", "9610;9710;9810", "9610;9999")
+    line = folder.line_of("nodes.csv", "BZ_CS,")
+    folder.edit("nodes.csv", "9610;9710;9810", "9610;9999")
     rejected(
         folder,
         rf"nodes\.csv:{line}: customs_modes: expected a ;-separated list of 9610, "
@@ -267,7 +239,7 @@ def test_unknown_customs_mode_of_a_bonded_zone(folder, capsys):
 def test_unknown_customs_mode_in_scenario_toml(folder, capsys):
     with (folder / "scenario.toml").open("a", encoding="utf-8") as out:
         out.write("\n[customs.9999]\nfee_cny_per_t = 1.0\n")
-    line = line_of(folder, "scenario.toml", "[customs.9999]")
+    line = folder.line_of("scenario.toml", "[customs.9999]")
     rejected(
         folder,
         rf"scenario\.toml:{line}: customs\.9999: expected a customs mode among 9610, 9710, "
@@ -277,7 +249,7 @@ def test_unknown_customs_mode_in_scenario_toml(folder, capsys):
 
 
 def test_bonded_zone_without_customs_mode(folder, capsys):
-    edit(folder, "nodes.csv", "9610;9710;9810", "")
+    folder.edit("nodes.csv", "9610;9710;9810", "")
     rejected(
         folder,
         r"nodes\.csv:7: customs_modes: expected at least one customs mode of a "
@@ -287,15 +259,15 @@ def test_bonded_zone_without_customs_mode(folder, capsys):
 
 
 def test_port_without_port_mode(folder, capsys):
-    edit(folder, "nodes.csv", ",0,sea,,", ",0,,,")
+    folder.edit("nodes.csv", ",0,sea,,", ",0,,,")
     rejected(
         folder, r"nodes\.csv:8: port_mode: expected sea, rail or air for a port, got none", capsys
     )
 
 
 def test_leg_to_unknown_node(folder, capsys):
-    line = line_of(folder, "legs.csv", "V3,H_FH,")
-    edit(folder, "legs.csv", "V3,H_FH,road", "V3,H_XX,road")
+    line = folder.line_of("legs.csv", "V3,H_FH,")
+    folder.edit("legs.csv", "V3,H_FH,road", "V3,H_XX,road")
     rejected(
         folder,
         rf"legs\.csv:{line}: destination: expected a node id of nodes\.csv, "
@@ -305,14 +277,14 @@ def test_leg_to_unknown_node(folder, capsys):
 
 
 def test_bad_boolean(folder, capsys):
-    line = line_of(folder, "legs.csv", "V3,H_FH,")
-    edit(folder, "legs.csv", "V3,H_FH,road,false", "V3,H_FH,road,maybe")
+    line = folder.line_of("legs.csv", "V3,H_FH,")
+    folder.edit("legs.csv", "V3,H_FH,road,false", "V3,H_FH,road,maybe")
     rejected(folder, rf"legs\.csv:{line}: refrigerated: expected true or false, got maybe", capsys)
 
 
 def test_refrigerated_leg_without_set_point(folder, capsys):
-    line = line_of(folder, "legs.csv", "H_FH,BZ_CS,")
-    edit(folder, "legs.csv", "H_FH,BZ_CS,road,true,2,", "H_FH,BZ_CS,road,true,,")
+    line = folder.line_of("legs.csv", "H_FH,BZ_CS,")
+    folder.edit("legs.csv", "H_FH,BZ_CS,road,true,2,", "H_FH,BZ_CS,road,true,,")
     error = rejected(
         folder,
         rf"legs\.csv:{line}: temp_c: expected a set point for a refrigerated leg, got none",
@@ -322,8 +294,8 @@ def test_refrigerated_leg_without_set_point(folder, capsys):
 
 
 def test_ambient_leg_with_set_point(folder, capsys):
-    line = line_of(folder, "legs.csv", "V3,H_FH,")
-    edit(folder, "legs.csv", "V3,H_FH,road,false,,", "V3,H_FH,road,false,5,")
+    line = folder.line_of("legs.csv", "V3,H_FH,")
+    folder.edit("legs.csv", "V3,H_FH,road,false,,", "V3,H_FH,road,false,5,")
     error = rejected(
         folder,
         rf"legs\.csv:{line}: temp_c: expected empty for an ambient leg "
@@ -334,28 +306,28 @@ def test_ambient_leg_with_set_point(folder, capsys):
 
 
 def test_negative_supply(folder, capsys):
-    edit(folder, "supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1,-6")
+    folder.edit("supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1,-6")
     rejected(folder, r"supply\.csv:4: tonnes: expected a number >= 0, got -6", capsys)
 
 
 def test_negative_demand(folder, capsys):
-    edit(folder, "demand.csv", "M_CS,fresh_kiwi,2,8", "M_CS,fresh_kiwi,2,-8")
+    folder.edit("demand.csv", "M_CS,fresh_kiwi,2,8", "M_CS,fresh_kiwi,2,-8")
     rejected(folder, r"demand\.csv:3: tonnes: expected a number >= 0, got -8", capsys)
 
 
 def test_supply_week_not_an_integer(folder, capsys):
-    edit(folder, "supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1.5,6")
+    folder.edit("supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1.5,6")
     rejected(folder, r"supply\.csv:4: week: expected an integer >= 1, got 1\.5", capsys)
 
 
 def test_supply_week_after_the_season(folder, capsys):
-    edit(folder, "supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,9,6")
+    folder.edit("supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,9,6")
     rejected(folder, r"supply\.csv:4: week: expected a week in 1\.\.2, got 9", capsys)
 
 
 def test_supply_of_unknown_village(folder, capsys):
     # found by Network.validate() on the loaded network, which still knows the row's line
-    edit(folder, "supply.csv", "V2,fresh_kiwi,1,6", "V9,fresh_kiwi,1,6")
+    folder.edit("supply.csv", "V2,fresh_kiwi,1,6", "V9,fresh_kiwi,1,6")
     error = rejected(
         folder, r"supply\.csv:4: village: expected a village id of nodes\.csv, got V9", capsys
     )
@@ -363,8 +335,8 @@ def test_supply_of_unknown_village(folder, capsys):
 
 
 def test_demand_at_a_node_that_is_no_market(folder, capsys):
-    line = line_of(folder, "demand.csv", "M_CS,fresh_kiwi,2,")
-    edit(folder, "demand.csv", "M_CS,fresh_kiwi,2,", "H_FH,fresh_kiwi,2,")
+    line = folder.line_of("demand.csv", "M_CS,fresh_kiwi,2,")
+    folder.edit("demand.csv", "M_CS,fresh_kiwi,2,", "H_FH,fresh_kiwi,2,")
     rejected(
         folder,
         rf"demand\.csv:{line}: market: expected a market id of nodes\.csv, got H_FH",
@@ -381,14 +353,14 @@ def test_demand_at_a_node_that_is_no_market(folder, capsys):
     ids=["supply", "demand"],
 )
 def test_infinite_tonnes(folder, capsys, name, old, new, line):
-    edit(folder, name, old, new)
+    folder.edit(name, old, new)
     rejected(
         folder, rf"{re.escape(name)}:{line}: tonnes: expected a finite number >= 0, got inf", capsys
     )
 
 
 def test_size_of_unknown_hub(folder, capsys):
-    line = append(folder, "hub_sizes.csv", "H_XX,small,1,1,1,air,x")
+    line = folder.append("hub_sizes.csv", "H_XX,small,1,1,1,air,x")
     rejected(
         folder,
         rf"hub_sizes\.csv:{line}: hub: expected a county_hub id of nodes\.csv, "
@@ -398,7 +370,7 @@ def test_size_of_unknown_hub(folder, capsys):
 
 
 def test_hub_size_listed_twice(folder, capsys):
-    line = append(folder, "hub_sizes.csv", "H_FH,small,1,1,1,air,x")
+    line = folder.append("hub_sizes.csv", "H_FH,small,1,1,1,air,x")
     rejected(
         folder,
         rf"hub_sizes\.csv:{line}: size: expected each hub's size once, "
@@ -408,13 +380,13 @@ def test_hub_size_listed_twice(folder, capsys):
 
 
 def test_village_of_unknown_firm(folder, capsys):
-    edit(folder, "nodes.csv", "CN,firmB,tricycle", "CN,firmZ,tricycle")
+    folder.edit("nodes.csv", "CN,firmB,tricycle", "CN,firmZ,tricycle")
     rejected(folder, r"nodes\.csv:4: firm: expected a firm id of firms\.csv, got firmZ", capsys)
 
 
 def test_unknown_objective(folder, capsys):
-    line = line_of(folder, "scenario.toml", "objective = ")
-    edit(folder, "scenario.toml", 'objective = "cost"', 'objective = "profit"')
+    line = folder.line_of("scenario.toml", "objective = ")
+    folder.edit("scenario.toml", 'objective = "cost"', 'objective = "profit"')
     rejected(
         folder,
         rf"scenario\.toml:{line}: objective: expected one of cost, margin, got profit",
@@ -425,7 +397,7 @@ def test_unknown_objective(folder, capsys):
 def test_leg_rule_of_unknown_kind(folder, capsys):
     with (folder / "scenario.toml").open("a", encoding="utf-8") as out:
         out.write('\n[[leg_rules]]\nfrom = "hamlet"\nto = "county_hub"\nmode = "road"\n')
-    line = line_of(folder, "scenario.toml", "[[leg_rules]]")
+    line = folder.line_of("scenario.toml", "[[leg_rules]]")
     rejected(
         folder,
         rf"scenario\.toml:{line}: leg_rules\[1\]: expected a valid leg rule, got .*hamlet.*",
@@ -434,9 +406,9 @@ def test_leg_rule_of_unknown_kind(folder, capsys):
 
 
 def test_fresh_kiwi_demanded_where_not_admitted(folder, capsys):
-    append(folder, "nodes.csv", "M_NY,New York,market,-74.0,40.7,US")
-    append(folder, "legs.csv", "P_NS,M_NY,sea,true,1,13000,600,0,13000,7,20,x")
-    line = append(folder, "demand.csv", "M_NY,fresh_kiwi,2,1,30000,firmB")
+    folder.append("nodes.csv", "M_NY,New York,market,-74.0,40.7,US")
+    folder.append("legs.csv", "P_NS,M_NY,sea,true,1,13000,600,0,13000,7,20,x")
+    line = folder.append("demand.csv", "M_NY,fresh_kiwi,2,1,30000,firmB")
     rejected(
         folder,
         rf"demand\.csv:{line}: product: expected a product admitted in US "
@@ -466,7 +438,7 @@ def test_village_with_no_outgoing_leg(folder, capsys):
 
 def test_hub_with_no_size_option(folder, capsys):
     # hub_sizes.csv has no line to point at: the hub's own row in nodes.csv is named
-    line = line_of(folder, "nodes.csv", "H_FH,")
+    line = folder.line_of("nodes.csv", "H_FH,")
     drop_lines(folder, "hub_sizes.csv", "H_FH,")
     rejected(
         folder,
@@ -478,7 +450,7 @@ def test_hub_with_no_size_option(folder, capsys):
 
 def test_market_no_path_reaches(folder, capsys):
     drop_lines(folder, "legs.csv", "H_JS,M_CS,", "H_FH,M_CS,")
-    line = line_of(folder, "nodes.csv", "M_CS,")
+    line = folder.line_of("nodes.csv", "M_CS,")
     rejected(
         folder,
         rf"nodes\.csv:{line}: id: expected a market that some path from a village "
@@ -488,7 +460,7 @@ def test_market_no_path_reaches(folder, capsys):
 
 
 def test_leg_from_village_straight_to_market(folder, capsys):
-    line = append(folder, "legs.csv", "V1,M_CS,road,false,,300,5,50,0,,125,x")
+    line = folder.append("legs.csv", "V1,M_CS,road,false,,300,5,50,0,,125,x")
     rejected(
         folder,
         rf"legs\.csv:{line}: destination: expected a county_hub after a village "
@@ -498,7 +470,7 @@ def test_leg_from_village_straight_to_market(folder, capsys):
 
 
 def test_leg_from_bonded_zone_to_market_not_by_parcel(folder, capsys):
-    line = append(folder, "legs.csv", "BZ_CS,M_CS,road,true,2,30,1,0,100,10,150,x")
+    line = folder.append("legs.csv", "BZ_CS,M_CS,road,true,2,30,1,0,100,10,150,x")
     rejected(
         folder,
         rf"legs\.csv:{line}: mode: expected parcel from a bonded zone to a market "
@@ -508,7 +480,7 @@ def test_leg_from_bonded_zone_to_market_not_by_parcel(folder, capsys):
 
 
 def test_leg_listed_twice(folder, capsys):
-    append(folder, "legs.csv", "V3,H_FH,road,false,,9,0.5,3,0,,125,again")
+    folder.append("legs.csv", "V3,H_FH,road,false,,9,0.5,3,0,,125,again")
     rejected(
         folder,
         r"legs\.csv:\d+: id: expected each origin, destination and service "
@@ -518,7 +490,7 @@ def test_leg_listed_twice(folder, capsys):
 
 
 def test_leg_listed_twice_names_the_repeating_line(folder):
-    line = append(folder, "legs.csv", "V3,H_FH,road,false,,9,0.5,3,0,,125,again")
+    line = folder.append("legs.csv", "V3,H_FH,road,false,,9,0.5,3,0,,125,again")
     with pytest.raises(ScenarioError) as info:
         load_folder(folder)
     assert [str(p) for p in info.value.problems] == [
@@ -527,7 +499,7 @@ def test_leg_listed_twice_names_the_repeating_line(folder):
 
 
 def test_leg_between_kinds_that_cannot_follow_names_legs_csv_and_its_line(folder):
-    line = append(folder, "legs.csv", "V1,M_CS,road,false,,300,5,50,0,,125,x")
+    line = folder.append("legs.csv", "V1,M_CS,road,false,,300,5,50,0,,125,x")
     with pytest.raises(ScenarioError, match=rf"(?m)^legs\.csv:{line}: destination: "):
         load_folder(folder)
 
@@ -536,8 +508,8 @@ def test_whole_network_problems_name_the_files_of_the_files_table(folder, capsys
     (folder / "legs.csv").rename(folder / "routes.csv")
     (folder / "supply.csv").rename(folder / "harvest.csv")
     use_files(folder, legs="routes.csv", supply="harvest.csv")
-    line = append(folder, "routes.csv", "V1,M_CS,road,false,,300,5,50,0,,125,x")
-    edit(folder, "harvest.csv", "V2,fresh_kiwi,1,6", "V9,fresh_kiwi,1,6")
+    line = folder.append("routes.csv", "V1,M_CS,road,false,,300,5,50,0,,125,x")
+    folder.edit("harvest.csv", "V2,fresh_kiwi,1,6", "V9,fresh_kiwi,1,6")
     error = rejected(folder, rf"routes\.csv:{line}: destination: expected .*, got market", capsys)
     assert "harvest.csv:4: village: expected a village id of nodes.csv, got V9" in [
         str(p) for p in error.problems
@@ -554,28 +526,28 @@ def test_generated_leg_problem_names_scenario_toml(folder):
 
 
 def test_line_numbers_count_blank_lines(folder):
-    edit(folder, "supply.csv", "V1,fresh_kiwi,2,8\n", "V1,fresh_kiwi,2,8\n\n")
-    line = line_of(folder, "supply.csv", "V2,fresh_kiwi,1,6")
-    edit(folder, "supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1,-6")
+    folder.edit("supply.csv", "V1,fresh_kiwi,2,8\n", "V1,fresh_kiwi,2,8\n\n")
+    line = folder.line_of("supply.csv", "V2,fresh_kiwi,1,6")
+    folder.edit("supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1,-6")
     with pytest.raises(ScenarioError, match=rf"(?m)^supply\.csv:{line}: tonnes: "):
         load_folder(folder)
 
 
 def test_line_numbers_count_lines_inside_quoted_cells(folder):
-    edit(folder, "legs.csv", '125,"ASSUMPTION: 0.30', '125,"ASSUMPTION:\n0.30')
-    line = line_of(folder, "legs.csv", "V3,H_FH,")
-    edit(folder, "legs.csv", "V3,H_FH,road", "V3,H_FH,donkey")
+    folder.edit("legs.csv", '125,"ASSUMPTION: 0.30', '125,"ASSUMPTION:\n0.30')
+    line = folder.line_of("legs.csv", "V3,H_FH,")
+    folder.edit("legs.csv", "V3,H_FH,road", "V3,H_FH,donkey")
     with pytest.raises(ScenarioError, match=rf"(?m)^legs\.csv:{line}: mode: "):
         load_folder(folder)
 
 
 def test_several_problems_at_once_are_all_reported(folder, capsys):
-    edit(folder, "supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1,-6")
-    edit(folder, "demand.csv", "M_CS,fresh_kiwi,2,8", "M_CS,fresh_kiwi,2,-8")
-    edit(folder, "legs.csv", "V3,H_FH,road", "V3,H_FH,donkey")
-    edit(folder, "hub_sizes.csv", "H_FH,small,30000,20,", "H_FH,small,30000,lots,")
-    edit(folder, "nodes.csv", "9610;9710;9810", "9610;9999")
-    edit(folder, "scenario.toml", 'objective = "cost"', 'objective = "profit"')
+    folder.edit("supply.csv", "V2,fresh_kiwi,1,6", "V2,fresh_kiwi,1,-6")
+    folder.edit("demand.csv", "M_CS,fresh_kiwi,2,8", "M_CS,fresh_kiwi,2,-8")
+    folder.edit("legs.csv", "V3,H_FH,road", "V3,H_FH,donkey")
+    folder.edit("hub_sizes.csv", "H_FH,small,30000,20,", "H_FH,small,30000,lots,")
+    folder.edit("nodes.csv", "9610;9710;9810", "9610;9999")
+    folder.edit("scenario.toml", 'objective = "cost"', 'objective = "profit"')
     expected = [
         r"supply\.csv:4: tonnes: expected a number >= 0, got -6",
         r"demand\.csv:3: tonnes: expected a number >= 0, got -8",
@@ -593,7 +565,7 @@ def test_several_problems_at_once_are_all_reported(folder, capsys):
 
 # --- defects that used to crash or mislead ------------------------------------------
 def test_negative_hub_throughput(folder, capsys):
-    edit(folder, "hub_sizes.csv", "H_FH,small,30000,20,", "H_FH,small,30000,-20,")
+    folder.edit("hub_sizes.csv", "H_FH,small,30000,20,", "H_FH,small,30000,-20,")
     rejected(
         folder, r"hub_sizes\.csv:4: throughput_t_per_week: expected a number >= 0, got -20", capsys
     )
@@ -626,13 +598,13 @@ def test_negative_hub_throughput(folder, capsys):
     ids=["negative_hours", "negative_distance", "zero_trip_capacity", "negative_cost"],
 )
 def test_negative_leg_quantity(folder, capsys, old, new, pattern):
-    edit(folder, "legs.csv", old, new)
+    folder.edit("legs.csv", old, new)
     rejected(folder, pattern, capsys)
 
 
 def test_ambient_temperatures_not_numbers(folder, capsys):
-    edit(folder, "scenario.toml", "ambient_temp_c = [20.0, 18.0]", 'ambient_temp_c = ["a", "b"]')
-    line = line_of(folder, "scenario.toml", "ambient_temp_c = ")
+    folder.edit("scenario.toml", "ambient_temp_c = [20.0, 18.0]", 'ambient_temp_c = ["a", "b"]')
+    line = folder.line_of("scenario.toml", "ambient_temp_c = ")
     rejected(
         folder,
         rf"scenario\.toml:{line}: periods\.ambient_temp_c: "
@@ -642,16 +614,16 @@ def test_ambient_temperatures_not_numbers(folder, capsys):
 
 
 def test_customs_fee_not_a_number(folder, capsys):
-    edit(folder, "scenario.toml", "fee_cny_per_t = 20.0", 'fee_cny_per_t = "x"')
-    line = line_of(folder, "scenario.toml", 'fee_cny_per_t = "x"')
+    folder.edit("scenario.toml", "fee_cny_per_t = 20.0", 'fee_cny_per_t = "x"')
+    line = folder.line_of("scenario.toml", 'fee_cny_per_t = "x"')
     rejected(
         folder, rf"scenario\.toml:{line}: customs\.9610\.fee_cny_per_t: expected .*, got x", capsys
     )
 
 
 def test_currency_rate_not_a_number(folder, capsys):
-    edit(folder, "scenario.toml", "USD = 7.1", 'USD = "x"')
-    line = line_of(folder, "scenario.toml", "USD = ")
+    folder.edit("scenario.toml", "USD = 7.1", 'USD = "x"')
+    line = folder.line_of("scenario.toml", "USD = ")
     rejected(folder, rf"scenario\.toml:{line}: currency_rates\.USD: expected .*, got x", capsys)
 
 
@@ -660,7 +632,7 @@ def test_leg_rule_max_km_not_a_number(folder, capsys):
         out.write(
             '\n[[leg_rules]]\nfrom = "village"\nto = "county_hub"\nmode = "road"\nmax_km = "far"\n'
         )
-    line = line_of(folder, "scenario.toml", "max_km = ")
+    line = folder.line_of("scenario.toml", "max_km = ")
     rejected(
         folder,
         rf"scenario\.toml:{line}: leg_rules\[1\]\.max_km: expected a number, got far",
@@ -679,7 +651,7 @@ def test_leg_rules_not_an_array_of_tables(folder, capsys):
 
 
 def test_latitude_out_of_range_is_reported_once(folder):
-    edit(folder, "nodes.csv", "109.80,28.30", "109.80,95")
+    folder.edit("nodes.csv", "109.80,28.30", "109.80,95")
     with pytest.raises(ScenarioError) as info:
         load_folder(folder)
     assert [str(p) for p in info.value.problems if p.file == "nodes.csv"] == [
@@ -688,7 +660,7 @@ def test_latitude_out_of_range_is_reported_once(folder):
 
 
 def test_bad_node_row_does_not_cascade_into_leg_errors(folder):
-    edit(folder, "nodes.csv", "109.80,28.30", "109.80,abc")
+    folder.edit("nodes.csv", "109.80,28.30", "109.80,abc")
     with pytest.raises(ScenarioError) as info:
         load_folder(folder)
     assert [str(p) for p in info.value.problems] == [
@@ -757,8 +729,8 @@ def test_geojson_nodes_problems_name_the_geojson_file(folder, capsys):
 
 def test_geojson_nodes_leg_to_unknown_node_names_the_geojson_file(folder, capsys):
     write_geo_nodes(folder, "nodes.geojson")
-    line = line_of(folder, "legs.csv", "V3,H_FH,")
-    edit(folder, "legs.csv", "V3,H_FH,road", "V3,H_XX,road")
+    line = folder.line_of("legs.csv", "V3,H_FH,")
+    folder.edit("legs.csv", "V3,H_FH,road", "V3,H_XX,road")
     rejected(
         folder,
         rf"legs\.csv:{line}: destination: expected a node id of nodes\.geojson, got H_XX",
@@ -768,7 +740,7 @@ def test_geojson_nodes_leg_to_unknown_node_names_the_geojson_file(folder, capsys
 
 def test_geojson_nodes_size_of_unknown_hub_names_the_geojson_file(folder):
     write_geo_nodes(folder, "nodes.geojson")
-    line = append(folder, "hub_sizes.csv", "H_XX,small,1,1,1,air,x")
+    line = folder.append("hub_sizes.csv", "H_XX,small,1,1,1,air,x")
     with pytest.raises(ScenarioError) as info:
         load_folder(folder)
     assert [str(p) for p in info.value.problems] == [
@@ -782,18 +754,16 @@ def test_hub_without_size_names_the_sizes_file_of_the_files_table(folder):
     drop_lines(folder, "sizes.csv", "H_FH,")
     with pytest.raises(ScenarioError) as info:
         load_folder(folder)
-    line = line_of(folder, "nodes.csv", "H_FH,")
+    line = folder.line_of("nodes.csv", "H_FH,")
     assert [str(p) for p in info.value.problems] == [
         f"nodes.csv:{line}: id: expected a county hub with a size option in sizes.csv, got H_FH"
     ]
 
 
 # --- settings tables ([collection], [design], [consolidation]) --------------------------
-def add_table(folder: Path, table: str, body: str) -> int:
+def add_table(folder, table: str, body: str) -> int:
     """Append ``[table]`` with ``body`` (one line) to scenario.toml; the body's line."""
-    with (folder / "scenario.toml").open("a", encoding="utf-8") as out:
-        out.write(f"\n[{table}]\n{body}\n")
-    return len((folder / "scenario.toml").read_text(encoding="utf-8").splitlines())
+    return folder.append("scenario.toml", f"\n[{table}]\n{body}")
 
 
 def test_unknown_design_key(folder, capsys):
@@ -821,8 +791,8 @@ def test_bad_design_value(folder, capsys, body, pattern):
 
 
 def test_bad_collection_value(folder, capsys):
-    line = line_of(folder, "scenario.toml", "day_start_h")
-    edit(folder, "scenario.toml", "day_start_h = 6.0", "day_start_h = 30.0")
+    line = folder.line_of("scenario.toml", "day_start_h")
+    folder.edit("scenario.toml", "day_start_h = 6.0", "day_start_h = 30.0")
     rejected(
         folder,
         rf"scenario\.toml:{line}: collection\.day_start_h: "
@@ -894,7 +864,7 @@ def test_negative_consolidation_margin(folder, capsys):
     ids=["customs", "periods", "regimes", "products", "shelf_life", "top_level_table", "top_level"],
 )
 def test_misspelled_key_is_reported_with_its_line(folder, capsys, old, new, field, keys):
-    edit(folder, "scenario.toml", old, new)
+    folder.edit("scenario.toml", old, new)
     key = field.rpartition("\\.")[2].replace("\\", "")
     line = [
         number
@@ -912,7 +882,7 @@ def test_leg_rule_misspelled_key_names_its_line_and_the_keys(folder, capsys):
         out.write(
             '\n[[leg_rules]]\nfrom = "village"\nto = "county_hub"\nmode = "road"\nspeedy = 9\n'
         )
-    line = line_of(folder, "scenario.toml", "speedy")
+    line = folder.line_of("scenario.toml", "speedy")
     rejected(
         folder,
         rf"scenario\.toml:{line}: leg_rules\[1\]\.speedy: expected a key of \[\[leg_rules\]\] "
@@ -922,8 +892,8 @@ def test_leg_rule_misspelled_key_names_its_line_and_the_keys(folder, capsys):
 
 
 def test_product_value_not_a_number_names_the_key_and_line(folder, capsys):
-    line = line_of(folder, "scenario.toml", "value_cny_per_kg = 6.0")
-    edit(folder, "scenario.toml", "value_cny_per_kg = 6.0", 'value_cny_per_kg = "six"')
+    line = folder.line_of("scenario.toml", "value_cny_per_kg = 6.0")
+    folder.edit("scenario.toml", "value_cny_per_kg = 6.0", 'value_cny_per_kg = "six"')
     error = rejected(
         folder,
         rf"scenario\.toml:{line}: products\.fresh_kiwi\.value_cny_per_kg: "
@@ -934,8 +904,8 @@ def test_product_value_not_a_number_names_the_key_and_line(folder, capsys):
 
 
 def test_product_without_hs_code_names_the_product_table(folder, capsys):
-    line = line_of(folder, "scenario.toml", "[products.fresh_kiwi]")
-    edit(folder, "scenario.toml", 'hs_code = "0810.50"', "")
+    line = folder.line_of("scenario.toml", "[products.fresh_kiwi]")
+    folder.edit("scenario.toml", 'hs_code = "0810.50"', "")
     rejected(
         folder,
         rf"scenario\.toml:{line}: products\.fresh_kiwi\.hs_code: "
@@ -987,14 +957,14 @@ def test_product_without_hs_code_names_the_product_table(folder, capsys):
     ids=["hs_code", "markets", "perishable", "effective", "clearance", "name"],
 )
 def test_value_of_the_wrong_kind_names_key_and_line(folder, capsys, old, new, field, pattern):
-    line = line_of(folder, "scenario.toml", old)
-    edit(folder, "scenario.toml", old, new)
+    line = folder.line_of("scenario.toml", old)
+    folder.edit("scenario.toml", old, new)
     rejected(folder, rf"scenario\.toml:{line}: {field}: {pattern}", capsys)
 
 
 def test_de_minimis_as_a_string_is_not_read_as_letters(folder, capsys):
-    edit(folder, "scenario.toml", 'name = "today"\n', 'name = "today"\nde_minimis = "US"\n')
-    line = line_of(folder, "scenario.toml", "de_minimis")
+    folder.edit("scenario.toml", 'name = "today"\n', 'name = "today"\nde_minimis = "US"\n')
+    line = folder.line_of("scenario.toml", "de_minimis")
     rejected(
         folder,
         rf"scenario\.toml:{line}: regimes\[1\]\.de_minimis: "
@@ -1015,13 +985,12 @@ def test_regime_named_twice(folder, capsys):
 
 
 def test_shelf_life_misspelled_key_is_no_python_error(folder, capsys):
-    edit(
-        folder,
+    folder.edit(
         "scenario.toml",
         "[products.fresh_kiwi.shelf_life]",
         "[products.fresh_kiwi.shelf_life]\nq11 = 2.0",
     )
-    line = line_of(folder, "scenario.toml", "q11")
+    line = folder.line_of("scenario.toml", "q11")
     error = rejected(
         folder,
         rf"scenario\.toml:{line}: products\.fresh_kiwi\.shelf_life\.q11: "
@@ -1041,8 +1010,7 @@ def test_shelf_life_misspelled_key_is_no_python_error(folder, capsys):
     ids=["negative_life", "q10_text", "q10_bands"],
 )
 def test_bad_shelf_life_value_names_its_key(folder, capsys, body, pattern):
-    edit(
-        folder,
+    folder.edit(
         "scenario.toml",
         "[products.fresh_kiwi.shelf_life]",
         "[products.fresh_kiwi.shelf_life]\n" + body,
@@ -1072,8 +1040,8 @@ def test_bad_shelf_life_value_names_its_key(folder, capsys, body, pattern):
     ids=["labels_string", "weeks_disagree", "no_labels"],
 )
 def test_bad_periods(folder, capsys, old, new, pattern):
-    line = line_of(folder, "scenario.toml", old.split("\n")[0])
-    edit(folder, "scenario.toml", old, new)
+    line = folder.line_of("scenario.toml", old.split("\n")[0])
+    folder.edit("scenario.toml", old, new)
     if "weeks" in pattern:
         line += 1
     rejected(folder, rf"scenario\.toml:{line}: {pattern}", capsys)
@@ -1082,7 +1050,7 @@ def test_bad_periods(folder, capsys, old, new, pattern):
 # --- CSV quotes --------------------------------------------------------------------------
 def open_quote(folder: Path, name: str, prefix: str) -> int:
     """Put a quote before the last cell of the row starting with ``prefix``; its line."""
-    line = line_of(folder, name, prefix)
+    line = folder.line_of(name, prefix)
     lines = (folder / name).read_text(encoding="utf-8").splitlines(keepends=True)
     head, _, last = lines[line - 1].rpartition(",")
     lines[line - 1] = f'{head},"{last}'
@@ -1126,9 +1094,9 @@ def test_quote_never_closed(folder, capsys):
 
 def test_quote_never_closed_names_its_line_after_multi_line_cells(folder, capsys):
     # pandas said "EOF inside string starting at row 14", a record count, not a line
-    edit(folder, "legs.csv", '125,"ASSUMPTION: 0.30', '125,"ASSUMPTION:\n0.30')
-    line = append(folder, "legs.csv", '"W_SG,M_XX,road,true,2,10,1,0,0,,150,x')
-    append(folder, "legs.csv", "W_SG,M_YY,road,true,2,10,1,0,0,,150,x")
+    folder.edit("legs.csv", '125,"ASSUMPTION: 0.30', '125,"ASSUMPTION:\n0.30')
+    line = folder.append("legs.csv", '"W_SG,M_XX,road,true,2,10,1,0,0,,150,x')
+    folder.append("legs.csv", "W_SG,M_YY,road,true,2,10,1,0,0,,150,x")
     rejected(
         folder,
         rf"legs\.csv:{line}: origin: expected a closing quote, got a quote that is never closed",
@@ -1137,8 +1105,7 @@ def test_quote_never_closed_names_its_line_after_multi_line_cells(folder, capsys
 
 
 def test_multi_line_source_note_is_still_valid(folder):
-    edit(
-        folder,
+    folder.edit(
         "legs.csv",
         '125,"ASSUMPTION: 0.30 CNY/t-km ordinary truck (FACTS.md 2.1) x ~14 km; ',
         '125,"ASSUMPTION: 0.30 CNY/t-km ordinary truck\n(FACTS.md 2.1, 5.2), x ~14 km;\n',

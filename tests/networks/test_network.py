@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from shapely.geometry import LineString, Point
 
-from instances import load_scenario
 from networks.legs import DIRECT_MAIL_ONLY, FOLLOWS, Leg, Mode
 from networks.network import Network
 from networks.nodes import (
@@ -26,11 +25,6 @@ from networks.nodes import (
 )
 from networks.periods import Periods
 from networks.products import Product
-
-
-@pytest.fixture(scope="module")
-def tiny() -> Network:
-    return load_scenario("tiny")
 
 
 # --- GeoDataFrame views ----------------------------------------------------------------
@@ -112,8 +106,8 @@ def test_replace_derives_a_variant_and_leaves_the_original(tiny):
 
 @pytest.mark.filterwarnings("ignore::pandas.errors.ChainedAssignmentError")
 @pytest.mark.parametrize("table", ["supply", "demand"])
-def test_supply_and_demand_cannot_be_changed_through_the_frame(table):
-    network = load_scenario("tiny")
+def test_supply_and_demand_cannot_be_changed_through_the_frame(table, tiny):
+    network = tiny
     before = getattr(network, table).copy()
     column = "village" if table == "supply" else "market"
     # chained, on the frame the attribute hands out (pandas warns that this writes nowhere)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from instances import load_scenario, read_plan, scenario_folder
+from instances import read_plan, scenario_folder
 from networks.errors import PlanError, ScenarioError
 from networks.plan import PathFlow, Plan
 from networks.shelf_life import LotHistory, Segment, ShelfLife
@@ -25,7 +24,6 @@ from optimizer.cli.main import main
 from optimizer.design.network_design import DesignOptions, solve_design
 from results.evaluate import COST_KEYS, evaluate
 
-TINY = load_scenario("tiny")
 CENT = 0.005
 PLAN_HEADER = (
     "firm,shipper,product,week,tonnes,path,services,customs_mode,storage_weeks,precool,wait_hours"
@@ -58,17 +56,6 @@ def flow(
         storage_weeks=storage_weeks,
         precool=precool,
     )
-
-
-def tiny_copy(tmp_path: Path, toml: str = "", tariffs: str | None = None) -> Path:
-    """A copy of ``tiny`` with text appended to scenario.toml and a tariffs.csv."""
-    folder = tmp_path / "tiny"
-    shutil.copytree(scenario_folder("tiny"), folder)
-    with open(folder / "scenario.toml", "a") as handle:
-        handle.write("\n" + toml)
-    if tariffs is not None:
-        (folder / "tariffs.csv").write_text("regime,country,hs_prefix,part,rate,source\n" + tariffs)
-    return folder
 
 
 def assert_total_is_sum(kpis) -> None:
@@ -152,8 +139,8 @@ CO2_T = (
 ) / 1e6
 
 
-def test_hand_computed_plan_costs_to_the_cent():
-    kpis = evaluate(TINY, HAND_PLAN).kpis()
+def test_hand_computed_plan_costs_to_the_cent(tiny):
+    kpis = evaluate(tiny, HAND_PLAN).kpis()
     expected = {
         "hub_cost": HUB,
         "transport_cost": TRANSPORT,
@@ -173,7 +160,7 @@ def test_hand_computed_plan_costs_to_the_cent():
     assert kpis["spoilage_rate"] == 0.0  # no perishable product shipped
 
 
-def test_pooling_under_one_shipper_fills_trips():
+def test_pooling_under_one_shipper_fills_trips(tiny):
     # A and B under one shipper share one trip on H_JS>BZ_CS in week 1: one trip fewer
     # (2400 CNY) and B now pays firmB's 40% part-load premium on V3>H_JS (16 * 0.4 * 0.1).
     pooled = replace(
@@ -184,17 +171,17 @@ def test_pooling_under_one_shipper_fills_trips():
             HAND_PLAN.flows[2],
         ),
     )
-    kpis = evaluate(TINY, pooled).kpis()
+    kpis = evaluate(tiny, pooled).kpis()
     assert kpis["transport_cost"] == pytest.approx(TRANSPORT - 2400.0 + 16 * 0.4 * 0.1, abs=CENT)
 
 
-def _fill_plan(shipper: str) -> tuple:
+def _fill_plan(tiny, shipper: str) -> tuple:
     """10.5 t of coopA's from V1 (10 t) and V2 (0.5 t) through H_JS to M_CS, week 1.
 
     Kiwi made non-perishable here, so that every leg carries the 10.5 t.
     """
-    kiwi = TINY.products["fresh_kiwi"]
-    network = TINY.replace(products={**TINY.products, "fresh_kiwi": replace(kiwi, shelf_life=None)})
+    kiwi = tiny.products["fresh_kiwi"]
+    network = tiny.replace(products={**tiny.products, "fresh_kiwi": replace(kiwi, shelf_life=None)})
     plan = Plan(
         "fill",
         {"H_JS": "small"},
@@ -213,20 +200,20 @@ def _fill_plan(shipper: str) -> tuple:
     return network, plan
 
 
-def test_a_part_load_costs_a_full_trip():
+def test_a_part_load_costs_a_full_trip(tiny):
     # Under the 3PL (tiny sets no margin): H_JS>M_CS carries 10 t per trip, so the
     # 10.5 t take 2 trips of 2300, not 1.05; V1>H_JS 5/t and V2>H_JS 8/t, no premium.
-    network, plan = _fill_plan("3pl")
+    network, plan = _fill_plan(tiny, "3pl")
     kpis = evaluate(network, plan).kpis()
     assert kpis["transport_cost"] == pytest.approx(5 * 10 + 8 * 0.5 + 2 * 2300.0, abs=CENT)
     assert kpis["spoilage_cost"] == 0.0
 
 
-def test_a_firm_alone_drives_its_own_vehicles():
+def test_a_firm_alone_drives_its_own_vehicles(tiny):
     # coopA alone (firms.csv: part_load_premium 0.4, trip_capacity_t 2): its own 2 t
     # vans on H_JS>M_CS, ceil(10.5 / 2) = 6 trips, each 2 t at the leg's full-load rate
     # 2300 / 10 per tonne times 1.4: 644 CNY; the premium on V1>H_JS 5/t and V2>H_JS 8/t.
-    network, plan = _fill_plan("coopA")
+    network, plan = _fill_plan(tiny, "coopA")
     kpis = evaluate(network, plan).kpis()
     per_tonne = 5 * 1.4 * 10 + 8 * 1.4 * 0.5
     assert kpis["transport_cost"] == pytest.approx(per_tonne + 6 * 644.0, abs=CENT)
@@ -235,25 +222,25 @@ def test_a_firm_alone_drives_its_own_vehicles():
 # ---------------------------------------------------------------------------------------
 # total_cost is the sum of the *_cost keys
 # ---------------------------------------------------------------------------------------
-def test_total_cost_is_the_sum_of_the_cost_keys_on_the_hand_plan():
-    assert_total_is_sum(evaluate(TINY, HAND_PLAN).kpis())
+def test_total_cost_is_the_sum_of_the_cost_keys_on_the_hand_plan(tiny):
+    assert_total_is_sum(evaluate(tiny, HAND_PLAN).kpis())
 
 
-def test_total_cost_is_the_sum_of_the_cost_keys_on_the_bundled_by_hand_plan():
+def test_total_cost_is_the_sum_of_the_cost_keys_on_the_bundled_by_hand_plan(tiny):
     plan = read_plan(scenario_folder("tiny") / "plans" / "by-hand.csv")
-    kpis = evaluate(TINY, plan).kpis()
+    kpis = evaluate(tiny, plan).kpis()
     assert_total_is_sum(kpis)
     assert kpis["spoilage_cost"] > 0 and kpis["storage_cost"] > 0  # every kind is exercised
 
 
-def test_total_cost_is_the_sum_of_the_cost_keys_on_a_solved_plan():
-    result = solve_design(TINY, DesignOptions())
-    assert_total_is_sum(evaluate(TINY, result.plan).kpis())
+def test_total_cost_is_the_sum_of_the_cost_keys_on_a_solved_plan(tiny):
+    result = solve_design(tiny, DesignOptions())
+    assert_total_is_sum(evaluate(tiny, result.plan).kpis())
 
 
-def test_by_hand_flows_keep_their_costs_in_the_flow_table():
+def test_by_hand_flows_keep_their_costs_in_the_flow_table(tiny):
     plan = read_plan(scenario_folder("tiny") / "plans" / "by-hand.csv")
-    evaluation = evaluate(TINY, plan)
+    evaluation = evaluate(tiny, plan)
     kpis = evaluation.kpis()
     for key in ("handling_cost", "storage_cost", "customs_cost", "tariff_cost", "spoilage_cost"):
         assert evaluation.flows[key].sum() == pytest.approx(kpis[key])
@@ -282,10 +269,10 @@ def rejection(network, path: Path) -> PlanError:
     return info.value
 
 
-def test_rejects_a_product_a_market_does_not_admit(tmp_path):
-    kiwi = TINY.products["fresh_kiwi"]
-    cn_only = TINY.replace(
-        products={**TINY.products, "fresh_kiwi": replace(kiwi, markets=frozenset({"CN"}))}
+def test_rejects_a_product_a_market_does_not_admit(tmp_path, tiny):
+    kiwi = tiny.products["fresh_kiwi"]
+    cn_only = tiny.replace(
+        products={**tiny.products, "fresh_kiwi": replace(kiwi, markets=frozenset({"CN"}))}
     )
     path = write_plan_file(
         tmp_path,
@@ -295,12 +282,12 @@ def test_rejects_a_product_a_market_does_not_admit(tmp_path):
         evaluate(cn_only, read_plan(path, label="plan.csv"), label="plan.csv")
 
 
-def test_rejects_a_leg_that_does_not_exist(tmp_path):
+def test_rejects_a_leg_that_does_not_exist(tmp_path, tiny):
     # H_JS -> M_CS runs only as road-reefer (legs.csv)
     path = write_plan_file(
         tmp_path, [GOOD_ROW, "coopA,coopA,fresh_kiwi,1,2,V1 > H_JS > M_CS,road > road,,0,,"]
     )
-    error = rejection(TINY, path)
+    error = rejection(tiny, path)
     assert re.search(r"plan\.csv:3: services: .*no leg H_JS>M_CS:road\b", str(error))
 
 
@@ -326,19 +313,19 @@ def test_rejects_a_plan_cell_it_cannot_read(tmp_path, row, field):
     assert re.search(rf"plan\.csv:3: {field}: expected", str(info.value)), str(info.value)
 
 
-def test_a_bad_hub_size_names_the_hubs_file_and_its_line(tmp_path):
+def test_a_bad_hub_size_names_the_hubs_file_and_its_line(tmp_path, tiny):
     # it said "plan.csv.hubs: size: ..." with no line: a file that does not exist
     path = write_plan_file(tmp_path, [GOOD_ROW], hubs="H_JS,medium")
-    error = rejection(TINY, path)
+    error = rejection(tiny, path)
     assert "plan.hubs.csv:2: size: expected a size of H_JS (small, large), got medium" in str(error)
 
 
-def test_rejects_a_week_outside_the_scenario(tmp_path):
+def test_rejects_a_week_outside_the_scenario(tmp_path, tiny):
     # tiny runs weeks 1 and 2; week 3 was reported only as more than V1 grows
     path = write_plan_file(
         tmp_path, [GOOD_ROW, "coopA,coopA,fresh_kiwi,3,2,V1 > H_JS > M_CS,road > road-reefer,,0,,"]
     )
-    error = rejection(TINY, path)
+    error = rejection(tiny, path)
     assert re.search(
         r"plan\.csv:3: week: expected a week of the scenario \(1 to 2\), got 3", str(error)
     )
@@ -349,16 +336,16 @@ def over_supply_rows() -> list[str]:
     return [GOOD_ROW, "coopA,coopA,fresh_kiwi,1,3,V1 > H_JS > M_CS,road > road-reefer,,0,,"]
 
 
-def test_rejects_more_flow_out_of_a_village_than_it_grows(tmp_path):
-    error = rejection(TINY, write_plan_file(tmp_path, over_supply_rows()))
+def test_rejects_more_flow_out_of_a_village_than_it_grows(tmp_path, tiny):
+    error = rejection(tiny, write_plan_file(tmp_path, over_supply_rows()))
     assert re.search(
         r"plan\.csv(:\d+)?: tonnes: .*10 t V1 grows of fresh_kiwi in week 1 .*, got 11 t",
         str(error),
     )
 
 
-def test_over_supply_message_names_a_row(tmp_path):
-    error = rejection(TINY, write_plan_file(tmp_path, over_supply_rows()))
+def test_over_supply_message_names_a_row(tmp_path, tiny):
+    error = rejection(tiny, write_plan_file(tmp_path, over_supply_rows()))
     (problem,) = [p for p in error.problems if "V1 grows" in p.expected]
     assert problem.line in (2, 3)
 
@@ -372,38 +359,38 @@ def over_capacity_rows() -> list[str]:
     ]
 
 
-def test_rejects_a_hub_over_its_size_throughput(tmp_path):
-    error = rejection(TINY, write_plan_file(tmp_path, over_capacity_rows()))
+def test_rejects_a_hub_over_its_size_throughput(tmp_path, tiny):
+    error = rejection(tiny, write_plan_file(tmp_path, over_capacity_rows()))
     assert re.search(r"at most 20 t through H_JS \(small\) in week 1 .*, got 21\.000 t", str(error))
     # the large size (60 t/week) takes it
-    evaluate(TINY, replace(read_plan(tmp_path / "plan.csv"), hubs={"H_JS": "large"}))
+    evaluate(tiny, replace(read_plan(tmp_path / "plan.csv"), hubs={"H_JS": "large"}))
 
 
-def test_over_capacity_message_names_a_row(tmp_path):
-    error = rejection(TINY, write_plan_file(tmp_path, over_capacity_rows()))
+def test_over_capacity_message_names_a_row(tmp_path, tiny):
+    error = rejection(tiny, write_plan_file(tmp_path, over_capacity_rows()))
     (problem,) = [p for p in error.problems if "through H_JS" in p.expected]
     assert problem.line in (2, 3, 4)
 
 
-def test_rejects_a_hub_the_plan_does_not_open(tmp_path):
+def test_rejects_a_hub_the_plan_does_not_open(tmp_path, tiny):
     path = write_plan_file(
         tmp_path, [GOOD_ROW, "firmB,firmB,fresh_kiwi,1,5,V3 > H_FH > M_CS,road > road-reefer,,0,,"]
     )
-    error = rejection(TINY, path)
+    error = rejection(tiny, path)
     assert re.search(
         r"plan\.csv:3: path: expected a hub the plan opens \(H_JS\), got H_FH", str(error)
     )
 
 
-def test_rejects_a_firm_shipping_another_firms_village(tmp_path):
+def test_rejects_a_firm_shipping_another_firms_village(tmp_path, tiny):
     path = write_plan_file(
         tmp_path, [GOOD_ROW, "coopA,coopA,fresh_kiwi,1,5,V3 > H_JS > M_CS,road > road-reefer,,0,,"]
     )
-    error = rejection(TINY, path)
+    error = rejection(tiny, path)
     assert re.search(r"plan\.csv:3: firm: expected firmB \(who owns V3\), got coopA", str(error))
 
 
-def test_every_bad_row_is_reported_at_once_and_the_command_exits_2(tmp_path, capsys):
+def test_every_bad_row_is_reported_at_once_and_the_command_exits_2(tmp_path, capsys, tiny):
     path = write_plan_file(
         tmp_path,
         [
@@ -413,7 +400,7 @@ def test_every_bad_row_is_reported_at_once_and_the_command_exits_2(tmp_path, cap
             "coopA,coopA,fresh_kiwi,2,5,V3 > H_JS > M_CS,road > road-reefer,,0,,",
         ],
     )
-    lines = {p.line for p in rejection(TINY, path).problems}
+    lines = {p.line for p in rejection(tiny, path).problems}
     assert {3, 4, 5} <= lines
     code = main(["evaluate", "tiny", "--plan", str(path), "--out", str(tmp_path / "run")])
     assert code == 2
@@ -485,8 +472,11 @@ TRADE_PLAN = Plan(
 
 
 @pytest.fixture(scope="module")
-def trade_network(tmp_path_factory):
-    return load_scenario(tiny_copy(tmp_path_factory.mktemp("trade"), REGIMES_TOML, REGIMES_CSV))
+def trade_network(scenario_copy):
+    folder = scenario_copy("tiny")
+    folder.append("scenario.toml", REGIMES_TOML)
+    folder.write("tariffs.csv", "regime,country,hs_prefix,part,rate,source\n" + REGIMES_CSV)
+    return folder.load()
 
 
 def test_tariff_regimes_change_only_the_tariff_cost(trade_network):
@@ -613,9 +603,9 @@ def with_leg(network, leg_id: str, **changes):
     hours=st.floats(0, 200),
     extra=st.floats(0, 200),
 )
-def test_evaluator_loss_never_falls_as_a_leg_gets_longer(leg_id, hours, extra):
-    shorter = one_flow_loss(with_leg(TINY, leg_id, hours=hours))
-    longer = one_flow_loss(with_leg(TINY, leg_id, hours=hours + extra))
+def test_evaluator_loss_never_falls_as_a_leg_gets_longer(leg_id, hours, extra, tiny):
+    shorter = one_flow_loss(with_leg(tiny, leg_id, hours=hours))
+    longer = one_flow_loss(with_leg(tiny, leg_id, hours=hours + extra))
     assert longer >= shorter - 1e-12
     if extra > 1:
         assert longer > shorter  # kiwi ages at every temperature
@@ -623,11 +613,11 @@ def test_evaluator_loss_never_falls_as_a_leg_gets_longer(leg_id, hours, extra):
 
 @settings(max_examples=15, deadline=None)
 @given(ambient=st.floats(0.5, 35), reefer=st.floats(0.5, 15), delta=st.floats(0, 15))
-def test_evaluator_loss_never_falls_as_it_gets_warmer(ambient, reefer, delta):
+def test_evaluator_loss_never_falls_as_it_gets_warmer(ambient, reefer, delta, tiny):
     def network(ambient_c: float, reefer_c: float):
-        weeks = len(TINY.periods.labels)
-        periods = replace(TINY.periods, ambient_temp_c=(ambient_c,) * weeks)
-        return with_leg(TINY, "H_JS>M_CS:road-reefer", temp_c=reefer_c).replace(periods=periods)
+        weeks = len(tiny.periods.labels)
+        periods = replace(tiny.periods, ambient_temp_c=(ambient_c,) * weeks)
+        return with_leg(tiny, "H_JS>M_CS:road-reefer", temp_c=reefer_c).replace(periods=periods)
 
     base = one_flow_loss(network(ambient, reefer))
     assert one_flow_loss(network(ambient + delta, reefer)) >= base - 1e-12  # village and road
@@ -665,16 +655,16 @@ def test_survival_factors_multiply_with_the_delay_split_at_the_grace(segments, d
     assert product == pytest.approx(KIWI.path_survival(history), abs=1e-9)
 
 
-def test_survival_factors_multiply_along_the_by_hand_paths():
+def test_survival_factors_multiply_along_the_by_hand_paths(tiny):
     plan = read_plan(scenario_folder("tiny") / "plans" / "by-hand.csv")
-    kiwi = TINY.products["fresh_kiwi"].shelf_life
+    kiwi = tiny.products["fresh_kiwi"].shelf_life
     for f in plan.flows:
         if f.product != "fresh_kiwi":
             continue
-        legs = tuple(TINY.legs_by_id[i] for i in f.leg_ids)
-        atmosphere = TINY.nodes[f.county_hub].size(plan.hubs[f.county_hub]).atmosphere
+        legs = tuple(tiny.legs_by_id[i] for i in f.leg_ids)
+        atmosphere = tiny.nodes[f.county_hub].size(plan.hubs[f.county_hub]).atmosphere
         timeline = lot_history(
-            TINY,
+            tiny,
             f.nodes,
             legs,
             f.week,
@@ -690,5 +680,5 @@ def test_survival_factors_multiply_along_the_by_hand_paths():
         product = math.prod(kiwi.survival(s.hours, s.temp_c, s.atmosphere) for s in segments)
         assert product == pytest.approx(kiwi.path_survival(timeline.history), abs=1e-9)
         # and the evaluator's survival view is that product
-        row = evaluate(TINY, replace(plan, flows=(f,))).flows.iloc[0]
+        row = evaluate(tiny, replace(plan, flows=(f,))).flows.iloc[0]
         assert 1 - row["survival_view_loss_fraction"] == pytest.approx(product, abs=1e-9)
