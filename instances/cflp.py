@@ -61,6 +61,7 @@ import numpy as np
 import pandas as pd
 
 from networks.errors import Problem, ProblemCollector, ScenarioError
+from networks.facility import FacilityProblem
 from networks.legs import Leg, Mode
 from networks.network import Network
 from networks.nodes import CountyHub, HubSize, Market, Village
@@ -90,62 +91,30 @@ _HOLMBERG_NAME = re.compile(r"^p\d+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, eq=False)
-class CflpInstance:
-    """One capacitated facility location instance (read-only arrays).
+class CflpInstance(FacilityProblem):
+    """One capacitated facility location instance of a benchmark file (read-only arrays).
+
+    A :class:`~networks.facility.FacilityProblem` (what the CFLP solver takes) that also
+    says which file format it came from.
 
     Parameters
     ----------
     name
         Instance name as in ``optima.csv`` (``cap41``, ``capa-8000``, ``holmberg-p1``).
-    capacity
-        Capacity of each facility, shape ``(m,)`` (units of demand).
-    fixed_cost
-        Fixed cost of opening each facility, shape ``(m,)``.
-    demand
-        Demand of each customer, shape ``(n,)``.
-    cost
-        ``cost[i, j]``: cost of serving all of customer j from facility i, shape ``(m, n)``
-        (facility-major, whatever the file's order).
+    capacity, fixed_cost, demand, cost
+        As in :class:`~networks.facility.FacilityProblem` (``cost`` facility-major,
+        whatever the file's order).
     family
         ``orlib`` or ``holmberg``: the file format, and so which sourcing the published
         optima are for (:data:`PUBLISHED_SOURCING`).
     """
 
-    name: str
-    capacity: np.ndarray
-    fixed_cost: np.ndarray
-    demand: np.ndarray
-    cost: np.ndarray
     family: str = "orlib"
 
     def __post_init__(self) -> None:
-        arrays = {}
-        for attr in ("capacity", "fixed_cost", "demand", "cost"):
-            values = np.array(getattr(self, attr), dtype=float)  # a copy we own
-            values.flags.writeable = False
-            arrays[attr] = values
-            object.__setattr__(self, attr, values)
-        m, n = arrays["capacity"].shape[0], arrays["demand"].shape[0]
-        expected = {"capacity": (m,), "fixed_cost": (m,), "demand": (n,), "cost": (m, n)}
-        for attr, shape in expected.items():
-            if arrays[attr].shape != shape:
-                raise ValueError(
-                    f"CFLP {self.name!r}: {attr}: expected shape {shape}, got {arrays[attr].shape}"
-                )
-            if not np.all(np.isfinite(arrays[attr])) or (arrays[attr] < 0).any():
-                raise ValueError(f"CFLP {self.name!r}: {attr}: expected finite numbers >= 0")
+        super().__post_init__()
         if self.family not in FORMATS:
             raise ValueError(f"CFLP {self.name!r}: family: expected one of {FORMATS}")
-
-    @property
-    def facilities(self) -> int:
-        """Number of facilities ``m``."""
-        return int(self.capacity.shape[0])
-
-    @property
-    def customers(self) -> int:
-        """Number of customers ``n``."""
-        return int(self.demand.shape[0])
 
     @property
     def published_sourcing(self) -> str:
@@ -367,13 +336,14 @@ def read_optima(path: str | Path) -> dict[tuple[str, str], float]:
 
 
 # --- network form -----------------------------------------------------------------------
-def cflp_network(instance: CflpInstance) -> Network:
+def cflp_network(instance: FacilityProblem) -> Network:
     """The CFLP as a one-echelon, one-week network design scenario.
 
     Parameters
     ----------
     instance
-        The instance.
+        The instance (a :class:`CflpInstance`, or any
+        :class:`~networks.facility.FacilityProblem`).
 
     Returns
     -------

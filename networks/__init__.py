@@ -10,6 +10,7 @@ from networks.errors import (
     ScenarioError,
     SolverUnavailableError,
 )
+from networks.facility import FacilityProblem
 from networks.firms import Firm
 from networks.legs import FOLLOWS, Leg, Mode
 from networks.network import Network
@@ -41,6 +42,7 @@ __all__ = [
     "CustomsMode",
     "CustomsTerms",
     "DesignSettings",
+    "FacilityProblem",
     "Firm",
     "HubSize",
     "Leg",

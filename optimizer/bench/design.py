@@ -225,7 +225,7 @@ def bench_cflp(
         nodes (NaN for ``design``).
     """
     from optimizer.design.network_design import DesignOptions, solve_design
-    from optimizer.facility.cflp import FacilityOptions, solve_cflp
+    from optimizer.facility import FacilityOptions, solve_cflp
 
     if sourcing not in SOURCINGS:
         raise ValueError(f"sourcing: expected one of {SOURCINGS}, got {sourcing!r}")
@@ -286,7 +286,8 @@ def bench_cflp(
                     ),
                 )
             optimum = known.get((instance.name, kind), math.nan)
-            rel_diff = _relative(result.objective, optimum)
+            objective = result.objective if result.has_plan else math.nan
+            rel_diff = _relative(objective, optimum)
             row = {
                 "instance": instance.name,
                 "family": instance.family,
@@ -294,7 +295,7 @@ def bench_cflp(
                 "customers": instance.customers,
                 "sourcing": kind,
                 "known_optimum": optimum,
-                "objective": result.objective,
+                "objective": objective,
                 "bound": result.bound,
                 "gap": result.gap,
                 "rel_diff": rel_diff,

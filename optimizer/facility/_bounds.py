@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from optimizer.facility._model import _INF, _Clock, _limit, _Model
 from optimizer.facility._search import _local_search, _Transport
-
-if TYPE_CHECKING:
-    from optimizer.facility.cflp import FacilityOptions
+from optimizer.facility.options import FacilityOptions
 
 
 # --- Lagrangian phase: a bound, an incumbent and fixings before any LP --------------------

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from instances.cflp import CflpInstance
-
-if TYPE_CHECKING:
-    from optimizer.facility.cflp import FacilityOptions
+from networks.facility import FacilityProblem
+from networks.status import Limit, Status
+from optimizer.facility.options import FacilityOptions
 
 _VIOLATION = 1e-6  # a linking row x_ij <= y_i counts as violated beyond this
 _INF = math.inf
@@ -29,7 +27,7 @@ _INF = math.inf
 class _Model:
     """The LP/MIP in HiGHS: columns y (m) then x (m * n, facility-major), rows (1) (2) (4)."""
 
-    def __init__(self, inst: CflpInstance, options: FacilityOptions) -> None:
+    def __init__(self, inst: FacilityProblem, options: FacilityOptions) -> None:
         import highspy
 
         self.highspy = highspy
@@ -213,15 +211,22 @@ class _Model:
         return g, x
 
 
-def _status_name(highspy, status, has_solution: bool) -> str:
+def _status(highspy, status, has_solution: bool) -> tuple[Status, Limit]:
+    """Our status and limit for a HiGHS model status (``has_solution``: a plan in hand)."""
     kinds = highspy.HighsModelStatus
     if status == kinds.kOptimal:
-        return "optimal"
+        return Status.OPTIMAL, Limit.NONE
     if status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
-        return "infeasible"
-    if status in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt, kinds.kSolutionLimit):
-        return "time_limit" if has_solution else "no_solution"
-    return "error"
+        return Status.INFEASIBLE, Limit.NONE
+    limits = {
+        kinds.kTimeLimit: Limit.TIME,
+        kinds.kIterationLimit: Limit.ITERATIONS,
+        kinds.kSolutionLimit: Limit.ITERATIONS,
+        kinds.kInterrupt: Limit.INTERRUPTED,
+    }
+    if status in limits:
+        return (Status.FEASIBLE if has_solution else Status.NO_SOLUTION), limits[status]
+    return Status.ERROR, Limit.NONE
 
 
 def _limit(h, clock: _Clock) -> None:

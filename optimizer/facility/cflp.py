@@ -4,9 +4,9 @@ The network design model (:func:`optimizer.design.network_design.solve_design` o
 :func:`instances.cflp.cflp_network`) solves any CFLP through PuLP, but on OR-Library
 ``capa`` (100 facilities x 1000 customers) it spends most of its time building the PuLP
 model and solving a root LP with 100 000 linking rows. This module works on a
-:class:`~instances.cflp.CflpInstance` directly, builds the model from numpy arrays with
-``highspy`` (column-wise CSC matrix, one ``passModel``), and proves optimality with HiGHS
-after steps that each keep the optimum unchanged.
+:class:`~networks.facility.FacilityProblem` (its arrays) directly, builds the model from
+them with ``highspy`` (column-wise CSC matrix, one ``passModel``), and proves optimality
+with HiGHS after steps that each keep the optimum unchanged.
 
 Formulation (the strong formulation; x as the served fraction of each customer)
 -----------------------------------------------------------------------------
@@ -87,7 +87,7 @@ c. **Reduced-cost fixing** (``reduced_cost_fixing``, ``lagrangian_fixing``): wit
    single sourcing (binary x) such an :math:`x_{ij}` is fixed at 0.
 d. **MIP**: HiGHS branch and cut on what is left, with the rows found, the incumbent and
    ``mip_rel_gap`` (default 1e-9). The status is ``optimal`` only when HiGHS proves it; a
-   time limit returns the best plan with its gap as ``time_limit``.
+   time limit returns the best plan with its gap as ``feasible`` with ``limit`` ``time``.
 
 Single sourcing is solved by the same model with binary x; steps 0 and b are skipped
 there (their plans split customers), so no incumbent is given and nothing is fixed: it
@@ -99,177 +99,27 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
-import pandas as pd
 
-from instances.cflp import CflpInstance
+from networks.facility import FacilityProblem
+from networks.status import Limit, Status
 from optimizer.facility._bounds import _fix_by_reduced_costs, _lagrangian_phase
-from optimizer.facility._model import _INF, _Clock, _mip_model, _Model, _solve_lp, _status_name
+from optimizer.facility._model import _INF, _Clock, _mip_model, _Model, _solve_lp, _status
 from optimizer.facility._search import _local_search, _Transport
-
-#: Statuses a :class:`FacilityResult` may carry.
-STATUSES = ("optimal", "time_limit", "infeasible", "no_solution", "error")
-
-
-@dataclass(frozen=True)
-class FacilityOptions:
-    """Options of :func:`solve_cflp`.
-
-    Parameters
-    ----------
-    time_limit
-        Seconds for the whole solve (LP, heuristic and MIP); ``None``: none.
-    gap
-        Relative MIP gap asked of HiGHS (``mip_rel_gap``).
-    threads
-        HiGHS threads.
-    single_sourcing
-        Each customer is served by one facility (binary x).
-    lazy_linking
-        Add the linking rows (3) in rounds as the LP violates them (else all at once).
-    cover_row
-        Add the capacity cover row (4).
-    cardinality_row
-        Add the cardinality row (5).
-    heuristic
-        Build an incumbent (LP rounding and local search) before the MIP.
-    reduced_cost_fixing
-        Fix y (and bound x) by reduced costs against the incumbent.
-    lagrangian_fixing
-        Also fix y by each facility's Lagrangian cost to open (a continuous knapsack per
-        facility; see ``_Model.facility_bound``), not only by LP reduced costs.
-    lazy_columns
-        Start the LP from each customer's this many cheapest facilities and price the
-        other x columns in as their reduced costs turn negative (0: all columns).
-    initial_links
-        With lazy linking, start with the linking rows of every column the LP starts
-        with (then add violated ones).
-    lagrangian_first
-        Before any LP, run subgradient optimization on the demand duals (rows (1)
-        relaxed; each facility a continuous knapsack), price the openings it proposes,
-        and fix y by the Lagrangian costs to open (multi sourcing only; needs
-        ``heuristic``).
-    lagrangian_iterations, lagrangian_share
-        Most subgradient iterations, and share of the time limit they may use.
-    lagrangian_search
-        Improve the Lagrangian phase's incumbent by close / open / swap moves among the
-        facilities cheapest to open (before fixing by it).
-    mip_heuristic_effort
-        HiGHS ``mip_heuristic_effort`` (``None``: HiGHS's default, 0.05).
-    max_rows_per_round
-        Most linking rows added per round (the most violated first).
-    heuristic_share
-        Share of the time limit the local search may use.
-    fixed_open
-        One bool per facility: solve with every facility fixed open or shut (used to
-        price a given opening, and by tests that enumerate openings). Levers are off then.
-    seed
-        HiGHS ``random_seed``.
-    msg
-        Show HiGHS's log.
-    """
-
-    time_limit: float | None = 300.0
-    gap: float = 1e-9
-    threads: int = 1
-    single_sourcing: bool = False
-    lazy_linking: bool = True
-    cover_row: bool = True
-    cardinality_row: bool = True
-    heuristic: bool = True
-    reduced_cost_fixing: bool = True
-    lagrangian_fixing: bool = True
-    lazy_columns: int = 10
-    initial_links: bool = False
-    mip_heuristic_effort: float | None = None
-    lagrangian_first: bool = True
-    lagrangian_iterations: int = 400
-    lagrangian_search: bool = True
-    lagrangian_share: float = 0.15
-    max_rows_per_round: int = 50_000
-    heuristic_share: float = 0.2
-    fixed_open: tuple[bool, ...] | None = None
-    seed: int = 0
-    msg: bool = False
-
-
-@dataclass(frozen=True)
-class FacilityResult:
-    """Result of :func:`solve_cflp`.
-
-    Parameters
-    ----------
-    status
-        ``optimal`` (HiGHS proved the gap), ``time_limit`` (best plan, with its gap),
-        ``infeasible``, ``no_solution`` or ``error``.
-    objective, bound, gap
-        Cost of the plan, proven lower bound, relative gap ``(objective - bound) /
-        objective``.
-    opened
-        Open facilities, bool array ``(m,)`` (``None`` without a plan).
-    assignment
-        ``assignment[i, j]``: fraction of customer j's demand served by i, ``(m, n)`` over
-        all the instance's customers (``None`` without a plan).
-    build_seconds, solve_seconds
-        Seconds to build the model, and for everything after.
-    solver
-        Solver name and version.
-    stats
-        What each step did: ``lp_bound``, ``lp_seconds``, ``lp_rounds``,
-        ``linking_rows`` (rows (3) given to the MIP), ``heuristic_objective``,
-        ``heuristic_gap`` (to the LP bound), ``heuristic_seconds``,
-        ``heuristic_evaluations``, ``fixed_closed``, ``fixed_open``,
-        ``x_bounds_tightened``, ``columns`` (given to the MIP), ``mip_seconds``,
-        ``mip_nodes``, ``trivial_bound`` (the bound reported by a solve stopped before
-        any other: each customer at its cheapest facility, plus the cheapest opening).
-    options
-        The options used.
-    """
-
-    status: str
-    objective: float
-    bound: float
-    gap: float
-    opened: np.ndarray | None
-    assignment: np.ndarray | None
-    build_seconds: float
-    solve_seconds: float
-    solver: str
-    stats: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-    options: FacilityOptions = field(default_factory=FacilityOptions)
-
-    @property
-    def has_plan(self) -> bool:
-        """Whether a plan came back."""
-        return self.opened is not None
-
-    def to_frame(self) -> pd.DataFrame:
-        """The plan's assignments: ``facility, customer, fraction`` (1-based ids as in files).
-
-        Raises
-        ------
-        ValueError
-            If the solve returned no plan.
-        """
-        if self.assignment is None:
-            raise ValueError(f"no plan: the solve ended {self.status}")
-        i, j = np.nonzero(self.assignment > 1e-9)
-        return pd.DataFrame(
-            {"facility": i + 1, "customer": j + 1, "fraction": self.assignment[i, j]}
-        )
+from optimizer.facility.options import FacilityOptions
+from optimizer.facility.result import FacilityResult
 
 
 # --- the solve ----------------------------------------------------------------------------
-def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -> FacilityResult:
+def solve_cflp(instance: FacilityProblem, options: FacilityOptions | None = None) -> FacilityResult:
     """Solve a CFLP to proven optimality (or to the time limit) with HiGHS.
 
     Parameters
     ----------
     instance
-        The instance.
+        The problem (a benchmark file's :class:`~instances.cflp.CflpInstance` is one).
     options
         Levers, limits and sourcing (default :class:`FacilityOptions`).
 
@@ -278,7 +128,7 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
     FacilityResult
         The plan, its cost, the proven bound and gap, and what each step did. The status
         is ``optimal`` only when HiGHS proved the gap; a time-limited solve returns its
-        best plan as ``time_limit`` with its gap.
+        best plan as ``feasible``, with its gap and ``limit`` ``time``.
 
     Warns
     -----
@@ -286,8 +136,6 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
         If a customer with zero demand has a nonzero cost (left out, as
         :func:`~instances.cflp.cflp_network` leaves it out).
     """
-    import highspy
-
     options = options or FacilityOptions()
     clock = _Clock(options.time_limit)
     idle = np.flatnonzero(instance.demand <= 0)
@@ -300,10 +148,11 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
     model = _Model(instance, options)
     build_seconds = time.perf_counter() - clock.start
     m, n = model.m, model.n
+    highspy = model.highspy
     version = f"HiGHS {highspy.Highs().version()} (direct)"
     stats: dict[str, float] = {}
 
-    def result(status, objective, bound, opened, x, solve_start) -> FacilityResult:
+    def result(status, limit, objective, bound, opened, x, solve_start) -> FacilityResult:
         assignment = None
         if x is not None:
             assignment = np.zeros((m, instance.customers))
@@ -329,7 +178,7 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
         )
         return FacilityResult(
             status,
-            objective,
+            limit,
             bound,
             gap,
             None if opened is None else np.asarray(opened, dtype=bool),
@@ -339,6 +188,7 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
             version,
             MappingProxyType(dict(stats)),
             options,
+            objective,
         )
 
     solve_start = time.perf_counter()
@@ -371,14 +221,14 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
     stats["linking_rows"] = int(model.link_i.size)
     lp_status = h.getModelStatus()
     if lp_status != highspy.HighsModelStatus.kOptimal:
-        name = _status_name(highspy, lp_status, False)
+        name, limit = _status(highspy, lp_status, False)
         if lag_incumbent is not None:  # keep the plan we have
             opened, x, cost = lag_incumbent
-            if name == "infeasible":  # nothing left beats the incumbent: it is optimal
-                return result("optimal", cost, cost, opened, x, solve_start)
+            if name is Status.INFEASIBLE:  # nothing left beats the incumbent: it is optimal
+                return result(Status.OPTIMAL, Limit.NONE, cost, cost, opened, x, solve_start)
             bound = stats.get("lagrangian_bound", math.nan)
-            return result("time_limit", cost, bound, opened, x, solve_start)
-        return result(name, math.nan, math.nan, None, None, solve_start)
+            return result(Status.FEASIBLE, limit, cost, bound, opened, x, solve_start)
+        return result(name, limit, math.nan, math.nan, None, None, solve_start)
     solution = h.getSolution()
     values = np.asarray(solution.col_value)
     y_lp = values[:m]
@@ -471,7 +321,7 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
     stats["mip_nodes"] = int(info.mip_node_count)
     status = mip.getModelStatus()
     has_solution = info.primal_solution_status == 2
-    name = _status_name(highspy, status, has_solution)
+    name, limit = _status(highspy, status, has_solution)
     objective, bound, opened, x = math.nan, math.nan, None, None
     if has_solution:
         values = np.asarray(mip.getSolution().col_value)
@@ -481,21 +331,21 @@ def solve_cflp(instance: CflpInstance, options: FacilityOptions | None = None) -
         x = full[m:].reshape(m, n)
         objective = float(info.objective_function_value)
         bound = float(info.mip_dual_bound)
-    elif name == "optimal":
-        name = "error"
-    if name == "infeasible":
+    elif name is Status.OPTIMAL:
+        name = Status.ERROR
+    if name is Status.INFEASIBLE:
         if incumbent is None:
-            return result("infeasible", math.nan, math.nan, None, None, solve_start)
-        name = "optimal"  # nothing beats the incumbent
+            return result(name, limit, math.nan, math.nan, None, None, solve_start)
+        name = Status.OPTIMAL  # nothing beats the incumbent
         bound = incumbent[2]
     if incumbent is not None:
         bound = min(bound, incumbent[2]) if math.isfinite(bound) else math.nan
         if not has_solution or incumbent[2] < objective:
             opened, x, objective = incumbent
-            if name == "no_solution":
-                name = "time_limit"
-    if name == "optimal":
+            if name is Status.NO_SOLUTION:  # the search stopped; our plan stands
+                name = Status.FEASIBLE
+    if name is Status.OPTIMAL:
         gap = (objective - bound) / max(abs(objective), 1e-9)
-        if not gap <= max(options.gap, 1e-9) * (1 + 1e-9) + 1e-12:
-            name = "time_limit" if math.isfinite(gap) else name
-    return result(name, objective, bound, opened, x, solve_start)
+        if not gap <= max(options.gap, 1e-9) * (1 + 1e-9) + 1e-12 and math.isfinite(gap):
+            name = Status.FEASIBLE  # a plan without the proof asked for
+    return result(name, limit, objective, bound, opened, x, solve_start)
