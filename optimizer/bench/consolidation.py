@@ -1,6 +1,8 @@
-"""``coldchain bench consolidate``: seconds and coalitions solved against firm counts.
+"""``bench consolidate``: seconds and coalitions solved against firm counts.
 
-The issue's cases (200 villages, 20 hub candidates, 4 weeks):
+:func:`bench_consolidate` returns a table (one row per firm count) that ``coldchain bench
+consolidate`` writes to CSV; it is not part of the default test run. The issue's cases
+(200 villages, 20 hub candidates, 4 weeks):
 
     coldchain bench consolidate --sizes 12 --villages 200 --hubs 20 --weeks 4 --out c12.csv
     coldchain bench consolidate --sizes 40 --villages 200 --hubs 20 --weeks 4 --out c40.csv
@@ -17,19 +19,15 @@ instead of every coalition, and projects the CPU seconds of the whole exact run.
 
 from __future__ import annotations
 
-import argparse
 import math
-import sys
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from optimizer.cli.consolidate import add_coalition_solver_args
-from results.store import refuse_existing_file, write_csv_atomic
-
-COLUMNS = [
+#: Columns of :func:`bench_consolidate`'s table.
+CONSOLIDATE_COLUMNS = [
     "firms",
     "villages",
     "hubs",
@@ -82,7 +80,7 @@ def bench_consolidate(
     workers: int = 2,
     samples: int = 200,
     time_limit: float | None = None,
-    progress=None,
+    progress: Callable[[int, int], None] | None = None,
     markets: int = 1,
     target_pct: float | None = 1.0,
     min_samples: int = 10,
@@ -93,7 +91,7 @@ def bench_consolidate(
     heuristics: bool = False,
     antithetic: bool = False,
     baseline: bool = True,
-    coalitions_out: str | None = None,
+    coalitions: Callable[[int, pd.DataFrame], None] | None = None,
     project: int = 0,
 ) -> pd.DataFrame:
     """Consolidate generated scenarios with each number of firms.
@@ -119,10 +117,10 @@ def bench_consolidate(
     target_pct, min_samples, antithetic, baseline
         Adaptive sampled Shapley's stopping rule (``None``: exactly ``samples`` orders),
         its antithetic pairs and its size baseline.
-    coalitions_out
-        Also write each coalition's solve (size, cost, seconds by stage, CPU seconds)
-        to this CSV file (one per firm count: ``{firms}`` in the name is replaced by the
-    count; several counts and no ``{firms}``: the count is added before the suffix).
+    coalitions
+        Called after each firm count's consolidation with the count and its
+        :func:`coalition_table` (each coalition's solve: size, cost, seconds by stage,
+        CPU seconds), for example to write it as soon as it is done.
     warm, reuse_model, heuristics
         The levers of :class:`optimizer.consolidation.coalitions.CoalitionSolver`.
     gap
@@ -134,6 +132,13 @@ def bench_consolidate(
         and this many others drawn uniformly (``seed``) from the rest, and project the
         CPU seconds of all :math:`2^n - 1` (:func:`project_exact`); no allocation is
         computed. 0: solve them all.
+    progress
+        Called with (coalitions solved, coalitions asked) as solves finish.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per firm count: :data:`CONSOLIDATE_COLUMNS`.
     """
     from instances import generate_network
     from optimizer.consolidation.coalitions import consolidate
@@ -173,10 +178,8 @@ def bench_consolidate(
             baseline=baseline,
         )
         seconds = time.perf_counter() - start
-        if coalitions_out:
-            write_csv_atomic(
-                _coalition_rows(result), _coalitions_file(coalitions_out, firms, sizes)
-            )
+        if coalitions is not None:
+            coalitions(firms, coalition_table(result))
         standalone = sum(result.standalone(f).cost for f in result.firms)
         grand = result.grand.cost
         solved = result.coalitions.values()
@@ -227,7 +230,7 @@ def bench_consolidate(
                 "seed": seed,
             }
         )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return pd.DataFrame(rows, columns=CONSOLIDATE_COLUMNS)
 
 
 def project_exact(
@@ -301,7 +304,19 @@ def project_exact(
     }
 
 
-def _coalition_rows(result) -> pd.DataFrame:
+def coalition_table(result) -> pd.DataFrame:
+    """Each coalition's row of ``coalitions.csv`` with its solve's seconds by stage.
+
+    Parameters
+    ----------
+    result
+        A :class:`~optimizer.consolidation.coalitions.ConsolidationResult`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``result.coalitions_frame()`` joined with each coalition's ``*_seconds`` stages.
+    """
     frame = result.coalitions_frame()
     stages = pd.DataFrame(
         [
@@ -311,132 +326,3 @@ def _coalition_rows(result) -> pd.DataFrame:
     )
     keep = [c for c in stages.columns if c == "coalition" or c.endswith("_seconds")]
     return frame.merge(stages[keep], on="coalition", how="left")
-
-
-def _coalitions_file(pattern: str, firms: int, sizes: list[int]) -> str:
-    """The ``--coalitions-out`` file for ``firms`` firms.
-
-    ``{firms}`` in the name is replaced by the count; with several counts and no
-    ``{firms}``, the count goes before the suffix.
-    """
-    if "{firms}" in pattern or len(sizes) == 1:
-        return pattern.replace("{firms}", str(firms))
-    path = Path(pattern)
-    return str(path.with_name(f"{path.stem}-{firms}{path.suffix}"))
-
-
-def _run(args: argparse.Namespace) -> int:
-    from optimizer.cli.bench import _show_by_case
-    from optimizer.cli.console import ExitCode
-
-    sizes = args.sizes
-    if args.coalitions_out:  # refuse before the solving, not after
-        for firms in sizes:
-            refuse_existing_file(_coalitions_file(args.coalitions_out, firms, sizes))
-    clock = time.perf_counter()
-    batches = [0]
-
-    def progress(done: int, total: int) -> None:
-        # one line per 25 solves on stderr, so that a run cut short still says how far
-        # it got (each batch of solves is a round of sampled Shapley)
-        if done == 1:
-            batches[0] += 1
-        if done % 25 == 0 or done == total:
-            seconds = time.perf_counter() - clock
-            print(f"[{seconds:8.1f} s] batch {batches[0]}: {done}/{total}", file=sys.stderr)
-
-    methods = tuple(m.strip() for m in args.methods.split(",")) if args.methods else None
-    frame = bench_consolidate(
-        sizes,
-        args.seed,
-        args.villages,
-        args.hubs,
-        args.weeks,
-        args.workers,
-        args.samples,
-        args.time_limit,
-        markets=args.markets,
-        target_pct=None if args.target_pct <= 0 else args.target_pct,
-        min_samples=args.min_samples,
-        warm=args.warm,
-        reuse_model=args.reuse_model,
-        gap=args.gap,
-        methods=methods,
-        heuristics=args.heuristics,
-        antithetic=args.antithetic,
-        baseline=args.baseline,
-        coalitions_out=args.coalitions_out,
-        progress=progress if args.verbose else None,
-        project=args.project,
-    )
-    write_csv_atomic(frame, args.out)
-    _show_by_case("bench consolidate", frame, "firms")
-    return ExitCode.OK
-
-
-def add_bench_parsers(sub: argparse._SubParsersAction) -> None:
-    """Add ``bench consolidate``."""
-    from optimizer.cli.arguments import (
-        add_scenario_sizes,
-        at_least,
-        gap_fraction,
-        int_list,
-        seconds,
-    )
-
-    p = sub.add_parser(
-        "consolidate",
-        help="coalition solves and seconds against firm counts",
-        description="For each firm count, generate a scenario with that many firms, "
-        "solve every coalition (exact Shapley, up to 15 firms) or sampled coalitions "
-        "(sampled Shapley, beyond, or with --target-pct), and write one table row per "
-        "count: coalitions solved, seconds (wall and CPU), savings, allocations. "
-        "--project estimates an exact run's seconds from a sample instead.",
-    )
-    p.add_argument(
-        "--sizes",
-        type=int_list,
-        default=[4, 8, 12],
-        metavar="N,N,...",
-        help="firm counts, comma-separated, for example 4,8,12 (default 4,8,12)",
-    )
-    p.add_argument("--seed", type=int, default=1, help="generator and sampling seed (default 1)")
-    p.add_argument(
-        "--villages",
-        type=at_least(0),
-        default=0,
-        help="villages of each generated scenario (default 0: 3 per firm, at least 12)",
-    )
-    add_scenario_sizes(p, hubs=6, weeks=2, markets=1, products=False)
-    p.add_argument("--workers", type=at_least(1), default=2, help="solver processes (default 2)")
-    p.add_argument("--samples", type=int, default=200, help="most random orders of sampled Shapley")
-    p.add_argument(
-        "--target-pct",
-        type=float,
-        default=1.0,
-        help="sample until every 95%% half-width is within this %% of the grand "
-        "coalition's cost (0: exactly --samples orders)",
-    )
-    add_coalition_solver_args(p)
-    p.add_argument(
-        "--reuse-model",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="one model per worker, restricted to each coalition by bounds",
-    )
-    p.add_argument("--gap", type=gap_fraction, default=None, help="relative MIP gap per coalition")
-    p.add_argument("--methods", default=None, help="allocation methods, comma-separated")
-    p.add_argument("--time-limit", type=seconds, default=None, help="seconds per coalition")
-    p.add_argument("--out", required=True, help="CSV file to write")
-    p.add_argument(
-        "--coalitions-out", default=None, help="CSV of every coalition's solve ({firms}: count)"
-    )
-    p.add_argument(
-        "--project",
-        type=int,
-        default=0,
-        help="up to 15 firms: solve the grand coalition and this many random others, "
-        "and project the CPU seconds of solving every coalition (0: solve them all)",
-    )
-    p.add_argument("--verbose", action="store_true", help="solves done, on stderr")
-    p.set_defaults(func=_run)

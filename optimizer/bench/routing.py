@@ -21,7 +21,6 @@ without one.
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 from collections.abc import Callable
@@ -37,10 +36,7 @@ from instances.vrp_benchmarks import (
     read_bks,
 )
 from networks.status import Status
-from optimizer.cli.arguments import at_least
-from optimizer.cli.console import ExitCode
-from optimizer.routing import BACKENDS, default_workers, solve
-from results.store import refuse_existing_file, write_csv_atomic
+from optimizer.routing import default_workers, solve
 
 BENCH_COLUMNS = (
     "instance",
@@ -192,168 +188,3 @@ def summary(frame: pd.DataFrame) -> dict[str, float]:
 def _has_plan(frame: pd.DataFrame) -> pd.Series:
     """Rows whose status carries a plan."""
     return frame["status"].map(lambda status: Status(status).has_plan).astype(bool)
-
-
-def add_bench_parsers(bench_subparsers: argparse._SubParsersAction) -> None:
-    """Add ``cvrp`` and ``vrptw`` to the ``coldchain bench`` subcommands.
-
-    Each parser gets ``func`` set to a one-argument function of the parsed arguments,
-    rendering through a rich console; :func:`run_bench_cvrp` and :func:`run_bench_vrptw`
-    take the console explicitly.
-    """
-    for family, run, what in (
-        ("cvrp", run_bench_cvrp, "CVRPLIB .vrp file (distances rounded to integers)"),
-        ("vrptw", run_bench_vrptw, "Solomon .txt file (distances truncated to 0.1)"),
-    ):
-        p = bench_subparsers.add_parser(
-            family, help=f"solve each {what} of a folder; gaps against bks.csv"
-        )
-        p.add_argument("dir", metavar="DIR", help="a folder of benchmark files, or one file")
-        p.add_argument(
-            "--time-limit",
-            type=float,
-            default=30.0,
-            metavar="S",
-            help="seconds per instance (default 30)",
-        )
-        p.add_argument("--out", metavar="FILE.csv", help="write the table to a new CSV file")
-        p.add_argument(
-            "--backend", choices=BACKENDS, default="auto", help="routing backend (default auto)"
-        )
-        p.add_argument("--seed", type=int, default=0, help="seed of the first run (default 0)")
-        p.add_argument(
-            "--bks", metavar="FILE", help="bks.csv with best known values (default: DIR/../bks.csv)"
-        )
-        p.add_argument(
-            "--runs", type=int, default=1, help="runs per instance with different seeds (default 1)"
-        )
-        p.add_argument(
-            "--workers",
-            type=int,
-            default=None,
-            help="parallel searches per instance (default: both cores)",
-        )
-        p.add_argument(
-            "--polish",
-            type=float,
-            default=0.0,
-            metavar="SHARE",
-            help="share of the time for OR-Tools polishing of PyVRP's routes",
-        )
-        p.add_argument(
-            "--iterations",
-            type=at_least(1),
-            default=None,
-            metavar="N",
-            help="stop each PyVRP search after N iterations: reproducible tables, as long "
-            "as the time limit does not stop a search first (default: time limit only)",
-        )
-        p.add_argument(
-            "--clock",
-            choices=["wall", "cpu"],
-            default="wall",
-            help="wall: the limit is wall-clock seconds (default); cpu: each "
-            "search gets it in processor seconds of its own (shared machines)",
-        )
-        p.set_defaults(func=_with_console(run))
-
-
-def _with_console(run: Callable) -> Callable:
-    def call(args: argparse.Namespace) -> int:
-        from optimizer.cli.console import console  # piped: wide, not cut to 80 columns
-
-        return run(args, console)
-
-    return call
-
-
-def _run_bench(family: str, args: argparse.Namespace, console) -> int:
-    from rich.table import Table
-
-    def show(row: dict) -> None:
-        gap = "" if math.isnan(row["gap_pct"]) else f"  gap {row['gap_pct']:.2f}%"
-        console.print(
-            f"{row['instance']}: {row['status']} ({row['limit']}) cost {row['cost']:g} "
-            f"(bks {row['bks']:g})"
-            f"{gap}  {row['vehicles']} vehicles  {row['seconds']:.1f} s "
-            f"(cpu {row['cpu_seconds']:.1f} s)  [{row['backend']}]",
-            markup=False,
-        )
-
-    if args.out:  # fail before the solving, not after
-        refuse_existing_file(args.out)
-    frame = run_benchmark(
-        args.dir,
-        family,
-        time_limit=args.time_limit,
-        backend=args.backend,
-        seed=args.seed,
-        bks_path=args.bks,
-        runs=args.runs,
-        workers=args.workers,
-        polish=args.polish,
-        progress=show,
-        clock=args.clock,
-        iterations=args.iterations,
-    )
-    table = Table(title=f"bench {family}: {args.dir}", title_justify="left")
-    for column in (
-        "instance",
-        "run",
-        "bks",
-        "cost",
-        "gap_pct",
-        "vehicles",
-        "seconds",
-        "cpu_seconds",
-        "backend",
-        "status",
-        "limit",
-    ):
-        table.add_column(
-            column,
-            justify="left" if column in ("instance", "backend", "status", "limit") else "right",
-            overflow="fold",
-        )
-    for row in frame.itertuples(index=False):
-        table.add_row(
-            row.instance,
-            str(row.run),
-            f"{row.bks:g}",
-            f"{row.cost:g}",
-            f"{row.gap_pct:.2f}",
-            str(row.vehicles),
-            f"{row.seconds:.1f}",
-            f"{row.cpu_seconds:.1f}",
-            row.backend,
-            row.status,
-            row.limit,
-        )
-    console.print(table)
-    stats = summary(frame)
-    if stats:
-        if frame["run"].nunique() > 1:
-            per_run = ", ".join(
-                f"{stats[f'mean_gap_pct_run{r}']:.3f}%" for r in sorted(frame["run"].unique())
-            )
-            console.print(f"mean gap per run: {per_run}", markup=False)
-        console.print(
-            f"mean gap {stats['mean_gap_pct']:.3f}% over "
-            f"{int(stats['instances'])} instances, worst {stats['max_gap_pct']:.3f}%, "
-            f"{int(stats['with_plan'])}/{len(frame)} with a plan",
-            markup=False,
-        )
-    if args.out:
-        path = write_csv_atomic(frame, args.out)
-        console.print(f"wrote {path}", markup=False)
-    return ExitCode.OK if _has_plan(frame).all() else ExitCode.ERROR
-
-
-def run_bench_cvrp(args: argparse.Namespace, console) -> int:
-    """``coldchain bench cvrp DIR``: exit 0 when every instance got a plan, else 1."""
-    return _run_bench("cvrp", args, console)
-
-
-def run_bench_vrptw(args: argparse.Namespace, console) -> int:
-    """``coldchain bench vrptw DIR``: exit 0 when every instance got a plan, else 1."""
-    return _run_bench("vrptw", args, console)

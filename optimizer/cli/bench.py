@@ -1,18 +1,15 @@
-"""The ``bench`` subcommand: benchmarks that write tables.
+"""The ``bench`` command: benchmarks that print a table and write it to CSV.
 
-``coldchain bench cflp`` and ``coldchain bench scale`` are defined here. Other
-benchmarks plug in as further ``bench`` subcommands without this module naming them
-all: a module in :data:`BENCH_MODULES` that exists and defines
-``add_bench_parsers(bench_subparsers)`` is asked to add its subcommands (each sets
-``func`` on its parser, like every ``coldchain`` command), and so is every callable
-appended to :data:`BENCH_REGISTRARS`.
+``coldchain bench cflp|scale|cvrp|vrptw|consolidate``: each subcommand parses its
+arguments, calls its function in :mod:`optimizer.bench` (which returns the table),
+prints it, writes it as a new CSV file with its run record beside it
+(``TABLE.run.json``) and sets the exit code.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import importlib
 import math
 import shlex
 import sys
@@ -21,18 +18,31 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
+from rich.table import Table
 
+from optimizer.bench import (
+    BENCH_GAP,
+    CFLP_METHODS,
+    REL_TOL,
+    SOURCINGS,
+    bench_cflp,
+    bench_consolidate,
+    bench_scale,
+    run_benchmark,
+    summary,
+)
 from optimizer.cli.arguments import add_scenario_sizes, at_least, gap_fraction, int_list, seconds
-from results.store import write_csv_atomic
-
-#: Modules that may add ``bench`` subcommands through ``add_bench_parsers(subparsers)``;
-#: a module not written yet is skipped. ``optimizer.bench.routing`` is the collection
-#: routing helper's (``bench cvrp``/``solomon``...), ``optimizer.bench.consolidation``
-#: the place for ``bench consolidate``.
-BENCH_MODULES: tuple[str, ...] = ("optimizer.bench.routing", "optimizer.bench.consolidation")
-
-#: Further registrars of ``bench`` subcommands, called with the ``bench`` subparsers.
-BENCH_REGISTRARS: list[Callable[[argparse._SubParsersAction], None]] = []
+from optimizer.cli.console import ExitCode, console
+from optimizer.cli.consolidate import add_coalition_solver_args
+from optimizer.routing import BACKENDS
+from results.store import (
+    machine_description,
+    refuse_existing_file,
+    run_metadata,
+    write_csv_atomic,
+    write_json_atomic,
+)
 
 
 def _sidecar(out: str | Path) -> Path:
@@ -53,13 +63,6 @@ def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 
     @functools.wraps(func)
     def run(args: argparse.Namespace) -> int:
-        from results.store import (
-            machine_description,
-            refuse_existing_file,
-            run_metadata,
-            write_json_atomic,
-        )
-
         out = getattr(args, "out", None)
         if out:
             refuse_existing_file(out)
@@ -89,10 +92,6 @@ def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 
 
 def _show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
-    from rich.table import Table
-
-    from optimizer.cli.console import console
-
     table = Table(title=title, title_justify="left")
     shown = [c for c in columns if c in frame.columns]
     for column in shown:
@@ -125,10 +124,6 @@ def _show_by_case(title: str, frame: pd.DataFrame, key: str) -> None:
     terminal cannot show side by side; columns empty in every case are left out (the
     CSV keeps them all).
     """
-    from rich.table import Table
-
-    from optimizer.cli.console import console
-
     table = Table(title=title, title_justify="left")
     table.add_column("")
     for value in frame[key]:
@@ -154,11 +149,22 @@ def _patterns(values: list[str] | None) -> tuple[str, ...]:
     return tuple(p.strip() for value in values or () for p in value.split(",") if p.strip())
 
 
+def _solver_options(parser: argparse.ArgumentParser, time_limit: float) -> None:
+    parser.add_argument("--solver", default="highs", help="highs (default), cbc or a PuLP name")
+    parser.add_argument(
+        "--time-limit",
+        type=seconds,
+        default=time_limit,
+        metavar="S",
+        help=f"solver seconds per case (default {time_limit:g})",
+    )
+    parser.add_argument("--threads", type=at_least(1), default=1, help="solver threads (default 1)")
+    parser.add_argument("--out", required=True, metavar="FILE.csv", help="table to write")
+
+
 # --- bench cflp -------------------------------------------------------------------------
 def cmd_bench_cflp(args: argparse.Namespace) -> int:
     """Solve CFLP files, compare with known optima, write the table."""
-    from optimizer.bench.design import REL_TOL, bench_cflp
-    from optimizer.cli.console import ExitCode, console
 
     def progress(row: dict) -> None:
         console.print(
@@ -194,6 +200,7 @@ def cmd_bench_cflp(args: argparse.Namespace) -> int:
             "gap",
             "rel_diff",
             "status",
+            "limit",
             "method",
             "build_seconds",
             "solve_seconds",
@@ -211,106 +218,8 @@ def cmd_bench_cflp(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-# --- bench scale ------------------------------------------------------------------------
-def cmd_bench_scale(args: argparse.Namespace) -> int:
-    """Solve generated scenarios of growing size, write the table."""
-    from optimizer.bench.design import bench_scale
-    from optimizer.cli.console import ExitCode, console
-
-    def progress(row: dict) -> None:
-        if row.get("status") == "error":
-            console.print(f"{row['villages']} villages: error: {row['error']}", markup=False)
-            return
-        console.print(
-            f"{row['villages']} villages: {row['status']}, gap {row['gap']:.2e}, "
-            f"build {row['build_seconds']:.1f} s, solve {row['solve_seconds']:.1f} s, "
-            f"peak RSS {row['peak_rss_mb']:.0f} MB",
-            markup=False,
-        )
-
-    frame = bench_scale(
-        args.villages,
-        hubs=args.hubs,
-        weeks=args.weeks,
-        products=args.products,
-        seed=args.seed,
-        solver=args.solver,
-        time_limit=args.time_limit,
-        markets=args.markets,
-        objective=args.objective,
-        gap=args.gap,
-        threads=args.threads,
-        progress=progress,
-        build=args.build,
-        lazy_links=not args.all_links,
-        start={"auto": None, "on": True, "off": False}[args.start],
-    )
-    out = write_csv_atomic(frame, args.out)
-    _show(
-        f"bench scale ({args.solver}, {args.hubs} hubs, {args.weeks} weeks, "
-        f"{args.products} products, seed {args.seed}, time limit {args.time_limit:g} s)",
-        frame,
-        [
-            "villages",
-            "status",
-            "objective",
-            "gap",
-            "variables",
-            "constraints",
-            "data_seconds",
-            "model_seconds",
-            "start_seconds",
-            "solve_seconds",
-            "build_share",
-            "peak_rss_mb",
-        ],
-    )
-    console.print(f"table written to {out}", markup=False)
-    errors = frame["status"].eq("error")
-    return ExitCode.ERROR if errors.any() else ExitCode.OK
-
-
-# --- registration -----------------------------------------------------------------------
-def _solver_options(parser: argparse.ArgumentParser, time_limit: float) -> None:
-    parser.add_argument("--solver", default="highs", help="highs (default), cbc or a PuLP name")
-    parser.add_argument(
-        "--time-limit",
-        type=seconds,
-        default=time_limit,
-        metavar="S",
-        help=f"solver seconds per case (default {time_limit:g})",
-    )
-    parser.add_argument("--threads", type=at_least(1), default=1, help="solver threads (default 1)")
-    parser.add_argument("--out", required=True, metavar="FILE.csv", help="table to write")
-
-
-def bench_registrars() -> list[Callable[[argparse._SubParsersAction], None]]:
-    """Every registrar of extra ``bench`` subcommands that is available here."""
-    found = []
-    for name in BENCH_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        add = getattr(module, "add_bench_parsers", None)
-        if callable(add):
-            found.append(add)
-    return found + list(BENCH_REGISTRARS)
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``bench`` and its subcommands to the ``coldchain`` parser."""
-    from optimizer.bench.design import BENCH_GAP, SOURCINGS
-
-    bench = subparsers.add_parser(
-        "bench",
-        help="benchmarks that write tables (cflp, scale, ...)",
-        description="Benchmarks that write a CSV table and print it.",
-    )
-    sub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
-
+def _add_cflp(sub: argparse._SubParsersAction) -> None:
+    """Add ``bench cflp``."""
     p = sub.add_parser(
         "cflp",
         help="OR-Library and Holmberg facility location files against their known optima",
@@ -357,7 +266,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--method",
-        choices=("auto", "direct", "design"),
+        choices=CFLP_METHODS,
         default="auto",
         help="direct: the dedicated CFLP solver (HiGHS, model built from arrays); design: "
         "the reference network design model through PuLP; auto (default): direct with "
@@ -365,6 +274,67 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_bench_cflp)
 
+
+# --- bench scale ------------------------------------------------------------------------
+def cmd_bench_scale(args: argparse.Namespace) -> int:
+    """Solve generated scenarios of growing size, write the table."""
+
+    def progress(row: dict) -> None:
+        if row.get("status") == "error":
+            console.print(f"{row['villages']} villages: error: {row['error']}", markup=False)
+            return
+        console.print(
+            f"{row['villages']} villages: {row['status']}, gap {row['gap']:.2e}, "
+            f"build {row['build_seconds']:.1f} s, solve {row['solve_seconds']:.1f} s, "
+            f"peak RSS {row['peak_rss_mb']:.0f} MB",
+            markup=False,
+        )
+
+    frame = bench_scale(
+        args.villages,
+        hubs=args.hubs,
+        weeks=args.weeks,
+        products=args.products,
+        seed=args.seed,
+        solver=args.solver,
+        time_limit=args.time_limit,
+        markets=args.markets,
+        objective=args.objective,
+        gap=args.gap,
+        threads=args.threads,
+        progress=progress,
+        build=args.build,
+        lazy_links=not args.all_links,
+        start={"auto": None, "on": True, "off": False}[args.start],
+    )
+    out = write_csv_atomic(frame, args.out)
+    _show(
+        f"bench scale ({args.solver}, {args.hubs} hubs, {args.weeks} weeks, "
+        f"{args.products} products, seed {args.seed}, time limit {args.time_limit:g} s)",
+        frame,
+        [
+            "villages",
+            "status",
+            "limit",
+            "objective",
+            "gap",
+            "variables",
+            "constraints",
+            "data_seconds",
+            "model_seconds",
+            "start_seconds",
+            "solve_seconds",
+            "build_share",
+            "peak_rss_mb",
+        ],
+    )
+    console.print(f"table written to {out}", markup=False)
+    errors = frame["status"].eq("error")
+    return ExitCode.ERROR if errors.any() else ExitCode.OK
+
+
+def _add_scale(sub: argparse._SubParsersAction) -> None:
+    """Add ``bench scale``."""
     p = sub.add_parser(
         "scale",
         help="generated scenarios of growing size: seconds, gap, peak memory",
@@ -410,7 +380,293 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _solver_options(p, 300.0)
     p.set_defaults(func=cmd_bench_scale)
 
-    for add in bench_registrars():
+
+# --- bench consolidate ------------------------------------------------------------------
+def _coalitions_file(pattern: str, firms: int, sizes: list[int]) -> str:
+    """The ``--coalitions-out`` file for ``firms`` firms.
+
+    ``{firms}`` in the name is replaced by the count; with several counts and no
+    ``{firms}``, the count goes before the suffix.
+    """
+    if "{firms}" in pattern or len(sizes) == 1:
+        return pattern.replace("{firms}", str(firms))
+    path = Path(pattern)
+    return str(path.with_name(f"{path.stem}-{firms}{path.suffix}"))
+
+
+def cmd_bench_consolidate(args: argparse.Namespace) -> int:
+    """Consolidate generated scenarios of each firm count, write the table."""
+    sizes = args.sizes
+    if args.coalitions_out:  # refuse before the solving, not after
+        for firms in sizes:
+            refuse_existing_file(_coalitions_file(args.coalitions_out, firms, sizes))
+    clock = time.perf_counter()
+    batches = [0]
+
+    def progress(done: int, total: int) -> None:
+        # one line per 25 solves on stderr, so that a run cut short still says how far
+        # it got (each batch of solves is a round of sampled Shapley)
+        if done == 1:
+            batches[0] += 1
+        if done % 25 == 0 or done == total:
+            seconds = time.perf_counter() - clock
+            print(f"[{seconds:8.1f} s] batch {batches[0]}: {done}/{total}", file=sys.stderr)
+
+    def write_coalitions(firms: int, table: pd.DataFrame) -> None:
+        write_csv_atomic(table, _coalitions_file(args.coalitions_out, firms, sizes))
+
+    methods = tuple(m.strip() for m in args.methods.split(",")) if args.methods else None
+    frame = bench_consolidate(
+        sizes,
+        args.seed,
+        args.villages,
+        args.hubs,
+        args.weeks,
+        args.workers,
+        args.samples,
+        args.time_limit,
+        markets=args.markets,
+        target_pct=None if args.target_pct <= 0 else args.target_pct,
+        min_samples=args.min_samples,
+        warm=args.warm,
+        reuse_model=args.reuse_model,
+        gap=args.gap,
+        methods=methods,
+        heuristics=args.heuristics,
+        antithetic=args.antithetic,
+        baseline=args.baseline,
+        coalitions=write_coalitions if args.coalitions_out else None,
+        progress=progress if args.verbose else None,
+        project=args.project,
+    )
+    write_csv_atomic(frame, args.out)
+    _show_by_case("bench consolidate", frame, "firms")
+    return ExitCode.OK
+
+
+def _add_consolidate(sub: argparse._SubParsersAction) -> None:
+    """Add ``bench consolidate``."""
+    p = sub.add_parser(
+        "consolidate",
+        help="coalition solves and seconds against firm counts",
+        description="For each firm count, generate a scenario with that many firms, "
+        "solve every coalition (exact Shapley, up to 15 firms) or sampled coalitions "
+        "(sampled Shapley, beyond, or with --target-pct), and write one table row per "
+        "count: coalitions solved, seconds (wall and CPU), savings, allocations. "
+        "--project estimates an exact run's seconds from a sample instead.",
+    )
+    p.add_argument(
+        "--sizes",
+        type=int_list,
+        default=[4, 8, 12],
+        metavar="N,N,...",
+        help="firm counts, comma-separated, for example 4,8,12 (default 4,8,12)",
+    )
+    p.add_argument("--seed", type=int, default=1, help="generator and sampling seed (default 1)")
+    p.add_argument(
+        "--villages",
+        type=at_least(0),
+        default=0,
+        help="villages of each generated scenario (default 0: 3 per firm, at least 12)",
+    )
+    add_scenario_sizes(p, hubs=6, weeks=2, markets=1, products=False)
+    p.add_argument("--workers", type=at_least(1), default=2, help="solver processes (default 2)")
+    p.add_argument("--samples", type=int, default=200, help="most random orders of sampled Shapley")
+    p.add_argument(
+        "--target-pct",
+        type=float,
+        default=1.0,
+        help="sample until every 95%% half-width is within this %% of the grand "
+        "coalition's cost (0: exactly --samples orders)",
+    )
+    add_coalition_solver_args(p)
+    p.add_argument(
+        "--reuse-model",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one model per worker, restricted to each coalition by bounds",
+    )
+    p.add_argument("--gap", type=gap_fraction, default=None, help="relative MIP gap per coalition")
+    p.add_argument("--methods", default=None, help="allocation methods, comma-separated")
+    p.add_argument("--time-limit", type=seconds, default=None, help="seconds per coalition")
+    p.add_argument("--out", required=True, help="CSV file to write")
+    p.add_argument(
+        "--coalitions-out", default=None, help="CSV of every coalition's solve ({firms}: count)"
+    )
+    p.add_argument(
+        "--project",
+        type=int,
+        default=0,
+        help="up to 15 firms: solve the grand coalition and this many random others, "
+        "and project the CPU seconds of solving every coalition (0: solve them all)",
+    )
+    p.add_argument("--verbose", action="store_true", help="solves done, on stderr")
+    p.set_defaults(func=cmd_bench_consolidate)
+
+
+# --- bench cvrp, bench vrptw ------------------------------------------------------------
+def add_routing_parsers(bench_subparsers: argparse._SubParsersAction) -> None:
+    """Add ``bench cvrp`` and ``bench vrptw``."""
+    for family, run, what in (
+        ("cvrp", cmd_bench_cvrp, "CVRPLIB .vrp file (distances rounded to integers)"),
+        ("vrptw", cmd_bench_vrptw, "Solomon .txt file (distances truncated to 0.1)"),
+    ):
+        p = bench_subparsers.add_parser(
+            family, help=f"solve each {what} of a folder; gaps against bks.csv"
+        )
+        p.add_argument("dir", metavar="DIR", help="a folder of benchmark files, or one file")
+        p.add_argument(
+            "--time-limit",
+            type=float,
+            default=30.0,
+            metavar="S",
+            help="seconds per instance (default 30)",
+        )
+        p.add_argument("--out", metavar="FILE.csv", help="write the table to a new CSV file")
+        p.add_argument(
+            "--backend", choices=BACKENDS, default="auto", help="routing backend (default auto)"
+        )
+        p.add_argument("--seed", type=int, default=0, help="seed of the first run (default 0)")
+        p.add_argument(
+            "--bks", metavar="FILE", help="bks.csv with best known values (default: DIR/../bks.csv)"
+        )
+        p.add_argument(
+            "--runs", type=int, default=1, help="runs per instance with different seeds (default 1)"
+        )
+        p.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="parallel searches per instance (default: both cores)",
+        )
+        p.add_argument(
+            "--polish",
+            type=float,
+            default=0.0,
+            metavar="SHARE",
+            help="share of the time for OR-Tools polishing of PyVRP's routes",
+        )
+        p.add_argument(
+            "--iterations",
+            type=at_least(1),
+            default=None,
+            metavar="N",
+            help="stop each PyVRP search after N iterations: reproducible tables, as long "
+            "as the time limit does not stop a search first (default: time limit only)",
+        )
+        p.add_argument(
+            "--clock",
+            choices=["wall", "cpu"],
+            default="wall",
+            help="wall: the limit is wall-clock seconds (default); cpu: each "
+            "search gets it in processor seconds of its own (shared machines)",
+        )
+        p.set_defaults(func=run)
+
+
+def _bench_routing(family: str, args: argparse.Namespace, console: Console) -> int:
+    def show(row: dict) -> None:
+        gap = "" if math.isnan(row["gap_pct"]) else f"  gap {row['gap_pct']:.2f}%"
+        console.print(
+            f"{row['instance']}: {row['status']} ({row['limit']}) cost {row['cost']:g} "
+            f"(bks {row['bks']:g})"
+            f"{gap}  {row['vehicles']} vehicles  {row['seconds']:.1f} s "
+            f"(cpu {row['cpu_seconds']:.1f} s)  [{row['backend']}]",
+            markup=False,
+        )
+
+    if args.out:  # fail before the solving, not after
+        refuse_existing_file(args.out)
+    frame = run_benchmark(
+        args.dir,
+        family,
+        time_limit=args.time_limit,
+        backend=args.backend,
+        seed=args.seed,
+        bks_path=args.bks,
+        runs=args.runs,
+        workers=args.workers,
+        polish=args.polish,
+        progress=show,
+        clock=args.clock,
+        iterations=args.iterations,
+    )
+    table = Table(title=f"bench {family}: {args.dir}", title_justify="left")
+    for column in (
+        "instance",
+        "run",
+        "bks",
+        "cost",
+        "gap_pct",
+        "vehicles",
+        "seconds",
+        "cpu_seconds",
+        "backend",
+        "status",
+        "limit",
+    ):
+        table.add_column(
+            column,
+            justify="left" if column in ("instance", "backend", "status", "limit") else "right",
+            overflow="fold",
+        )
+    for row in frame.itertuples(index=False):
+        table.add_row(
+            row.instance,
+            str(row.run),
+            f"{row.bks:g}",
+            f"{row.cost:g}",
+            f"{row.gap_pct:.2f}",
+            str(row.vehicles),
+            f"{row.seconds:.1f}",
+            f"{row.cpu_seconds:.1f}",
+            row.backend,
+            row.status,
+            row.limit,
+        )
+    console.print(table)
+    stats = summary(frame)
+    if stats:
+        if frame["run"].nunique() > 1:
+            per_run = ", ".join(
+                f"{stats[f'mean_gap_pct_run{r}']:.3f}%" for r in sorted(frame["run"].unique())
+            )
+            console.print(f"mean gap per run: {per_run}", markup=False)
+        console.print(
+            f"mean gap {stats['mean_gap_pct']:.3f}% over "
+            f"{int(stats['instances'])} instances, worst {stats['max_gap_pct']:.3f}%, "
+            f"{int(stats['with_plan'])}/{len(frame)} with a plan",
+            markup=False,
+        )
+    if args.out:
+        path = write_csv_atomic(frame, args.out)
+        console.print(f"wrote {path}", markup=False)
+    if stats and stats["with_plan"] < len(frame):
+        return ExitCode.ERROR
+    return ExitCode.OK
+
+
+def cmd_bench_cvrp(args: argparse.Namespace, console: Console = console) -> int:
+    """``coldchain bench cvrp DIR``: exit 0 when every instance got a plan, else 1."""
+    return _bench_routing("cvrp", args, console)
+
+
+def cmd_bench_vrptw(args: argparse.Namespace, console: Console = console) -> int:
+    """``coldchain bench vrptw DIR``: exit 0 when every instance got a plan, else 1."""
+    return _bench_routing("vrptw", args, console)
+
+
+# --- registration -----------------------------------------------------------------------
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``bench`` and its subcommands to the ``coldchain`` parser."""
+    bench = subparsers.add_parser(
+        "bench",
+        help="benchmarks that write tables (cflp, scale, ...)",
+        description="Benchmarks that write a CSV table and print it.",
+    )
+    sub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
+
+    for add in (_add_cflp, _add_scale, add_routing_parsers, _add_consolidate):
         add(sub)
     for parser in sub.choices.values():  # every bench: no overwriting, a run record
         parser.set_defaults(func=_recorded(parser.get_default("func")))

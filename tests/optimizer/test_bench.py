@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import types
 
 import pandas as pd
 import pytest
 
-from optimizer.bench.design import bench_cflp
-from optimizer.cli import bench as cli_bench
+from optimizer.bench import bench_cflp
 from optimizer.cli.main import main
 
 # OR-Library, m = 2, n = 3 (customer blocks: demand, then one cost per facility).
@@ -142,23 +140,3 @@ def test_bench_scale_rejects_bad_village_lists(capsys):
     with pytest.raises(SystemExit):
         main(["bench", "scale", "--villages", "100,x", "--out", "x.csv"])
     assert "expected integers separated by commas, like 100,500,2000" in capsys.readouterr().err
-
-
-def test_other_benchmarks_plug_in(monkeypatch, tmp_path):
-    ran = []
-
-    def add(sub):
-        p = sub.add_parser("fake", help="a benchmark from elsewhere")
-        p.set_defaults(func=lambda args: ran.append("module") or 0)
-
-    def add_more(sub):
-        p = sub.add_parser("extra", help="registered by a list entry")
-        p.set_defaults(func=lambda args: ran.append("list") or 0)
-
-    module = types.ModuleType("optimizer.bench.routing")
-    module.add_bench_parsers = add
-    monkeypatch.setitem(__import__("sys").modules, "optimizer.bench.routing", module)
-    monkeypatch.setattr(cli_bench, "BENCH_REGISTRARS", [add_more])
-    assert main(["bench", "fake"]) == 0
-    assert main(["bench", "extra"]) == 0
-    assert ran == ["module", "list"]

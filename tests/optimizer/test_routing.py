@@ -493,7 +493,8 @@ def test_bench_command_writes_a_new_csv_only(tmp_path):
     from rich.console import Console
 
     from networks.errors import ColdchainError
-    from optimizer.bench.routing import add_bench_parsers, run_bench_cvrp
+    from optimizer.cli.bench import add_routing_parsers as add_bench_parsers
+    from optimizer.cli.bench import cmd_bench_cvrp as run_bench_cvrp
 
     folder = _bench_folder(tmp_path)
     parser = argparse.ArgumentParser(prog="coldchain bench")
