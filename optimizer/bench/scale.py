@@ -181,7 +181,9 @@ def bench_scale(
     Returns
     -------
     pandas.DataFrame
-        One row per case: :data:`SCALE_COLUMNS`. ``data_seconds`` computes the model's
+        One row per case: :data:`SCALE_COLUMNS`. ``status`` and ``limit`` are the words
+        of :mod:`networks.status` (``error`` where the case failed, with the exception
+        in ``error``). ``data_seconds`` computes the model's
         coefficients, ``model_seconds`` builds the model from them and hands it to the
         solver, ``build_seconds`` is both; ``start_seconds`` is the start heuristic
         (counted in ``solve_seconds``), with its plan's objective and the LP relaxation

@@ -21,6 +21,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from networks.status import Status
 from optimizer.bench import (
     BENCH_GAP,
     CFLP_METHODS,
@@ -280,7 +281,7 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
     """Solve generated scenarios of growing size, write the table."""
 
     def progress(row: dict) -> None:
-        if row.get("status") == "error":
+        if row["status"] is Status.ERROR:
             console.print(f"{row['villages']} villages: error: {row['error']}", markup=False)
             return
         console.print(
@@ -329,7 +330,7 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
         ],
     )
     console.print(f"table written to {out}", markup=False)
-    errors = frame["status"].eq("error")
+    errors = frame["status"].eq(Status.ERROR)
     return ExitCode.ERROR if errors.any() else ExitCode.OK
 
 

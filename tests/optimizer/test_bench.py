@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from networks.status import Limit, Status
 from optimizer.bench import bench_cflp
 from optimizer.cli.main import main
 
@@ -43,7 +45,7 @@ def test_bench_cflp_reaches_known_optima_with_each_solver(cflp_dir, tmp_path, so
     assert list(table["known_optimum"]) == [63, 67]
     assert table["objective"].tolist() == pytest.approx([63, 67], rel=1e-9)
     assert table["reached"].all()
-    assert set(table["status"]) == {"optimal"}
+    assert set(table["status"]) == {"optimal"} and set(table["limit"]) == {"none"}
     assert "2 of 2 instances with a known optimum reached it" in capsys.readouterr().out
 
 
@@ -127,7 +129,7 @@ def test_bench_scale_writes_its_table(tmp_path):
     table = pd.read_csv(out)
     assert list(table["villages"]) == [3, 5]
     assert list(table["markets"]) == [1, 1]
-    assert set(table["status"]) == {"optimal"}
+    assert set(table["status"]) == {"optimal"} and set(table["limit"]) == {"none"}
     assert (table["variables"] > 0).all() and (table["constraints"] > 0).all()
     assert (table["peak_rss_mb"] > 0).all()
     assert (table["peak_rss_growth_mb"] >= 0).all()
@@ -140,3 +142,41 @@ def test_bench_scale_rejects_bad_village_lists(capsys):
     with pytest.raises(SystemExit):
         main(["bench", "scale", "--villages", "100,x", "--out", "x.csv"])
     assert "expected integers separated by commas, like 100,500,2000" in capsys.readouterr().err
+
+
+def test_the_command_writes_the_table_the_library_returns(cflp_dir, tmp_path):
+    out = tmp_path / "t.csv"
+    assert main(["bench", "cflp", str(cflp_dir), "--out", str(out)]) == 0
+    written = pd.read_csv(out)
+    returned = bench_cflp([cflp_dir])
+    timing = [c for c in returned.columns if c.endswith("_seconds")]
+    pd.testing.assert_frame_equal(
+        written.drop(columns=timing),
+        returned.drop(columns=timing).astype({"status": str, "limit": str}),
+        check_dtype=False,
+    )
+
+
+def orlib_text(m: int, n: int, seed: int) -> str:
+    """A random OR-Library file: total capacity 1.2 times total demand."""
+    rng = np.random.default_rng(seed)
+    demand = rng.integers(1, 20, n)
+    capacity = np.full(m, int(np.ceil(1.2 * demand.sum() / m * 2)))
+    fixed = rng.integers(100, 400, m)
+    cost = rng.integers(1, 1000, (n, m))
+    lines = [f"{m} {n}", *(f"{c} {f}" for c, f in zip(capacity, fixed, strict=True))]
+    lines += [f"{d} " + " ".join(map(str, row)) for d, row in zip(demand, cost, strict=True)]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_time_limited_row_says_feasible_or_no_solution_and_limit_time(tmp_path):
+    path = tmp_path / "cap99.txt"
+    path.write_text(orlib_text(60, 400, 1))
+    frame = bench_cflp([path], time_limit=0.001)
+    row = frame.iloc[0]
+    assert row["limit"] == Limit.TIME
+    assert row["status"] in (Status.FEASIBLE, Status.NO_SOLUTION)
+    if row["status"] == Status.FEASIBLE:
+        assert row["gap"] >= 0 and row["bound"] <= row["objective"]
+    else:
+        assert np.isnan(row["objective"])

@@ -50,5 +50,5 @@ def test_flagship_plan_beats_the_hand_made_cold_chain(tmp_path):
     )
     solved = json.loads((tmp_path / "solve" / "kpis.json").read_text())
     cold = json.loads((tmp_path / "cold" / "kpis.json").read_text())
-    assert solved["status"] in ("optimal", "time_limit")
+    assert solved["status"] in ("optimal", "feasible")  # a plan, proven or not
     assert solved["total_cost"] < cold["total_cost"]
