@@ -134,6 +134,16 @@ def cflp_format(path: str | Path) -> str:
 
     A file in a folder called ``holmberg`` (any case) or named ``pN`` is a Holmberg
     file; any other is read as OR-Library.
+
+    Parameters
+    ----------
+    path
+        The file (it need not exist: only its name and folder are looked at).
+
+    Returns
+    -------
+    str
+        ``holmberg`` or ``orlib``.
     """
     path = Path(path)
     if path.parent.name.lower() == "holmberg" or _HOLMBERG_NAME.match(path.name):
@@ -285,6 +295,16 @@ def cflp_files(folder: str | Path) -> list[Path]:
 
     OR-Library files are ``capN.txt``/``capa.txt``-like names (``capopt``, ``capinfo``
     and other files are left out); Holmberg files are ``pN`` names.
+
+    Parameters
+    ----------
+    folder
+        Searched with its subfolders.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``cap9.txt`` before ``cap10.txt``.
     """
     folder = Path(folder)
     found = [

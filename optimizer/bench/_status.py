@@ -12,6 +12,17 @@ def status_and_limit(result) -> tuple[Status, Limit]:
     says ``time_limit`` where the clock stopped it: that is ``feasible`` (or
     ``no_solution`` without a plan) with ``limit`` ``time``; a word outside
     :class:`~networks.status.Status` is ``error``.
+
+    Parameters
+    ----------
+    result
+        A :class:`~optimizer.design.network_design.DesignResult` or
+        :class:`~optimizer.facility.FacilityResult`: ``status``, ``has_plan`` and,
+        where it reports one, ``limit``.
+
+    Returns
+    -------
+    tuple of (Status, Limit)
     """
     limit = getattr(result, "limit", None)
     if limit is not None:

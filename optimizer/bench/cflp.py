@@ -270,7 +270,7 @@ def bench_cflp(
         raise ValueError(f"method 'direct' solves with HiGHS only, got solver {solver!r}")
     files, folders = _collect_paths(paths)
     known = _known_optima(optima, files, folders)
-    every = [instance for path in files for instance in read_cflp(path)]
+    every = cflp_instances(files)
     chosen = [instance for instance in every if _selected(instance.name, only, exclude)]
     if not chosen:  # nothing to solve: a filter that matches nothing is a typo, not a result
         raise ScenarioError(

@@ -249,6 +249,19 @@ def project_exact(
     ``sample`` coalitions drawn uniformly without replacement from the
     :math:`2^n - 2` others, with the solver settings an exact run would use.
 
+    Parameters
+    ----------
+    network
+        The scenario, with its firms.
+    options
+        :class:`~optimizer.design.network_design.DesignOptions` of each coalition solve.
+    sample
+        Coalitions to draw besides the grand one (at least 2).
+    seed
+        Seed of the draw.
+    workers, warm, reuse_model, heuristics
+        The levers of :class:`optimizer.consolidation.coalitions.CoalitionSolver`.
+
     Returns
     -------
     dict

@@ -235,7 +235,7 @@ def solve_cflp(instance: FacilityProblem, options: FacilityOptions | None = None
     box_lower = np.concatenate([np.asarray(model.lp.col_lower_)[:m], np.zeros(m * n)])
     box_upper = np.concatenate([np.asarray(model.lp.col_upper_)[:m], np.ones(m * n)])
     box_upper[m:].reshape(m, n)[box_upper[:m] == 0] = 0.0  # rows (2): shut serve no one
-    lp_bound, r_y, r_x = model.dual_bound(np.asarray(solution.row_dual), box_lower, box_upper)
+    lp_bound, _, _ = model.dual_bound(np.asarray(solution.row_dual), box_lower, box_upper)
     stats["lp_bound"] = lp_bound
     stats["lp_objective"] = h.getInfo().objective_function_value
 
