@@ -141,7 +141,7 @@ def bench_consolidate(
         One row per firm count: :data:`CONSOLIDATE_COLUMNS`.
     """
     from instances import generate_network
-    from optimizer.consolidation.coalitions import consolidate
+    from optimizer.consolidation import consolidate
     from optimizer.design.network_design import DesignOptions
 
     rows = []
@@ -271,8 +271,7 @@ def project_exact(
         projected CPU seconds over ``workers``: the pool kept busy), and what was
         measured (``seconds``, ``cpu_seconds``, ``coalitions_solved``, ``max_gap``).
     """
-    from optimizer.consolidation.allocation import _student_t_quantile
-    from optimizer.consolidation.coalitions import CoalitionSolver
+    from optimizer.consolidation import CoalitionSolver, student_t_quantile
 
     solver = CoalitionSolver(network, options, workers, None, None, warm, reuse_model, heuristics)
     players = sorted(solver.players)  # every firm that owns supply or demand
@@ -292,7 +291,7 @@ def project_exact(
     seconds = time.perf_counter() - clock
     cpu = np.array([solved[c].stages.get("cpu_seconds", math.nan) for c in drawn])
     grand_cpu = solved[grand].stages.get("cpu_seconds", math.nan)
-    half = _student_t_quantile(0.975, count - 1) * cpu.std(ddof=1) / math.sqrt(count)
+    half = student_t_quantile(0.975, count - 1) * cpu.std(ddof=1) / math.sqrt(count)
     projected = grand_cpu + others * cpu.mean()
     gaps = [c.gap for c in solved.values() if math.isfinite(c.gap)]
     return {

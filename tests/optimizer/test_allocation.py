@@ -1,4 +1,4 @@
-"""Tests of optimizer.consolidation.allocation against games with independently known answers.
+"""Tests of the allocation methods (optimizer.consolidation) against games with known answers.
 
 Every expected number below comes from a published source or from a hand computation
 written out next to it; none was produced by running the code under test.
@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optimizer.backends.mip import pulp_solver
-from optimizer.consolidation.allocation import (
+from optimizer.consolidation import (
     Allocation,
     CostGame,
     GameError,

@@ -15,11 +15,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.consolidation.allocation import (
+from optimizer.consolidation import (
     GameError,
-    _student_t_quantile,
     adaptive_sampled_shapley,
     sampled_shapley,
+    student_t_quantile,
 )
 
 
@@ -57,9 +57,9 @@ def batched(cost, calls):
 
 def test_t_quantiles_match_the_tables():
     # t tables: t_{0.975,4} = 2.776, t_{0.975,9} = 2.262, t_{0.995,30} = 2.750
-    assert _student_t_quantile(0.975, 4) == pytest.approx(2.7764, abs=1e-3)
-    assert _student_t_quantile(0.975, 9) == pytest.approx(2.2622, abs=1e-3)
-    assert _student_t_quantile(0.995, 30) == pytest.approx(2.7500, abs=1e-3)
+    assert student_t_quantile(0.975, 4) == pytest.approx(2.7764, abs=1e-3)
+    assert student_t_quantile(0.975, 9) == pytest.approx(2.2622, abs=1e-3)
+    assert student_t_quantile(0.995, 30) == pytest.approx(2.7500, abs=1e-3)
 
 
 def test_a_40_player_game_stops_at_the_target_and_covers_the_exact_value():

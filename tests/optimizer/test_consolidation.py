@@ -20,15 +20,17 @@ import pandas as pd
 import pulp
 import pytest
 
-import optimizer.consolidation.coalitions as consolidation
 from instances import generate, load_scenario, scenario_folder
 from optimizer.cli.main import main
-from optimizer.consolidation.allocation import CostGame, shapley
-from optimizer.consolidation.coalitions import (
+from optimizer.consolidation import (
     METHODS,
     CoalitionSolver,
+    CostGame,
     coalition_cost,
+    coalitions,
     consolidate,
+    pooling,
+    shapley,
 )
 from optimizer.design.network_design import DesignOptions, solve_design
 
@@ -407,13 +409,13 @@ def test_a_single_firm_saves_nothing(tmp_path):
 # ---------------------------------------------------------------------------------------
 def test_a_coalition_is_solved_once(monkeypatch):
     calls = []
-    real = consolidation._Engine.solve
+    real = coalitions._Engine.solve
 
     def counted(self, firms, start_hubs, detail):
         calls.append(firms)
         return real(self, firms, start_hubs, detail)
 
-    monkeypatch.setattr(consolidation._Engine, "solve", counted)
+    monkeypatch.setattr(coalitions._Engine, "solve", counted)
     solver = CoalitionSolver(TINY, workers=1)
     first = solver.cost(frozenset({"coopA", "firmB"}))
     again = solver.cost(frozenset({"firmB", "coopA"}))
@@ -518,8 +520,8 @@ def test_core_verdicts_where_the_core_is_empty(gen4):
 @pytest.fixture
 def past_the_limit(monkeypatch):
     """MAX_EXACT_FIRMS = 3, and coalition solves memoized (the same costs, solved once)."""
-    monkeypatch.setattr(consolidation, "MAX_EXACT_FIRMS", 3)
-    real = consolidation.coalition_cost
+    monkeypatch.setattr(pooling, "MAX_EXACT_FIRMS", 3)
+    real = coalitions.coalition_cost
     memo = _MEMO
 
     def memoized(network, firms, options=None, detail=False):
@@ -528,7 +530,7 @@ def past_the_limit(monkeypatch):
             memo[key] = real(network, firms, options, detail)
         return memo[key]
 
-    monkeypatch.setattr(consolidation, "coalition_cost", memoized)
+    monkeypatch.setattr(coalitions, "coalition_cost", memoized)
     return memo
 
 
@@ -551,7 +553,7 @@ def test_past_the_limit_only_sampled_shapley_and_proportional_rules(gen4, past_t
     for method in ("proportional-volume", "proportional-cost"):
         assert sum(first.allocations[method].costs) == pytest.approx(first.grand.cost)
     # the exact Shapley value lies within the simultaneous intervals
-    costs = {c: consolidation.coalition_cost(network, c).cost for c in coalitions_of(first.firms)}
+    costs = {c: coalitions.coalition_cost(network, c).cost for c in coalitions_of(first.firms)}
     exact = shapley(CostGame(first.firms, costs)).as_dict()
     for firm, value, half in zip(
         estimate.players, estimate.costs, estimate.half_widths, strict=True

@@ -7,9 +7,17 @@ from itertools import combinations
 
 import pytest
 
-import optimizer.consolidation.coalitions as consolidation
 from instances import generate_network
-from optimizer.consolidation.coalitions import CoalitionSolver, coalition_cost, consolidate
+from optimizer.consolidation import (
+    CoalitionSolver,
+    CostGame,
+    coalition_cost,
+    coalitions,
+    consolidate,
+    first_comer_cost,
+    pooling,
+    shapley,
+)
 
 NETWORK = generate_network(villages=16, hubs=4, weeks=2, firms=4, markets=1, seed=3)
 FIRMS = tuple(sorted(NETWORK.firms))
@@ -23,7 +31,7 @@ def plain():
 
 
 needs_model = pytest.mark.skipif(
-    consolidation._DesignModel is None, reason="network_design has no DesignModel"
+    coalitions._DesignModel is None, reason="network_design has no DesignModel"
 )
 
 
@@ -36,13 +44,13 @@ def test_reused_model_and_warm_starts_give_the_plain_costs(
     plain, warm, workers, heuristics, monkeypatch
 ):
     built = []
-    real = consolidation._DesignModel
+    real = coalitions._DesignModel
 
     def counted(network, options):
         built.append(options.firms)
         return real(network, options)
 
-    monkeypatch.setattr(consolidation, "_DesignModel", counted)
+    monkeypatch.setattr(coalitions, "_DesignModel", counted)
     with CoalitionSolver(NETWORK, workers=workers, warm=warm, heuristics=heuristics) as solver:
         solved = solver.solve_all(EVERY)
     assert len(solved) == 15
@@ -71,8 +79,6 @@ def test_warm_start_is_the_union_of_the_solved_subsets_openings(plain):
 
 
 def test_exact_shapley_is_efficient_and_matches_the_plain_game(plain):
-    from optimizer.consolidation.allocation import CostGame, shapley
-
     result = consolidate(NETWORK, methods=("shapley",), workers=2)
     costs = result.allocations["shapley"].costs
     assert sum(costs) == pytest.approx(result.grand.cost, rel=1e-9)
@@ -81,9 +87,7 @@ def test_exact_shapley_is_efficient_and_matches_the_plain_game(plain):
 
 
 def test_sampled_shapley_stops_at_its_target_and_covers_the_exact_value(plain, monkeypatch):
-    from optimizer.consolidation.allocation import CostGame, shapley
-
-    monkeypatch.setattr(consolidation, "MAX_EXACT_FIRMS", 3)  # 4 firms: the sampled path
+    monkeypatch.setattr(pooling, "MAX_EXACT_FIRMS", 3)  # 4 firms: the sampled path
     result = consolidate(
         NETWORK, methods=("shapley",), target_pct=2.0, min_samples=4, samples=500, workers=1
     )
@@ -103,9 +107,9 @@ def test_first_comer_cost_is_the_intercept_of_stand_alone_costs_on_volumes():
     players = ("a", "b", "c", "d")
     volumes = {"a": 10.0, "b": 20.0, "c": 35.0, "d": 50.0}
     known = {frozenset([f]): 300.0 + 4.0 * volumes[f] for f in players}
-    assert consolidation._first_comer(players, known, volumes) == pytest.approx(300.0)
+    assert first_comer_cost(players, known, volumes) == pytest.approx(300.0)
     falling = {frozenset([f]): 900.0 - 10.0 * volumes[f] for f in players}
-    assert consolidation._first_comer(players, falling, volumes) == pytest.approx(400.0)
+    assert first_comer_cost(players, falling, volumes) == pytest.approx(400.0)
     rising = {frozenset([f]): -50.0 + 4.0 * volumes[f] for f in players}
-    assert consolidation._first_comer(players, rising, volumes) == 0.0
-    assert consolidation._first_comer(players, {}, volumes) is None  # not solved yet
+    assert first_comer_cost(players, rising, volumes) == 0.0
+    assert first_comer_cost(players, {}, volumes) is None  # not solved yet
