@@ -51,12 +51,7 @@ from dataclasses import dataclass, field, replace
 from networks.errors import ColdchainError
 from networks.network import Network
 from networks.plan import THIRD_PARTY
-from optimizer.design.network_design import DesignOptions, DesignResult, solve_design
-
-try:  # one model re-solved per coalition (optimizer.design.network_design, newer)
-    from optimizer.design.network_design import DesignModel as _DesignModel
-except ImportError:  # pragma: no cover - older network_design
-    _DesignModel = None
+from optimizer.design.network_design import DesignModel, DesignOptions, DesignResult, solve_design
 
 
 class CoalitionInfeasibleError(ColdchainError, ValueError):
@@ -126,7 +121,7 @@ def _coalition_result(
     seconds: float,
 ) -> CoalitionCost:
     """A :class:`CoalitionCost` from a design result (optionally scored per firm)."""
-    stages = dict(getattr(result, "stages", None) or {})
+    stages = dict(result.stages)
     stages.update(build_seconds=result.build_seconds, solve_seconds=result.solve_seconds)
     if result.status == "infeasible":
         return CoalitionCost(
@@ -214,7 +209,7 @@ class _Engine:
         self,
         network: Network,
         options: DesignOptions,
-        players: frozenset[str] | None,
+        players: frozenset[str],
         reuse_model: bool,
         heuristics: bool = False,
         start: bool | None = None,
@@ -222,7 +217,7 @@ class _Engine:
         self.network = network
         self.options = options
         self.players = players
-        self.reuse_model = reuse_model and _DesignModel is not None and players is not None
+        self.reuse_model = reuse_model
         self.heuristics = heuristics
         self.start = start
         self.model = None
@@ -246,9 +241,9 @@ class _Engine:
         built = 0.0
         if self.model is None:
             options = _coalition_options(self.options, frozenset(self.players))
-            if self.start is not None and "start" in DesignOptions.__dataclass_fields__:
+            if self.start is not None:
                 options = replace(options, start=self.start)
-            self.model = _DesignModel(self.network, options)
+            self.model = DesignModel(self.network, options)
             built = time.perf_counter() - clock
             if not self.heuristics:
                 # every solve starts from the start heuristic's plan; HiGHS's own
@@ -313,8 +308,8 @@ class CoalitionSolver:
         solved first) or ``none`` (the start heuristic's own rounding of the LP
         relaxation). A start only seeds the incumbent; it never changes the optimum.
     reuse_model
-        Solve coalitions of two or more on one reused model per process (where
-        :class:`~optimizer.design.network_design.DesignModel` exists).
+        Solve coalitions of two or more on one reused model per process
+        (:class:`~optimizer.design.network_design.DesignModel`).
     heuristics
         Keep HiGHS's primal heuristics on in the reused model. Off (the default), every
         solve relies on the start heuristic's plan as its first incumbent; the optimum

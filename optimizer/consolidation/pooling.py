@@ -30,6 +30,7 @@ from optimizer.consolidation.core import core_check, core_is_empty
 from optimizer.consolidation.epm import equal_profit
 from optimizer.consolidation.game import Allocation, CostGame
 from optimizer.consolidation.nucleolus import nucleolus
+from optimizer.consolidation.proportional import proportional_shares
 from optimizer.consolidation.result import ConsolidationResult
 from optimizer.consolidation.shapley import (
     adaptive_sampled_shapley,
@@ -41,14 +42,6 @@ from optimizer.design.network_design import DesignOptions
 
 MAX_EXACT_FIRMS = 15
 METHODS = ("shapley", "nucleolus", "epm", "proportional-volume", "proportional-cost")
-
-
-def _proportional(
-    firms: tuple[str, ...], total: float, weights: dict[str, float], name: str
-) -> Allocation:
-    weight_sum = sum(weights[f] for f in firms)
-    costs = tuple(total * weights[f] / weight_sum for f in firms)
-    return Allocation(method=name, players=firms, costs=costs, status="optimal")
 
 
 def consolidate(
@@ -175,7 +168,7 @@ def _consolidate(
         standalone = {f: solver.cost(frozenset([f])) for f in players}
         for method in methods:
             weights = volumes if method == "proportional-volume" else standalone
-            allocations[method] = _proportional(players, grand, weights, method)
+            allocations[method] = proportional_shares(players, grand, weights, method)
     elif n <= MAX_EXACT_FIRMS:
         everything = [frozenset(c) for k in range(1, n + 1) for c in combinations(players, k)]
         detailed = [frozenset([f]) for f in players] + [frozenset(players)]
@@ -201,10 +194,12 @@ def _consolidate(
             elif method == "epm":
                 allocations[method] = equal_profit(game, tolerance=tolerance)
             elif method == "proportional-volume":
-                allocations[method] = _proportional(players, game.cost_of(players), volumes, method)
+                allocations[method] = proportional_shares(
+                    players, game.cost_of(players), volumes, method
+                )
             elif method == "proportional-cost":
                 standalone = {f: game.standalone(f) for f in players}
-                allocations[method] = _proportional(
+                allocations[method] = proportional_shares(
                     players, game.cost_of(players), standalone, method
                 )
         for method, allocation in allocations.items():
@@ -249,12 +244,12 @@ def _consolidate(
                 players, solver.cost, samples, seed, cache=cache
             )
         if "proportional-volume" in methods:
-            allocations["proportional-volume"] = _proportional(
+            allocations["proportional-volume"] = proportional_shares(
                 players, grand, volumes, "proportional-volume"
             )
         if "proportional-cost" in methods:
             standalone = {f: solver.cost(frozenset([f])) for f in players}
-            allocations["proportional-cost"] = _proportional(
+            allocations["proportional-cost"] = proportional_shares(
                 players, grand, standalone, "proportional-cost"
             )
         dropped = [m for m in methods if m in ("nucleolus", "epm")]

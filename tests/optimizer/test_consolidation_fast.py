@@ -30,12 +30,6 @@ def plain():
     return {c: coalition_cost(NETWORK, c).cost for c in EVERY}
 
 
-needs_model = pytest.mark.skipif(
-    coalitions._DesignModel is None, reason="network_design has no DesignModel"
-)
-
-
-@needs_model
 @pytest.mark.parametrize(
     ("warm", "workers", "heuristics"),
     [("subsets", 1, True), ("grand", 1, True), ("subsets", 2, True), ("subsets", 1, False)],
@@ -44,13 +38,13 @@ def test_reused_model_and_warm_starts_give_the_plain_costs(
     plain, warm, workers, heuristics, monkeypatch
 ):
     built = []
-    real = coalitions._DesignModel
+    real = coalitions.DesignModel
 
     def counted(network, options):
         built.append(options.firms)
         return real(network, options)
 
-    monkeypatch.setattr(coalitions, "_DesignModel", counted)
+    monkeypatch.setattr(coalitions, "DesignModel", counted)
     with CoalitionSolver(NETWORK, workers=workers, warm=warm, heuristics=heuristics) as solver:
         solved = solver.solve_all(EVERY)
     assert len(solved) == 15
@@ -64,7 +58,6 @@ def test_reused_model_and_warm_starts_give_the_plain_costs(
     assert 1 <= len(rebuilt) <= workers
 
 
-@needs_model
 def test_warm_start_is_the_union_of_the_solved_subsets_openings(plain):
     solver = CoalitionSolver(NETWORK, workers=1, warm="subsets")
     a, b, c = FIRMS[:3]
