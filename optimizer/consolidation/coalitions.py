@@ -51,6 +51,7 @@ from dataclasses import dataclass, field, replace
 from networks.errors import ColdchainError
 from networks.network import Network
 from networks.plan import THIRD_PARTY
+from networks.status import Limit, NoPlanError, Status
 from optimizer.design.network_design import DesignModel, DesignOptions, DesignResult, solve_design
 
 
@@ -66,10 +67,13 @@ class CoalitionCost:
     ----------
     firms
         The coalition.
-    cost
-        Its optimal cost :math:`c(S)` (CNY).
-    status, gap, seconds
-        Solver status, relative gap, seconds.
+    status, limit
+        What the solve proved (:class:`~networks.status.Status`: ``optimal`` within the
+        gap asked, ``feasible`` when a limit stopped it with a plan in hand,
+        ``infeasible``, ``no_solution``, ``error``) and what stopped it early
+        (:class:`~networks.status.Limit`).
+    gap, seconds
+        Relative gap of the plan to the solver's bound (NaN without a plan), seconds.
     spoilage_t, co2_t, shipped_t
         The model's spoilage tonnes, CO2e tonnes, tonnes picked (survival view).
     diagnosis
@@ -82,11 +86,14 @@ class CoalitionCost:
     stages
         Seconds by stage (``build_seconds``, ``solve_seconds`` and, where the design
         solve reports them, ``data_seconds``, ``model_seconds``, ``start_seconds``...).
+    plan_cost
+        The plan's cost, NaN without a plan; read it as :attr:`cost`, which raises
+        without a plan.
     """
 
     firms: frozenset[str]
-    cost: float
-    status: str
+    status: Status
+    limit: Limit
     gap: float
     seconds: float
     spoilage_t: float = math.nan
@@ -96,6 +103,24 @@ class CoalitionCost:
     by_firm: dict[str, dict[str, float]] = field(default_factory=dict)
     hubs: tuple[tuple[str, str], ...] = ()
     stages: dict[str, float] = field(default_factory=dict)
+    plan_cost: float = math.nan
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", Status(self.status))
+        object.__setattr__(self, "limit", Limit(self.limit))
+
+    @property
+    def cost(self) -> float:
+        """Its cost :math:`c(S)` (CNY): the plan's objective in cost mode.
+
+        Raises
+        ------
+        NoPlanError
+            If the solve found no plan (infeasible, or stopped without one).
+        """
+        if not self.status.has_plan:
+            raise NoPlanError(self.status, "cost")
+        return self.plan_cost
 
     @property
     def label(self) -> str:
@@ -123,18 +148,12 @@ def _coalition_result(
     """A :class:`CoalitionCost` from a design result (optionally scored per firm)."""
     stages = dict(result.stages)
     stages.update(build_seconds=result.build_seconds, solve_seconds=result.solve_seconds)
-    if result.status == "infeasible":
+    status, limit = _status_and_limit(result)
+    if not status.has_plan:
+        diagnosis = tuple(d["message"] for d in result.diagnosis)
         return CoalitionCost(
-            firms,
-            math.nan,
-            "infeasible",
-            math.nan,
-            seconds,
-            diagnosis=tuple(d["message"] for d in result.diagnosis),
-            stages=stages,
+            firms, status, limit, math.nan, seconds, diagnosis=diagnosis, stages=stages
         )
-    if not result.has_plan:
-        return CoalitionCost(firms, math.nan, result.status, math.nan, seconds, stages=stages)
     kpis = result.model_kpis
     by_firm: dict[str, dict[str, float]] = {}
     if detail:
@@ -153,8 +172,8 @@ def _coalition_result(
                 }
     return CoalitionCost(
         firms,
-        result.objective,
-        result.status,
+        status,
+        limit,
         result.gap,
         seconds,
         kpis["model_spoilage_t"],
@@ -163,7 +182,20 @@ def _coalition_result(
         by_firm=by_firm,
         hubs=tuple(sorted((h, s) for h, s in result.plan.hubs.items() if s)),
         stages=stages,
+        plan_cost=result.objective,
     )
+
+
+def _status_and_limit(result: DesignResult) -> tuple[Status, Limit]:
+    """The design solve's ending in the one vocabulary (:mod:`networks.status`).
+
+    A solve stopped by its time limit with a plan in hand is ``feasible`` with
+    ``limit = time`` (the design result's ``time_limit`` status says so in one word).
+    """
+    limit = Limit(getattr(result, "limit", Limit.NONE))
+    if result.status == "time_limit":
+        return (Status.FEASIBLE if result.has_plan else Status.NO_SOLUTION), Limit.TIME
+    return Status(result.status), limit
 
 
 def coalition_cost(
@@ -472,7 +504,7 @@ class CoalitionSolver:
     def cost(self, firms: frozenset[str]) -> float:
         """:math:`c(S)`, solving it if needed; raises if the coalition is infeasible."""
         result = self.solve_all([firms])[frozenset(firms)]
-        if not math.isfinite(result.cost):
+        if not result.status.has_plan:
             raise CoalitionInfeasibleError(
                 f"coalition {result.label}: expected a feasible solve, got {result.status}"
                 + (": " + "; ".join(result.diagnosis) if result.diagnosis else "")

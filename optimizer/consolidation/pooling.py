@@ -173,7 +173,7 @@ def _consolidate(
         everything = [frozenset(c) for k in range(1, n + 1) for c in combinations(players, k)]
         detailed = [frozenset([f]) for f in players] + [frozenset(players)]
         solved = solver.solve_all(everything, detail=detailed)
-        infeasible = [c for c in solved.values() if not math.isfinite(c.cost)]
+        infeasible = [c for c in solved.values() if not c.status.has_plan]
         if infeasible:
             worst = infeasible[0]
             raise CoalitionInfeasibleError(
@@ -221,7 +221,7 @@ def _consolidate(
 
         grand = solver.cost(frozenset(players))
         if "shapley" in methods and target_pct is not None:
-            known = {c: r.cost for c, r in solver.cache.items() if math.isfinite(r.cost)}
+            known = {c: r.cost for c, r in solver.cache.items() if r.status.has_plan}
             allocations["shapley"] = adaptive_sampled_shapley(
                 players,
                 solver.costs,

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from networks.status import Limit, Status, first_limit, worst_status
 from optimizer.consolidation.coalitions import CoalitionCost
+from optimizer.consolidation.core import CoreCheck
 from optimizer.consolidation.game import Allocation
 
 
@@ -38,11 +40,32 @@ class ConsolidationResult:
     firms: tuple[str, ...]
     coalitions: dict[frozenset, CoalitionCost]
     allocations: dict[str, Allocation]
-    core: dict[str, object] = field(default_factory=dict)
+    core: dict[str, CoreCheck] = field(default_factory=dict)
     core_empty: bool | None = None
     volumes_t: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
+
+    @property
+    def status(self) -> Status:
+        """The weakest of the coalitions' statuses (:func:`~networks.status.worst_status`).
+
+        ``optimal`` when every coalition's cost is proven within the gap asked;
+        ``feasible`` when a limit stopped one with a plan in hand.
+        """
+        return worst_status(c.status for c in self.coalitions.values())
+
+    @property
+    def limit(self) -> Limit:
+        """What stopped a coalition's solve early: the first that is not ``none``.
+
+        Coalitions are read in the order of ``coalitions.csv`` (by size, then label).
+        """
+        return first_limit(c.limit for c in self._in_order())
+
+    def _in_order(self) -> list[CoalitionCost]:
+        """The coalitions by size, then label (the rows of ``coalitions.csv``)."""
+        return sorted(self.coalitions.values(), key=lambda c: (len(c.firms), c.label))
 
     @property
     def grand(self) -> CoalitionCost:
@@ -63,15 +86,15 @@ class ConsolidationResult:
             {
                 "coalition": c.label,
                 "size": len(c.firms),
-                "cost": c.cost,
-                "status": c.status,
+                "cost": c.plan_cost,
+                "status": c.status.value,
                 "gap": c.gap,
                 "seconds": c.seconds,
                 "model_spoilage_t": c.spoilage_t,
                 "model_co2_t": c.co2_t,
                 "model_shipped_t": c.shipped_t,
             }
-            for c in sorted(self.coalitions.values(), key=lambda c: (len(c.firms), c.label))
+            for c in self._in_order()
         ]
         return pd.DataFrame(rows)
 

@@ -21,10 +21,14 @@ import pulp
 import pytest
 
 from instances import generate, load_scenario, scenario_folder
+from networks.status import Limit, NoPlanError, Status
 from optimizer.cli.main import main
 from optimizer.consolidation import (
     METHODS,
+    CoalitionCost,
+    CoalitionInfeasibleError,
     CoalitionSolver,
+    ConsolidationResult,
     CostGame,
     coalition_cost,
     coalitions,
@@ -633,15 +637,54 @@ def test_consolidate_records_its_levers_in_kpis(tiny_run):
     assert kpis["param_warm"] == "grand" and kpis["param_baseline"] is True
 
 
-def test_a_firm_that_cannot_serve_its_customers_alone_stops_with_exit_3(tmp_path, capsys):
+@pytest.fixture
+def firm_b_short(tmp_path) -> Path:
+    """tiny with firmB's customers wanting 50 t of kiwi a week, more than it grows."""
     folder = tmp_path / "tiny"
     shutil.copytree(scenario_folder("tiny"), folder)
     demand = pd.read_csv(folder / "demand.csv", dtype={"firm": str})
     demand.loc[(demand.firm == "firmB") & (demand["product"] == "fresh_kiwi"), "tonnes"] = 50.0
     demand.to_csv(folder / "demand.csv", index=False)
+    return folder
+
+
+def test_a_firm_that_cannot_serve_its_customers_alone_stops_with_exit_3(
+    tmp_path, firm_b_short, capsys
+):
     out = tmp_path / "run"
-    assert run_cli([str(folder), "--out", str(out)]) == 3
+    assert run_cli([str(firm_b_short), "--out", str(out)]) == 3
     err = capsys.readouterr().err
     assert "coalition firmB: expected its own villages to serve its own customers" in err
     assert "got infeasible\n" in err and "demand for fresh_kiwi cannot be met in full" in err
     assert not out.exists()
+
+
+# ---------------------------------------------------------------------------------------
+# Status and limit (networks.status)
+# ---------------------------------------------------------------------------------------
+def test_a_coalition_without_a_plan_has_no_cost(firm_b_short):
+    alone = coalition_cost(load_scenario(firm_b_short), {"firmB"})
+    assert alone.status == Status.INFEASIBLE and alone.limit == Limit.NONE
+    assert any("cannot be met" in line for line in alone.diagnosis)
+    with pytest.raises(NoPlanError, match="no cost: the solve ended infeasible"):
+        _ = alone.cost
+    solver = CoalitionSolver(load_scenario(firm_b_short), workers=1)
+    solver.cache[frozenset({"firmB"})] = alone
+    with pytest.raises(CoalitionInfeasibleError, match="coalition firmB: .* got infeasible"):
+        solver.cost(frozenset({"firmB"}))
+
+
+def solved(firms, status, limit=Limit.NONE, cost=100.0):
+    return CoalitionCost(frozenset(firms), status, limit, 0.0, 0.1, plan_cost=cost)
+
+
+def test_a_consolidation_is_as_proven_as_its_weakest_coalition():
+    coalitions = [
+        solved({"a"}, Status.OPTIMAL),
+        solved({"b"}, Status.FEASIBLE, Limit.TIME, 90.0),
+        solved({"a", "b"}, Status.OPTIMAL, cost=150.0),
+    ]
+    result = ConsolidationResult(("a", "b"), {c.firms: c for c in coalitions}, {})
+    assert result.status == Status.FEASIBLE and result.limit == Limit.TIME
+    every_one = ConsolidationResult(("a",), {frozenset({"a"}): coalitions[0]}, {})
+    assert every_one.status == Status.OPTIMAL and every_one.limit == Limit.NONE
