@@ -3,52 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import math
 
 from optimizer.cli.arguments import seconds
-
-
-def _kpis(result) -> dict:
-    firms = result.firms
-    standalone = sum(result.standalone(f).cost for f in firms)
-    grand = result.grand.cost
-    alone = [result.standalone(f).by_firm.get(f, {}) for f in firms]
-    spoiled_alone = sum(a.get("spoilage_t", 0.0) for a in alone)
-    shipped_alone = sum(a.get("shipped_t", 0.0) for a in alone)
-    pooled = result.grand.by_firm.values()
-    spoiled_pooled = sum(p.get("spoilage_t", 0.0) for p in pooled)
-    shipped_pooled = sum(p.get("shipped_t", 0.0) for p in pooled)
-    kpis = {
-        "firms": len(firms),
-        "standalone_cost_sum": standalone,
-        "grand_coalition_cost": grand,
-        "savings": standalone - grand,
-        "savings_pct": 100.0 * (standalone - grand) / standalone if standalone else math.nan,
-        "spoilage_t_alone": spoiled_alone,
-        "spoilage_t_pooled": spoiled_pooled,
-        "spoilage_rate_alone": spoiled_alone / shipped_alone if shipped_alone else math.nan,
-        "spoilage_rate_pooled": spoiled_pooled / shipped_pooled if shipped_pooled else math.nan,
-        "co2_t_alone": sum(a.get("co2_t", 0.0) for a in alone),
-        "co2_t_pooled": sum(p.get("co2_t", 0.0) for p in pooled),
-        "coalitions_solved": len(result.coalitions),
-        "core_empty": result.core_empty,
-        "seconds": result.seconds,
-        "notes": list(result.notes),
-    }
-    for method, check in result.core.items():
-        kpis[f"in_core.{method}"] = bool(check.in_core)
-        if not check.in_core and check.most_dissatisfied is not None:
-            kpis[f"most_dissatisfied.{method}"] = "+".join(sorted(check.most_dissatisfied))
-            kpis[f"max_excess.{method}"] = check.max_excess
-    for method, allocation in result.allocations.items():
-        if allocation.costs is None:
-            kpis[f"status.{method}"] = allocation.status
-        if allocation.half_widths:
-            kpis[f"orders.{method}"] = allocation.samples
-            kpis[f"max_half_width.{method}"] = max(allocation.half_widths)
-            if "target_met" in allocation.info:
-                kpis[f"target_met.{method}"] = bool(allocation.info["target_met"])
-    return kpis
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
@@ -60,7 +16,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     from optimizer.consolidation import METHODS, CoalitionInfeasibleError, consolidate
     from optimizer.design.network_design import DesignOptions
     from results.runs import run_header
-    from results.store import RunWriter
+    from results.store import write_run
 
     network = load_scenario(args.scenario)
     network.regime(args.regime)
@@ -116,11 +72,8 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         gap=options.gap,
         **levers,
     )
-    kpis = {**header, **_kpis(result)}
-    with RunWriter(args.out) as run:
-        run.write_json("kpis.json", kpis)
-        run.write_table("allocation", result.to_frame())
-        run.write_table("coalitions", result.coalitions_frame())
+    kpis = result.kpis()
+    write_run(args.out, header, kpis, result.to_frames())
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(

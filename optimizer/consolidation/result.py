@@ -98,8 +98,81 @@ class ConsolidationResult:
         ]
         return pd.DataFrame(rows)
 
-    def to_frame(self) -> pd.DataFrame:
+    @property
+    def standalone_cost_sum(self) -> float:
+        r""":math:`\sum_i c(\{i\})`: what the firms pay shipping alone (CNY)."""
+        return sum(self.standalone(f).cost for f in self.firms)
+
+    @property
+    def savings(self) -> float:
+        r""":math:`\sum_i c(\{i\}) - c(N)`: what pooling saves (CNY)."""
+        return self.standalone_cost_sum - self.grand.cost
+
+    def kpis(self) -> dict[str, object]:
+        """The flat key figures of ``kpis.json`` (after the run record).
+
+        Returns
+        -------
+        dict
+            ``status`` and ``limit`` (:attr:`status`, :attr:`limit`), the costs alone
+            and pooled and the savings (the model's), the exact evaluator's spoilage
+            and CO2e alone and pooled, the coalitions solved, whether the core is
+            empty, seconds, notes, and per method its core verdict (``in_core.M``,
+            with ``most_dissatisfied.M`` and ``max_excess.M`` outside the core),
+            ``status.M`` where it gave no allocation, and for sampled estimates
+            ``orders.M``, ``max_half_width.M`` and ``target_met.M``. docs/outputs.md
+            lists every key.
+        """
+        firms = self.firms
+        standalone = self.standalone_cost_sum
+        grand = self.grand.cost
+        alone = [self.standalone(f).by_firm.get(f, {}) for f in firms]
+        spoiled_alone = sum(a.get("spoilage_t", 0.0) for a in alone)
+        shipped_alone = sum(a.get("shipped_t", 0.0) for a in alone)
+        pooled = self.grand.by_firm.values()
+        spoiled_pooled = sum(p.get("spoilage_t", 0.0) for p in pooled)
+        shipped_pooled = sum(p.get("shipped_t", 0.0) for p in pooled)
+        kpis: dict[str, object] = {
+            "status": self.status,
+            "limit": self.limit,
+            "firms": len(firms),
+            "standalone_cost_sum": standalone,
+            "grand_coalition_cost": grand,
+            "savings": standalone - grand,
+            "savings_pct": 100.0 * (standalone - grand) / standalone if standalone else math.nan,
+            "spoilage_t_alone": spoiled_alone,
+            "spoilage_t_pooled": spoiled_pooled,
+            "spoilage_rate_alone": spoiled_alone / shipped_alone if shipped_alone else math.nan,
+            "spoilage_rate_pooled": spoiled_pooled / shipped_pooled if shipped_pooled else math.nan,
+            "co2_t_alone": sum(a.get("co2_t", 0.0) for a in alone),
+            "co2_t_pooled": sum(p.get("co2_t", 0.0) for p in pooled),
+            "coalitions_solved": len(self.coalitions),
+            "core_empty": self.core_empty,
+            "seconds": self.seconds,
+            "notes": list(self.notes),
+        }
+        for method, check in self.core.items():
+            kpis[f"in_core.{method}"] = bool(check.in_core)
+            if not check.in_core and check.most_dissatisfied is not None:
+                kpis[f"most_dissatisfied.{method}"] = "+".join(sorted(check.most_dissatisfied))
+                kpis[f"max_excess.{method}"] = check.max_excess
+        for method, allocation in self.allocations.items():
+            if allocation.costs is None:
+                kpis[f"status.{method}"] = allocation.status
+            if allocation.half_widths:
+                kpis[f"orders.{method}"] = allocation.samples
+                kpis[f"max_half_width.{method}"] = max(allocation.half_widths)
+                if "target_met" in allocation.info:
+                    kpis[f"target_met.{method}"] = bool(allocation.info["target_met"])
+        return kpis
+
+    def to_frames(self) -> dict[str, pd.DataFrame]:
+        """The run's tables by name: ``allocation`` and ``coalitions``."""
+        return {"allocation": self.allocation_frame(), "coalitions": self.coalitions_frame()}
+
+    def allocation_frame(self) -> pd.DataFrame:
         """``allocation.csv``: one row per firm."""
+        total = self.savings
         rows = []
         for firm in self.firms:
             alone = self.standalone(firm)
@@ -112,7 +185,6 @@ class ConsolidationResult:
                 value = allocation.as_dict()[firm] if allocation.costs is not None else math.nan
                 row[method] = value
                 row[f"savings.{method}"] = alone.cost - value
-                total = sum(self.standalone(f).cost for f in self.firms) - self.grand.cost
                 row[f"savings_share.{method}"] = (alone.cost - value) / total if total else math.nan
                 if allocation.half_widths is not None:
                     index = allocation.players.index(firm)

@@ -329,6 +329,31 @@ def test_the_grand_coalition_saves_and_kpis_say_how_much(run, request):
     assert allocation["standalone_cost"].tolist() == pytest.approx([costs[f] for f in firms])
 
 
+RUN_RECORD = ("run_id", "created_utc", "command", "scenario", "scenario_hash")
+
+
+def results_only(kpis: dict) -> dict:
+    """``kpis`` without the run record and the timings, as JSON would hold it."""
+    return {
+        k: v
+        for k, v in json.loads(json.dumps(kpis)).items()
+        if k not in RUN_RECORD
+        and not k.startswith(("version_", "param_"))
+        and k != "seconds"
+        and not k.endswith("_seconds")
+    }
+
+
+def test_kpis_json_is_the_library_call_s_kpis(tiny_run):
+    # `coldchain consolidate tiny --out DIR` is consolidate(tiny) with its defaults
+    written = json.loads((tiny_run / "kpis.json").read_text())
+    library = consolidate(TINY).kpis()
+    assert results_only(written) == results_only(library)
+    assert written["status"] == "optimal" and written["limit"] == "none"
+    record = set(written) - set(library)
+    assert record and all(k in RUN_RECORD or k.startswith(("version_", "param_")) for k in record)
+
+
 def test_tiny_allocation_csv_has_one_row_per_firm_and_every_method_is_efficient(tiny_run):
     kpis, allocation, coalitions = read_run(tiny_run)
     assert sorted(allocation["firm"]) == sorted(TINY_FIRMS)
@@ -686,5 +711,7 @@ def test_a_consolidation_is_as_proven_as_its_weakest_coalition():
     ]
     result = ConsolidationResult(("a", "b"), {c.firms: c for c in coalitions}, {})
     assert result.status == Status.FEASIBLE and result.limit == Limit.TIME
+    assert result.kpis()["status"] == "feasible" and result.kpis()["limit"] == "time"
+    assert result.kpis()["savings"] == pytest.approx(40.0)
     every_one = ConsolidationResult(("a",), {frozenset({"a"}): coalitions[0]}, {})
     assert every_one.status == Status.OPTIMAL and every_one.limit == Limit.NONE
