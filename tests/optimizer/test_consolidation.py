@@ -436,25 +436,18 @@ def test_a_single_firm_saves_nothing(tmp_path):
 # ---------------------------------------------------------------------------------------
 # Caching and the process pool
 # ---------------------------------------------------------------------------------------
-def test_a_coalition_is_solved_once(monkeypatch):
-    calls = []
-    real = coalitions._Engine.solve
-
-    def counted(self, firms, start_hubs, detail):
-        calls.append(firms)
-        return real(self, firms, start_hubs, detail)
-
-    monkeypatch.setattr(coalitions._Engine, "solve", counted)
-    solver = CoalitionSolver(TINY, workers=1)
+def test_a_coalition_is_solved_once():
+    solves = []  # progress is reported once per coalition solved
+    solver = CoalitionSolver(TINY, workers=1, progress=lambda done, total: solves.append(done))
     first = solver.cost(frozenset({"coopA", "firmB"}))
     again = solver.cost(frozenset({"firmB", "coopA"}))
     assert first == again
-    assert len(calls) == 1
+    assert len(solves) == 1 and set(solver.cache) == {frozenset(TINY_FIRMS)}
     solver.solve_all([{"coopA"}, frozenset({"coopA"}), {"firmB", "coopA"}])
-    assert calls == [frozenset(TINY_FIRMS), frozenset({"coopA"})]
-    calls.clear()
-    consolidate(TINY, workers=1)
-    assert sorted(map(sorted, calls)) == sorted(map(sorted, coalitions_of(TINY_FIRMS)))
+    assert len(solves) == 2 and set(solver.cache) == {frozenset(TINY_FIRMS), frozenset({"coopA"})}
+    solves.clear()
+    result = consolidate(TINY, workers=1, progress=lambda done, total: solves.append(done))
+    assert len(solves) == 3 and set(result.coalitions) == set(coalitions_of(TINY_FIRMS))
 
 
 def test_the_process_pool_gives_the_same_costs_as_one_process():
