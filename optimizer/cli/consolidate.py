@@ -14,7 +14,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     from instances import load_scenario
     from optimizer.cli.console import ExitCode, console, error_console
     from optimizer.consolidation import METHODS, CoalitionInfeasibleError, consolidate
-    from optimizer.design.network_design import DesignOptions
+    from optimizer.design import DesignOptions
     from results.runs import run_header
     from results.store import write_run
 

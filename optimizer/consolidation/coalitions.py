@@ -52,7 +52,8 @@ from networks.errors import ColdchainError
 from networks.network import Network
 from networks.plan import THIRD_PARTY
 from networks.status import Limit, NoPlanError, Status
-from optimizer.design.network_design import DesignModel, DesignOptions, DesignResult, solve_design
+from optimizer.design import DesignOptions, DesignResult, solve_design
+from optimizer.design.network_design import DesignModel
 
 
 class CoalitionInfeasibleError(ColdchainError, ValueError):

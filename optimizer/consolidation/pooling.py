@@ -38,7 +38,7 @@ from optimizer.consolidation.shapley import (
     sampled_shapley,
     shapley,
 )
-from optimizer.design.network_design import DesignOptions
+from optimizer.design import DesignOptions
 
 MAX_EXACT_FIRMS = 15
 METHODS = ("shapley", "nucleolus", "epm", "proportional-volume", "proportional-cost")

@@ -36,7 +36,7 @@ from optimizer.consolidation import (
     pooling,
     shapley,
 )
-from optimizer.design.network_design import DesignOptions, solve_design
+from optimizer.design import DesignOptions, solve_design
 
 TINY = load_scenario("tiny")
 TINY_FIRMS = ("coopA", "firmB")
