@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 from dataclasses import replace
 from itertools import combinations, product
 from pathlib import Path
@@ -20,7 +19,7 @@ import pandas as pd
 import pulp
 import pytest
 
-from instances import generate, load_scenario, scenario_folder
+from instances import generate, load_scenario
 from networks.status import Limit, NoPlanError, Status
 from optimizer.cli.main import main
 from optimizer.consolidation import (
@@ -38,7 +37,6 @@ from optimizer.consolidation import (
 )
 from optimizer.design import DesignOptions, solve_design
 
-TINY = load_scenario("tiny")
 TINY_FIRMS = ("coopA", "firmB")
 REL = 1e-6
 
@@ -118,19 +116,19 @@ def gen3_run(tmp_path_factory, gen3) -> Path:
 # Coalition cost against independent solves
 # ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("trips", [None, "linear"])
-def test_coalition_cost_is_the_best_enumerated_hub_opening_on_tiny(trips):
+def test_coalition_cost_is_the_best_enumerated_hub_opening_on_tiny(tiny, trips):
     # None: the scenario's default options (integer trips on tiny); the enumeration then
     # uses the same trips setting as the coalition solve
     enumerated_trips = trips or "integer"
     for coalition in coalitions_of(TINY_FIRMS):
-        options = DesignOptions.from_network(TINY, trips=trips)
-        got = coalition_cost(TINY, coalition, options if trips else None)
+        options = DesignOptions.from_network(tiny, trips=trips)
+        got = coalition_cost(tiny, coalition, options if trips else None)
         assert got.status == "optimal", label(coalition)
         assert got.gap <= 1e-6
         best = math.inf
-        for fixed in openings(TINY):
+        for fixed in openings(tiny):
             fixed_solve = solve_design(
-                TINY,
+                tiny,
                 DesignOptions(
                     fixed_hubs=fixed,
                     firms=coalition,
@@ -145,30 +143,29 @@ def test_coalition_cost_is_the_best_enumerated_hub_opening_on_tiny(trips):
         assert got.cost == pytest.approx(best, rel=REL), label(coalition)
 
 
-def test_a_firm_alone_pays_its_part_load_premium_and_ships_only_its_own_fruit():
-    alone = coalition_cost(TINY, {"coopA"}, detail=True)
+def test_a_firm_alone_pays_its_part_load_premium_and_ships_only_its_own_fruit(tiny):
+    alone = coalition_cost(tiny, {"coopA"}, detail=True)
     # the same firm's freight under the 3PL (no margin on tiny) escapes the 40 % premium
-    as_3pl = solve_design(TINY, DesignOptions(firms=frozenset({"coopA"}), shipper="3pl"))
+    as_3pl = solve_design(tiny, DesignOptions(firms=frozenset({"coopA"}), shipper="3pl"))
     assert as_3pl.objective < alone.cost
     assert set(alone.by_firm) == {"coopA"}
-    firm_b = coalition_cost(TINY, ["firmB"], detail=True)
+    firm_b = coalition_cost(tiny, ["firmB"], detail=True)
     assert set(firm_b.by_firm) == {"firmB"}
 
 
-def test_per_firm_detail_has_the_total_cost_the_docstring_promises():
-    detail = coalition_cost(TINY, {"coopA"}, detail=True).by_firm["coopA"]
+def test_per_firm_detail_has_the_total_cost_the_docstring_promises(tiny):
+    detail = coalition_cost(tiny, {"coopA"}, detail=True).by_firm["coopA"]
     assert {"spoilage_t", "co2_t", "shipped_t", "total_cost"} <= set(detail)
     assert detail["total_cost"] > 0
 
 
 @pytest.fixture(scope="module")
-def domestic(tmp_path_factory) -> Path:
+def domestic(scenario_copy) -> Path:
     """tiny with domestic demand only (coopA 8 t in weeks 1 and 2, firmB 4 t in week 2 at
     M_CS) and a 10 % 3PL margin; kiwi is made non-perishable in the tests."""
-    folder = tmp_path_factory.mktemp("domestic") / "tiny"
-    shutil.copytree(scenario_folder("tiny"), folder)
-    with open(folder / "scenario.toml", "a") as handle:
-        handle.write("\n[consolidation]\nmargin = 0.1\n")
+    copy = scenario_copy("tiny")
+    copy.append("scenario.toml", "\n[consolidation]\nmargin = 0.1")
+    folder = copy.folder
     rows = [
         ("M_CS", "fresh_kiwi", 1, 8.0, 12000, "coopA"),
         ("M_CS", "fresh_kiwi", 2, 8.0, 12000, "coopA"),
@@ -344,10 +341,10 @@ def results_only(kpis: dict) -> dict:
     }
 
 
-def test_kpis_json_is_the_library_call_s_kpis(tiny_run):
+def test_kpis_json_is_the_library_call_s_kpis(tiny, tiny_run):
     # `coldchain consolidate tiny --out DIR` is consolidate(tiny) with its defaults
     written = json.loads((tiny_run / "kpis.json").read_text())
-    library = consolidate(TINY).kpis()
+    library = consolidate(tiny).kpis()
     assert results_only(written) == results_only(library)
     assert written["status"] == "optimal" and written["limit"] == "none"
     record = set(written) - set(library)
@@ -436,9 +433,9 @@ def test_a_single_firm_saves_nothing(tmp_path):
 # ---------------------------------------------------------------------------------------
 # Caching and the process pool
 # ---------------------------------------------------------------------------------------
-def test_a_coalition_is_solved_once():
+def test_a_coalition_is_solved_once(tiny):
     solves = []  # progress is reported once per coalition solved
-    solver = CoalitionSolver(TINY, workers=1, progress=lambda done, total: solves.append(done))
+    solver = CoalitionSolver(tiny, workers=1, progress=lambda done, total: solves.append(done))
     first = solver.cost(frozenset({"coopA", "firmB"}))
     again = solver.cost(frozenset({"firmB", "coopA"}))
     assert first == again
@@ -446,14 +443,14 @@ def test_a_coalition_is_solved_once():
     solver.solve_all([{"coopA"}, frozenset({"coopA"}), {"firmB", "coopA"}])
     assert len(solves) == 2 and set(solver.cache) == {frozenset(TINY_FIRMS), frozenset({"coopA"})}
     solves.clear()
-    result = consolidate(TINY, workers=1, progress=lambda done, total: solves.append(done))
+    result = consolidate(tiny, workers=1, progress=lambda done, total: solves.append(done))
     assert len(solves) == 3 and set(result.coalitions) == set(coalitions_of(TINY_FIRMS))
 
 
-def test_the_process_pool_gives_the_same_costs_as_one_process():
+def test_the_process_pool_gives_the_same_costs_as_one_process(tiny):
     progress = []
-    pooled = CoalitionSolver(TINY, workers=2, progress=lambda d, t: progress.append((d, t)))
-    serial = CoalitionSolver(TINY, workers=1)
+    pooled = CoalitionSolver(tiny, workers=2, progress=lambda d, t: progress.append((d, t)))
+    serial = CoalitionSolver(tiny, workers=1)
     everything = coalitions_of(TINY_FIRMS)
     a, b = pooled.solve_all(everything), serial.solve_all(everything)
     assert set(a) == set(b) == set(everything)
@@ -656,10 +653,9 @@ def test_consolidate_records_its_levers_in_kpis(tiny_run):
 
 
 @pytest.fixture
-def firm_b_short(tmp_path) -> Path:
+def firm_b_short(scenario_copy) -> Path:
     """tiny with firmB's customers wanting 50 t of kiwi a week, more than it grows."""
-    folder = tmp_path / "tiny"
-    shutil.copytree(scenario_folder("tiny"), folder)
+    folder = scenario_copy("tiny").folder
     demand = pd.read_csv(folder / "demand.csv", dtype={"firm": str})
     demand.loc[(demand.firm == "firmB") & (demand["product"] == "fresh_kiwi"), "tonnes"] = 50.0
     demand.to_csv(folder / "demand.csv", index=False)
