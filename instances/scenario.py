@@ -8,14 +8,22 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
+from instances._scenario_toml import (
+    TOP_LEVEL,
+    file_refs,
+    read_currency_rates,
+    read_customs,
+    read_leg_rules,
+    read_periods,
+    read_products,
+    read_toml,
+)
 from instances._tables import BAD, LINE, Column, read_table
-from instances._toml import TomlFile
-from instances.settings import TABLES, Setting, check_settings, check_table
+from instances.settings import Setting, check_settings, check_table
+from instances.toml_lines import TomlFile
 from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_km
 from networks.errors import ProblemCollector, ScenarioError
 from networks.firms import Firm
@@ -29,11 +37,8 @@ from networks.nodes import (
     NodeKind,
     PortMode,
 )
-from networks.periods import Periods
-from networks.products import Product
-from networks.rules import LegRule, generate_legs
-from networks.shelf_life import ShelfLife
-from networks.trade import CUSTOMS_MODE_CODES, CustomsMode, CustomsTerms, TariffPart, TariffRegime
+from networks.rules import generate_legs
+from networks.trade import CUSTOMS_MODE_CODES, TariffPart, TariffRegime
 
 INF = float("inf")
 NODE_KINDS = tuple(k.value for k in NodeKind)
@@ -138,228 +143,12 @@ TARIFF_COLUMNS = [
     Column("source", required=False, default=""),
 ]
 
-DEFAULT_FILES = {
-    "nodes": "nodes.csv",
-    "supply": "supply.csv",
-    "demand": "demand.csv",
-    "hub_sizes": "hub_sizes.csv",
-}
-OPTIONAL_FILES = ("legs", "firms", "fleet", "tariffs", "road_graph")
-LEG_RULE_KEYS = {f for f in LegRule.__dataclass_fields__} | {"from", "to"}
-
-# The keys of scenario.toml's tables (the settings tables are in instances/settings.py).
-TOP_LEVEL = (
-    Setting("name", "text"),
-    Setting("description", "text"),
-    Setting("currency", "text"),
-    Setting("objective", "choice", choices=("cost", "margin")),
-    Setting("default_regime", "text"),
-    Setting("files", "table"),
-    Setting("periods", "table", required=True),
-    Setting("currency_rates", "table"),
-    Setting("products", "table", required=True, expect="at least one [products.ID] table"),
-    Setting("customs", "table", expect="[customs.CODE] tables"),
-    Setting("regimes", "tables"),
-    Setting("leg_rules", "tables"),
-    *(Setting(table, "table") for table in TABLES),
-    Setting("sources", "any"),  # free documentation, passed through
-    Setting("plans", "any"),  # plan settings, passed through
-)
-PERIODS = (
-    Setting("labels", "any"),  # checked by _periods, which knows how many weeks
-    Setting("weeks", "integer", 1),
-    Setting("ambient_temp_c", "any"),
-)
-PRODUCT = (
-    Setting("name", "text"),
-    Setting("hs_code", "text", required=True, expect='an HS code as a string ("0810.50")'),
-    Setting("value_cny_per_kg", "number", 0.0, required=True),
-    Setting("markets", "texts", expect="a list of countries (ISO alpha-2 strings)"),
-    Setting("perishable", "bool"),
-    Setting("source", "text"),
-    Setting("max_storage_weeks", "integer", 0),
-    Setting("shelf_life", "table"),
-)
-SHELF_LIFE = tuple(
-    Setting(
-        name,
-        "bool" if f.type == "bool" else "numbers" if str(f.type).startswith("tuple") else "number",
-    )
-    for name, f in ShelfLife.__dataclass_fields__.items()
-)
-CUSTOMS = (
-    Setting("fee_cny_per_t", "number", 0.0),
-    Setting("clearance_hours", "number", 0.0),
-    Setting("source", "text"),
-)
 REGIME = (
     Setting("name", "text", required=True, expect="a regime name"),
     Setting("effective", "text"),
     Setting("description", "text"),
     Setting("de_minimis", "texts", expect="a list of countries (ISO alpha-2 strings)"),
 )
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
-    match = re.search(r"line (\d+)", str(exc))
-    return int(match.group(1)) if match else None
-
-
-def read_toml(path: Path, rel: str, problems: ProblemCollector) -> dict | None:
-    """Parse a TOML file, recording a syntax error with its line."""
-    if not path.is_file():
-        problems.add(rel, "file", "an existing file", "no such file")
-        return None
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        problems.add(rel, "syntax", "valid TOML", str(exc), line=_toml_line(exc))
-    except UnicodeDecodeError as exc:
-        problems.add(rel, "file", "UTF-8 text", str(exc))
-    return None
-
-
-def _text(path: Path) -> str:
-    """A file's text ("" if it cannot be read: that is reported where it is parsed)."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-def _file_refs(folder: Path, config: dict, toml: TomlFile) -> dict[str, str]:
-    files = dict(DEFAULT_FILES)
-    for key, rel in config.get("files", {}).items():
-        if key not in DEFAULT_FILES and key not in OPTIONAL_FILES:
-            allowed = ", ".join([*DEFAULT_FILES, *OPTIONAL_FILES])
-            toml.add(f"files.{key}", f"one of {allowed}", key)
-            continue
-        if not isinstance(rel, str):
-            toml.add(f"files.{key}", "a file name (a string)", rel)
-            continue
-        target = (folder / rel).resolve()
-        if not target.is_relative_to(folder.resolve()):
-            toml.add(f"files.{key}", "a path inside the scenario folder", rel)
-            continue
-        files[key] = rel
-    for key in ("legs", "firms", "fleet", "tariffs"):
-        if key not in files and (folder / f"{key}.csv").is_file():
-            files[key] = f"{key}.csv"
-    return files
-
-
-def _periods(config: dict, toml: TomlFile) -> Periods | None:
-    if "periods" not in config:
-        return None  # missing or no table: reported by the check of the top level
-    section = check_table(config["periods"], PERIODS, "periods", toml)
-    if len(section) < len(config["periods"]):
-        return None
-    labels, weeks, temps = (section.get(k) for k in ("labels", "weeks", "ambient_temp_c"))
-    if labels is None and weeks is None:
-        toml.add("periods.weeks", "an integer >= 1 (or labels)", "none")
-        return None
-    if labels is not None:
-        if not (isinstance(labels, list) and all(isinstance(x, str) for x in labels)):
-            count = weeks or (len(temps) if isinstance(temps, list) else None)
-            expected = f"a list of {count} strings" if count else "a list of week labels (strings)"
-            toml.add("periods.labels", expected, labels)
-            return None
-        if not labels:
-            toml.add("periods.labels", "at least one week label", labels)
-            return None
-        if weeks is not None and weeks != len(labels):
-            toml.add("periods.weeks", f"the number of labels ({len(labels)})", weeks)
-            return None
-    else:
-        labels = [f"week {w}" for w in range(1, weeks + 1)]
-    if _is_number(temps):
-        temps = [float(temps)] * len(labels)
-    if not isinstance(temps, list) or len(temps) != len(labels) or not all(map(_is_number, temps)):
-        toml.add(
-            "periods.ambient_temp_c",
-            f"a number or a list of {len(labels)} numbers",
-            "none" if temps is None else temps,
-        )
-        return None
-    return Periods(tuple(labels), tuple(float(t) for t in temps))
-
-
-_SETTING_MESSAGE = re.compile(r"(\w+): expected (.+), got (.+)")
-
-
-def _shelf_life(spec: dict, where: str, toml: TomlFile) -> ShelfLife | None:
-    """The shelf-life model of ``[products.ID.shelf_life]`` (``None``: a problem)."""
-    fields = check_table(spec, SHELF_LIFE, where, toml)
-    if len(fields) < len(spec):
-        return None
-    try:
-        return ShelfLife(**fields)
-    except ValueError as exc:  # a value out of range: ShelfLife names the key
-        match = _SETTING_MESSAGE.fullmatch(str(exc))
-        if match and match.group(1) in ShelfLife.__dataclass_fields__:
-            key, expected, got = match.groups()
-            toml.add(f"{where}.{key}", expected, fields.get(key, got))
-        else:
-            toml.add(where, "valid shelf-life parameters", str(exc))
-    return None
-
-
-def _products(config: dict, toml: TomlFile) -> dict[str, Product]:
-    section = config.get("products")
-    if section is None:
-        return {}  # reported by the check of the top level
-    if not section:
-        toml.add("products", "at least one [products.ID] table", "none")
-    products = {}
-    for pid, spec in section.items():
-        where = f"products.{pid}"
-        if not isinstance(spec, dict):
-            toml.add(where, f"a [{where}] table", spec)
-            continue
-        fields = check_table(spec, PRODUCT, where, toml)
-        if len(fields) < len(spec) or not {"hs_code", "value_cny_per_kg"} <= set(fields):
-            continue
-        shelf = fields.get("shelf_life")
-        shelf_life = None
-        if fields.get("perishable", shelf is not None):
-            shelf_life = _shelf_life(shelf or {}, f"{where}.shelf_life", toml)
-            if shelf_life is None:
-                continue
-        products[pid] = Product(
-            id=pid,
-            name=fields.get("name", pid),
-            hs_code=fields["hs_code"],
-            value_cny_per_kg=float(fields["value_cny_per_kg"]),
-            markets=frozenset(fields.get("markets", [])),
-            shelf_life=shelf_life,
-            source=fields.get("source", ""),
-            max_storage_weeks=fields.get("max_storage_weeks"),
-        )
-    return products
-
-
-def _customs(config: dict, toml: TomlFile) -> dict[str, CustomsTerms]:
-    terms = {}
-    for code, spec in config.get("customs", {}).items():
-        where = f"customs.{code}"
-        if code not in CUSTOMS_MODE_CODES:
-            toml.add(where, "a customs mode among " + ", ".join(CUSTOMS_MODE_CODES), code)
-            continue
-        if not isinstance(spec, dict):
-            toml.add(where, f"a [{where}] table", spec)
-            continue
-        fields = check_table(spec, CUSTOMS, where, toml)
-        terms[code] = CustomsTerms(
-            CustomsMode(code),
-            float(fields.get("fee_cny_per_t", 0.0)),
-            float(fields.get("clearance_hours", 0.0)),
-            fields.get("source", ""),
-        )
-    return terms
 
 
 MONEY_COLUMNS = {
@@ -390,73 +179,12 @@ def _to_cny(frame, table: str, rel: str, rates: dict[str, float], problems) -> N
             frame.at[index, column] = frame.at[index, column] * rates[code]
 
 
-def _currency_rates(config: dict, toml: TomlFile) -> dict[str, float]:
-    rates = {"CNY": 1.0}
-    for code, value in config.get("currency_rates", {}).items():
-        if not _is_number(value) or value <= 0:
-            toml.add(f"currency_rates.{code}", "a number > 0 (CNY per unit)", value)
-            continue
-        rates[code] = float(value)
-    return rates
-
-
-_RULE_NUMBERS = {
-    name
-    for name, f in LegRule.__dataclass_fields__.items()
-    if "float" in str(f.type) or "int" in str(f.type)
-}
-_RULE_TEXT_LISTS = {"from_ids", "to_ids"}
-_RULE_FLAGS = {"refrigerated", "same_country"}
-
-
-def _leg_rule_types(spec: dict, where: str, toml: TomlFile) -> bool:
-    ok = True
-    for key, value in spec.items():
-        if key in _RULE_NUMBERS and value is not None and not _is_number(value):
-            toml.add(f"{where}.{key}", "a number", value)
-            ok = False
-        elif key in _RULE_TEXT_LISTS and not (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-        ):
-            toml.add(f"{where}.{key}", "a list of node ids", value)
-            ok = False
-        elif key in _RULE_FLAGS and not isinstance(value, bool):
-            toml.add(f"{where}.{key}", "true or false", value)
-            ok = False
-    if spec.get("refrigerated") and not _is_number(spec.get("temp_c")):
-        temp = spec.get("temp_c", "none")
-        toml.add(f"{where}.temp_c", "a set point for a refrigerated rule", temp)
-        ok = False
-    return ok
-
-
-def _leg_rules(config: dict, toml: TomlFile) -> list[LegRule]:
-    rules = []
-    for i, spec in enumerate(config.get("leg_rules", []), start=1):
-        where = f"leg_rules[{i}]"
-        unknown = set(spec) - LEG_RULE_KEYS
-        for key in sorted(unknown):
-            toml.add(
-                f"{where}.{key}",
-                "a key of [[leg_rules]] (" + ", ".join(sorted(LEG_RULE_KEYS)) + ")",
-                key,
-            )
-        if not _leg_rule_types(spec, where, toml):
-            continue
-        try:
-            fields = {k: v for k, v in spec.items() if k in LegRule.__dataclass_fields__}
-            fields["from_kind"] = NodeKind(spec.get("from", spec.get("from_kind")))
-            fields["to_kind"] = NodeKind(spec.get("to", spec.get("to_kind")))
-            fields["mode"] = Mode(spec["mode"])
-            for key in ("from_ids", "to_ids"):
-                if key in fields:
-                    fields[key] = tuple(fields[key])
-            rules.append(LegRule(**fields))
-        except KeyError as exc:
-            toml.add(f"{where}.{exc.args[0]}", "a value", "none")
-        except (TypeError, ValueError) as exc:
-            toml.add(where, "a valid leg rule", str(exc))
-    return rules
+def _text(path: Path) -> str:
+    """A file's text ("" if it cannot be read: that is reported where it is parsed)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _build_nodes(frame, sizes_by_hub, problems: ProblemCollector, rel: str) -> dict:
@@ -709,15 +437,15 @@ def load_folder(folder: str | Path) -> Network:
         problems.raise_if_any()
     toml = TomlFile(problems, _text(folder / "scenario.toml"))
     config = check_table(parsed, TOP_LEVEL, "", toml, what="a top-level key")
-    files = _file_refs(folder, config, toml)
-    periods = _periods(config, toml)
-    products = _products(config, toml)
-    customs = _customs(config, toml)
-    rules = _leg_rules(config, toml)
+    files = file_refs(folder, config, toml)
+    periods = read_periods(config, toml)
+    products = read_products(config, toml)
+    customs = read_customs(config, toml)
+    rules = read_leg_rules(config, toml)
     settings = check_settings(config, toml)
     objective = config.get("objective", "cost")
 
-    rates = _currency_rates(config, toml)
+    rates = read_currency_rates(config, toml)
     sizes_frame = read_table(folder, files["hub_sizes"], HUB_SIZE_COLUMNS, problems)
     _to_cny(sizes_frame, "hub_sizes", files["hub_sizes"], rates, problems)
     sizes = _hub_sizes(sizes_frame, problems, files["hub_sizes"]) if sizes_frame is not None else {}

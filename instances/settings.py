@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
-from instances._toml import TomlFile
+from instances.toml_lines import TomlFile
 from networks.settings import SETTINGS_TABLES
 
 

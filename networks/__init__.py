@@ -13,6 +13,7 @@ from networks.errors import (
 from networks.facility import FacilityProblem
 from networks.firms import Firm
 from networks.legs import FOLLOWS, Leg, Mode
+from networks.lots import LotHistory, PathLoss, Segment
 from networks.network import Network
 from networks.nodes import (
     BondedZone,
@@ -29,7 +30,7 @@ from networks.periods import Periods
 from networks.plan import PathFlow, Plan, PlanSource
 from networks.products import Product
 from networks.settings import CollectionSettings, ConsolidationSettings, DesignSettings
-from networks.shelf_life import LotHistory, PathLoss, Segment, ShelfLife, shelf_life_table
+from networks.shelf_life import ShelfLife, shelf_life_table
 from networks.trade import CustomsMode, CustomsTerms, TariffPart, TariffRegime
 
 __all__ = [

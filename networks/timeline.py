@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from networks.legs import Leg, Mode
+from networks.lots import LotHistory, Segment
 from networks.network import Network
 from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
-from networks.shelf_life import LotHistory, Segment
 from networks.trade import CustomsMode
 
 HOURS_PER_WEEK = 168.0

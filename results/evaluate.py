@@ -23,10 +23,10 @@ import pandas as pd
 from networks.errors import PlanError, ProblemCollector
 from networks.firms import trip_terms
 from networks.legs import Mode
+from networks.lots import LotHistory, PathLoss, Segment
 from networks.network import Network
 from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
 from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow, Plan
-from networks.shelf_life import LotHistory, PathLoss, Segment
 from networks.timeline import HOURS_PER_WEEK, customs_mode_fits, customs_node, lot_history
 
 COST_KEYS = (

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from networks.errors import Problem, ScenarioError
-from networks.shelf_life import ATMOSPHERES
+from networks.lots import ATMOSPHERES
 from optimizer.cli.arguments import choice_list
 
 

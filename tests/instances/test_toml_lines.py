@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
-from instances._toml import TomlFile, key_lines
+from instances.toml_lines import TomlFile, key_lines
 from networks.errors import ProblemCollector
 
 TEXT = '''\

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from networks.shelf_life import LotHistory, PathLoss, Segment, ShelfLife, shelf_life_table
+from networks.lots import LotHistory, PathLoss, Segment
+from networks.shelf_life import ShelfLife, shelf_life_table
 
 KIWI = ShelfLife()
 

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from instances import read_plan, scenario_folder
 from networks.errors import PlanError, ScenarioError
+from networks.lots import LotHistory, Segment
 from networks.plan import PathFlow, Plan
-from networks.shelf_life import LotHistory, Segment, ShelfLife
+from networks.shelf_life import ShelfLife
 from networks.timeline import lot_history
 from optimizer.cli.main import main
 from optimizer.design.network_design import DesignOptions, solve_design
