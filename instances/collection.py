@@ -1,22 +1,23 @@
 """A scenario's collection day at one county hub, as a :class:`CollectionProblem`.
 
-What is read from the :class:`~networks.network.Network`:
+What is read from the :class:`~networks.network.Network` (``[collection]`` keys are the
+fields of ``network.collection``, a :class:`~networks.settings.CollectionSettings` that
+holds their defaults):
 
 - **pickups**: the hub's villages and their fruit for the day: the week's supply of
   perishable products (``supply.csv``), or the tonnes a plan sends through the hub
-  (``coldchain solve``'s ``flows.csv``), divided by ``[collection] harvest_days_per_week``
-  (default 7). Without a plan a village goes to the county hub of its shortest road leg.
+  (``coldchain solve``'s ``flows.csv``), divided by ``[collection] harvest_days_per_week``.
+  Without a plan a village goes to the county hub of its shortest road leg.
   Loading window: the village's picking hours (``pick_start_h``, ``pick_end_h``);
   loading time ``service_h``. A village with more fruit than the largest vehicle that
   can reach it carries is split into equal loads (``V1#1``, ``V1#2``...);
 - **fleet**: ``fleet.csv`` rows for this hub or for every hub (empty ``hub``); a vehicle
   of ``size_class`` c reaches villages whose ``road_class`` ranks at least c
   (``tricycle`` < ``van`` < ``truck``);
-- **roads**: geodesic distance times ``[collection] circuity`` (default the road
-  default of ``networks.distances``), the village-to-hub distance of a road leg where
-  there is one, or shortest paths on the scenario's road graph (``[files] road_graph``)
-  or on one given; hours at
-  ``[collection] speed_kmh`` (default 30 km/h, mountain roads);
+- **roads**: geodesic distance times ``[collection] circuity``, the village-to-hub
+  distance of a road leg where there is one, or shortest paths on the scenario's road
+  graph (``[files] road_graph``) or on one given; hours at ``[collection] speed_kmh``
+  (mountain roads);
 - **rules** (``[collection]``): ``freshness_hours_ambient``, ``freshness_hours_reefer``,
   ``day_start_h``, ``hub_close_h``, ``multiple_trips``;
 - **warm cost**, from the product's shelf-life model (``networks.shelf_life``), in the
