@@ -13,7 +13,8 @@ import time
 
 import numpy as np
 
-from optimizer.backends.mip import SolveOutcome, _QuietStdout, _relative_gap, highs_status_name
+from networks.status import Status
+from optimizer.backends.mip import SolveOutcome, _QuietStdout, _relative_gap, highs_status
 
 ROWWISE = 2  # HiGHS MatrixFormat::kRowwise
 
@@ -241,17 +242,17 @@ class HighsModel:
             status, info = h.getModelStatus(), h.getInfo()
             values = np.asarray(h.getSolution().col_value)
         has_solution = info.primal_solution_status == 2 and len(values) == self.num_col
-        name = highs_status_name(status, has_solution)
-        if name == "optimal" and not has_solution:
-            name = "error"  # said optimal, yet no values: not a plan
+        # said optimal, yet no values: not a plan (an error, see ``ending_status``)
+        name, limit = highs_status(status, has_solution)
         is_mip = self.is_mip and not self.relaxed
         objective = h.getObjectiveValue() if has_solution else math.nan
         if is_mip:
             bound = info.mip_dual_bound
             gap_value = _relative_gap(objective, bound)
         else:
-            bound = objective if name == "optimal" else math.nan
-            gap_value = 0.0 if name == "optimal" else math.nan
+            optimal = name is Status.OPTIMAL
+            bound = objective if optimal else math.nan
+            gap_value = 0.0 if optimal else math.nan
         if not has_solution:
             values = np.empty(0)
-        return SolveOutcome(name, objective, bound, gap_value, seconds, self.version, values)
+        return SolveOutcome(name, limit, objective, bound, gap_value, seconds, self.version, values)

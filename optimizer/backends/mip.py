@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass
 
 from networks.errors import SolverUnavailableError
+from networks.status import Limit, Status
 
 #: Our short names for PuLP solver classes; any other PuLP solver name is passed through.
 SOLVER_ALIASES = {"highs": "HiGHS", "cbc": "PULP_CBC_CMD", "glpk": "GLPK_CMD"}
@@ -89,15 +90,44 @@ def pulp_solver(
 WATCHDOG_GRACE_S = 5.0
 
 
+#: How a solver run can end, in this module's words, and the (status, limit) each means
+#: with a solution in hand and without one: the one place solver endings meet
+#: :mod:`networks.status`. A limit word says what stopped the search; ``unbounded``
+#: (no model here can be: costs are bounded below, sales by demand) is an error.
+_ENDINGS: dict[str, tuple[tuple[Status, Limit], tuple[Status, Limit]]] = {
+    "optimal": ((Status.OPTIMAL, Limit.NONE), (Status.ERROR, Limit.NONE)),
+    "infeasible": ((Status.INFEASIBLE, Limit.NONE), (Status.INFEASIBLE, Limit.NONE)),
+    "unbounded": ((Status.ERROR, Limit.NONE), (Status.ERROR, Limit.NONE)),
+    "time": ((Status.FEASIBLE, Limit.TIME), (Status.NO_SOLUTION, Limit.TIME)),
+    "iterations": ((Status.FEASIBLE, Limit.ITERATIONS), (Status.NO_SOLUTION, Limit.ITERATIONS)),
+    "interrupted": (
+        (Status.FEASIBLE, Limit.INTERRUPTED),
+        (Status.NO_SOLUTION, Limit.INTERRUPTED),
+    ),
+    "stopped": ((Status.FEASIBLE, Limit.NONE), (Status.NO_SOLUTION, Limit.NONE)),
+    "error": ((Status.ERROR, Limit.NONE), (Status.ERROR, Limit.NONE)),
+}
+
+
+def ending_status(ending: str, has_solution: bool) -> tuple[Status, Limit]:
+    """The status and limit of a solver run that ended so (a key of ``_ENDINGS``).
+
+    ``optimal`` without a solution (a solver that said so and returned no values) is an
+    error, not a plan.
+    """
+    with_plan, without = _ENDINGS.get(ending, _ENDINGS["error"])
+    return with_plan if has_solution else without
+
+
 @dataclass(frozen=True)
 class SolveOutcome:
     """What a solver run returned, solver-independent.
 
     Parameters
     ----------
-    status
-        ``optimal``, ``time_limit`` (stopped with a solution), ``infeasible``,
-        ``unbounded``, ``no_solution`` (stopped without one) or ``error``.
+    status, limit
+        What the run holds and proves, and what stopped it early
+        (:mod:`networks.status`; :func:`ending_status` maps solvers' endings onto them).
     objective, bound, gap
         Objective of the solution, best bound, relative gap (fractions; NaN if unknown).
     seconds
@@ -105,10 +135,12 @@ class SolveOutcome:
     solver
         Solver name and version.
     values
-        Variable values by PuLP variable name (empty without a solution).
+        Variable values by PuLP variable name, or an array of column values (empty
+        without a solution).
     """
 
-    status: str
+    status: Status
+    limit: Limit
     objective: float
     bound: float
     gap: float
@@ -119,7 +151,7 @@ class SolveOutcome:
     @property
     def has_solution(self) -> bool:
         """Whether a solution (optimal or not) came back."""
-        return self.status in ("optimal", "time_limit")
+        return self.status.has_plan
 
 
 def _relative_gap(objective: float, bound: float) -> float:
@@ -170,20 +202,22 @@ def _warm_highs(solver, start_values: dict):
     return solver
 
 
-def highs_status_name(status, has_solution: bool) -> str:
-    """Our status name for a HiGHS model status (see :class:`SolveOutcome`)."""
-    import highspy
+#: HiGHS model statuses, by name, as :data:`_ENDINGS` words (others are errors).
+_HIGHS_ENDINGS = {
+    "kOptimal": "optimal",
+    "kInfeasible": "infeasible",
+    "kUnboundedOrInfeasible": "infeasible",
+    "kUnbounded": "unbounded",
+    "kTimeLimit": "time",
+    "kIterationLimit": "iterations",
+    "kSolutionLimit": "iterations",
+    "kInterrupt": "interrupted",
+}
 
-    kinds = highspy.HighsModelStatus
-    if status == kinds.kOptimal:
-        return "optimal"
-    if status == kinds.kInfeasible:
-        return "infeasible"
-    if status in (kinds.kUnbounded, kinds.kUnboundedOrInfeasible):
-        return "infeasible" if status == kinds.kUnboundedOrInfeasible else "unbounded"
-    if status in (kinds.kTimeLimit, kinds.kIterationLimit, kinds.kInterrupt, kinds.kSolutionLimit):
-        return "time_limit" if has_solution else "no_solution"
-    return "error"
+
+def highs_status(status, has_solution: bool) -> tuple[Status, Limit]:
+    """Status and limit of a run that ended with HiGHS model status ``status``."""
+    return ending_status(_HIGHS_ENDINGS.get(status.name, "error"), has_solution)
 
 
 def _solve_highs(
@@ -217,15 +251,14 @@ def _solve_highs(
         bound = sense * info.mip_dual_bound
     else:
         bound = objective if status == kinds.kOptimal else math.nan
-    name = highs_status_name(status, has_solution)
+    status, limit = highs_status(status, has_solution)
     values = {v.name: v.varValue for v in problem.variables()} if has_solution else {}
     version = (
         f"HiGHS {highspy.Highs().version()}" if hasattr(highspy.Highs(), "version") else "HiGHS"
     )
-    gap_value = (
-        _relative_gap(objective, bound) if is_mip else (0.0 if name == "optimal" else math.nan)
-    )
-    return SolveOutcome(name, objective, bound, gap_value, seconds, version, values)
+    optimal = status is Status.OPTIMAL
+    gap_value = _relative_gap(objective, bound) if is_mip else (0.0 if optimal else math.nan)
+    return SolveOutcome(status, limit, objective, bound, gap_value, seconds, version, values)
 
 
 def _parse_cbc_log(text: str) -> dict:
@@ -298,8 +331,11 @@ def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcom
         log = open(log_path).read() if os.path.exists(log_path) else ""
     parsed = _parse_cbc_log(log)
     if result is None:
+        # no answer by the deadline (or the child died): no plan, and past a time limit
+        status, limit = ending_status("time" if time_limit is not None else "stopped", False)
         return SolveOutcome(
-            "no_solution",
+            status,
+            limit,
             math.nan,
             parsed.get("bound", math.nan),
             math.nan,
@@ -309,34 +345,33 @@ def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcom
         )
     status, sol_status, values, objective = result
     if status == pulp.LpStatusOptimal and sol_status == pulp.LpSolutionOptimal:
-        name = "optimal"
+        ending = "optimal"
     elif sol_status == pulp.LpSolutionIntegerFeasible or (
         status == pulp.LpStatusOptimal and parsed.get("time_limit")
     ):
-        name = "time_limit"
+        ending = "time"
     elif status == pulp.LpStatusInfeasible:
-        name = "infeasible"
+        ending = "infeasible"
     elif status == pulp.LpStatusUnbounded:
-        name = "unbounded"
+        ending = "unbounded"
     else:
-        name = "no_solution"
-    objective = (
-        float(objective)
-        if objective is not None and name in ("optimal", "time_limit")
-        else math.nan
-    )
-    bound = parsed.get("bound", objective if name == "optimal" else math.nan)
+        ending = "stopped"
+    name, limit = ending_status(ending, ending in ("optimal", "time"))
+    optimal = name is Status.OPTIMAL
+    objective = float(objective) if objective is not None and name.has_plan else math.nan
+    bound = parsed.get("bound", objective if optimal else math.nan)
     if problem.sense == pulp.LpMaximize and "bound" in parsed:
         bound = -bound if math.copysign(1, bound) != math.copysign(1, objective) else bound
-    gap_value = 0.0 if name == "optimal" else _relative_gap(objective, bound)
+    gap_value = 0.0 if optimal else _relative_gap(objective, bound)
     return SolveOutcome(
         name,
+        limit,
         objective,
         bound,
         gap_value,
         seconds,
         "CBC (PuLP bundled)",
-        values if name in ("optimal", "time_limit") else {},
+        values if name.has_plan else {},
     )
 
 
@@ -348,18 +383,22 @@ def _solve_other(problem, name, time_limit, gap, threads, msg) -> SolveOutcome:
     status = problem.solve(solver)
     seconds = time.perf_counter() - start
     if status == pulp.LpStatusOptimal:
-        label = "optimal" if problem.sol_status == pulp.LpSolutionOptimal else "time_limit"
+        # PuLP says optimal for a plan a limit stopped; its sol_status tells them apart
+        ending = "optimal" if problem.sol_status == pulp.LpSolutionOptimal else "time"
     elif status == pulp.LpStatusInfeasible:
-        label = "infeasible"
+        ending = "infeasible"
     else:
-        label = "no_solution"
-    objective = pulp.value(problem.objective) if label in ("optimal", "time_limit") else math.nan
-    values = {v.name: v.varValue for v in problem.variables()} if label != "no_solution" else {}
+        ending = "stopped"
+    label, limit = ending_status(ending, ending in ("optimal", "time"))
+    optimal = label is Status.OPTIMAL
+    objective = pulp.value(problem.objective) if label.has_plan else math.nan
+    values = {v.name: v.varValue for v in problem.variables()} if label.has_plan else {}
     return SolveOutcome(
         label,
+        limit,
         float(objective) if objective is not None else math.nan,
-        float(objective) if label == "optimal" else math.nan,
-        0.0 if label == "optimal" else math.nan,
+        float(objective) if optimal else math.nan,
+        0.0 if optimal else math.nan,
         seconds,
         name,
         values,

@@ -101,7 +101,7 @@ def _scale_case(case: dict) -> dict:  # runs in a fresh child process
             limit=limit,
             objective=result.objective if result.has_plan else math.nan,
             bound=result.bound,
-            gap=result.gap,
+            gap=result.gap if result.has_plan else math.nan,
             variables=result.size.get("variables"),
             constraints=result.size.get("constraints"),
             inbound_arcs=result.size.get("inbound_arcs"),

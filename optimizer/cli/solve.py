@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from networks.status import Limit, Status
 from optimizer.cli.arguments import gap_fraction, seconds
 
 
@@ -11,7 +12,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     """Solve the network design model, score its plan, and write the run folder."""
     from instances import load_scenario
     from optimizer.cli.console import ExitCode, console, error_console
-    from optimizer.design.network_design import DesignOptions, solve_design
+    from optimizer.design import DesignOptions, solve_design
     from results.evaluate import evaluate
     from results.runs import run_header
     from results.store import RunWriter
@@ -45,16 +46,17 @@ def cmd_solve(args: argparse.Namespace) -> int:
     )
     solver_keys = {
         "status": result.status,
-        "objective": result.objective,
+        "limit": result.limit,
+        "objective": result.solution_objective,
         "bound": result.bound,
-        "gap": result.gap,
+        "gap": result.solution_gap,
         "build_seconds": result.build_seconds,
         "solve_seconds": result.solve_seconds,
         "solver": result.solver,
         **{f"model_size.{k}": v for k, v in result.size.items()},
         **{f"stages.{k}": v for k, v in result.stages.items()},
     }
-    if result.status == "infeasible":
+    if result.status is Status.INFEASIBLE:
         with RunWriter(args.out) as run:
             run.write_json("kpis.json", {**header, **solver_keys})
             run.write_json(
@@ -66,8 +68,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         return ExitCode.INFEASIBLE
     if not result.has_plan:
         error_console.print(
-            f"no plan: the solver stopped with status {result.status} "
-            f"after {result.solve_seconds:.1f} s",
+            f"no plan: the solver stopped with status {result.status}"
+            f"{_LIMIT_WORDS.get(result.limit, '')} after {result.solve_seconds:.1f} s",
             markup=False,
         )
         return ExitCode.ERROR
@@ -86,6 +88,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+#: What the console says of a limit that stopped the solver (none: nothing).
+_LIMIT_WORDS = {
+    Limit.TIME: ", stopped by the time limit",
+    Limit.ITERATIONS: ", stopped by an iteration limit",
+    Limit.INTERRUPTED: ", interrupted",
+}
+
+
 def _summary_line(network, out, result, options, evaluated: dict) -> str:
     """What the solve found, the model's view and the evaluator's, each labelled.
 
@@ -93,7 +103,8 @@ def _summary_line(network, out, result, options, evaluated: dict) -> str:
     counts trips as ``options.trips`` says; the evaluator follows each lot's exact
     time-temperature history and pays whole trips.
     """
-    limit = " (time limit: best plan so far)" if result.status == "time_limit" else ""
+    limit = _LIMIT_WORDS.get(result.limit, "")
+    limit += " (best plan so far)" if limit else ""
     hubs = ", ".join(f"{h} ({s})" for h, s in sorted(result.plan.hubs.items())) or "no hub"
     model = result.model_kpis
     trips = {"linear": "trips pro rata", "integer": "whole trips", "none": "trips not counted"}

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from networks.status import Status
 from optimizer.backends.highs import HighsModel
 from optimizer.design._data import DesignData
 from optimizer.design._matrix import DesignMatrix
@@ -160,7 +161,7 @@ def design_start(
                 (dict(openings), {h: fixed_cost.get((h, s), 0.0) for h, s in openings.items()})
             )
         if outcome is not None:
-            bound = outcome.objective if outcome.status == "optimal" else math.nan
+            bound = outcome.objective if outcome.status is Status.OPTIMAL else math.nan
             usage = {
                 hub: sum(outcome.values[matrix.y[(hub, s[0])]] for s in data.sizes[hub])
                 for hub in data.hubs
@@ -224,7 +225,7 @@ def _strong_relaxation(model, matrix, options, time_budget, started):
                 break
         outcome = model.solve(left, None, options.threads, method=method)
         method = "simplex"
-        if outcome.status != "optimal":
+        if outcome.status is not Status.OPTIMAL:
             break
         best = outcome
         violated = matrix.violated_links(outcome.values)

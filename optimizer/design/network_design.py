@@ -77,6 +77,7 @@ import pandas as pd
 
 from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
+from networks.status import Limit, NoPlanError, Status
 from optimizer.backends.highs import HighsModel
 from optimizer.backends.mip import SolveOutcome, _relative_gap, solve_pulp
 from optimizer.design._data import DesignData, build_design_data, coalition_demand, restrict
@@ -183,10 +184,11 @@ class DesignResult:
 
     Parameters
     ----------
-    status
-        ``optimal``, ``time_limit``, ``infeasible``, ``no_solution`` or ``error``.
-    objective, bound, gap
-        The model's objective (cost, or margin in margin mode), best bound, relative gap.
+    status, limit
+        What the result holds (:class:`~networks.status.Status`: ``optimal``,
+        ``feasible``, ``infeasible``, ``no_solution``, ``error``) and what stopped the
+        search early (:class:`~networks.status.Limit`): a time limit with a plan in hand
+        is ``feasible`` with ``limit = time``.
     build_seconds, solve_seconds
         Seconds to build the model and to solve it.
     solver
@@ -206,12 +208,15 @@ class DesignResult:
     stages
         Seconds of each stage (data, model, start heuristic...) and the start
         heuristic's objective and LP relaxation bound, where they ran.
+    bound
+        The best bound the solver proved on the objective (NaN where it proved none).
+    solution_objective, solution_gap
+        The plan's objective and its relative gap to ``bound`` (NaN without a plan);
+        read them as :attr:`objective` and :attr:`gap`, which raise without a plan.
     """
 
-    status: str
-    objective: float
-    bound: float
-    gap: float
+    status: Status
+    limit: Limit
     build_seconds: float
     solve_seconds: float
     solver: str
@@ -222,16 +227,51 @@ class DesignResult:
     options: DesignOptions = field(default_factory=DesignOptions)
     size: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     stages: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    bound: float = math.nan
+    solution_objective: float = math.nan
+    solution_gap: float = math.nan
 
     @property
     def has_plan(self) -> bool:
         """Whether a plan came back."""
         return self.plan is not None
 
-    def to_frame(self) -> pd.DataFrame:
-        """The plan's flows (raises if there is no plan)."""
+    @property
+    def objective(self) -> float:
+        """The plan's objective (cost, or margin in margin mode).
+
+        Raises
+        ------
+        NoPlanError
+            If the solve found no plan.
+        """
         if self.plan is None:
-            raise ValueError(f"no plan: the solve ended {self.status}")
+            raise NoPlanError(self.status)
+        return self.solution_objective
+
+    @property
+    def gap(self) -> float:
+        """The plan's relative gap to the proven bound (a fraction).
+
+        Raises
+        ------
+        NoPlanError
+            If the solve found no plan (a gap of no plan means nothing).
+        """
+        if self.plan is None:
+            raise NoPlanError(self.status, "gap")
+        return self.solution_gap
+
+    def to_frame(self) -> pd.DataFrame:
+        """The plan's flows.
+
+        Raises
+        ------
+        NoPlanError
+            If the solve found no plan.
+        """
+        if self.plan is None:
+            raise NoPlanError(self.status, "plan")
         return self.plan.to_frame()
 
 
@@ -694,7 +734,7 @@ def _solve_reference(network: Network, options: DesignOptions) -> DesignResult:
         "variables": len(model.prob.variables()),
         "constraints": model.prob.numConstraints(),
     }
-    if outcome.status == "infeasible":
+    if outcome.status is Status.INFEASIBLE:
         elastic = _Model(data, options, elastic=True)
         relaxed = solve_pulp(
             elastic.prob, options.solver, options.time_limit, options.gap, options.threads
@@ -875,7 +915,8 @@ class DesignModel:
         if start is not None and _closes_gap(found, options.gap, self.matrix.maximize):
             # the start is within the asked gap of the LP relaxation's bound: proven
             outcome = SolveOutcome(
-                "optimal",
+                Status.OPTIMAL,
+                Limit.NONE,
                 found.objective,
                 found.relaxation_bound,
                 _relative_gap(found.objective, found.relaxation_bound),
@@ -900,7 +941,7 @@ class DesignModel:
             "constraints": self.highs.num_row,
             "nonzeros": self.matrix.num_nonzeros,
         }
-        if outcome.status == "infeasible":
+        if outcome.status is Status.INFEASIBLE:
             elastic = DesignMatrix(data, options, elastic=True)
             relaxed = HighsModel(elastic.arrays(), elastic.maximize).solve(
                 options.time_limit, options.gap, options.threads
@@ -947,10 +988,8 @@ def _infeasible(data, options, elastic, relaxed, outcome, build_seconds, size, s
         else [{"what": "unknown", "message": "the elastic model found no solution either"}]
     )
     return DesignResult(
-        "infeasible",
-        math.nan,
-        math.nan,
-        math.nan,
+        Status.INFEASIBLE,
+        outcome.limit,
         build_seconds,
         outcome.seconds + relaxed.seconds,
         outcome.solver,
@@ -971,9 +1010,7 @@ def _result(network, data, model, outcome, options, build_seconds, size, stages)
     if not outcome.has_solution:
         return DesignResult(
             outcome.status,
-            math.nan,
-            outcome.bound,
-            math.nan,
+            outcome.limit,
             build_seconds,
             outcome.seconds,
             outcome.solver,
@@ -981,6 +1018,7 @@ def _result(network, data, model, outcome, options, build_seconds, size, stages)
             options=options,
             size=_sized(data, size),
             stages=MappingProxyType(stages),
+            bound=outcome.bound,
         )
     opened = {h: s for (h, s), var in model.y.items() if _value(outcome, var) > 0.5}
     flows = _decompose(network, data, model, outcome, opened)
@@ -992,9 +1030,7 @@ def _result(network, data, model, outcome, options, build_seconds, size, stages)
     )
     return DesignResult(
         outcome.status,
-        outcome.objective,
-        outcome.bound,
-        outcome.gap,
+        outcome.limit,
         build_seconds,
         outcome.seconds,
         outcome.solver,
@@ -1004,6 +1040,9 @@ def _result(network, data, model, outcome, options, build_seconds, size, stages)
         options=options,
         size=_sized(data, size),
         stages=MappingProxyType(stages),
+        bound=outcome.bound,
+        solution_objective=outcome.objective,
+        solution_gap=outcome.gap,
     )
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from instances import load_folder, scenario_folder
+from networks.status import NoPlanError
 from optimizer.design.network_design import DesignOptions, solve_design
 from results.evaluate import evaluate
 
@@ -39,7 +40,9 @@ def test_storage_is_used_when_allowed_and_respects_the_limit(tmp_path):
 
 def test_no_storage_allowed_makes_the_shortfall_infeasible(tmp_path):
     result = solve_design(_tiny_needing_storage(tmp_path, 0), DesignOptions(trips="linear"))
-    assert result.status == "infeasible"
+    assert result.status == "infeasible" and result.limit == "none"
+    with pytest.raises(NoPlanError, match="ended infeasible without a plan"):
+        _ = result.objective
     short = [d for d in result.diagnosis if d["what"] == "demand"]
     assert short and all(d["week"] == 2 for d in short)
 

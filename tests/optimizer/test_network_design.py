@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from instances import generate, generate_network, load_scenario, scenario_folder
 from networks.shelf_life import LotHistory
+from networks.status import Limit, Status
 from networks.timeline import HOURS_PER_WEEK, lot_history
 from optimizer.backends.mip import solve_pulp
 from optimizer.cli.main import main
@@ -478,6 +479,20 @@ def test_infeasible_for_want_of_hub_capacity_names_the_hubs(tmp_path, capsys):
     assert "throughput" in capsys.readouterr().err
 
 
+def test_a_time_limit_with_a_plan_is_feasible_and_said_plainly(tmp_path, capsys, monkeypatch):
+    # a solve stopped by its time limit with a plan in hand: exit 0, status feasible,
+    # limit time, and the console says the time limit stopped it
+    import optimizer.design
+
+    stopped = replace(solve_design(TINY), status=Status.FEASIBLE, limit=Limit.TIME)
+    monkeypatch.setattr(optimizer.design, "solve_design", lambda network, options: stopped)
+    out = tmp_path / "run"
+    assert main(["solve", "tiny", "--out", str(out), "--time-limit", "5"]) == 0
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert (kpis["status"], kpis["limit"]) == ("feasible", "time")
+    assert "tiny: feasible, stopped by the time limit" in capsys.readouterr().out
+
+
 # ---------------------------------------------------------------------------------------
 # Same seed, same plan
 # ---------------------------------------------------------------------------------------
@@ -508,7 +523,7 @@ def test_solve_writes_kpis_and_evaluate_reads_its_flows_back(tmp_path):
         assert key in kpis, key
     for key in ("spoilage_rate", "co2_t", "delivered_t", "mean_delivery_days"):
         assert key in kpis, key
-    assert kpis["status"] == "optimal" and kpis["gap"] <= 1e-6
+    assert kpis["status"] == "optimal" and kpis["limit"] == "none" and kpis["gap"] <= 1e-6
     assert kpis["objective"] == pytest.approx(solve_design(TINY).objective, rel=REL)
     assert kpis["total_cost"] == pytest.approx(sum(kpis[k] for k in COST_KEYS), rel=1e-12)
     assert "highs" in kpis["solver"].lower()

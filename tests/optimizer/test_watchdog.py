@@ -1,11 +1,15 @@
-"""The CBC watchdog ends a solver that outlives its time limit, with its whole group."""
+"""The CBC watchdog ends a solver that outlives its time limit, with its whole group; solver
+endings map onto one status vocabulary."""
 
 import os
 import subprocess
 import time
 
+import highspy
 import pulp
+import pytest
 
+from networks.status import Limit, Status
 from optimizer.backends import mip as backends
 
 
@@ -49,7 +53,7 @@ def test_watchdog_kills_a_solver_that_ignores_its_limit(monkeypatch, tmp_path):
     start = time.perf_counter()
     outcome = backends.solve_pulp(problem, "cbc", time_limit=1.0)
     elapsed = time.perf_counter() - start
-    assert outcome.status == "no_solution"
+    assert outcome.status == "no_solution" and outcome.limit == "time"
     assert "watchdog" in outcome.solver
     assert elapsed < 1.0 + 1.0 + 5.0  # limit + grace + join slack
     grandchild = int(pid_files[0].read_text())
@@ -64,6 +68,32 @@ def test_cbc_within_its_limit_returns_the_optimum():
     problem += 3 * a + 2 * b + 4 * c
     problem += a + b + c >= 2
     outcome = backends.solve_pulp(problem, "cbc", time_limit=30)
-    assert outcome.status == "optimal"
+    assert outcome.status == "optimal" and outcome.limit == "none"
     assert outcome.objective == 5.0
     assert outcome.values == {"a": 1.0, "b": 1.0, "c": 0.0}
+
+
+@pytest.mark.parametrize(
+    "highs, with_plan, without_plan",
+    [
+        ("kOptimal", (Status.OPTIMAL, Limit.NONE), (Status.ERROR, Limit.NONE)),
+        ("kInfeasible", (Status.INFEASIBLE, Limit.NONE), (Status.INFEASIBLE, Limit.NONE)),
+        ("kTimeLimit", (Status.FEASIBLE, Limit.TIME), (Status.NO_SOLUTION, Limit.TIME)),
+        (
+            "kIterationLimit",
+            (Status.FEASIBLE, Limit.ITERATIONS),
+            (Status.NO_SOLUTION, Limit.ITERATIONS),
+        ),
+        (
+            "kInterrupt",
+            (Status.FEASIBLE, Limit.INTERRUPTED),
+            (Status.NO_SOLUTION, Limit.INTERRUPTED),
+        ),
+        ("kModelError", (Status.ERROR, Limit.NONE), (Status.ERROR, Limit.NONE)),
+    ],
+)
+def test_solver_endings_map_onto_status_and_limit(highs, with_plan, without_plan):
+    # a limit with a plan in hand is "feasible" with that limit, not a status of its own
+    status = getattr(highspy.HighsModelStatus, highs)
+    assert backends.highs_status(status, True) == with_plan
+    assert backends.highs_status(status, False) == without_plan
