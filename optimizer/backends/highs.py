@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from networks.status import Status
+from optimizer import backends
 from optimizer.backends.mip import SolveOutcome, _QuietStdout, _relative_gap, highs_status
 
 ROWWISE = 2  # HiGHS MatrixFormat::kRowwise
@@ -45,8 +46,7 @@ class HighsModel:
     """
 
     def __init__(self, arrays: dict[str, np.ndarray], maximize: bool = False):
-        import highspy
-
+        highspy = backends.highspy()
         self.highs = highspy.Highs()
         self.highs.setOptionValue("output_flag", False)
         self.maximize = maximize

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from networks.errors import SolverUnavailableError
 from networks.status import Limit, Status
+from optimizer import backends
 
 #: Our short names for PuLP solver classes; any other PuLP solver name is passed through.
 SOLVER_ALIASES = {"highs": "HiGHS", "cbc": "PULP_CBC_CMD", "glpk": "GLPK_CMD"}
@@ -79,7 +80,7 @@ def pulp_solver(
         warnings.simplefilter("ignore", DeprecationWarning)
         solver = pulp.getSolver(class_name, **kwargs)
     if not solver.available():
-        hint = "pip install highspy==1.12.0" if class_name == "HiGHS" else "see PuLP's docs"
+        hint = f"pip install {backends.HIGHSPY_PIN}" if class_name == "HiGHS" else "see PuLP's docs"
         raise SolverUnavailableError(f"solver {name!r} is not available here ({hint})")
     return solver
 
@@ -187,8 +188,7 @@ def _warm_highs(solver, start_values: dict):
 
     PuLP's in-process HiGHS has no warm start (its command-line sibling has one).
     """
-    import highspy
-
+    highspy = backends.highspy()
     build = solver.buildSolverModel
 
     def build_and_start(lp):
@@ -223,9 +223,9 @@ def highs_status(status, has_solution: bool) -> tuple[Status, Limit]:
 def _solve_highs(
     problem, time_limit, gap, threads, msg, start_values=None, seed=None
 ) -> SolveOutcome:
-    import highspy
     import pulp
 
+    highspy = backends.highspy()
     solver = pulp_solver("highs", time_limit, gap, threads, msg)
     if seed is not None:
         solver.optionsDict["random_seed"] = int(seed)

@@ -28,7 +28,9 @@ class _Model:
     """The LP/MIP in HiGHS: columns y (m) then x (m * n, facility-major), rows (1) (2) (4)."""
 
     def __init__(self, inst: FacilityProblem, options: FacilityOptions) -> None:
-        import highspy
+        from optimizer import backends
+
+        highspy = backends.highspy()
 
         self.highspy = highspy
         served = np.flatnonzero(inst.demand > 0)

@@ -1,4 +1,5 @@
-"""PuLP (with highspy) and OR-Tools load together in one process, in either order.
+"""PuLP (with highspy) and OR-Tools load together in one process, in either order; highspy is
+imported through optimizer.backends only.
 
 highspy and OR-Tools each ship a ``libhighs``. With mismatched releases, importing
 ``pulp`` first makes every OR-Tools import fail with an undefined symbol, and the other
@@ -11,9 +12,11 @@ each solver.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -135,3 +138,25 @@ def test_ortools_linear_solvers_solve_the_lp(loaded):
 
 def test_ortools_routing_finds_the_tour(loaded):
     assert loaded["routing"] == 12
+
+
+def test_highspy_is_loaded_through_the_backends(monkeypatch):
+    from networks.errors import SolverUnavailableError
+    from optimizer import backends
+
+    assert backends.highspy().Highs().version()
+    monkeypatch.setitem(sys.modules, "highspy", None)  # as if it were not installed
+    with pytest.raises(SolverUnavailableError, match=r"pip install highspy=="):
+        backends.highspy()
+
+
+def test_no_product_module_imports_highspy_but_the_backends():
+    root = Path(__file__).resolve().parents[2]
+    found = [
+        str(path.relative_to(root))
+        for package in ("networks", "instances", "optimizer", "results")
+        for path in (root / package).rglob("*.py")
+        if "backends" not in path.parts
+        and re.search(r"^\s*(import highspy|from highspy import)", path.read_text(), re.M)
+    ]
+    assert found == []
