@@ -9,13 +9,20 @@ from optimizer.cli.arguments import gap_fraction, seconds
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    """Solve the network design model, score its plan, and write the run folder."""
+    """Solve the network design model, score its plan, and write the run folder.
+
+    ``kpis.json`` is the run record, then :meth:`DesignResult.kpis
+    <optimizer.design.DesignResult.kpis>`, then the evaluator's
+    :meth:`~results.evaluate.Evaluation.kpis`; the tables are
+    :meth:`DesignResult.to_frames <optimizer.design.DesignResult.to_frames>` of the plan
+    and its evaluation.
+    """
     from instances import load_scenario
     from optimizer.cli.console import ExitCode, console, error_console
     from optimizer.design import DesignOptions, solve_design
     from results.evaluate import evaluate
     from results.runs import run_header
-    from results.store import RunWriter
+    from results.store import write_run
 
     network = load_scenario(args.scenario)
     options = DesignOptions.from_network(
@@ -44,24 +51,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         lazy_links=options.lazy_links,
         threads=options.threads,
     )
-    solver_keys = {
-        "status": result.status,
-        "limit": result.limit,
-        "objective": result.solution_objective,
-        "bound": result.bound,
-        "gap": result.solution_gap,
-        "build_seconds": result.build_seconds,
-        "solve_seconds": result.solve_seconds,
-        "solver": result.solver,
-        **{f"model_size.{k}": v for k, v in result.size.items()},
-        **{f"stages.{k}": v for k, v in result.stages.items()},
-    }
     if result.status is Status.INFEASIBLE:
-        with RunWriter(args.out) as run:
-            run.write_json("kpis.json", {**header, **solver_keys})
-            run.write_json(
-                "diagnosis.json", {"status": "infeasible", "problems": list(result.diagnosis)}
-            )
+        write_run(args.out, header, result.kpis(), documents=result.documents())
         for row in result.diagnosis:
             error_console.print(row["message"], markup=False)
         error_console.print(f"infeasible: see {args.out}/diagnosis.json", markup=False)
@@ -74,14 +65,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         )
         return ExitCode.ERROR
     evaluation = evaluate(network, result.plan, regime=options.regime, label="flows.csv")
-    kpis = {**header, **solver_keys, **evaluation.kpis(), **result.model_kpis}
-    with RunWriter(args.out) as run:
-        run.write_json("kpis.json", kpis)
-        # flows.csv is in the plan format (plus the evaluator's columns), so that
-        # `coldchain evaluate SCENARIO --plan RUN/flows.csv` reads it back with hubs.csv.
-        run.write_table("flows", evaluation.flows.drop(columns=["market"]))
-        run.write_table("hubs", result.hubs)
-        run.write_table("deliveries", evaluation.deliveries)
+    write_run(
+        args.out, header, {**result.kpis(), **evaluation.kpis()}, result.to_frames(evaluation)
+    )
     console.print(
         _summary_line(network, args.out, result, options, evaluation.kpis()), markup=False
     )
@@ -107,7 +93,7 @@ def _summary_line(network, out, result, options, evaluated: dict) -> str:
     limit += " (best plan so far)" if limit else ""
     hubs = ", ".join(f"{h} ({s})" for h, s in sorted(result.plan.hubs.items())) or "no hub"
     model = result.model_kpis
-    trips = {"linear": "trips pro rata", "integer": "whole trips", "none": "trips not counted"}
+    trips = {"linear": "trips pro rata", "integer": "whole trips"}
     if "model_revenue" in model:
         said = (
             f"model margin {result.objective:,.0f} = revenue {model['model_revenue']:,.0f} "

@@ -70,7 +70,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -83,6 +83,9 @@ from optimizer.backends.mip import SolveOutcome, _relative_gap, solve_pulp
 from optimizer.design._data import DesignData, build_design_data, coalition_demand, restrict
 from optimizer.design._matrix import DesignMatrix, elastic_penalty
 from optimizer.design._start import DesignStart, design_start
+
+if TYPE_CHECKING:
+    from results.evaluate import Evaluation
 
 #: Ways to build the model: arrays handed to HiGHS, or the reference PuLP model.
 BUILDS = ("direct", "pulp")
@@ -262,6 +265,29 @@ class DesignResult:
             raise NoPlanError(self.status, "gap")
         return self.solution_gap
 
+    def kpis(self) -> dict[str, Any]:
+        """The solve's own figures, one flat mapping (``kpis.json`` before the evaluator's).
+
+        ``status``, ``limit``, ``objective``, ``bound``, ``gap`` (NaN where there is no
+        plan or no proven bound), ``build_seconds``, ``solve_seconds``, ``solver``, the
+        model's size (``model_size.*``), the seconds and figures of each stage
+        (``stages.*``) and the model's own view of the plan (``model_*``: spoilage with
+        survival factors, costs by part, revenue in margin mode).
+        """
+        return {
+            "status": self.status,
+            "limit": self.limit,
+            "objective": self.solution_objective,
+            "bound": self.bound,
+            "gap": self.solution_gap,
+            "build_seconds": self.build_seconds,
+            "solve_seconds": self.solve_seconds,
+            "solver": self.solver,
+            **{f"model_size.{k}": v for k, v in self.size.items()},
+            **{f"stages.{k}": v for k, v in self.stages.items()},
+            **self.model_kpis,
+        }
+
     def to_frame(self) -> pd.DataFrame:
         """The plan's flows.
 
@@ -273,6 +299,50 @@ class DesignResult:
         if self.plan is None:
             raise NoPlanError(self.status, "plan")
         return self.plan.to_frame()
+
+    def to_frames(self, evaluation: Evaluation | None = None) -> dict[str, pd.DataFrame]:
+        """The tables of a solve's run folder.
+
+        Parameters
+        ----------
+        evaluation
+            The evaluator's score of :attr:`plan`
+            (:func:`results.evaluate.evaluate`); given, ``flows`` carries its
+            per-flow columns and ``deliveries`` is added.
+
+        Returns
+        -------
+        dict
+            ``flows``: the plan in the plan-file format (so that ``coldchain evaluate
+            SCENARIO --plan RUN/flows.csv`` reads it back with ``hubs.csv``), with the
+            evaluator's columns but its ``market`` (the path's last node);
+            ``hubs``: hub use by week, as the model sized it; ``deliveries``: the
+            evaluator's deliveries by market, product and week.
+
+        Raises
+        ------
+        NoPlanError
+            If the solve found no plan.
+        """
+        if self.plan is None:
+            raise NoPlanError(self.status, "plan")
+        if evaluation is None:
+            return {"flows": self.plan.to_frame(), "hubs": self.hubs}
+        return {
+            "flows": evaluation.flows.drop(columns=["market"]),
+            "hubs": self.hubs,
+            "deliveries": evaluation.deliveries,
+        }
+
+    def documents(self) -> dict[str, dict]:
+        """JSON documents of the run folder beside ``kpis.json``.
+
+        ``diagnosis.json`` (what cannot be met, and by how much) for an infeasible
+        model; none otherwise.
+        """
+        if self.status is not Status.INFEASIBLE:
+            return {}
+        return {"diagnosis.json": {"status": self.status, "problems": list(self.diagnosis)}}
 
 
 class _Model:
@@ -1052,8 +1122,8 @@ def _model_costs(data: DesignData, model: _Model, outcome: SolveOutcome) -> dict
     ``model_flow_cost``: freight per tonne, handling, customs, tariffs, CO2 price and the
     value of fruit the survival factors lose on the way; ``model_storage_cost``: cold
     store and the value lost in store; ``model_trip_cost``: trips and containers as the
-    model counts them (pro rata with ``trips = "linear"``, whole with ``integer``, none
-    with ``none``), which the evaluator always counts whole. Their sum is the objective
+    model counts them (pro rata with ``trips = "linear"``, whole with ``integer``),
+    which the evaluator always counts whole. Their sum is the objective
     in cost mode, revenue minus the objective in margin mode.
     """
     fixed = {(h, size[0]): size[1] for h in data.hubs for size in data.sizes[h]}

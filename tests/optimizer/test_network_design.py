@@ -514,6 +514,34 @@ def test_same_seed_same_scenario_and_plan(tmp_path):
 # ---------------------------------------------------------------------------------------
 # coldchain solve writes kpis.json, and evaluate reads its flows back
 # ---------------------------------------------------------------------------------------
+def _without_run_record(kpis: dict) -> dict:
+    """``kpis`` without the run record (id, time, versions, arguments) and timings."""
+    record = ("run_id", "created_utc", "command", "scenario", "scenario_hash")
+    return {
+        key: value
+        for key, value in kpis.items()
+        if key not in record
+        and not key.startswith(("version_", "param_"))
+        and not key.endswith("_seconds")
+    }
+
+
+def test_solve_kpis_json_is_the_library_results_kpis(tmp_path):
+    # what `coldchain solve` writes is solve_design's kpis() then the evaluator's, no more
+    out = tmp_path / "run"
+    assert main(["solve", "tiny", "--out", str(out)]) == 0
+    written = json.loads((out / "kpis.json").read_text())
+    result = solve_design(TINY, DesignOptions.from_network(TINY))
+    evaluation = evaluate(TINY, result.plan, label="flows.csv")
+    expected = json.loads(json.dumps({**result.kpis(), **evaluation.kpis()}))
+    assert list(_without_run_record(written)) == list(_without_run_record(expected))
+    assert _without_run_record(written) == _without_run_record(expected)
+    tables = result.to_frames(evaluation)
+    assert list(tables) == ["flows", "hubs", "deliveries"]
+    for name, frame in tables.items():
+        assert (out / f"{name}.csv").read_text() == frame.to_csv(index=False), name
+
+
 def test_solve_writes_kpis_and_evaluate_reads_its_flows_back(tmp_path):
     out, again = tmp_path / "solve", tmp_path / "evaluate"
     assert main(["solve", "tiny", "--out", str(out)]) == 0
