@@ -40,7 +40,7 @@ class HighsModel:
     arrays
         ``col_cost, col_lower, col_upper, integrality, row_lower, row_upper, a_start,
         a_index, a_value`` (row-wise sparse matrix), as
-        :meth:`optimizer.design._matrix.DesignMatrix.arrays` returns them.
+        :meth:`optimizer.design.formulation.DesignMatrix.arrays` returns them.
     maximize
         Maximize the objective (else minimize).
     """

@@ -16,6 +16,8 @@ import time
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
+
 from networks.errors import SolverUnavailableError
 from networks.status import Limit, Status
 from optimizer import backends
@@ -85,7 +87,98 @@ def pulp_solver(
     return solver
 
 
+# --- a model given as arrays, as a PuLP problem ----------------------------------------
+def pulp_problem(
+    arrays: dict,
+    column_names: list[str],
+    row_names: list[str],
+    maximize: bool = False,
+    name: str = "model",
+):
+    """The PuLP problem of a model given as arrays, for solvers reached through PuLP.
+
+    Parameters
+    ----------
+    arrays
+        ``col_cost, col_lower, col_upper, integrality, row_lower, row_upper, a_start,
+        a_index, a_value`` (row-wise sparse matrix), as HiGHS takes them
+        (:meth:`optimizer.design.formulation.DesignMatrix.arrays`).
+    column_names, row_names
+        A name for each column and row (PuLP's variable and constraint names).
+    maximize
+        Maximize the objective (else minimize).
+    name
+        The problem's name.
+
+    Returns
+    -------
+    tuple
+        The ``pulp.LpProblem`` and its variables in column order (PuLP lists a
+        problem's variables sorted by name).
+
+    Notes
+    -----
+    A row with equal bounds is an equality; a row with two different finite bounds
+    becomes two constraints, ``NAME|lower`` and ``NAME|upper``.
+    """
+    import pulp
+
+    lower, upper = arrays["col_lower"].tolist(), arrays["col_upper"].tolist()
+    integer = arrays["integrality"].tolist()
+    with warnings.catch_warnings():
+        # PuLP 3.3 deprecates constructing variables on their own, for 4.0; we stay on 3.x
+        warnings.simplefilter("ignore", DeprecationWarning)
+        variables = [
+            pulp.LpVariable(
+                column,
+                None if lo == -math.inf else lo,
+                None if hi == math.inf else hi,
+                pulp.LpInteger if kind else pulp.LpContinuous,
+            )
+            for column, lo, hi, kind in zip(column_names, lower, upper, integer, strict=True)
+        ]
+    problem = pulp.LpProblem(name, pulp.LpMaximize if maximize else pulp.LpMinimize)
+    cost = arrays["col_cost"].tolist()
+    problem.setObjective(
+        pulp.LpAffineExpression([(v, c) for v, c in zip(variables, cost, strict=True) if c])
+    )
+    starts = [*arrays["a_start"].tolist(), len(arrays["a_index"])]
+    index, value = arrays["a_index"].tolist(), arrays["a_value"].tolist()
+    row_lower, row_upper = arrays["row_lower"].tolist(), arrays["row_upper"].tolist()
+    for i, row in enumerate(row_names):
+        entries = range(starts[i], starts[i + 1])
+        terms = [(variables[index[e]], value[e]) for e in entries]
+        lo, hi = row_lower[i], row_upper[i]
+        if lo == hi:
+            parts = [(pulp.LpConstraintEQ, hi, row)]
+        else:
+            parts = [(pulp.LpConstraintLE, hi, row)] if hi != math.inf else []
+            if lo != -math.inf:
+                parts.append((pulp.LpConstraintGE, lo, row))
+            if len(parts) == 2:
+                parts = [(parts[0][0], hi, f"{row}|upper"), (parts[1][0], lo, f"{row}|lower")]
+        for sense, rhs, label in parts:
+            expression = pulp.LpAffineExpression(terms)
+            problem.addConstraint(pulp.LpConstraint(expression, sense, label, rhs))
+    return problem, variables
+
+
 # --- running a PuLP model ---------------------------------------------------------------
+
+
+def column_values(outcome: SolveOutcome, variables) -> np.ndarray:
+    """A PuLP run's values (by variable name) as an array in ``variables``' order.
+
+    Empty without a solution; a variable the solver gave no value is 0.
+    """
+    if not outcome.has_solution:
+        return np.empty(0)
+    found = outcome.values
+    return np.array(
+        [0.0 if found.get(v.name) is None else float(found[v.name]) for v in variables],
+        dtype=np.float64,
+    )
+
 
 #: Seconds a solver may run past its time limit before the watchdog ends it.
 WATCHDOG_GRACE_S = 5.0

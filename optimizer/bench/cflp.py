@@ -34,7 +34,7 @@ BENCH_GAP = 1e-9
 SOURCINGS = ("auto", "multi", "single")
 
 #: Ways :func:`bench_cflp` solves: ``direct`` (:func:`optimizer.facility.solve_cflp`)
-#: or ``design`` (the reference PuLP network design model); ``auto`` is ``direct`` for
+#: or ``design`` (the network design model through PuLP); ``auto`` is ``direct`` for
 #: HiGHS and ``design`` for any other solver.
 CFLP_METHODS = ("auto", "direct", "design")
 
@@ -162,7 +162,7 @@ def _solve_direct(instance: CflpInstance, single: bool, time_limit, gap, threads
 
 
 def _solve_design(instance: CflpInstance, single: bool, solver, time_limit, gap, threads) -> dict:
-    """One row's solve columns from the reference network design model (PuLP)."""
+    """One row's solve columns from the network design model, through PuLP."""
     from optimizer.design.network_design import DesignOptions, solve_design
 
     start = time.perf_counter()
@@ -175,7 +175,7 @@ def _solve_design(instance: CflpInstance, single: bool, solver, time_limit, gap,
         threads=threads,
         single_sourcing=single,
         ship_all_supply=True,  # a CFLP serves all demand: all supply ships
-        build="pulp",  # the reference model, whatever the default build
+        build="pulp",  # every linking row, whatever the default build
     )
     result = solve_design(network, options)
     status, limit = status_and_limit(result)
@@ -235,7 +235,7 @@ def bench_cflp(
     method
         ``direct``: :func:`optimizer.facility.solve_cflp` (HiGHS only; the model built
         from arrays, with lazy linking rows, an incumbent and reduced-cost fixing);
-        ``design``: the reference network design model built through PuLP
+        ``design``: the network design model handed to PuLP
         (:func:`instances.cflp.cflp_network` then
         :func:`optimizer.design.network_design.solve_design` with ``build="pulp"``);
         ``auto``: ``direct`` for HiGHS, ``design`` for other solvers.

@@ -145,7 +145,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--build",
         choices=["direct", "pulp"],
         default=None,
-        help="hand the model to HiGHS as arrays (default) or build the reference PuLP "
-        "model (other solvers always use PuLP); both give the same optimum",
+        help="hand the model to HiGHS as arrays (default) or to PuLP, every linking row "
+        "written (other solvers always use PuLP); both give the same optimum",
     )
     p.set_defaults(func=cmd_solve)

@@ -1,9 +1,10 @@
 """Network design: which county hubs to open, at which size, and the weekly flows.
 
-:func:`solve_design` (:mod:`optimizer.design.network_design`) returns a
-:class:`DesignResult`; the formulation is stated at the top of that module.
+:func:`solve_design` returns a :class:`DesignResult`; :class:`DesignModel` holds one
+model in HiGHS to re-solve for many coalitions. The formulation is stated, and written
+once, in :mod:`optimizer.design.formulation`.
 """
 
-from optimizer.design.network_design import DesignOptions, DesignResult, solve_design
+from optimizer.design.network_design import DesignModel, DesignOptions, DesignResult, solve_design
 
-__all__ = ["DesignOptions", "DesignResult", "solve_design"]
+__all__ = ["DesignModel", "DesignOptions", "DesignResult", "solve_design"]

@@ -3,8 +3,8 @@
 Everything the model needs is computed once into a :class:`DesignData`: the inbound
 arcs (village -> hub) with their survival factors and per-tonne costs, the downstream
 routes (hub -> ... -> market with a customs mode) with theirs by product and dispatch
-week, and the trips each flow puts on legs. Model builders (PuLP, or a direct highspy
-build) read only this, so every build path solves the same model.
+week, and the trips each flow puts on legs. The formulation
+(:mod:`optimizer.design.formulation`) reads only this.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ import numpy as np
 from networks.status import Status
 from optimizer.backends.highs import HighsModel
 from optimizer.design._data import DesignData
-from optimizer.design._matrix import DesignMatrix
+from optimizer.design.formulation import DesignMatrix
 
 SLOPE_SCALING_ROUNDS = 8
 

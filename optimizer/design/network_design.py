@@ -1,66 +1,12 @@
-r"""Hub location and sizing: the network design model (PuLP).
+"""Hub location and sizing: solve the network design model and read its plan.
 
-Formulation
------------
-Sets: villages :math:`V`, county hubs :math:`H` with size options :math:`S_h`, products
-:math:`P`, weeks :math:`T`, inbound arcs :math:`a = (v, h, \ell) \in A` (village to hub
-legs), downstream routes :math:`r \in R_h` (hub to market through bonded zones, ports
-and warehouses, with a customs mode), legs with trip costs :math:`L^{trip}`.
-
-Parameters (from :mod:`optimizer.design._data`): supply :math:`b_{vpt}`, demand
-:math:`d_{mpt}` and price :math:`\pi_{mpt}`; survival factors of an inbound arc
-:math:`\sigma^{in}_{apt}` (village wait, leg, hub dwell), of a week in cold store
-:math:`\sigma^{st}_{hsp}` and of a route :math:`\sigma_{rpt}` (the optimizer's per-stage
-view of the shelf-life model); per-tonne costs :math:`c^{in}_{apt}` (freight, hub
-handling and pre-cooling, value of fruit lost) and :math:`c_{rpt}` (freight on the
-tonnes still sound on each leg, handling, customs fees, tariffs and VAT on the
-delivered value, value of fruit lost, CO2 price); fixed cost :math:`f_{hs}`, throughput
-:math:`u_{hs}` and cold storage :math:`k_{hs}` of each size; storage cost :math:`c^{st}_h`
-per tonne-week; trip cost :math:`g_{\ell t}` and capacity :math:`q_\ell`; delivery week
-:math:`\delta(r, t)` of a route dispatched in week :math:`t`.
-
-Variables: :math:`y_{hs} \in \{0,1\}` open hub :math:`h` at size :math:`s`;
-:math:`x_{apt} \ge 0` tonnes leaving the village on arc :math:`a`;
-:math:`I_{hspt} \ge 0` tonnes in hub :math:`h`'s cold store (size :math:`s`) at the end of
-week :math:`t`; :math:`z_{rpt} \ge 0` tonnes dispatched on route :math:`r`;
-:math:`n_{\ell t} \in \mathbb{Z}_{\ge 0}` trips (or their relaxation);
-in margin mode :math:`w_{mpt} \ge 0` tonnes sold.
-
-Objective (cost mode, minimize; margin mode maximizes :math:`\sum \pi w` minus it):
-
-.. math:: \sum f_{hs} y_{hs} + \sum c^{in} x + \sum_{hspt} (c^{st}_h
-          + v_p (1 - \sigma^{st}_{hsp})) I_{hspt} + \sum c z + \sum g n
-
-Constraints:
-
-1. one size per hub: :math:`\sum_s y_{hs} \le 1`;
-2. supply: :math:`\sum_{a \ni v} x_{apt} \le b_{vpt}` (equality with ``ship_all_supply``);
-3. strong linking, arc by arc: :math:`x_{apt} \le b_{vpt} \sum_s y_{hs}`;
-2b. with single sourcing, binary :math:`u_a`: :math:`x_{apt} \le b_{vpt} u_a` (``=`` with
-    ``ship_all_supply``) and :math:`\sum_{a \ni v} u_a \le 1`;
-4. hub balance: :math:`\sum_s I_{hspt} = \sum_s \sigma^{st}_{hsp} I_{hsp,t-1}
-   + \sum_{a \to h} \sigma^{in}_{apt} x_{apt} - \sum_{r \in R_h} z_{rpt}`;
-5. throughput (tonnes received): :math:`\sum_{a \to h, p} x_{apt} \le \sum_s u_{hs} y_{hs}`;
-6. cold storage: :math:`\sum_p I_{hspt} \le k_{hs} y_{hs}`;
-6b. maximum storage time :math:`K_p` (where a product sets ``max_storage_weeks``): the
-    stock is no more than the last :math:`K_p` weeks' arrivals still in store,
-    :math:`I_{hspt} \le \sum_{j<K_p} (\sigma^{st}_{hsp})^j \sum_{a \to h}
-    \sigma^{in}_{ap,t-j} x_{ap,t-j}`, so that first-in first-out dispatch (as the plan
-    is decomposed) never holds a lot longer than :math:`K_p` weeks;
-7. strong linking of routes: :math:`z_{rpt} \le B_{hpt} \sum_s y_{hs}` with
-   :math:`B_{hpt}` the supply that can reach :math:`h` by week :math:`t`;
-8. demand: :math:`\sum_{r \to m, \delta(r,t') = t} \sigma_{rpt'} z_{rpt'} \ge d_{mpt}`
-   (cost mode), or :math:`w_{mpt} \le` that sum and :math:`w_{mpt} \le d_{mpt}` (margin);
-9. trips: :math:`\sum (\text{sound tonnes entering } \ell \text{ in } t) \le q_\ell n_{\ell t}`;
-10. CO2e cap, where the scenario sets one: :math:`\sum e x + \sum e z \le E`.
-
-Maximum delivered age (days from harvest) is enforced on routes: a route whose transit
-(counted from harvest with the hub's longest inbound) exceeds the market's
-``max_age_days`` is not generated; weeks in store are bounded separately (6b).
-
-An infeasible model is solved again with elastic slack on demand, throughput and cold
-storage (priced far above any real cost) to say which market, week or hub cannot be
-satisfied, and by how much.
+The formulation (sets, variables, objective, numbered constraints) is stated, and
+written once, in :mod:`optimizer.design.formulation`. This module solves it:
+:func:`solve_design` hands the formulation's arrays to HiGHS (:class:`DesignModel`,
+which can be re-solved for coalitions) or, for any other solver, to PuLP; a start
+heuristic (:mod:`optimizer.design._start`) gives HiGHS its first plan; the solution is
+decomposed into path flows, each hub's use and the model's own KPIs; an infeasible
+model is solved again with elastic slack to say what cannot be met.
 """
 
 from __future__ import annotations
@@ -79,15 +25,21 @@ from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
 from networks.status import Limit, NoPlanError, Status
 from optimizer.backends.highs import HighsModel
-from optimizer.backends.mip import SolveOutcome, _relative_gap, solve_pulp
+from optimizer.backends.mip import (
+    SolveOutcome,
+    _relative_gap,
+    column_values,
+    pulp_problem,
+    solve_pulp,
+)
 from optimizer.design._data import DesignData, build_design_data, coalition_demand, restrict
-from optimizer.design._matrix import DesignMatrix, elastic_penalty
 from optimizer.design._start import DesignStart, design_start
+from optimizer.design.formulation import DesignMatrix
 
 if TYPE_CHECKING:
     from results.evaluate import Evaluation
 
-#: Ways to build the model: arrays handed to HiGHS, or the reference PuLP model.
+#: Ways to hand the model to a solver: arrays to HiGHS, or the same arrays as a PuLP problem.
 BUILDS = ("direct", "pulp")
 
 #: Share of the time limit the start heuristic may take. On the 5,000-village scenario
@@ -139,12 +91,13 @@ class DesignOptions:
         Every village ships all it grows (supply rows are equalities): true of a
         facility location benchmark, where demand is all supply.
     build
-        ``direct`` (arrays handed to HiGHS in-process) or ``pulp`` (the reference PuLP
-        model, which other solvers always use).
+        ``direct`` (the formulation's arrays handed to HiGHS in-process, with the
+        lazy linking rows and re-solves of :class:`DesignModel`) or ``pulp`` (the same
+        arrays as a PuLP problem with every row, which other solvers always use).
     lazy_links
         Direct build: leave the arc-by-arc linking rows (3) out of the model and add
         those the LP relaxation violates (valid: the throughput rows already shut a
-        closed hub's arcs; see :class:`~optimizer.design._matrix.DesignMatrix`).
+        closed hub's arcs; see :class:`~optimizer.design.formulation.DesignMatrix`).
     start
         Hand HiGHS a starting plan from the LP relaxation with rounded hub openings
         (:mod:`optimizer.design._start`); a plan within ``gap`` of the relaxation's
@@ -345,208 +298,12 @@ class DesignResult:
         return {"diagnosis.json": {"status": self.status, "problems": list(self.diagnosis)}}
 
 
-class _Model:
-    """The PuLP model of one :class:`DesignData` (a throwaway translation)."""
-
-    def __init__(self, data: DesignData, options: DesignOptions, elastic: bool = False):
-        import pulp
-
-        self.data = data
-        self.elastic = elastic
-        margin = (options.objective or data.objective) == "margin"
-        self.maximize = margin
-        sense = pulp.LpMaximize if margin else pulp.LpMinimize
-        prob = pulp.LpProblem("network_design", sense)
-        self.prob = prob
-        d = data
-        cont = pulp.LpContinuous
-        hub_sizes = {(h, s[0]): s for h in d.hubs for s in d.sizes[h]}
-        self.y = {k: pulp.LpVariable(f"y|{k[0]}|{k[1]}", cat=pulp.LpBinary) for k in hub_sizes}
-        self.x = {
-            k: pulp.LpVariable(f"x|{k[0]}|{k[1]}|{k[2]}", 0, None, cont) for k in d.inbound_survival
-        }
-        self.z = {
-            k: pulp.LpVariable(f"z|{k[0]}|{k[1]}|{k[2]}", 0, None, cont) for k in d.route_survival
-        }
-        products_at = defaultdict(set)
-        for a, p, _w in d.inbound_survival:
-            products_at[d.inbound[a][1]].add(p)
-        for r, p, _w in d.route_survival:  # a hub balances whatever it may dispatch
-            products_at[d.routes[r].hub].add(p)
-        self.inv = {
-            (h, s, p, w): pulp.LpVariable(f"I|{h}|{s}|{p}|{w}", 0, None, cont)
-            for (h, s) in hub_sizes
-            for p in sorted(products_at[h])
-            for w in d.weeks
-        }
-        integer = pulp.LpInteger if options.trips == "integer" else cont
-        self.n = {k: pulp.LpVariable(f"n|{k[0]}|{k[1]}", 0, None, integer) for k in d.trip_legs}
-        open_h = {h: pulp.lpSum(self.y[(h, s[0])] for s in d.sizes[h]) for h in d.hubs}
-        for hub, size in options.fixed_hubs or ():
-            for s in d.sizes[hub]:
-                value = 1 if s[0] == size else 0
-                self.y[(hub, s[0])].lowBound = value
-                self.y[(hub, s[0])].upBound = value
-
-        # objective terms
-        cost = []
-        cost += [s[1] * self.y[(h, s[0])] for (h, _), s in hub_sizes.items()]
-        cost += [d.inbound_cost[k] * v for k, v in self.x.items()]
-        for (h, s, p, _w), var in self.inv.items():
-            stay = d.storage_survival[(h, s, p)]
-            cost.append((d.storage_cost[h] + d.value_per_t[p] * (1 - stay)) * var)
-        cost += [d.route_cost[k] * v for k, v in self.z.items()]
-        cost += [d.trip_legs[k][0] * v for k, v in self.n.items()]
-
-        # (1) one size per hub
-        for h in d.hubs:
-            prob += open_h[h] <= 1, f"c1_one_size|{h}"
-        # (2) supply and (3) strong linking
-        by_village = defaultdict(list)
-        for (a, p, w), var in self.x.items():
-            village, hub, _ = d.inbound[a]
-            by_village[(village, p, w)].append(var)
-            prob += var <= d.supply[(village, p, w)] * open_h[hub], f"c3_link|{a}|{p}|{w}"
-        for key, vars_ in by_village.items():
-            total = pulp.lpSum(vars_)
-            name = f"c2_supply|{'|'.join(map(str, key))}"
-            prob += (
-                (total == d.supply[key]) if options.ship_all_supply else (total <= d.supply[key]),
-                name,
-            )
-        if options.single_sourcing:
-            # (2b) each village ships to one hub: x_apt <= b_vpt u_a, sum_a u_a <= 1
-            self.assign = {
-                a: pulp.LpVariable(f"u|{a}", cat=pulp.LpBinary) for a in range(len(d.inbound))
-            }
-            arcs_of = defaultdict(list)
-            for a, (village, _hub, _leg) in enumerate(d.inbound):
-                arcs_of[village].append(self.assign[a])
-            for village, vars_ in arcs_of.items():
-                prob += pulp.lpSum(vars_) <= 1, f"c2b_single|{village}"
-            for (a, p, w), var in self.x.items():
-                village = d.inbound[a][0]
-                bound = d.supply[(village, p, w)] * self.assign[a]
-                name = f"c2b_x|{a}|{p}|{w}"
-                # shipping all supply, x = b u makes the capacity rows knapsacks over the
-                # binaries, which cuts far better than x <= b u (holmberg-p56: 251 s -> 137 s)
-                prob += (var == bound) if options.ship_all_supply else (var <= bound), name
-        # (4) hub balance
-        arrivals = defaultdict(list)
-        received = defaultdict(list)
-        reach = defaultdict(float)
-        for (a, p, w), var in self.x.items():
-            hub = d.inbound[a][1]
-            arrivals[(hub, p, w)].append(d.inbound_survival[(a, p, w)] * var)
-            received[(hub, w)].append(var)
-            reach[(hub, p, w)] += d.supply[(d.inbound[a][0], p, w)]
-        dispatch = defaultdict(list)
-        for (r, p, w), var in self.z.items():
-            dispatch[(d.routes[r].hub, p, w)].append(var)
-        for h in d.hubs:
-            for p in sorted(products_at[h]):
-                cumulative = 0.0
-                for w in d.weeks:
-                    stock = pulp.lpSum(self.inv[(h, s[0], p, w)] for s in d.sizes[h])
-                    before = pulp.lpSum(
-                        d.storage_survival[(h, s[0], p)] * self.inv[(h, s[0], p, w - 1)]
-                        for s in d.sizes[h]
-                        if w - 1 in d.weeks
-                    )
-                    prob += (
-                        (
-                            stock
-                            == before
-                            + pulp.lpSum(arrivals[(h, p, w)])
-                            - pulp.lpSum(dispatch[(h, p, w)])
-                        ),
-                        f"c4_balance|{h}|{p}|{w}",
-                    )
-                    cumulative += reach[(h, p, w)]
-                    # (7) strong linking of routes
-                    for var in dispatch[(h, p, w)]:
-                        prob += var <= cumulative * open_h[h], f"c7_link|{var.name}"
-        # (5) throughput and (6) cold storage
-        self.slack: dict[tuple, Any] = {}
-        for h in d.hubs:
-            for w in d.weeks:
-                capacity = pulp.lpSum(s[2] * self.y[(h, s[0])] for s in d.sizes[h])
-                extra = self._slack(("throughput", h, w))
-                prob += pulp.lpSum(received[(h, w)]) <= capacity + extra, f"c5_thr|{h}|{w}"
-                for s in d.sizes[h]:
-                    stock = pulp.lpSum(self.inv[(h, s[0], p, w)] for p in sorted(products_at[h]))
-                    extra = self._slack(("storage", h, w, s[0]))
-                    prob += stock <= s[3] * self.y[(h, s[0])] + extra, f"c6_cold|{h}|{s[0]}|{w}"
-        # (6b) maximum storage time: what is in store can all be younger than K weeks
-        for h in d.hubs:
-            for p in sorted(products_at[h]):
-                limit = d.max_storage_weeks.get(p)
-                if limit is None:
-                    continue
-                for s in d.sizes[h]:
-                    stay = d.storage_survival[(h, s[0], p)]
-                    for w in d.weeks:
-                        recent = [
-                            stay**j * term for j in range(limit) for term in arrivals[(h, p, w - j)]
-                        ]
-                        prob += (
-                            self.inv[(h, s[0], p, w)] <= pulp.lpSum(recent),
-                            f"c6b_age|{h}|{s[0]}|{p}|{w}",
-                        )
-        # (8) demand
-        delivered = defaultdict(list)
-        for (r, p, w), var in self.z.items():
-            t = d.route_delivery_week[(r, w)]
-            delivered[(d.routes[r].market, p, t)].append(d.route_survival[(r, p, w)] * var)
-        self.sold = {}
-        revenue = []
-        for key, amount in sorted(d.demand.items()):
-            m, p, t = key
-            if margin:
-                sold = pulp.LpVariable(f"w|{m}|{p}|{t}", 0, amount)
-                self.sold[key] = sold
-                prob += sold <= pulp.lpSum(delivered[key]), f"c8_sold|{m}|{p}|{t}"
-                revenue.append(d.price.get(key, 0.0) * sold)
-            else:
-                short = self._slack(("demand", m, p, t))
-                prob += pulp.lpSum(delivered[key]) + short >= amount, f"c8_demand|{m}|{p}|{t}"
-        # (9) trips
-        for (leg, w), uses in d.trip_use.items():
-            terms = [per * (self.x[k] if kind == "x" else self.z[k]) for kind, k, per in uses]
-            prob += (
-                pulp.lpSum(terms) <= d.trip_legs[(leg, w)][1] * self.n[(leg, w)],
-                f"c9_trips|{leg}|{w}",
-            )
-        # (10) CO2 cap
-        self.co2 = pulp.lpSum(
-            [d.inbound_co2_t[k] * v for k, v in self.x.items()]
-            + [d.route_co2_t[k] * v for k, v in self.z.items()]
-        )
-        if options.co2_cap_t is not None:
-            prob += self.co2 <= options.co2_cap_t, "c10_co2_cap"
-        penalty = [elastic_penalty(k) * v for k, v in self.slack.items()]
-        total_cost = pulp.lpSum(cost + penalty)
-        prob += (pulp.lpSum(revenue) - total_cost) if margin else total_cost
-
-    def _slack(self, key: tuple):
-        import pulp
-
-        if not self.elastic:
-            return 0
-        var = pulp.LpVariable("slack|" + "|".join(map(str, key)), 0, None)
-        self.slack[key] = var
-        return var
+def _value(outcome: SolveOutcome, column: int) -> float:
+    """A column's value in a solution (``outcome.values``: an array of column values)."""
+    return float(outcome.values[column])
 
 
-def _value(outcome: SolveOutcome, var) -> float:
-    """A variable's value: ``var`` is a PuLP variable, or a column of the direct model."""
-    if isinstance(outcome.values, np.ndarray):
-        return float(outcome.values[var])
-    value = outcome.values.get(var.name)
-    return 0.0 if value is None else float(value)
-
-
-def _diagnosis(model: _Model, outcome: SolveOutcome) -> list[dict]:
+def _diagnosis(model: DesignMatrix, outcome: SolveOutcome) -> list[dict]:
     rows = []
     for key, var in model.slack.items():
         amount = _value(outcome, var)
@@ -625,7 +382,11 @@ def _with_shortfall_totals(data: DesignData, rows: list[dict]) -> list[dict]:
 
 
 def _decompose(
-    network: Network, data: DesignData, model: _Model, outcome: SolveOutcome, opened: dict[str, str]
+    network: Network,
+    data: DesignData,
+    model: DesignMatrix,
+    outcome: SolveOutcome,
+    opened: dict[str, str],
 ) -> tuple[PathFlow, ...]:
     """Split hub outflows into full village-to-market path flows.
 
@@ -704,7 +465,7 @@ def _decompose(
 
 
 def _hub_table(
-    data: DesignData, model: _Model, outcome: SolveOutcome, opened: dict[str, str]
+    data: DesignData, model: DesignMatrix, outcome: SolveOutcome, opened: dict[str, str]
 ) -> pd.DataFrame:
     received = defaultdict(float)
     for (a, _p, w), var in model.x.items():
@@ -757,9 +518,9 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
     options
         Solver and model options (default: the scenario's ``[design]`` table).
         ``build="direct"`` (the default, HiGHS only) hands the model's arrays to HiGHS
-        (:class:`DesignModel`); ``build="pulp"``, or any solver but HiGHS, builds the
-        reference PuLP model. Both have the same columns and rows (a test compares them
-        row by row) and start from the same heuristic plan.
+        (:class:`DesignModel`); ``build="pulp"``, or any solver but HiGHS, hands the
+        same formulation to PuLP (every row written, none lazy). Both start, with HiGHS,
+        from the same heuristic plan.
 
     Returns
     -------
@@ -776,21 +537,23 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
 
 
 def _solve_reference(network: Network, options: DesignOptions) -> DesignResult:
-    """Solve through the PuLP model (any PuLP solver)."""
+    """Solve through PuLP (any PuLP solver): the formulation's arrays as a PuLP problem."""
     clock = time.perf_counter()
     data = _data(network, options)
     data_seconds = time.perf_counter() - clock
-    model = _Model(data, options)
+    matrix = DesignMatrix(data, options, names=True)
+    problem, variables = _pulp_problem(matrix)
     build_seconds = time.perf_counter() - clock
     stages = {"data_seconds": data_seconds, "model_seconds": build_seconds - data_seconds}
     start_values, start_seconds = None, 0.0
-    if _wants_start(options, data) and options.solver.lower() == "highs" and model.y:
+    if _wants_start(options, data) and options.solver.lower() == "highs" and matrix.y:
         found = _heuristic_start(data, options, stages)
-        if found is not None:
-            start_values = _named_start(model, found[0], found[1])
+        if found is not None:  # its matrix has these columns (lazy rows (3) aside)
+            values = found[1].values.tolist()
+            start_values = {v.name: x for v, x in zip(variables, values, strict=True)}
         start_seconds = stages.get("start_seconds", 0.0)
     outcome = solve_pulp(
-        model.prob,
+        problem,
         options.solver,
         _left(options.time_limit, start_seconds),
         options.gap,
@@ -799,18 +562,26 @@ def _solve_reference(network: Network, options: DesignOptions) -> DesignResult:
         start_values=start_values,
         seed=options.seed,
     )
-    outcome = replace(outcome, seconds=outcome.seconds + start_seconds)
-    size = {
-        "variables": len(model.prob.variables()),
-        "constraints": model.prob.numConstraints(),
-    }
+    outcome = replace(
+        outcome, seconds=outcome.seconds + start_seconds, values=column_values(outcome, variables)
+    )
+    size = {"variables": len(problem.variables()), "constraints": problem.numConstraints()}
     if outcome.status is Status.INFEASIBLE:
-        elastic = _Model(data, options, elastic=True)
+        elastic = DesignMatrix(data, options, elastic=True, names=True)
+        elastic_problem, elastic_variables = _pulp_problem(elastic)
         relaxed = solve_pulp(
-            elastic.prob, options.solver, options.time_limit, options.gap, options.threads
+            elastic_problem, options.solver, options.time_limit, options.gap, options.threads
         )
+        relaxed = replace(relaxed, values=column_values(relaxed, elastic_variables))
         return _infeasible(data, options, elastic, relaxed, outcome, build_seconds, size, stages)
-    return _result(network, data, model, outcome, options, build_seconds, size, stages)
+    return _result(network, data, matrix, outcome, options, build_seconds, size, stages)
+
+
+def _pulp_problem(matrix: DesignMatrix):
+    """The PuLP problem of a :class:`DesignMatrix` built with names, and its variables."""
+    return pulp_problem(
+        matrix.arrays(), matrix.column_names, matrix.row_names, matrix.maximize, "network_design"
+    )
 
 
 def _data(network: Network, options: DesignOptions) -> DesignData:
@@ -845,16 +616,6 @@ def _heuristic_start(data: DesignData, options: DesignOptions, stages: dict):
         return None
     stages.update(start_objective=found.objective, relaxation_bound=found.relaxation_bound)
     return matrix, found
-
-
-def _named_start(model: _Model, matrix: DesignMatrix, found: DesignStart) -> dict:
-    """The heuristic's column values by the PuLP model's variable names."""
-    named = {}
-    for kind in ("y", "x", "z", "inv", "n", "sold"):
-        columns = getattr(matrix, kind)
-        for key, var in getattr(model, kind).items():
-            named[var.name] = float(found.values[columns[key]])
-    return named
 
 
 class DesignModel:
@@ -1116,7 +877,7 @@ def _result(network, data, model, outcome, options, build_seconds, size, stages)
     )
 
 
-def _model_costs(data: DesignData, model: _Model, outcome: SolveOutcome) -> dict[str, float]:
+def _model_costs(data: DesignData, model: DesignMatrix, outcome: SolveOutcome) -> dict[str, float]:
     """The model's own costs by part, as its objective counts them (CNY).
 
     ``model_flow_cost``: freight per tonne, handling, customs, tariffs, CO2 price and the
@@ -1147,7 +908,7 @@ def _model_costs(data: DesignData, model: _Model, outcome: SolveOutcome) -> dict
     return costs
 
 
-def _model_kpis(data: DesignData, model: _Model, outcome: SolveOutcome) -> dict[str, float]:
+def _model_kpis(data: DesignData, model: DesignMatrix, outcome: SolveOutcome) -> dict[str, float]:
     """The model's own view of spoilage and deliveries (survival factors)."""
     shipped = sum(_value(outcome, v) for v in model.x.values())
     lost = sum(_value(outcome, v) * (1 - data.inbound_survival[k]) for k, v in model.x.items())

@@ -1,9 +1,12 @@
-"""The direct (array) build is the reference PuLP model, row by row, and solves the same.
+"""The network design formulation, handed to HiGHS as arrays or to PuLP, is one model.
 
-Issue #7: whatever path builds the model must give the same optimum and the same
-feasible set as the reference PuLP model. Same feasible set is checked in the strongest
-way available: the same columns (bounds, integrality, objective coefficient) and the same
-rows (coefficients and bounds), compared name by name; same optimum by solving both.
+The formulation is written once (:class:`optimizer.design.formulation.DesignMatrix`);
+PuLP gets its arrays through :func:`optimizer.backends.mip.pulp_problem`. That the PuLP
+problem is the same model is checked in the strongest way available: the same columns
+(bounds, integrality, objective coefficient) and the same rows (coefficients and
+bounds), read back from PuLP's own objects and compared name by name with the arrays;
+the same optimum by solving both ways (issue #7: whatever path builds the model must
+give the same optimum and the same feasible set).
 """
 
 from __future__ import annotations
@@ -15,17 +18,18 @@ import pulp
 import pytest
 
 from instances import generate_network, load_scenario
+from optimizer.backends.mip import pulp_problem
+from optimizer.design import DesignModel, DesignOptions, solve_design
 from optimizer.design._data import build_design_data
-from optimizer.design._matrix import DesignMatrix
-from optimizer.design.network_design import DesignModel, DesignOptions, _Model, solve_design
+from optimizer.design.formulation import DesignMatrix
 
 TRANS = str.maketrans({c: "_" for c in "-+[] ->/"})
 
 
-def _pulp_columns(model: _Model) -> dict:
-    objective = dict(model.prob.objective.items())
+def _pulp_columns(problem: pulp.LpProblem) -> dict:
+    objective = dict(problem.objective.items())
     columns = {}
-    for var in model.prob.variables():
+    for var in problem.variables():
         lower = -math.inf if var.lowBound is None else float(var.lowBound)
         upper = math.inf if var.upBound is None else float(var.upBound)
         integer = var.cat == pulp.LpInteger
@@ -33,9 +37,9 @@ def _pulp_columns(model: _Model) -> dict:
     return columns
 
 
-def _pulp_rows(model: _Model) -> dict:
+def _pulp_rows(problem: pulp.LpProblem) -> dict:
     rows = {}
-    for name, constraint in model.prob.constraints.items():
+    for name, constraint in problem.constraints.items():
         rhs = -float(constraint.constant)
         if constraint.sense == pulp.LpConstraintLE:
             bounds = (-math.inf, rhs)
@@ -48,7 +52,7 @@ def _pulp_rows(model: _Model) -> dict:
     return rows
 
 
-def _direct_columns(matrix: DesignMatrix, maximize: bool) -> dict:
+def _direct_columns(matrix: DesignMatrix) -> dict:
     arrays = matrix.arrays()
     columns = {}
     for j, name in enumerate(matrix.column_names):
@@ -86,18 +90,24 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
-def _assert_same_model(network, options: DesignOptions, elastic: bool = False) -> None:
-    data = build_design_data(network, options.firms, options.shipper)
-    reference = _Model(data, options, elastic=elastic)
-    direct = DesignMatrix(data, options, elastic=elastic, names=True)
-    ref_cols, dir_cols = _pulp_columns(reference), _direct_columns(direct, direct.maximize)
+def _problem(matrix: DesignMatrix) -> pulp.LpProblem:
+    problem, variables = pulp_problem(
+        matrix.arrays(), matrix.column_names, matrix.row_names, matrix.maximize
+    )
+    assert [v.name for v in variables] == [n.translate(TRANS) for n in matrix.column_names]
+    assert problem.sense == (pulp.LpMaximize if matrix.maximize else pulp.LpMinimize)
+    return problem
+
+
+def _assert_same(problem: pulp.LpProblem, matrix: DesignMatrix) -> None:
+    ref_cols, dir_cols = _pulp_columns(problem), _direct_columns(matrix)
     assert set(ref_cols) == set(dir_cols)
     for name, (lo, hi, integer, cost) in ref_cols.items():
         d_lo, d_hi, d_int, d_cost = dir_cols[name]
         assert _close(lo, d_lo) and _close(hi, d_hi), name
         assert integer == d_int, name
         assert _close(cost, d_cost), (name, cost, d_cost)
-    ref_rows, dir_rows = _pulp_rows(reference), _direct_rows(direct)
+    ref_rows, dir_rows = _pulp_rows(problem), _direct_rows(matrix)
     assert set(ref_rows) == set(dir_rows)
     for name, (bounds, coefficients) in ref_rows.items():
         d_bounds, d_coefficients = dir_rows[name]
@@ -105,6 +115,12 @@ def _assert_same_model(network, options: DesignOptions, elastic: bool = False) -
         assert set(coefficients) == set(d_coefficients), name
         for column, value in coefficients.items():
             assert _close(value, d_coefficients[column]), (name, column)
+
+
+def _assert_same_model(network, options: DesignOptions, elastic: bool = False) -> None:
+    data = build_design_data(network, options.firms, options.shipper)
+    matrix = DesignMatrix(data, options, elastic=elastic, names=True)
+    _assert_same(_problem(matrix), matrix)
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +152,7 @@ VARIANTS = {
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_same_rows_as_the_pulp_model_on_a_generated_scenario(generated, variant):
+def test_pulp_gets_the_same_rows_on_a_generated_scenario(generated, variant):
     settings = dict(VARIANTS[variant])
     if "fixed_hubs" in settings:
         first = generated.county_hubs[0]
@@ -145,11 +161,11 @@ def test_same_rows_as_the_pulp_model_on_a_generated_scenario(generated, variant)
 
 
 @pytest.mark.parametrize("elastic", [False, True])
-def test_same_rows_on_tiny_cost_and_elastic(tiny, elastic):
+def test_pulp_gets_the_same_rows_on_tiny_cost_and_elastic(tiny, elastic):
     _assert_same_model(tiny, DesignOptions.from_network(tiny), elastic=elastic)
 
 
-def test_same_rows_in_margin_mode(generated_margin):
+def test_pulp_gets_the_same_rows_in_margin_mode(generated_margin):
     options = DesignOptions.from_network(generated_margin)
     assert (options.objective or generated_margin.objective) == "margin"
     _assert_same_model(generated_margin, options)
@@ -158,16 +174,11 @@ def test_same_rows_in_margin_mode(generated_margin):
 
 def test_a_changed_row_is_noticed(generated):
     """The comparison itself can fail: one coefficient off is caught."""
-    options = DesignOptions.from_network(generated)
-    data = build_design_data(generated)
-    reference = _Model(data, options)
-    direct = DesignMatrix(data, options, names=True)
-    direct._rows.value[0] *= 1.5
+    matrix = DesignMatrix(build_design_data(generated), DesignOptions(), names=True)
+    problem = _problem(matrix)
+    matrix._rows.value[0] *= 1.5
     with pytest.raises(AssertionError):
-        ref_rows, dir_rows = _pulp_rows(reference), _direct_rows(direct)
-        for name, (_bounds, coefficients) in ref_rows.items():
-            for column, value in coefficients.items():
-                assert _close(value, dir_rows[name][1][column])
+        _assert_same(problem, matrix)
 
 
 @pytest.mark.parametrize("fixture", ["tiny", "generated", "generated_margin"])

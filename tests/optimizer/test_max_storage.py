@@ -38,8 +38,11 @@ def test_storage_is_used_when_allowed_and_respects_the_limit(tmp_path):
     evaluate(network, result.plan)  # the evaluator accepts it
 
 
-def test_no_storage_allowed_makes_the_shortfall_infeasible(tmp_path):
-    result = solve_design(_tiny_needing_storage(tmp_path, 0), DesignOptions(trips="linear"))
+@pytest.mark.parametrize("solver, build", [("highs", "direct"), ("highs", "pulp"), ("cbc", "pulp")])
+def test_no_storage_allowed_makes_the_shortfall_infeasible(tmp_path, solver, build):
+    # the same diagnosis whichever way the formulation reaches a solver
+    options = DesignOptions(trips="linear", solver=solver, build=build)
+    result = solve_design(_tiny_needing_storage(tmp_path, 0), options)
     assert result.status == "infeasible" and result.limit == "none"
     with pytest.raises(NoPlanError, match="ended infeasible without a plan"):
         _ = result.objective

@@ -1,4 +1,4 @@
-"""The network design model (optimizer/network_design.py) and ``coldchain solve``.
+"""The network design model (optimizer/design) and ``coldchain solve``.
 
 The independent checks: an exhaustive enumeration of hub openings (each an LP), flow
 conservation recomputed with survival factors taken from the lot timelines and the
@@ -25,10 +25,11 @@ from instances import generate, generate_network, load_scenario, scenario_folder
 from networks.shelf_life import LotHistory
 from networks.status import Limit, Status
 from networks.timeline import HOURS_PER_WEEK, lot_history
-from optimizer.backends.mip import solve_pulp
+from optimizer.backends.highs import HighsModel
 from optimizer.cli.main import main
+from optimizer.design import DesignOptions, solve_design
 from optimizer.design._data import build_design_data
-from optimizer.design.network_design import DesignOptions, _Model, solve_design
+from optimizer.design.formulation import DesignMatrix
 from results.evaluate import COST_KEYS, evaluate
 
 TINY = load_scenario("tiny")
@@ -161,17 +162,17 @@ def test_generated_scenario_with_a_foreign_market_is_feasible():
 # Flow conservation with survival, at every hub and week
 # ---------------------------------------------------------------------------------------
 class Solved:
-    """A solved _Model with its variables' values by scenario ids."""
+    """A solved formulation with its variables' values by scenario ids."""
 
     def __init__(self, network, options: DesignOptions):
         self.network = network
         self.data = build_design_data(network)
-        self.model = _Model(self.data, options)
-        self.outcome = solve_pulp(self.model.prob, "highs")
+        self.model = DesignMatrix(self.data, options)
+        self.outcome = HighsModel(self.model.arrays(), self.model.maximize).solve()
         assert self.outcome.status == "optimal"
 
-    def value(self, var) -> float:
-        return float(self.outcome.values.get(var.name) or 0.0)
+    def value(self, column: int) -> float:
+        return float(self.outcome.values[column])
 
 
 def survival(network, product: str, segments, hours_before_cooling=None) -> float:

@@ -1,14 +1,82 @@
-"""The network design model as arrays, handed to HiGHS directly (no PuLP objects).
+r"""The network design model: hub location and sizing, written once.
 
-:class:`DesignMatrix` writes the same columns and rows as the reference PuLP model
-(:class:`optimizer.design.network_design._Model`), constraint family by family and in the same
-normalized form (variables on the left, the constant on the right), but into flat
-Python lists that become a row-wise sparse matrix. On the 2,000-village scenario of
-issue #7 the PuLP model took 12.8 s to build before PuLP spent as long again handing it
-to HiGHS variable by variable; see ``coldchain bench scale`` for what this build takes.
+Formulation
+-----------
+Sets: villages :math:`V`, county hubs :math:`H` with size options :math:`S_h`, products
+:math:`P`, weeks :math:`T`, inbound arcs :math:`a = (v, h, \ell) \in A` (village to hub
+legs), downstream routes :math:`r \in R_h` (hub to market through bonded zones, ports
+and warehouses, with a customs mode), legs with trip costs :math:`L^{trip}`.
 
-Column and row names are made only on request (``names=True``, used by the tests that
-compare this model with the PuLP one row by row).
+Parameters (from :mod:`optimizer.design._data`): supply :math:`b_{vpt}`, demand
+:math:`d_{mpt}` and price :math:`\pi_{mpt}`; survival factors of an inbound arc
+:math:`\sigma^{in}_{apt}` (village wait, leg, hub dwell), of a week in cold store
+:math:`\sigma^{st}_{hsp}` and of a route :math:`\sigma_{rpt}` (the optimizer's per-stage
+view of the shelf-life model); per-tonne costs :math:`c^{in}_{apt}` (freight, hub
+handling and pre-cooling, value of fruit lost) and :math:`c_{rpt}` (freight on the
+tonnes still sound on each leg, handling, customs fees, tariffs and VAT on the
+delivered value, value of fruit lost, CO2 price); fixed cost :math:`f_{hs}`, throughput
+:math:`u_{hs}` and cold storage :math:`k_{hs}` of each size; storage cost :math:`c^{st}_h`
+per tonne-week; trip cost :math:`g_{\ell t}` and capacity :math:`q_\ell`; delivery week
+:math:`\delta(r, t)` of a route dispatched in week :math:`t`.
+
+Variables: :math:`y_{hs} \in \{0,1\}` open hub :math:`h` at size :math:`s`;
+:math:`x_{apt} \ge 0` tonnes leaving the village on arc :math:`a`;
+:math:`I_{hspt} \ge 0` tonnes in hub :math:`h`'s cold store (size :math:`s`) at the end of
+week :math:`t`; :math:`z_{rpt} \ge 0` tonnes dispatched on route :math:`r`;
+:math:`n_{\ell t} \in \mathbb{Z}_{\ge 0}` trips (or their relaxation);
+in margin mode :math:`w_{mpt} \ge 0` tonnes sold.
+
+Objective (cost mode, minimize; margin mode maximizes :math:`\sum \pi w` minus it):
+
+.. math:: \sum f_{hs} y_{hs} + \sum c^{in} x + \sum_{hspt} (c^{st}_h
+          + v_p (1 - \sigma^{st}_{hsp})) I_{hspt} + \sum c z + \sum g n
+
+Constraints:
+
+1. one size per hub: :math:`\sum_s y_{hs} \le 1`;
+2. supply: :math:`\sum_{a \ni v} x_{apt} \le b_{vpt}` (equality with ``ship_all_supply``);
+3. strong linking, arc by arc: :math:`x_{apt} \le b_{vpt} \sum_s y_{hs}`;
+2b. with single sourcing, binary :math:`u_a`: :math:`x_{apt} \le b_{vpt} u_a` (``=`` with
+    ``ship_all_supply``) and :math:`\sum_{a \ni v} u_a \le 1`;
+4. hub balance: :math:`\sum_s I_{hspt} = \sum_s \sigma^{st}_{hsp} I_{hsp,t-1}
+   + \sum_{a \to h} \sigma^{in}_{apt} x_{apt} - \sum_{r \in R_h} z_{rpt}`;
+5. throughput (tonnes received): :math:`\sum_{a \to h, p} x_{apt} \le \sum_s u_{hs} y_{hs}`;
+6. cold storage: :math:`\sum_p I_{hspt} \le k_{hs} y_{hs}`;
+6b. maximum storage time :math:`K_p` (where a product sets ``max_storage_weeks``): the
+    stock is no more than the last :math:`K_p` weeks' arrivals still in store,
+    :math:`I_{hspt} \le \sum_{j<K_p} (\sigma^{st}_{hsp})^j \sum_{a \to h}
+    \sigma^{in}_{ap,t-j} x_{ap,t-j}`, so that first-in first-out dispatch (as the plan
+    is decomposed) never holds a lot longer than :math:`K_p` weeks;
+7. strong linking of routes: :math:`z_{rpt} \le B_{hpt} \sum_s y_{hs}` with
+   :math:`B_{hpt}` the supply that can reach :math:`h` by week :math:`t`;
+8. demand: :math:`\sum_{r \to m, \delta(r,t') = t} \sigma_{rpt'} z_{rpt'} \ge d_{mpt}`
+   (cost mode), or :math:`w_{mpt} \le` that sum and :math:`w_{mpt} \le d_{mpt}` (margin);
+9. trips: :math:`\sum (\text{sound tonnes entering } \ell \text{ in } t) \le q_\ell n_{\ell t}`;
+10. CO2e cap, where the scenario sets one: :math:`\sum e x + \sum e z \le E`.
+
+Maximum delivered age (days from harvest) is enforced on routes: a route whose transit
+(counted from harvest with the hub's longest inbound) exceeds the market's
+``max_age_days`` is not generated; weeks in store are bounded separately (6b).
+
+An infeasible model is solved again with elastic slack on demand, throughput and cold
+storage (priced far above any real cost) to say which market, week or hub cannot be
+satisfied, and by how much.
+
+How it is built
+---------------
+:class:`DesignMatrix` writes the model's columns and rows once, constraint family by
+family (the code cites the numbers above), in one normalized form (variables on the
+left, the constant on the right), into flat Python lists that become a row-wise sparse matrix.
+HiGHS takes those arrays directly (:class:`~optimizer.backends.highs.HighsModel`);
+every other solver, and ``build="pulp"``, gets the same arrays as a PuLP problem
+(:func:`~optimizer.backends.mip.pulp_problem`). On the 2,000-village scenario of issue
+#7 a model written in PuLP expressions took 12.8 s to build before PuLP spent as long
+again handing it to HiGHS variable by variable; see ``coldchain bench scale`` for what
+this build takes.
+
+Columns are keyed by scenario ids (``y[(hub, size)]``, ``x[(arc, product, week)]``...);
+column and row names (``x|0|fresh_kiwi|1``, ``c4_balance|H_JS|fresh_kiwi|2``) are made
+only on request (``names=True``: for PuLP, and tests).
 """
 
 from __future__ import annotations
@@ -89,7 +157,7 @@ class DesignMatrix:
         Add priced slack on demand, throughput and cold storage (diagnosis of an
         infeasible model).
     names
-        Also make column and row names, the PuLP model's (slow; for tests).
+        Also make column and row names (slower; for the PuLP problem, and tests).
     lazy_links
         Leave out the arc-by-arc linking rows (3): they are valid inequalities, not
         needed for correctness, since the throughput rows (5) already shut every arc of
@@ -99,7 +167,10 @@ class DesignMatrix:
     Attributes
     ----------
     y, x, z, inv, n, sold, assign, slack : dict
-        Column index of each variable, keyed as in the PuLP model.
+        Column index of each variable, keyed by scenario ids: ``y[(hub, size)]``,
+        ``x[(arc, product, week)]``, ``z[(route, product, week)]``,
+        ``inv[(hub, size, product, week)]``, ``n[(leg, week)]``,
+        ``sold[(market, product, week)]``, ``assign[arc]``, ``slack[(kind, ...)]``.
     supply_rows, demand_rows : dict
         Row index of each supply row ``(village, product, week)`` and demand row
         ``(market, product, week)``.
@@ -178,7 +249,7 @@ class DesignMatrix:
         self.num_col = len(cols.lower)
         self.num_row = len(rows.lower)
 
-    # -- rows, in the PuLP model's order ---------------------------------------------
+    # -- rows, family by family (numbers as in the module docstring) ------------------
     def _constraints(self, options, names: bool, sign: float) -> None:
         d, rows, cols = self.data, self._rows, self._cols
         add = rows.add
