@@ -13,6 +13,7 @@ import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -57,6 +58,30 @@ class Route:
         return f"{'>'.join(self.nodes)}[{services}]{self.customs_mode}"
 
 
+class HubSizeOption(NamedTuple):
+    """One size a county hub may open at, as the model reads it.
+
+    Parameters
+    ----------
+    name
+        Size label (``small``, ``medium``, ...).
+    fixed_cost_cny
+        Cost of opening the hub at this size over the horizon (CNY).
+    throughput_t_per_week
+        Tonnes the hub can receive a week.
+    cold_storage_t
+        Tonnes its cold store holds at once.
+    atmosphere
+        Cold-store atmosphere (``air`` or ``ca``).
+    """
+
+    name: str
+    fixed_cost_cny: float
+    throughput_t_per_week: float
+    cold_storage_t: float
+    atmosphere: str
+
+
 @dataclass
 class DesignData:
     """Index sets and coefficients of one network design model.
@@ -67,7 +92,7 @@ class DesignData:
     weeks: list[int]
     products: list[str]
     hubs: list[str]
-    sizes: dict[str, list[tuple[str, float, float, float, str]]]
+    sizes: dict[str, list[HubSizeOption]]
     supply: dict[tuple[str, str, int], float]
     demand: dict[tuple[str, str, int], float]
     price: dict[tuple[str, str, int], float]
@@ -215,7 +240,7 @@ def build_design_data(
         hubs=[h.id for h in hubs],
         sizes={
             h.id: [
-                (
+                HubSizeOption(
                     s.name,
                     s.fixed_cost_cny,
                     s.throughput_t_per_week,
@@ -320,7 +345,7 @@ def build_design_data(
                     )
                     hub_products[hub.id].add(product)
     for hub in hubs:
-        for name, _, _, _, atmos in data.sizes[hub.id]:
+        for option in data.sizes[hub.id]:
             for product in products:
                 shelf = network.products[product].shelf_life
                 s = (
@@ -329,11 +354,13 @@ def build_design_data(
                     else float(
                         np.exp(
                             -shelf.survival_hazard_per_life
-                            * _consumed(shelf, HOURS_PER_WEEK, hub.storage_temp_c, atmos)
+                            * _consumed(
+                                shelf, HOURS_PER_WEEK, hub.storage_temp_c, option.atmosphere
+                            )
                         )
                     )
                 )
-                data.storage_survival[(hub.id, name, product)] = s
+                data.storage_survival[(hub.id, option.name, product)] = s
 
     # --- downstream routes ----------------------------------------------------------
     candidates = enumerate_routes(network)

@@ -68,15 +68,20 @@ def _openings(data: DesignData, matrix: DesignMatrix, values: np.ndarray) -> dic
         stock[(h, w)] += values[col]
     openings: dict[str, str | None] = {}
     for hub in data.hubs:
-        used = sum(values[matrix.y[(hub, s[0])]] for s in data.sizes[hub])
+        used = sum(values[matrix.y[(hub, s.name)]] for s in data.sizes[hub])
         if used <= 1e-6:
             openings[hub] = None
             continue
         peak_in = max(received[(hub, w)] for w in data.weeks)
         peak_stock = max(stock[(hub, w)] for w in data.weeks)
-        sizes = sorted(data.sizes[hub], key=lambda s: s[1])
-        fitting = [s for s in sizes if s[2] >= peak_in - 1e-6 and s[3] >= peak_stock - 1e-6]
-        openings[hub] = (fitting[0] if fitting else max(sizes, key=lambda s: (s[2], s[3])))[0]
+        sizes = sorted(data.sizes[hub], key=lambda s: s.fixed_cost_cny)
+        fitting = [
+            s
+            for s in sizes
+            if s.throughput_t_per_week >= peak_in - 1e-6 and s.cold_storage_t >= peak_stock - 1e-6
+        ]
+        largest = max(sizes, key=lambda s: (s.throughput_t_per_week, s.cold_storage_t))
+        openings[hub] = (fitting[0] if fitting else largest).name
     return openings
 
 
@@ -89,8 +94,8 @@ def _fix_openings(model: HighsModel, data: DesignData, matrix: DesignMatrix, ope
     cols, values = [], []
     for hub in data.hubs:
         for size in data.sizes[hub]:
-            cols.append(matrix.y[(hub, size[0])])
-            values.append(1.0 if openings.get(hub) == size[0] else 0.0)
+            cols.append(matrix.y[(hub, size.name)])
+            values.append(1.0 if openings.get(hub) == size.name else 0.0)
     model.set_bounds(cols, values, values)
     flows = _flows_by_hub(data, matrix)
     shut = [c for hub, members in flows.items() if not openings.get(hub) for c in members]
@@ -156,14 +161,14 @@ def design_start(
         bound = math.nan
         candidates = []  # (openings, the order the local search tries closing hubs)
         if openings is not None:  # try closing small hubs first
-            fixed_cost = {(h, s[0]): s[1] for h in data.hubs for s in data.sizes[h]}
+            fixed_cost = {(h, s.name): s.fixed_cost_cny for h in data.hubs for s in data.sizes[h]}
             candidates.append(
                 (dict(openings), {h: fixed_cost.get((h, s), 0.0) for h, s in openings.items()})
             )
         if outcome is not None:
             bound = outcome.objective if outcome.status is Status.OPTIMAL else math.nan
             usage = {
-                hub: sum(outcome.values[matrix.y[(hub, s[0])]] for s in data.sizes[hub])
+                hub: sum(outcome.values[matrix.y[(hub, s.name)]] for s in data.sizes[hub])
                 for hub in data.hubs
             }
             candidates.append((_openings(data, matrix, outcome.values), usage))

@@ -201,16 +201,16 @@ class DesignMatrix:
         fixed = {}
         for hub, size in options.fixed_hubs or ():
             for s in d.sizes[hub]:
-                fixed[(hub, s[0])] = 1.0 if s[0] == size else 0.0
+                fixed[(hub, s.name)] = 1.0 if s.name == size else 0.0
         self.y = {}
         for h, s in hub_sizes:
-            key = (h, s[0])
+            key = (h, s.name)
             bound = fixed.get(key)
             self.y[key] = cols.add(
-                f"y|{h}|{s[0]}",
+                f"y|{h}|{s.name}",
                 0.0 if bound is None else bound,
                 1.0 if bound is None else bound,
-                sign * s[1],
+                sign * s.fixed_cost_cny,
                 True,
             )
         self.x = {
@@ -230,10 +230,10 @@ class DesignMatrix:
         self.inv = {}
         for h, s in hub_sizes:
             for p in self.products_at.get(h, ()):
-                stay = d.storage_survival[(h, s[0], p)]
+                stay = d.storage_survival[(h, s.name, p)]
                 per_week = sign * (d.storage_cost[h] + d.value_per_t[p] * (1 - stay))
                 for w in d.weeks:
-                    key = (h, s[0], p, w)
+                    key = (h, s.name, p, w)
                     self.inv[key] = cols.add(_name("I", key) if names else None, cost=per_week)
         integer = options.trips == "integer"
         self.n = {
@@ -253,7 +253,7 @@ class DesignMatrix:
     def _constraints(self, options, names: bool, sign: float) -> None:
         d, rows, cols = self.data, self._rows, self._cols
         add = rows.add
-        size_cols = {h: [self.y[(h, s[0])] for s in d.sizes[h]] for h in d.hubs}
+        size_cols = {h: [self.y[(h, s.name)] for s in d.sizes[h]] for h in d.hubs}
         self.size_cols = size_cols
         lazy_links = self.lazy_links
         # (1) one size per hub
@@ -307,12 +307,12 @@ class DesignMatrix:
             for p in self.products_at.get(h, ()):
                 cumulative = 0.0
                 for w in d.weeks:
-                    idx = [self.inv[(h, s[0], p, w)] for s in d.sizes[h]]
+                    idx = [self.inv[(h, s.name, p, w)] for s in d.sizes[h]]
                     val = [1.0] * len(idx)
                     if w - 1 in d.weeks:
                         for s in d.sizes[h]:
-                            idx.append(self.inv[(h, s[0], p, w - 1)])
-                            val.append(-d.storage_survival[(h, s[0], p)])
+                            idx.append(self.inv[(h, s.name, p, w - 1)])
+                            val.append(-d.storage_survival[(h, s.name, p)])
                     for col, survival in arrivals[(h, p, w)]:
                         idx.append(col)
                         val.append(-survival)
@@ -336,17 +336,17 @@ class DesignMatrix:
                 idx = list(received[(h, w)])
                 val = [1.0] * len(idx)
                 for s in d.sizes[h]:
-                    idx.append(self.y[(h, s[0])])
-                    val.append(-s[2])
+                    idx.append(self.y[(h, s.name)])
+                    val.append(-s.throughput_t_per_week)
                 self._elastic_row(idx, val, ("throughput", h, w), sign)
                 add(idx, val, -INF, 0.0, f"c5_thr|{h}|{w}" if names else None)
                 for s in d.sizes[h]:
-                    idx = [self.inv[(h, s[0], p, w)] for p in self.products_at.get(h, ())]
+                    idx = [self.inv[(h, s.name, p, w)] for p in self.products_at.get(h, ())]
                     val = [1.0] * len(idx)
-                    idx.append(self.y[(h, s[0])])
-                    val.append(-s[3])
-                    self._elastic_row(idx, val, ("storage", h, w, s[0]), sign)
-                    add(idx, val, -INF, 0.0, f"c6_cold|{h}|{s[0]}|{w}" if names else None)
+                    idx.append(self.y[(h, s.name)])
+                    val.append(-s.cold_storage_t)
+                    self._elastic_row(idx, val, ("storage", h, w, s.name), sign)
+                    add(idx, val, -INF, 0.0, f"c6_cold|{h}|{s.name}|{w}" if names else None)
         # (6b) maximum storage time
         for h in d.hubs:
             for p in self.products_at.get(h, ()):
@@ -354,15 +354,15 @@ class DesignMatrix:
                 if limit is None:
                     continue
                 for s in d.sizes[h]:
-                    stay = d.storage_survival[(h, s[0], p)]
+                    stay = d.storage_survival[(h, s.name, p)]
                     for w in d.weeks:
-                        idx = [self.inv[(h, s[0], p, w)]]
+                        idx = [self.inv[(h, s.name, p, w)]]
                         val = [1.0]
                         for j in range(limit):
                             for col, survival in arrivals.get((h, p, w - j), ()):
                                 idx.append(col)
                                 val.append(-(stay**j) * survival)
-                        add(idx, val, -INF, 0.0, f"c6b_age|{h}|{s[0]}|{p}|{w}" if names else None)
+                        add(idx, val, -INF, 0.0, f"c6b_age|{h}|{s.name}|{p}|{w}" if names else None)
         # (8) demand
         delivered = defaultdict(list)
         for key, col in self.z.items():

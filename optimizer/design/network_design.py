@@ -477,7 +477,7 @@ def _hub_table(
         if opened.get(h) == s:
             stock[(h, w)] += _value(outcome, var)
     rows = []
-    sizes = {(h, s[0]): s for h in data.hubs for s in data.sizes[h]}
+    sizes = {(h, s.name): s for h in data.hubs for s in data.sizes[h]}
     for hub, size in sorted(opened.items()):
         spec = sizes[(hub, size)]
         for w in data.weeks:
@@ -487,10 +487,10 @@ def _hub_table(
                     "size": size,
                     "week": w,
                     "received_t": received[(hub, w)],
-                    "throughput_capacity_t": spec[2],
+                    "throughput_capacity_t": spec.throughput_t_per_week,
                     "storage_t": stock[(hub, w)],
-                    "storage_capacity_t": spec[3],
-                    "fixed_cost_cny": spec[1],
+                    "storage_capacity_t": spec.cold_storage_t,
+                    "fixed_cost_cny": spec.fixed_cost_cny,
                 }
             )
     return pd.DataFrame(
@@ -887,7 +887,7 @@ def _model_costs(data: DesignData, model: DesignMatrix, outcome: SolveOutcome) -
     which the evaluator always counts whole. Their sum is the objective
     in cost mode, revenue minus the objective in margin mode.
     """
-    fixed = {(h, size[0]): size[1] for h in data.hubs for size in data.sizes[h]}
+    fixed = {(h, size.name): size.fixed_cost_cny for h in data.hubs for size in data.sizes[h]}
     storage = sum(
         _value(outcome, v)
         * (data.storage_cost[k[0]] + data.value_per_t[k[2]] * (1 - data.storage_survival[k[:3]]))
