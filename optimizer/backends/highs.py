@@ -15,7 +15,7 @@ import numpy as np
 
 from networks.status import Status
 from optimizer import backends
-from optimizer.backends.mip import SolveOutcome, _QuietStdout, _relative_gap, highs_status
+from optimizer.backends.mip import SolveOutcome, _QuietStdout, highs_status, relative_gap
 
 ROWWISE = 2  # HiGHS MatrixFormat::kRowwise
 
@@ -248,7 +248,7 @@ class HighsModel:
         objective = h.getObjectiveValue() if has_solution else math.nan
         if is_mip:
             bound = info.mip_dual_bound
-            gap_value = _relative_gap(objective, bound)
+            gap_value = relative_gap(objective, bound)
         else:
             optimal = name is Status.OPTIMAL
             bound = objective if optimal else math.nan

@@ -248,7 +248,8 @@ class SolveOutcome:
         return self.status.has_plan
 
 
-def _relative_gap(objective: float, bound: float) -> float:
+def relative_gap(objective: float, bound: float) -> float:
+    """``|objective - bound| / |objective|`` (a fraction; NaN unless both are finite)."""
     if not (math.isfinite(objective) and math.isfinite(bound)):
         return math.nan
     return abs(objective - bound) / max(abs(objective), 1e-9)
@@ -350,7 +351,7 @@ def _solve_highs(
         f"HiGHS {highspy.Highs().version()}" if hasattr(highspy.Highs(), "version") else "HiGHS"
     )
     optimal = status is Status.OPTIMAL
-    gap_value = _relative_gap(objective, bound) if is_mip else (0.0 if optimal else math.nan)
+    gap_value = relative_gap(objective, bound) if is_mip else (0.0 if optimal else math.nan)
     return SolveOutcome(status, limit, objective, bound, gap_value, seconds, version, values)
 
 
@@ -368,7 +369,6 @@ def _parse_cbc_log(text: str) -> dict:
             except ValueError:
                 pass
     found["time_limit"] = "Stopped on time" in text
-    found["infeasible"] = "infeasible" in text.lower()
     return found
 
 
@@ -455,7 +455,7 @@ def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcom
     bound = parsed.get("bound", objective if optimal else math.nan)
     if problem.sense == pulp.LpMaximize and "bound" in parsed:
         bound = -bound if math.copysign(1, bound) != math.copysign(1, objective) else bound
-    gap_value = 0.0 if optimal else _relative_gap(objective, bound)
+    gap_value = 0.0 if optimal else relative_gap(objective, bound)
     return SolveOutcome(
         name,
         limit,

@@ -5,6 +5,8 @@ model in HiGHS to re-solve for many coalitions. The formulation is stated, and w
 once, in :mod:`optimizer.design.formulation`.
 """
 
-from optimizer.design.network_design import DesignModel, DesignOptions, DesignResult, solve_design
+from optimizer.design._options import DesignOptions
+from optimizer.design._result import DesignResult
+from optimizer.design.network_design import DesignModel, solve_design
 
 __all__ = ["DesignModel", "DesignOptions", "DesignResult", "solve_design"]

@@ -23,7 +23,7 @@ import numpy as np
 
 from networks.status import Status
 from optimizer.backends.highs import HighsModel
-from optimizer.design._data import DesignData
+from optimizer.design.data import DesignData
 from optimizer.design.formulation import DesignMatrix
 
 SLOPE_SCALING_ROUNDS = 8

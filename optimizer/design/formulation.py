@@ -7,7 +7,7 @@ Sets: villages :math:`V`, county hubs :math:`H` with size options :math:`S_h`, p
 legs), downstream routes :math:`r \in R_h` (hub to market through bonded zones, ports
 and warehouses, with a customs mode), legs with trip costs :math:`L^{trip}`.
 
-Parameters (from :mod:`optimizer.design._data`): supply :math:`b_{vpt}`, demand
+Parameters (from :mod:`optimizer.design.data`): supply :math:`b_{vpt}`, demand
 :math:`d_{mpt}` and price :math:`\pi_{mpt}`; survival factors of an inbound arc
 :math:`\sigma^{in}_{apt}` (village wait, leg, hub dwell), of a week in cold store
 :math:`\sigma^{st}_{hsp}` and of a route :math:`\sigma_{rpt}` (the optimizer's per-stage
@@ -85,7 +85,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from optimizer.design._data import DesignData
+from optimizer.design.data import DesignData
 
 ELASTIC_PENALTY = 1e7  # CNY per tonne of slack: above any real cost per tonne
 

@@ -4,508 +4,42 @@ The formulation (sets, variables, objective, numbered constraints) is stated, an
 written once, in :mod:`optimizer.design.formulation`. This module solves it:
 :func:`solve_design` hands the formulation's arrays to HiGHS (:class:`DesignModel`,
 which can be re-solved for coalitions) or, for any other solver, to PuLP; a start
-heuristic (:mod:`optimizer.design._start`) gives HiGHS its first plan; the solution is
-decomposed into path flows, each hub's use and the model's own KPIs; an infeasible
-model is solved again with elastic slack to say what cannot be met.
+heuristic (:mod:`optimizer.design._start`) gives HiGHS its first plan; the solution
+becomes a :class:`DesignResult` (:mod:`optimizer.design._result`: path flows, each
+hub's use, the model's own KPIs); an infeasible model is solved again with elastic
+slack to say what cannot be met.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field, fields, replace
-from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
 
 import numpy as np
-import pandas as pd
 
 from networks.network import Network
-from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
-from networks.status import Limit, NoPlanError, Status
+from networks.status import Limit, Status
 from optimizer.backends.highs import HighsModel
 from optimizer.backends.mip import (
     SolveOutcome,
-    _relative_gap,
     column_values,
     pulp_problem,
+    relative_gap,
     solve_pulp,
 )
-from optimizer.design._data import DesignData, build_design_data, coalition_demand, restrict
+from optimizer.design._options import BUILDS, DesignOptions
+from optimizer.design._result import DesignResult, design_result, infeasible_result
 from optimizer.design._start import DesignStart, design_start
+from optimizer.design.data import DesignData, build_design_data, coalition_demand, restrict
 from optimizer.design.formulation import DesignMatrix
 
-if TYPE_CHECKING:
-    from results.evaluate import Evaluation
-
-#: Ways to hand the model to a solver: arrays to HiGHS, or the same arrays as a PuLP problem.
-BUILDS = ("direct", "pulp")
+__all__ = ["DesignModel", "DesignOptions", "DesignResult", "solve_design"]
 
 #: Share of the time limit the start heuristic may take. On the 5,000-village scenario
 #: its relaxation (interior point) and one fixed-openings LP took 115 s + 55 s under
 #: load, and gave a plan within 0.3% of the bound; HiGHS alone found none in 300 s.
 START_SHARE = 0.6
-
-
-@dataclass(frozen=True)
-class DesignOptions:
-    """Options of a network design solve.
-
-    Parameters
-    ----------
-    solver
-        ``highs`` (default), ``cbc`` or any PuLP solver name.
-    time_limit
-        Seconds (``None``: none).
-    gap
-        Relative MIP gap to stop at (default 1e-6).
-    threads
-        Solver threads.
-    firms
-        Only these firms (a coalition); ``None``: all.
-    shipper
-        ``3pl`` (pooled) or a firm id shipping alone.
-    regime
-        Tariff regime name (default: the scenario's).
-    trips
-        ``integer`` trips and containers, or ``linear`` (their relaxation).
-    co2_price_cny_per_t, co2_cap_t
-        Carbon price, and cap on CO2e tonnes (``None``: no cap).
-    routes_per_pair
-        Routes kept per hub, market, product and customs mode (0: all).
-    objective
-        ``cost`` or ``margin``; ``None``: the scenario's.
-    seed
-        Solver random seed.
-    msg
-        Show the solver's log.
-    fixed_hubs
-        ``((hub, size or None), ...)``: fix these hubs open at that size (or shut);
-        others stay free. Used to evaluate a given hub configuration, and by tests that
-        enumerate openings.
-    single_sourcing
-        Each village ships to one hub only (binary assignment), as planners often ask
-        and as single-source facility location benchmarks require.
-    ship_all_supply
-        Every village ships all it grows (supply rows are equalities): true of a
-        facility location benchmark, where demand is all supply.
-    build
-        ``direct`` (the formulation's arrays handed to HiGHS in-process, with the
-        lazy linking rows and re-solves of :class:`DesignModel`) or ``pulp`` (the same
-        arrays as a PuLP problem with every row, which other solvers always use).
-    lazy_links
-        Direct build: leave the arc-by-arc linking rows (3) out of the model and add
-        those the LP relaxation violates (valid: the throughput rows already shut a
-        closed hub's arcs; see :class:`~optimizer.design.formulation.DesignMatrix`).
-    start
-        Hand HiGHS a starting plan from the LP relaxation with rounded hub openings
-        (:mod:`optimizer.design._start`); a plan within ``gap`` of the relaxation's
-        bound is returned without the MIP. ``None``: only where the model has trips
-        to pay for (``bench scale --start auto`` compares).
-    """
-
-    solver: str = "highs"
-    time_limit: float | None = None
-    gap: float | None = 1e-6
-    threads: int | None = 1
-    firms: frozenset[str] | None = None
-    shipper: str = THIRD_PARTY
-    regime: str | None = None
-    trips: str = "integer"
-    co2_price_cny_per_t: float = 0.0
-    co2_cap_t: float | None = None
-    routes_per_pair: int = 6
-    objective: str | None = None
-    seed: int = 0
-    msg: bool = False
-    fixed_hubs: tuple[tuple[str, str | None], ...] | None = None
-    single_sourcing: bool = False
-    start: bool | None = True
-    ship_all_supply: bool = False
-    build: str = "direct"
-    lazy_links: bool = True
-
-    @classmethod
-    def from_network(cls, network: Network, **overrides: Any) -> DesignOptions:
-        """Options from the scenario's ``[design]`` table, then ``overrides``."""
-        known = {f.name: getattr(network.design, f.name) for f in fields(network.design)}
-        known.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**known)
-
-
-@dataclass(frozen=True)
-class DesignResult:
-    """Result of a network design solve.
-
-    Parameters
-    ----------
-    status, limit
-        What the result holds (:class:`~networks.status.Status`: ``optimal``,
-        ``feasible``, ``infeasible``, ``no_solution``, ``error``) and what stopped the
-        search early (:class:`~networks.status.Limit`): a time limit with a plan in hand
-        is ``feasible`` with ``limit = time``.
-    build_seconds, solve_seconds
-        Seconds to build the model and to solve it.
-    solver
-        Solver name.
-    plan
-        The optimized plan (``None`` without a solution).
-    hubs
-        Hub use by week (``hub, size, week, received_t, storage_t, ...``).
-    model_kpis
-        The model's own view: spoilage tonnes (survival view), delivered, revenue...
-    diagnosis
-        For an infeasible model: what cannot be met, and by how much.
-    options
-        The options used.
-    size
-        Model size: variables, constraints, routes, inbound arcs.
-    stages
-        Seconds of each stage (data, model, start heuristic...) and the start
-        heuristic's objective and LP relaxation bound, where they ran.
-    bound
-        The best bound the solver proved on the objective (NaN where it proved none).
-    solution_objective, solution_gap
-        The plan's objective and its relative gap to ``bound`` (NaN without a plan);
-        read them as :attr:`objective` and :attr:`gap`, which raise without a plan.
-    """
-
-    status: Status
-    limit: Limit
-    build_seconds: float
-    solve_seconds: float
-    solver: str
-    plan: Plan | None
-    hubs: pd.DataFrame = field(default_factory=pd.DataFrame)
-    model_kpis: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-    diagnosis: tuple[dict, ...] = ()
-    options: DesignOptions = field(default_factory=DesignOptions)
-    size: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-    stages: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
-    bound: float = math.nan
-    solution_objective: float = math.nan
-    solution_gap: float = math.nan
-
-    @property
-    def has_plan(self) -> bool:
-        """Whether a plan came back."""
-        return self.plan is not None
-
-    @property
-    def objective(self) -> float:
-        """The plan's objective (cost, or margin in margin mode).
-
-        Raises
-        ------
-        NoPlanError
-            If the solve found no plan.
-        """
-        if self.plan is None:
-            raise NoPlanError(self.status)
-        return self.solution_objective
-
-    @property
-    def gap(self) -> float:
-        """The plan's relative gap to the proven bound (a fraction).
-
-        Raises
-        ------
-        NoPlanError
-            If the solve found no plan (a gap of no plan means nothing).
-        """
-        if self.plan is None:
-            raise NoPlanError(self.status, "gap")
-        return self.solution_gap
-
-    def kpis(self) -> dict[str, Any]:
-        """The solve's own figures, one flat mapping (``kpis.json`` before the evaluator's).
-
-        ``status``, ``limit``, ``objective``, ``bound``, ``gap`` (NaN where there is no
-        plan or no proven bound), ``build_seconds``, ``solve_seconds``, ``solver``, the
-        model's size (``model_size.*``), the seconds and figures of each stage
-        (``stages.*``) and the model's own view of the plan (``model_*``: spoilage with
-        survival factors, costs by part, revenue in margin mode).
-        """
-        return {
-            "status": self.status,
-            "limit": self.limit,
-            "objective": self.solution_objective,
-            "bound": self.bound,
-            "gap": self.solution_gap,
-            "build_seconds": self.build_seconds,
-            "solve_seconds": self.solve_seconds,
-            "solver": self.solver,
-            **{f"model_size.{k}": v for k, v in self.size.items()},
-            **{f"stages.{k}": v for k, v in self.stages.items()},
-            **self.model_kpis,
-        }
-
-    def to_frame(self) -> pd.DataFrame:
-        """The plan's flows.
-
-        Raises
-        ------
-        NoPlanError
-            If the solve found no plan.
-        """
-        if self.plan is None:
-            raise NoPlanError(self.status, "plan")
-        return self.plan.to_frame()
-
-    def to_frames(self, evaluation: Evaluation | None = None) -> dict[str, pd.DataFrame]:
-        """The tables of a solve's run folder.
-
-        Parameters
-        ----------
-        evaluation
-            The evaluator's score of :attr:`plan`
-            (:func:`results.evaluate.evaluate`); given, ``flows`` carries its
-            per-flow columns and ``deliveries`` is added.
-
-        Returns
-        -------
-        dict
-            ``flows``: the plan in the plan-file format (so that ``coldchain evaluate
-            SCENARIO --plan RUN/flows.csv`` reads it back with ``hubs.csv``), with the
-            evaluator's columns but its ``market`` (the path's last node);
-            ``hubs``: hub use by week, as the model sized it; ``deliveries``: the
-            evaluator's deliveries by market, product and week.
-
-        Raises
-        ------
-        NoPlanError
-            If the solve found no plan.
-        """
-        if self.plan is None:
-            raise NoPlanError(self.status, "plan")
-        if evaluation is None:
-            return {"flows": self.plan.to_frame(), "hubs": self.hubs}
-        return {
-            "flows": evaluation.flows.drop(columns=["market"]),
-            "hubs": self.hubs,
-            "deliveries": evaluation.deliveries,
-        }
-
-    def documents(self) -> dict[str, dict]:
-        """JSON documents of the run folder beside ``kpis.json``.
-
-        ``diagnosis.json`` (what cannot be met, and by how much) for an infeasible
-        model; none otherwise.
-        """
-        if self.status is not Status.INFEASIBLE:
-            return {}
-        return {"diagnosis.json": {"status": self.status, "problems": list(self.diagnosis)}}
-
-
-def _value(outcome: SolveOutcome, column: int) -> float:
-    """A column's value in a solution (``outcome.values``: an array of column values)."""
-    return float(outcome.values[column])
-
-
-def _diagnosis(model: DesignMatrix, outcome: SolveOutcome) -> list[dict]:
-    rows = []
-    for key, var in model.slack.items():
-        amount = _value(outcome, var)
-        if amount <= 1e-6:
-            continue
-        if key[0] == "demand":
-            _, market, product, week = key
-            rows.append(
-                {
-                    "what": "demand",
-                    "market": market,
-                    "product": product,
-                    "week": week,
-                    "short_t": amount,
-                    "message": f"demand of {market} for {product} in week {week} "
-                    f"cannot be met: {amount:.3f} t short",
-                }
-            )
-        elif key[0] == "throughput":
-            _, hub, week = key
-            rows.append(
-                {
-                    "what": "throughput",
-                    "hub": hub,
-                    "week": week,
-                    "over_t": amount,
-                    "message": f"hub {hub} would need {amount:.3f} t/week more "
-                    f"throughput than its largest size in week {week}",
-                }
-            )
-        else:
-            _, hub, week, size = key
-            rows.append(
-                {
-                    "what": "cold_storage",
-                    "hub": hub,
-                    "size": size,
-                    "week": week,
-                    "over_t": amount,
-                    "message": f"hub {hub} ({size}) would need {amount:.3f} t more "
-                    f"cold storage in week {week}",
-                }
-            )
-    return rows
-
-
-def _with_shortfall_totals(data: DesignData, rows: list[dict]) -> list[dict]:
-    """Each product's total shortfall first, then the rows where this plan leaves it.
-
-    Which market and week end up short is the elastic model's choice among equals: a
-    tonne short in one market could as well be short in another of the same weeks (or,
-    through cold storage, a week earlier). A planner who raised one demand row was told
-    another market was short; the total says what cannot be met, the rows say where.
-    """
-    short = [r for r in rows if r["what"] == "demand"]
-    totals = []
-    for product in sorted({r["product"] for r in short}):
-        mine = [r for r in short if r["product"] == product]
-        weeks = sorted({r["week"] for r in mine})
-        wanted = sum(t for (_m, p, w), t in data.demand.items() if p == product and w <= weeks[-1])
-        missing = sum(r["short_t"] for r in mine)
-        totals.append(
-            {
-                "what": "demand_total",
-                "product": product,
-                "weeks": weeks,
-                "short_t": missing,
-                "demand_t": wanted,
-                "message": f"demand for {product} cannot be met in full: {missing:.3f} t short "
-                f"of the {wanted:.3f} t all markets want up to week {weeks[-1]} (supply, hub "
-                "capacity or the time to market fall short); below, where this plan leaves "
-                "it: other markets or weeks could be short instead",
-            }
-        )
-    return totals + rows
-
-
-def _decompose(
-    network: Network,
-    data: DesignData,
-    model: DesignMatrix,
-    outcome: SolveOutcome,
-    opened: dict[str, str],
-) -> tuple[PathFlow, ...]:
-    """Split hub outflows into full village-to-market path flows.
-
-    Each hub's stock of a product is a pool: every week it decays by the cold store's
-    survival and receives arrivals (by arc and harvest week); dispatch takes the oldest
-    harvest week first (first in, first out, as perishables are sold), and within one
-    harvest week every lot gives the same share, so firms whose fruit merges are
-    attributed in proportion to their inflow. A lot taken ``k`` weeks after harvest
-    becomes a path flow with ``storage_weeks = k``; its tonnes are counted back to the
-    village.
-    """
-    flows: list[PathFlow] = []
-    arrivals = defaultdict(list)
-    for (a, p, w), var in model.x.items():
-        amount = _value(outcome, var)
-        if amount > 1e-9:
-            arrivals[(data.inbound[a][1], p, w)].append((a, w, amount))
-    outflows = defaultdict(list)
-    for (r, p, w), var in model.z.items():
-        amount = _value(outcome, var)
-        if amount > 1e-9:
-            outflows[(data.routes[r].hub, p, w)].append((r, amount))
-    for hub, size in opened.items():
-        for p in data.products:
-            pool: list[list] = []  # [arc, harvest week, sound tonnes now, tonnes left village]
-            for w in data.weeks:
-                stay = data.storage_survival.get((hub, size, p), 1.0)
-                for item in pool:
-                    item[2] *= stay
-                for a, harvest, amount in arrivals.get((hub, p, w), ()):
-                    sound = amount * data.inbound_survival[(a, p, harvest)]
-                    pool.append([a, harvest, sound, amount])
-                taken = outflows.get((hub, p, w), [])
-                out = sum(t for _, t in taken)
-                if out <= 0 or not pool:
-                    continue
-                # first in, first out across harvest weeks; within one harvest week every
-                # lot gives the same share (firms merging are split in proportion)
-                remaining = out
-                for harvest in sorted({item[1] for item in pool}):
-                    cohort = [item for item in pool if item[1] == harvest]
-                    sound_total = sum(item[2] for item in cohort)
-                    if remaining <= 1e-12 or sound_total <= 1e-12:
-                        continue
-                    take = min(sound_total, remaining)
-                    fraction = take / sound_total
-                    remaining -= take
-                    for item in cohort:
-                        a, _, _sound, left_village = item
-                        village, _, leg_id = data.inbound[a]
-                        service = network.legs_by_id[leg_id].service
-                        for r, tonnes in taken:
-                            route = data.routes[r]
-                            part = left_village * fraction * tonnes / out
-                            if part <= 1e-9:
-                                continue
-                            flows.append(
-                                PathFlow(
-                                    firm=network.nodes[village].firm,
-                                    shipper=data.shipper,
-                                    product=p,
-                                    week=harvest,
-                                    tonnes=part,
-                                    nodes=(village,) + route.nodes,
-                                    services=(service,) + tuple(leg.service for leg in route.legs),
-                                    customs_mode=route.customs_mode,
-                                    storage_weeks=w - harvest,
-                                    precool=network.products[p].perishable,
-                                    wait_hours=None,
-                                )
-                            )
-                        item[2] *= 1.0 - fraction
-                        item[3] *= 1.0 - fraction
-                pool = [item for item in pool if item[2] > 1e-9]
-    return merge_flows(flows)
-
-
-def _hub_table(
-    data: DesignData, model: DesignMatrix, outcome: SolveOutcome, opened: dict[str, str]
-) -> pd.DataFrame:
-    received = defaultdict(float)
-    for (a, _p, w), var in model.x.items():
-        hub = data.inbound[a][1]
-        if hub in opened:
-            received[(hub, w)] += _value(outcome, var)
-    stock = defaultdict(float)
-    for (h, s, _p, w), var in model.inv.items():
-        if opened.get(h) == s:
-            stock[(h, w)] += _value(outcome, var)
-    rows = []
-    sizes = {(h, s.name): s for h in data.hubs for s in data.sizes[h]}
-    for hub, size in sorted(opened.items()):
-        spec = sizes[(hub, size)]
-        for w in data.weeks:
-            rows.append(
-                {
-                    "hub": hub,
-                    "size": size,
-                    "week": w,
-                    "received_t": received[(hub, w)],
-                    "throughput_capacity_t": spec.throughput_t_per_week,
-                    "storage_t": stock[(hub, w)],
-                    "storage_capacity_t": spec.cold_storage_t,
-                    "fixed_cost_cny": spec.fixed_cost_cny,
-                }
-            )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "hub",
-            "size",
-            "week",
-            "received_t",
-            "throughput_capacity_t",
-            "storage_t",
-            "storage_capacity_t",
-            "fixed_cost_cny",
-        ],
-    )
 
 
 def solve_design(network: Network, options: DesignOptions | None = None) -> DesignResult:
@@ -573,8 +107,10 @@ def _solve_reference(network: Network, options: DesignOptions) -> DesignResult:
             elastic_problem, options.solver, options.time_limit, options.gap, options.threads
         )
         relaxed = replace(relaxed, values=column_values(relaxed, elastic_variables))
-        return _infeasible(data, options, elastic, relaxed, outcome, build_seconds, size, stages)
-    return _result(network, data, matrix, outcome, options, build_seconds, size, stages)
+        return infeasible_result(
+            data, options, elastic, relaxed, outcome, build_seconds, size, stages
+        )
+    return design_result(network, data, matrix, outcome, options, build_seconds, size, stages)
 
 
 def _pulp_problem(matrix: DesignMatrix):
@@ -633,7 +169,7 @@ class DesignModel:
     -----
     :meth:`solve` may restrict the model to a subset of those firms: their supply and
     demand only, by bounds, without building anything again. That is the same model as
-    one built for the subset (:func:`optimizer.design._data.restrict`), apart from the
+    one built for the subset (:func:`optimizer.design.data.restrict`), apart from the
     big-M of the route linking rows (7), which stay those of the larger set: valid, a
     little weaker in the relaxation, the same optimum.
     """
@@ -750,7 +286,7 @@ class DesignModel:
                 Limit.NONE,
                 found.objective,
                 found.relaxation_bound,
-                _relative_gap(found.objective, found.relaxation_bound),
+                relative_gap(found.objective, found.relaxation_bound),
                 spent,
                 f"{self.highs.version} (start heuristic, bound: LP relaxation)",
                 start,
@@ -777,10 +313,10 @@ class DesignModel:
             relaxed = HighsModel(elastic.arrays(), elastic.maximize).solve(
                 options.time_limit, options.gap, options.threads
             )
-            return _infeasible(
+            return infeasible_result(
                 data, options, elastic, relaxed, outcome, self.build_seconds, size, stages
             )
-        return _result(
+        return design_result(
             self.network, self.data, self.matrix, outcome, options, self.build_seconds, size, stages
         )
 
@@ -800,7 +336,7 @@ def _with_relaxation_bound(
         bound = relaxation
     else:
         bound = min(bound, relaxation) if maximize else max(bound, relaxation)
-    return replace(outcome, bound=bound, gap=_relative_gap(outcome.objective, bound))
+    return replace(outcome, bound=bound, gap=relative_gap(outcome.objective, bound))
 
 
 def _closes_gap(found: DesignStart, gap: float | None, maximize: bool) -> bool:
@@ -810,126 +346,3 @@ def _closes_gap(found: DesignStart, gap: float | None, maximize: bool) -> bool:
         return False
     slack = (bound - found.objective) if maximize else (found.objective - bound)
     return slack <= gap * max(abs(found.objective), 1e-9) + 1e-9
-
-
-def _infeasible(data, options, elastic, relaxed, outcome, build_seconds, size, stages):
-    diagnosis = (
-        _with_shortfall_totals(data, _diagnosis(elastic, relaxed))
-        if relaxed.has_solution
-        else [{"what": "unknown", "message": "the elastic model found no solution either"}]
-    )
-    return DesignResult(
-        Status.INFEASIBLE,
-        outcome.limit,
-        build_seconds,
-        outcome.seconds + relaxed.seconds,
-        outcome.solver,
-        None,
-        diagnosis=tuple(diagnosis),
-        options=options,
-        size=_sized(data, size),
-        stages=MappingProxyType(stages),
-    )
-
-
-def _sized(data: DesignData, size: dict) -> MappingProxyType:
-    return MappingProxyType(dict(size, routes=len(data.routes), inbound_arcs=len(data.inbound)))
-
-
-def _result(network, data, model, outcome, options, build_seconds, size, stages) -> DesignResult:
-    """The result of a solve that ended with or without a plan (not infeasible)."""
-    if not outcome.has_solution:
-        return DesignResult(
-            outcome.status,
-            outcome.limit,
-            build_seconds,
-            outcome.seconds,
-            outcome.solver,
-            None,
-            options=options,
-            size=_sized(data, size),
-            stages=MappingProxyType(stages),
-            bound=outcome.bound,
-        )
-    opened = {h: s for (h, s), var in model.y.items() if _value(outcome, var) > 0.5}
-    flows = _decompose(network, data, model, outcome, opened)
-    plan = Plan(
-        name="optimized",
-        hubs=opened,
-        flows=flows,
-        description=f"coldchain solve ({outcome.solver}, {outcome.status})",
-    )
-    return DesignResult(
-        outcome.status,
-        outcome.limit,
-        build_seconds,
-        outcome.seconds,
-        outcome.solver,
-        plan,
-        _hub_table(data, model, outcome, opened),
-        MappingProxyType(_model_kpis(data, model, outcome)),
-        options=options,
-        size=_sized(data, size),
-        stages=MappingProxyType(stages),
-        bound=outcome.bound,
-        solution_objective=outcome.objective,
-        solution_gap=outcome.gap,
-    )
-
-
-def _model_costs(data: DesignData, model: DesignMatrix, outcome: SolveOutcome) -> dict[str, float]:
-    """The model's own costs by part, as its objective counts them (CNY).
-
-    ``model_flow_cost``: freight per tonne, handling, customs, tariffs, CO2 price and the
-    value of fruit the survival factors lose on the way; ``model_storage_cost``: cold
-    store and the value lost in store; ``model_trip_cost``: trips and containers as the
-    model counts them (pro rata with ``trips = "linear"``, whole with ``integer``),
-    which the evaluator always counts whole. Their sum is the objective
-    in cost mode, revenue minus the objective in margin mode.
-    """
-    fixed = {(h, size.name): size.fixed_cost_cny for h in data.hubs for size in data.sizes[h]}
-    storage = sum(
-        _value(outcome, v)
-        * (data.storage_cost[k[0]] + data.value_per_t[k[2]] * (1 - data.storage_survival[k[:3]]))
-        for k, v in model.inv.items()
-    )
-    costs = {
-        "model_hub_cost": sum(_value(outcome, v) * fixed[k] for k, v in model.y.items()),
-        "model_flow_cost": sum(
-            _value(outcome, v) * data.inbound_cost[k] for k, v in model.x.items()
-        )
-        + sum(_value(outcome, v) * data.route_cost[k] for k, v in model.z.items()),
-        "model_storage_cost": storage,
-        "model_trip_cost": sum(
-            _value(outcome, v) * data.trip_legs[k][0] for k, v in model.n.items()
-        ),
-    }
-    costs["model_total_cost"] = sum(costs.values())
-    return costs
-
-
-def _model_kpis(data: DesignData, model: DesignMatrix, outcome: SolveOutcome) -> dict[str, float]:
-    """The model's own view of spoilage and deliveries (survival factors)."""
-    shipped = sum(_value(outcome, v) for v in model.x.values())
-    lost = sum(_value(outcome, v) * (1 - data.inbound_survival[k]) for k, v in model.x.items())
-    lost += sum(
-        _value(outcome, v) * (1 - data.storage_survival[(k[0], k[1], k[2])])
-        for k, v in model.inv.items()
-    )
-    lost += sum(_value(outcome, v) * (1 - data.route_survival[k]) for k, v in model.z.items())
-    delivered = sum(_value(outcome, v) * data.route_survival[k] for k, v in model.z.items())
-    kpis = {
-        "model_shipped_t": shipped,
-        "model_spoilage_t": lost,
-        "model_delivered_t": delivered,
-        "model_co2_t": sum(_value(outcome, v) * data.inbound_co2_t[k] for k, v in model.x.items())
-        + sum(_value(outcome, v) * data.route_co2_t[k] for k, v in model.z.items()),
-    }
-    kpis.update(_model_costs(data, model, outcome))
-    if model.maximize:
-        by_market = defaultdict(float)
-        for (m, _p, _t), var in model.sold.items():
-            by_market[m] += _value(outcome, var) * data.price.get((m, _p, _t), 0.0)
-        kpis["model_revenue"] = sum(by_market.values())
-        kpis.update({f"model_revenue.{m}": v for m, v in sorted(by_market.items())})
-    return kpis

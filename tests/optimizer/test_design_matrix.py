@@ -20,7 +20,7 @@ import pytest
 from instances import generate_network, load_scenario
 from optimizer.backends.mip import pulp_problem
 from optimizer.design import DesignModel, DesignOptions, solve_design
-from optimizer.design._data import build_design_data
+from optimizer.design.data import build_design_data
 from optimizer.design.formulation import DesignMatrix
 
 TRANS = str.maketrans({c: "_" for c in "-+[] ->/"})

@@ -7,7 +7,7 @@ import pytest
 
 from instances import load_folder, scenario_folder
 from networks.status import NoPlanError
-from optimizer.design.network_design import DesignOptions, solve_design
+from optimizer.design import DesignOptions, solve_design
 from results.evaluate import evaluate
 
 

@@ -28,7 +28,7 @@ from networks.timeline import HOURS_PER_WEEK, lot_history
 from optimizer.backends.highs import HighsModel
 from optimizer.cli.main import main
 from optimizer.design import DesignOptions, solve_design
-from optimizer.design._data import build_design_data
+from optimizer.design.data import build_design_data
 from optimizer.design.formulation import DesignMatrix
 from results.evaluate import COST_KEYS, evaluate
 

@@ -13,14 +13,13 @@ import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
 
 import numpy as np
 
 from networks.firms import trip_terms
 from networks.legs import Leg, Mode
 from networks.network import Network
-from networks.nodes import NodeKind, OverseasWarehouse
+from networks.nodes import HubSize, NodeKind, OverseasWarehouse
 from networks.plan import THIRD_PARTY
 from networks.shelf_life import ShelfLife
 from networks.timeline import HOURS_PER_WEEK, customs_mode_fits, default_wait_hours
@@ -58,30 +57,6 @@ class Route:
         return f"{'>'.join(self.nodes)}[{services}]{self.customs_mode}"
 
 
-class HubSizeOption(NamedTuple):
-    """One size a county hub may open at, as the model reads it.
-
-    Parameters
-    ----------
-    name
-        Size label (``small``, ``medium``, ...).
-    fixed_cost_cny
-        Cost of opening the hub at this size over the horizon (CNY).
-    throughput_t_per_week
-        Tonnes the hub can receive a week.
-    cold_storage_t
-        Tonnes its cold store holds at once.
-    atmosphere
-        Cold-store atmosphere (``air`` or ``ca``).
-    """
-
-    name: str
-    fixed_cost_cny: float
-    throughput_t_per_week: float
-    cold_storage_t: float
-    atmosphere: str
-
-
 @dataclass
 class DesignData:
     """Index sets and coefficients of one network design model.
@@ -92,7 +67,7 @@ class DesignData:
     weeks: list[int]
     products: list[str]
     hubs: list[str]
-    sizes: dict[str, list[HubSizeOption]]
+    sizes: dict[str, tuple[HubSize, ...]]  # hub: its size options, as the network has them
     supply: dict[tuple[str, str, int], float]
     demand: dict[tuple[str, str, int], float]
     price: dict[tuple[str, str, int], float]
@@ -238,19 +213,7 @@ def build_design_data(
         weeks=weeks,
         products=products,
         hubs=[h.id for h in hubs],
-        sizes={
-            h.id: [
-                HubSizeOption(
-                    s.name,
-                    s.fixed_cost_cny,
-                    s.throughput_t_per_week,
-                    s.cold_storage_t,
-                    str(s.atmosphere),
-                )
-                for s in h.sizes
-            ]
-            for h in hubs
-        },
+        sizes={h.id: tuple(h.sizes) for h in hubs},
         supply=supply,
         demand=demand,
         price=price,
