@@ -121,7 +121,7 @@ class DesignSettings:
     start
         Run the start heuristic before the MIP.
     build
-        ``direct`` (arrays handed to HiGHS) or ``pulp`` (the reference PuLP model).
+        ``direct`` (arrays handed to HiGHS) or ``pulp`` (the same arrays handed to PuLP).
     lazy_links
         Direct build: add the arc-by-arc linking rows only where the LP relaxation
         violates them.
