@@ -82,7 +82,11 @@ def pulp_solver(
         warnings.simplefilter("ignore", DeprecationWarning)
         solver = pulp.getSolver(class_name, **kwargs)
     if not solver.available():
-        hint = f"pip install {backends.HIGHSPY_PIN}" if class_name == "HiGHS" else "see PuLP's docs"
+        hint = (
+            f"pip install {backends.PINS['highspy']}"
+            if class_name == "HiGHS"
+            else "see PuLP's docs"
+        )
         raise SolverUnavailableError(f"solver {name!r} is not available here ({hint})")
     return solver
 

@@ -1,4 +1,4 @@
-"""Solver imports of collection routing: PyVRP, OR-Tools' routing library, HiGHS.
+"""Solver imports of collection routing: PyVRP, OR-Tools' routing library, HiGHS (re-exported).
 
 The routing modules (:mod:`optimizer.routing`) never import a solver themselves: they
 ask this module, which loads it on first use, so that an API change of PyVRP or
@@ -9,24 +9,11 @@ OR-Tools touches one place and a missing package stops with an error that says w
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
 
-from networks.errors import SolverUnavailableError
+from optimizer.backends import highspy, load
 
-#: The pinned release of each package, for the ``pip install`` the error names.
-PINS = {"pyvrp": "pyvrp==0.14.1", "ortools": "ortools==9.15.6755", "highspy": "highspy==1.12.0"}
-
-
-def _load(name: str) -> ModuleType:
-    """Import module ``name``, or say which ``pip install`` brings its package."""
-    package = name.split(".")[0]
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        raise SolverUnavailableError(
-            f"backend {package!r} is not installed here (pip install {PINS[package]})"
-        ) from exc
+__all__ = ["highspy", "ortools_routing", "pyvrp", "pyvrp_penalties", "pyvrp_stop"]
 
 
 def pyvrp() -> ModuleType:
@@ -37,17 +24,17 @@ def pyvrp() -> ModuleType:
     SolverUnavailableError
         If PyVRP is not installed.
     """
-    return _load("pyvrp")
+    return load("pyvrp")
 
 
 def pyvrp_stop() -> ModuleType:
     """``pyvrp.stop``: PyVRP's stopping criteria (``MaxRuntime``, ``MaxIterations``...)."""
-    return _load("pyvrp.stop")
+    return load("pyvrp.stop")
 
 
 def pyvrp_penalties() -> ModuleType:
     """``pyvrp.PenaltyManager``, for ``PenaltyParams``."""
-    return _load("pyvrp.PenaltyManager")
+    return load("pyvrp.PenaltyManager")
 
 
 def ortools_routing() -> tuple[ModuleType, ModuleType]:
@@ -59,11 +46,6 @@ def ortools_routing() -> tuple[ModuleType, ModuleType]:
         If OR-Tools is not installed.
     """
     return (
-        _load("ortools.constraint_solver.pywrapcp"),
-        _load("ortools.constraint_solver.routing_enums_pb2"),
+        load("ortools.constraint_solver.pywrapcp"),
+        load("ortools.constraint_solver.routing_enums_pb2"),
     )
-
-
-def highspy() -> ModuleType:
-    """``highspy``, HiGHS's Python interface (the several-trip schedule LP)."""
-    return _load("highspy")
