@@ -14,6 +14,7 @@ from pathlib import Path
 
 from instances._tables import LINE, read_rows
 from networks.errors import Problem, ProblemCollector, ScenarioError
+from networks.network import Network
 from networks.plan import PathFlow, Plan, PlanSource
 
 #: How a plan file may write ``precool`` (any case).
@@ -31,6 +32,55 @@ def hubs_file_for(flows_file: Path) -> Path:
     """Where the hubs of a plan file live: ``NAME.hubs.csv``, or ``hubs.csv`` beside it."""
     named = flows_file.with_name(flows_file.stem + ".hubs.csv")
     return named if named.is_file() else flows_file.with_name("hubs.csv")
+
+
+def plan_file(network: Network, plan: str | Path) -> Path:
+    """The flows file of a plan given by name, file or run folder.
+
+    Parameters
+    ----------
+    network
+        The scenario (its ``plans/`` folder holds the named plans).
+    plan
+        A plan name (``plans/NAME.csv`` of the scenario), a plan file, or a run folder
+        (its ``flows.csv``, with ``hubs.csv`` beside it).
+
+    Returns
+    -------
+    Path
+        The plan's flows file.
+
+    Raises
+    ------
+    ScenarioError
+        Neither a plan of the scenario nor a file: the message lists the scenario's plans.
+    """
+    path = Path(plan)
+    if path.is_dir():
+        path = path / "flows.csv"
+    if path.is_file():
+        return path
+    if network.folder is not None:
+        named = Path(network.folder) / "plans" / f"{plan}.csv"
+        if named.is_file():
+            return named
+    available = (
+        sorted(
+            p.stem
+            for p in (Path(network.folder) / "plans").glob("*.csv")
+            if not p.name.endswith(".hubs.csv")
+        )
+        if network.folder
+        else []
+    )
+    raise ScenarioError(
+        Problem(
+            str(plan),
+            "--plan",
+            "a plan name (" + (", ".join(available) or "none bundled") + ") or a plan file",
+            "neither",
+        )
+    )
 
 
 def _flow(row: dict, label: str, line: int, problems: ProblemCollector) -> PathFlow | None:

@@ -4,53 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from networks.errors import Problem, ScenarioError
 from networks.lots import ATMOSPHERES
 from optimizer.cli.arguments import choice_list
 
 
-def _plan_path(network, plan: str) -> Path:
-    """A plan given as a name (``plans/NAME.csv`` of the scenario) or a path."""
-    path = Path(plan)
-    if path.is_dir():
-        path = path / "flows.csv"
-    if path.is_file():
-        return path
-    if network.folder is not None:
-        named = Path(network.folder) / "plans" / f"{plan}.csv"
-        if named.is_file():
-            return named
-    available = (
-        sorted(
-            p.stem
-            for p in (Path(network.folder) / "plans").glob("*.csv")
-            if not p.name.endswith(".hubs.csv")
-        )
-        if network.folder
-        else []
-    )
-    raise ScenarioError(
-        Problem(
-            str(plan),
-            "--plan",
-            "a plan name (" + (", ".join(available) or "none bundled") + ") or a plan file",
-            "neither",
-        )
-    )
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score a plan with the exact evaluator and write ``kpis.json`` and ``flows.csv``."""
-    from instances import load_scenario, read_plan
+    from instances import load_scenario, plan_file, read_plan
     from optimizer.cli.console import ExitCode, console
     from results.evaluate import evaluate
     from results.runs import run_header
     from results.store import write_run
 
     network = load_scenario(args.scenario)
-    path = _plan_path(network, args.plan)
+    path = plan_file(network, args.plan)
     plan = read_plan(path, label=path.name)
     evaluation = evaluate(network, plan, regime=args.regime, label=path.name)
     header = run_header(

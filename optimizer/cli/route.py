@@ -23,7 +23,6 @@ writes to its own ``--out``, never into the plan's folder.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from networks.status import Status
 from optimizer.cli.arguments import seconds
@@ -64,13 +63,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_route)
 
 
-def _plan(args: argparse.Namespace):
-    from instances import read_plan
+def _plan(network, plan: str | None):
+    """The plan a day's collection follows (``--plan``: a name, file or run folder)."""
+    from instances import plan_file, read_plan
 
-    if not args.plan:
+    if not plan:
         return None
-    folder = Path(args.plan)
-    flows = folder / "flows.csv" if folder.is_dir() else folder
+    flows = plan_file(network, plan)
     return read_plan(flows, label=str(flows))
 
 
@@ -105,7 +104,7 @@ def cmd_route(args: argparse.Namespace) -> int:
         network,
         day=args.day,
         hubs=[args.hub] if args.hub else None,
-        plan=_plan(args),
+        plan=_plan(network, args.plan),
         backend=args.backend,
         time_limit=args.time_limit,
         seed=args.seed,
