@@ -21,7 +21,6 @@ import pandas as pd
 
 from instances.cflp import CflpInstance, cflp_files, cflp_network, read_cflp, read_optima
 from networks.errors import Problem, ScenarioError
-from optimizer.bench._status import status_and_limit
 
 #: Relative difference to a known optimum below which a benchmark counts as reaching it.
 REL_TOL = 1e-6
@@ -178,7 +177,7 @@ def _solve_design(instance: CflpInstance, single: bool, solver, time_limit, gap,
         build="pulp",  # every linking row, whatever the default build
     )
     result = solve_design(network, options)
-    status, limit = status_and_limit(result)
+    status, limit = result.status, result.limit
     return {
         "status": status,
         "limit": limit,

@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 
 from networks.status import Limit, Status
-from optimizer.bench._status import status_and_limit
 
 #: Columns of :func:`bench_scale`'s table.
 SCALE_COLUMNS = [
@@ -95,7 +94,7 @@ def _scale_case(case: dict) -> dict:  # runs in a fresh child process
         row.update(build=options.build, lazy_links=lazy, start=options.start)
         result = design.solve_design(network, options)
         stages = result.stages
-        status, limit = status_and_limit(result)
+        status, limit = result.status, result.limit
         row.update(
             status=status,
             limit=limit,

@@ -149,7 +149,7 @@ def _coalition_result(
     """A :class:`CoalitionCost` from a design result (optionally scored per firm)."""
     stages = dict(result.stages)
     stages.update(build_seconds=result.build_seconds, solve_seconds=result.solve_seconds)
-    status, limit = _status_and_limit(result)
+    status, limit = result.status, result.limit
     if not status.has_plan:
         diagnosis = tuple(d["message"] for d in result.diagnosis)
         return CoalitionCost(
@@ -185,18 +185,6 @@ def _coalition_result(
         stages=stages,
         plan_cost=result.objective,
     )
-
-
-def _status_and_limit(result: DesignResult) -> tuple[Status, Limit]:
-    """The design solve's ending in the one vocabulary (:mod:`networks.status`).
-
-    A solve stopped by its time limit with a plan in hand is ``feasible`` with
-    ``limit = time`` (the design result's ``time_limit`` status says so in one word).
-    """
-    limit = Limit(getattr(result, "limit", Limit.NONE))
-    if result.status == "time_limit":
-        return (Status.FEASIBLE if result.has_plan else Status.NO_SOLUTION), Limit.TIME
-    return Status(result.status), limit
 
 
 def coalition_cost(

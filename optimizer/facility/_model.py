@@ -16,7 +16,6 @@ import time
 import numpy as np
 
 from networks.facility import FacilityProblem
-from networks.status import Limit, Status
 from optimizer.facility.options import FacilityOptions
 
 _VIOLATION = 1e-6  # a linking row x_ij <= y_i counts as violated beyond this
@@ -211,24 +210,6 @@ class _Model:
             x = np.empty_like(x_sorted)
             x[rows, order] = x_sorted
         return g, x
-
-
-def _status(highspy, status, has_solution: bool) -> tuple[Status, Limit]:
-    """Our status and limit for a HiGHS model status (``has_solution``: a plan in hand)."""
-    kinds = highspy.HighsModelStatus
-    if status == kinds.kOptimal:
-        return Status.OPTIMAL, Limit.NONE
-    if status in (kinds.kInfeasible, kinds.kUnboundedOrInfeasible):
-        return Status.INFEASIBLE, Limit.NONE
-    limits = {
-        kinds.kTimeLimit: Limit.TIME,
-        kinds.kIterationLimit: Limit.ITERATIONS,
-        kinds.kSolutionLimit: Limit.ITERATIONS,
-        kinds.kInterrupt: Limit.INTERRUPTED,
-    }
-    if status in limits:
-        return (Status.FEASIBLE if has_solution else Status.NO_SOLUTION), limits[status]
-    return Status.ERROR, Limit.NONE
 
 
 def _limit(h, clock: _Clock) -> None:

@@ -105,8 +105,9 @@ import numpy as np
 
 from networks.facility import FacilityProblem
 from networks.status import Limit, Status
+from optimizer.backends.mip import highs_status
 from optimizer.facility._bounds import _fix_by_reduced_costs, _lagrangian_phase
-from optimizer.facility._model import _INF, _Clock, _mip_model, _Model, _solve_lp, _status
+from optimizer.facility._model import _INF, _Clock, _mip_model, _Model, _solve_lp
 from optimizer.facility._search import _local_search, _Transport
 from optimizer.facility.options import FacilityOptions
 from optimizer.facility.result import FacilityResult
@@ -221,7 +222,7 @@ def solve_cflp(instance: FacilityProblem, options: FacilityOptions | None = None
     stats["linking_rows"] = int(model.link_i.size)
     lp_status = h.getModelStatus()
     if lp_status != highspy.HighsModelStatus.kOptimal:
-        name, limit = _status(highspy, lp_status, False)
+        name, limit = highs_status(lp_status, False)
         if lag_incumbent is not None:  # keep the plan we have
             opened, x, cost = lag_incumbent
             if name is Status.INFEASIBLE:  # nothing left beats the incumbent: it is optimal
@@ -321,7 +322,7 @@ def solve_cflp(instance: FacilityProblem, options: FacilityOptions | None = None
     stats["mip_nodes"] = int(info.mip_node_count)
     status = mip.getModelStatus()
     has_solution = info.primal_solution_status == 2
-    name, limit = _status(highspy, status, has_solution)
+    name, limit = highs_status(status, has_solution)
     objective, bound, opened, x = math.nan, math.nan, None, None
     if has_solution:
         values = np.asarray(mip.getSolution().col_value)

@@ -683,3 +683,20 @@ def test_survival_factors_multiply_along_the_by_hand_paths(tiny):
         # and the evaluator's survival view is that product
         row = evaluate(tiny, replace(plan, flows=(f,))).flows.iloc[0]
         assert 1 - row["survival_view_loss_fraction"] == pytest.approx(product, abs=1e-9)
+
+
+def test_evaluate_kpis_json_is_the_library_call_s_kpis(tmp_path, tiny):
+    # `coldchain evaluate tiny --plan by-hand` is evaluate(tiny, read_plan(plan_file(...)))
+    import json
+
+    from instances import plan_file
+    from results.runs import run_figures
+
+    out = tmp_path / "run"
+    assert main(["evaluate", "tiny", "--plan", "by-hand", "--out", str(out)]) == 0
+    written = json.loads((out / "kpis.json").read_text())
+    path = plan_file(tiny, "by-hand")
+    expected = evaluate(tiny, read_plan(path, label=path.name)).kpis()
+    assert run_figures(written) == json.loads(json.dumps(expected))
+    assert written["command"] == "evaluate" and written["param_plan"] == "by-hand"
+    assert list(run_figures(written)) == list(expected)  # nothing added, nothing reordered
