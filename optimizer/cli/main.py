@@ -10,81 +10,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rich.table import Table
-
 from networks.errors import ColdchainError, ScenarioError, SolverUnavailableError
-from optimizer.cli import bench, consolidate, evaluate, generate, route, solve
-from optimizer.cli.console import ExitCode, _table, console, error_console
+from optimizer.cli import (
+    bench,
+    consolidate,
+    evaluate,
+    generate,
+    regimes,
+    route,
+    shelf_life,
+    show,
+    solve,
+    validate,
+)
+from optimizer.cli import list as list_command
+from optimizer.cli.console import ExitCode, error_console
 from results.store import RunFolderExistsError, refuse_existing_file
-
-
-# --- commands --------------------------------------------------------------------------
-def cmd_list(args: argparse.Namespace) -> int:
-    """List the bundled scenarios."""
-    from instances import bundled_scenarios
-    from instances.scenario import read_toml
-    from networks.errors import ProblemCollector
-
-    table = Table(title="bundled scenarios", title_justify="left")
-    table.add_column("name")
-    table.add_column("description")
-    for name, folder in bundled_scenarios().items():
-        config = read_toml(folder / "scenario.toml", "scenario.toml", ProblemCollector()) or {}
-        table.add_row(name, str(config.get("description", "")))
-    console.print(table)
-    return ExitCode.OK
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    """Validate a scenario; problems go to stderr, one per line."""
-    from instances import load_scenario
-
-    network = load_scenario(args.scenario)
-    plans = _check_plans(network)
-    console.print(
-        f"{network.name}: valid ({len(network.nodes)} nodes, {len(network.legs)} legs"
-        + (f", {plans} plans" if plans else "")
-        + ")"
-    )
-    return ExitCode.OK
-
-
-def _check_plans(network) -> int:
-    """Check every hand-made plan of the scenario (``plans/NAME.csv``); how many.
-
-    A plan the evaluator would reject makes the scenario invalid, every problem of every
-    plan reported at once: ``validate`` passed a folder whose plan ``evaluate`` refused.
-    """
-    from instances import read_plan
-    from results.evaluate import check_plan
-
-    folder = network.folder and network.folder / "plans"
-    if not folder or not folder.is_dir():
-        return 0
-    files = sorted(p for p in folder.glob("*.csv") if not p.name.endswith(".hubs.csv"))
-    problems = []
-    for path in files:
-        label = f"plans/{path.name}"
-        try:
-            check_plan(network, read_plan(path, label=label), label)
-        except ScenarioError as exc:
-            problems.extend(exc.problems)
-    if problems:
-        raise ScenarioError(problems)
-    return len(files)
-
-
-def cmd_show(args: argparse.Namespace) -> int:
-    """Show counts by node kind, supply and demand by week, legs by mode."""
-    from instances import load_scenario
-    from results.summary import scenario_summary
-
-    network = load_scenario(args.scenario)
-    summary = scenario_summary(network)
-    console.print(f"[bold]{network.name}[/bold]  {network.description}")
-    for title, frame in summary.items():
-        console.print(_table(title, frame))
-    return ExitCode.OK
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,15 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("list", help="list the bundled scenarios")
-    p.set_defaults(func=cmd_list)
-    p = sub.add_parser("validate", help="check a scenario (exit 0 valid, 2 with every problem)")
-    p.add_argument("scenario", help="a bundled scenario name or a scenario folder")
-    p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("show", help="counts by node kind, supply/demand by week, legs by mode")
-    p.add_argument("scenario", help="a bundled scenario name or a scenario folder")
-    p.set_defaults(func=cmd_show)
-    for command in (evaluate, solve, route, consolidate, bench, generate):
+    for command in (
+        list_command,
+        validate,
+        show,
+        solve,
+        evaluate,
+        route,
+        consolidate,
+        regimes,
+        shelf_life,
+        generate,
+        bench,
+    ):
         command.register(sub)
     return parser
 
