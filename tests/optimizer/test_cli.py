@@ -178,18 +178,12 @@ def test_an_unknown_regime_blames_the_option_not_the_scenario_file(tmp_path, cap
     assert not out.exists()
 
 
-def test_validate_checks_the_scenarios_hand_made_plans(tmp_path, capsys):
+def test_validate_checks_the_scenarios_hand_made_plans(scenario_copy, capsys):
     # validate said valid while evaluate refused the scenario's own plan
-    import shutil
-
-    from instances import scenario_folder
-
-    folder = tmp_path / "tiny"
-    shutil.copytree(scenario_folder("tiny"), folder)
+    folder = scenario_copy("tiny")
     assert main(["validate", str(folder)]) == 0
     assert "1 plans" in capsys.readouterr().out
-    hubs = folder / "plans" / "by-hand.hubs.csv"
-    hubs.write_text(hubs.read_text().replace("H_JS,small", "H_JS,medium"))
+    folder.edit("plans/by-hand.hubs.csv", "H_JS,small", "H_JS,medium")
     assert main(["validate", str(folder)]) == ExitCode.INVALID_INPUT
     err = capsys.readouterr().err
     assert (

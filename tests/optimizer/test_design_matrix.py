@@ -17,7 +17,7 @@ from dataclasses import replace
 import pulp
 import pytest
 
-from instances import generate_network, load_scenario
+from instances import generate_network
 from optimizer.backends.mip import pulp_problem
 from optimizer.design import DesignModel, DesignOptions, solve_design
 from optimizer.design.data import build_design_data
@@ -121,11 +121,6 @@ def _assert_same_model(network, options: DesignOptions, elastic: bool = False) -
     data = build_design_data(network, options.firms, options.shipper)
     matrix = DesignMatrix(data, options, elastic=elastic, names=True)
     _assert_same(_problem(matrix), matrix)
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    return load_scenario("tiny")
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,15 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import shutil
 from collections import defaultdict
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from instances import generate, generate_network, load_scenario, scenario_folder
+from instances import generate, generate_network
 from networks.shelf_life import LotHistory
 from networks.status import Limit, Status
 from networks.timeline import HOURS_PER_WEEK, lot_history
@@ -32,23 +30,12 @@ from optimizer.design.data import build_design_data
 from optimizer.design.formulation import DesignMatrix
 from results.evaluate import COST_KEYS, evaluate
 
-TINY = load_scenario("tiny")
 REL = 1e-6
 
 
-def tiny_copy(tmp_path: Path, toml: str = "", tariffs: str | None = None) -> Path:
-    """A copy of ``tiny`` with text appended to scenario.toml and a tariffs.csv."""
-    folder = tmp_path / "tiny"
-    shutil.copytree(scenario_folder("tiny"), folder)
-    with open(folder / "scenario.toml", "a") as handle:
-        handle.write("\n" + toml)
-    if tariffs is not None:
-        (folder / "tariffs.csv").write_text("regime,country,hs_prefix,part,rate,source\n" + tariffs)
-    return folder
-
-
-def set_demand(folder: Path, market: str, week: int, tonnes: float) -> None:
-    """Change the fresh kiwi demand of ``market`` in ``week`` in a scenario copy."""
+def set_demand(folder, market: str, week: int, tonnes: float) -> None:
+    """Change the fresh kiwi demand of ``market`` in ``week`` in a scenario copy
+    (``folder``, from the ``scenario_copy`` fixture)."""
     path = folder / "demand.csv"
     demand = pd.read_csv(path, dtype={"firm": str})
     row = (demand["market"] == market) & (demand["product"] == "fresh_kiwi")
@@ -57,12 +44,12 @@ def set_demand(folder: Path, market: str, week: int, tonnes: float) -> None:
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory):
+def stored(scenario_copy):
     """tiny with 22 t of kiwi wanted at M_CS in week 2: 19 t grow then, so fruit picked
     in week 1 has to wait a week in a hub's cold store."""
-    folder = tiny_copy(tmp_path_factory.mktemp("stored"))
+    folder = scenario_copy("tiny")
     set_demand(folder, "M_CS", 2, 22.0)
-    return load_scenario(folder)
+    return folder.load()
 
 
 def small_generated(seed: int, **sizes):
@@ -82,9 +69,9 @@ GENERATED = {
 
 
 @pytest.fixture(scope="module", params=["tiny", *GENERATED])
-def network(request):
+def network(request, tiny):
     if request.param == "tiny":
-        return TINY
+        return tiny
     return small_generated(**GENERATED[request.param])
 
 
@@ -126,11 +113,11 @@ def non_perishable(network):
 
 
 @pytest.mark.parametrize("name", ["tiny", "stored", "gen-s1", "gen-s4-margin"])
-def test_model_objective_is_the_evaluated_cost_when_nothing_decays(name, stored):
+def test_model_objective_is_the_evaluated_cost_when_nothing_decays(name, tiny, stored):
     # With survival 1 everywhere the survival view and the exact view agree, so the
     # model's objective (integer trips, counted per leg and week as the evaluator counts
     # them for its one shipper) must be the evaluator's total cost, or revenue minus it.
-    base = {"tiny": TINY, "stored": stored}.get(name) or small_generated(**GENERATED[name])
+    base = {"tiny": tiny, "stored": stored}.get(name) or small_generated(**GENERATED[name])
     network = non_perishable(base)
     result = solve_design(network, DesignOptions(trips="integer"))
     assert result.status == "optimal"
@@ -273,8 +260,8 @@ def test_flow_conservation_with_survival_at_every_hub_and_week(stored, fixed):
     assert held > 1.0  # the cold store is used, so carried stock is checked too
 
 
-def test_flow_conservation_on_tiny_and_a_generated_scenario():
-    for net in (TINY, small_generated(seed=4, villages=6, markets=2, objective="margin")):
+def test_flow_conservation_on_tiny_and_a_generated_scenario(tiny):
+    for net in (tiny, small_generated(seed=4, villages=6, markets=2, objective="margin")):
         check_conservation(Solved(net, DesignOptions(trips="integer")))
 
 
@@ -294,22 +281,21 @@ def check_capacity_and_plan(network, result) -> None:
     assert shipped == pytest.approx(result.model_kpis["model_shipped_t"], rel=1e-9)
 
 
-def test_capacity_holds_on_tiny_and_the_stored_variant(stored):
-    check_capacity_and_plan(TINY, solve_design(TINY, DesignOptions()))
+def test_capacity_holds_on_tiny_and_the_stored_variant(tiny, stored):
+    check_capacity_and_plan(tiny, solve_design(tiny, DesignOptions()))
     result = solve_design(stored, DesignOptions())
     check_capacity_and_plan(stored, result)
     assert result.hubs["storage_t"].max() > 1.0
 
 
-def test_capacity_holds_when_it_binds(tmp_path):
+def test_capacity_holds_when_it_binds(scenario_copy):
     # In margin mode with 30 t of kiwi wanted at M_CS in week 1, all 21 t grown that week
     # would sell; H_JS small takes 20 t/week (hub_sizes.csv) and H_FH is shut, so the
     # throughput binds.
-    folder = tiny_copy(tmp_path)
+    folder = scenario_copy("tiny")
     set_demand(folder, "M_CS", 1, 30.0)
-    toml = folder / "scenario.toml"
-    toml.write_text(toml.read_text().replace('objective = "cost"', 'objective = "margin"'))
-    network = load_scenario(folder)
+    folder.edit("scenario.toml", 'objective = "cost"', 'objective = "margin"')
+    network = folder.load()
     result = solve_design(network, DesignOptions(fixed_hubs=(("H_JS", "small"), ("H_FH", None))))
     check_capacity_and_plan(network, result)
     assert result.hubs["received_t"].max() == pytest.approx(20.0, abs=1e-6)
@@ -326,26 +312,26 @@ def test_capacity_holds_on_generated_scenarios(seed):
 # ---------------------------------------------------------------------------------------
 # A hub no village reaches has nothing to send
 # ---------------------------------------------------------------------------------------
-def test_a_hub_without_inbound_legs_dispatches_nothing():
+def test_a_hub_without_inbound_legs_dispatches_nothing(tiny):
     # Without its village legs H_FH cannot receive fruit; tiny's optimum never used it,
     # so the optimum must stay the same (H_JS small).
-    cut = TINY.replace(legs=tuple(leg for leg in TINY.legs if leg.destination != "H_FH"))
-    reference = solve_design(TINY, DesignOptions())
+    cut = tiny.replace(legs=tuple(leg for leg in tiny.legs if leg.destination != "H_FH"))
+    reference = solve_design(tiny, DesignOptions())
     result = solve_design(cut, DesignOptions())
     kpis = result.model_kpis
     assert kpis["model_delivered_t"] <= kpis["model_shipped_t"]
     assert result.objective == pytest.approx(reference.objective, rel=REL)
 
 
-def test_max_delivered_age_counts_from_harvest(tmp_path):
+def test_max_delivered_age_counts_from_harvest(scenario_copy):
     # M_BKK accepts fruit at most 7 days old. The fastest path, parcel post from BZ_CS,
     # takes 166 h after the hub (6.9 days) but 186 h (7.75 days) after harvest, with the
     # 6 h village wait, the road leg and 12 h at the hub: no plan can serve M_BKK.
-    folder = tiny_copy(tmp_path)
+    folder = scenario_copy("tiny")
     nodes = pd.read_csv(folder / "nodes.csv", dtype=str, keep_default_na=False)
     nodes["max_age_days"] = ["7" if i == "M_BKK" else "" for i in nodes["id"]]
     nodes.to_csv(folder / "nodes.csv", index=False)
-    network = load_scenario(folder)
+    network = folder.load()
     result = solve_design(network)
     if result.plan is not None:
         flows = evaluate(network, result.plan).flows
@@ -358,8 +344,8 @@ def test_max_delivered_age_counts_from_harvest(tmp_path):
 # Solvers agree
 # ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize("trips", ["integer", "linear"])
-def test_highs_and_cbc_give_the_same_optimum(trips, stored):
-    for network in (TINY, stored):
+def test_highs_and_cbc_give_the_same_optimum(trips, tiny, stored):
+    for network in (tiny, stored):
         highs = solve_design(network, DesignOptions(solver="highs", trips=trips))
         cbc = solve_design(network, DesignOptions(solver="cbc", trips=trips))
         assert highs.status == cbc.status == "optimal"
@@ -384,15 +370,16 @@ description = "test: 300% on kiwi entering TH"
 
 
 @pytest.fixture(scope="module")
-def margin_tiny(tmp_path_factory):
-    folder = tiny_copy(
-        tmp_path_factory.mktemp("margin"),
-        PROHIBITIVE,
+def margin_tiny(scenario_copy):
+    folder = scenario_copy("tiny")
+    folder.append("scenario.toml", PROHIBITIVE)
+    folder.write(
+        "tariffs.csv",
+        "regime,country,hs_prefix,part,rate,source\n"
         "closed,TH,*,mfn,3.0,test\nkiwi-closed,TH,0810,mfn,3.0,test\n",
     )
-    toml = folder / "scenario.toml"
-    toml.write_text(toml.read_text().replace('objective = "cost"', 'objective = "margin"'))
-    return load_scenario(folder)
+    folder.edit("scenario.toml", 'objective = "cost"', 'objective = "margin"')
+    return folder.load()
 
 
 def delivered_by_market_product(network, result, regime):
@@ -442,8 +429,8 @@ def test_margin_mode_kpis_give_revenue_and_margin_by_market(margin_tiny, tmp_pat
 # ---------------------------------------------------------------------------------------
 # Infeasible: coldchain solve exits 3 and says what is short
 # ---------------------------------------------------------------------------------------
-def test_infeasible_scenario_exits_3_with_a_diagnosis(tmp_path, capsys):
-    folder = tiny_copy(tmp_path)
+def test_infeasible_scenario_exits_3_with_a_diagnosis(scenario_copy, tmp_path, capsys):
+    folder = scenario_copy("tiny")
     set_demand(folder, "M_CS", 1, 500.0)  # 21 t of kiwi grow in week 1
     out = tmp_path / "run"
     assert main(["solve", str(folder), "--out", str(out)]) == 3
@@ -464,10 +451,10 @@ def test_infeasible_scenario_exits_3_with_a_diagnosis(tmp_path, capsys):
     assert total["demand_t"] == pytest.approx(wanted) and total["weeks"] == [1]
 
 
-def test_infeasible_for_want_of_hub_capacity_names_the_hubs(tmp_path, capsys):
+def test_infeasible_for_want_of_hub_capacity_names_the_hubs(scenario_copy, tmp_path, capsys):
     # every hub size cut to 2 t a week: the fruit is there and routes exist, so the
     # diagnosis names the hubs short of throughput (it used to name only the demand)
-    folder = tiny_copy(tmp_path)
+    folder = scenario_copy("tiny")
     sizes = pd.read_csv(folder / "hub_sizes.csv")
     sizes["throughput_t_per_week"] = 2.0
     sizes.to_csv(folder / "hub_sizes.csv", index=False)
@@ -480,12 +467,12 @@ def test_infeasible_for_want_of_hub_capacity_names_the_hubs(tmp_path, capsys):
     assert "throughput" in capsys.readouterr().err
 
 
-def test_a_time_limit_with_a_plan_is_feasible_and_said_plainly(tmp_path, capsys, monkeypatch):
+def test_a_time_limit_with_a_plan_is_feasible_and_said_plainly(tiny, tmp_path, capsys, monkeypatch):
     # a solve stopped by its time limit with a plan in hand: exit 0, status feasible,
     # limit time, and the console says the time limit stopped it
     import optimizer.design
 
-    stopped = replace(solve_design(TINY), status=Status.FEASIBLE, limit=Limit.TIME)
+    stopped = replace(solve_design(tiny), status=Status.FEASIBLE, limit=Limit.TIME)
     monkeypatch.setattr(optimizer.design, "solve_design", lambda network, options: stopped)
     out = tmp_path / "run"
     assert main(["solve", "tiny", "--out", str(out), "--time-limit", "5"]) == 0
@@ -527,13 +514,13 @@ def _without_run_record(kpis: dict) -> dict:
     }
 
 
-def test_solve_kpis_json_is_the_library_results_kpis(tmp_path):
+def test_solve_kpis_json_is_the_library_results_kpis(tiny, tmp_path):
     # what `coldchain solve` writes is solve_design's kpis() then the evaluator's, no more
     out = tmp_path / "run"
     assert main(["solve", "tiny", "--out", str(out)]) == 0
     written = json.loads((out / "kpis.json").read_text())
-    result = solve_design(TINY, DesignOptions.from_network(TINY))
-    evaluation = evaluate(TINY, result.plan, label="flows.csv")
+    result = solve_design(tiny, DesignOptions.from_network(tiny))
+    evaluation = evaluate(tiny, result.plan, label="flows.csv")
     expected = json.loads(json.dumps({**result.kpis(), **evaluation.kpis()}))
     assert list(_without_run_record(written)) == list(_without_run_record(expected))
     assert _without_run_record(written) == _without_run_record(expected)
@@ -543,7 +530,7 @@ def test_solve_kpis_json_is_the_library_results_kpis(tmp_path):
         assert (out / f"{name}.csv").read_text() == frame.to_csv(index=False), name
 
 
-def test_solve_writes_kpis_and_evaluate_reads_its_flows_back(tmp_path):
+def test_solve_writes_kpis_and_evaluate_reads_its_flows_back(tiny, tmp_path):
     out, again = tmp_path / "solve", tmp_path / "evaluate"
     assert main(["solve", "tiny", "--out", str(out)]) == 0
     kpis = json.loads((out / "kpis.json").read_text())
@@ -553,7 +540,7 @@ def test_solve_writes_kpis_and_evaluate_reads_its_flows_back(tmp_path):
     for key in ("spoilage_rate", "co2_t", "delivered_t", "mean_delivery_days"):
         assert key in kpis, key
     assert kpis["status"] == "optimal" and kpis["limit"] == "none" and kpis["gap"] <= 1e-6
-    assert kpis["objective"] == pytest.approx(solve_design(TINY).objective, rel=REL)
+    assert kpis["objective"] == pytest.approx(solve_design(tiny).objective, rel=REL)
     assert kpis["total_cost"] == pytest.approx(sum(kpis[k] for k in COST_KEYS), rel=1e-12)
     assert "highs" in kpis["solver"].lower()
     # the model's spoilage (survival view) beside the evaluator's (exact view)
@@ -609,9 +596,9 @@ def test_single_sourcing_equals_brute_force_over_assignments(seed):
     evaluate(network, single.plan)
 
 
-def test_single_sourcing_on_tiny_uses_one_hub_per_village():
-    result = solve_design(TINY, DesignOptions(single_sourcing=True))
+def test_single_sourcing_on_tiny_uses_one_hub_per_village(tiny):
+    result = solve_design(tiny, DesignOptions(single_sourcing=True))
     assert result.status == "optimal"
     assert all(len(hubs) == 1 for hubs in hubs_used_by_village(result.plan).values())
-    assert result.objective >= solve_design(TINY).objective * (1 - REL)
-    assert math.isfinite(evaluate(TINY, result.plan).kpis()["total_cost"])
+    assert result.objective >= solve_design(tiny).objective * (1 - REL)
+    assert math.isfinite(evaluate(tiny, result.plan).kpis()["total_cost"])

@@ -543,10 +543,9 @@ def routed_tiny(tmp_path_factory):
     return out, json.loads((out / "kpis.json").read_text())
 
 
-def test_route_command_writes_checked_routes(routed_tiny):
+def test_route_command_writes_checked_routes(routed_tiny, tiny):
     import pandas as pd
 
-    from instances import load_scenario
     from instances.collection import collection_problem
     from networks.collection import routes_from_frame
     from optimizer.cli.main import main
@@ -558,9 +557,8 @@ def test_route_command_writes_checked_routes(routed_tiny):
         assert key in kpis
     routes = pd.read_csv(out / "routes.csv", keep_default_na=False, na_values=[""])
     assert list(routes.columns[:3]) == ["hub", "vehicle", "vehicle_type"]
-    network = load_scenario("tiny")
     for hub, rows in routes.groupby("hub"):
-        problem = collection_problem(network, hub, day=3)
+        problem = collection_problem(tiny, hub, day=3)
         check = check_routes(problem, routes_from_frame(rows.drop(columns=["hub"])))
         assert check.ok and check.cost == pytest.approx(kpis[f"hub.{hub}.cost"])
     hubs = sorted(routes["hub"].unique())
@@ -568,15 +566,14 @@ def test_route_command_writes_checked_routes(routed_tiny):
     assert main(["route", "tiny", "--out", str(out)]) == 2  # never over another run
 
 
-def test_route_command_writes_the_library_days_kpis(routed_tiny):
+def test_route_command_writes_the_library_days_kpis(routed_tiny, tiny):
     """kpis.json is the run record, then route_day's kpis(): no figure of its own."""
     import json
 
-    from instances import load_scenario
     from optimizer.routing import route_day
 
     _, written = routed_tiny
-    day = route_day(load_scenario("tiny"), **ROUTE_ARGS)
+    day = route_day(tiny, **ROUTE_ARGS)
     record = ("run_id", "created_utc", "version_", "param_", "command", "scenario")
 
     def figures(kpis: dict) -> dict:
@@ -589,21 +586,14 @@ def test_route_command_writes_the_library_days_kpis(routed_tiny):
     }
 
 
-def test_route_command_explains_infeasibility(tmp_path):
+def test_route_command_explains_infeasibility(scenario_copy, tmp_path):
     import json
-    import shutil
 
-    from instances import bundled_scenarios
     from optimizer.cli.main import main
 
-    folder = tmp_path / "tiny"
-    shutil.copytree(bundled_scenarios()["tiny"], folder)
-    toml = folder / "scenario.toml"
-    toml.write_text(
-        toml.read_text()
-        .replace("freshness_hours_ambient = 8.0", "freshness_hours_ambient = 0.1")
-        .replace("freshness_hours_reefer = 24.0", "freshness_hours_reefer = 0.1")
-    )
+    folder = scenario_copy("tiny")
+    folder.edit("scenario.toml", "freshness_hours_ambient = 8.0", "freshness_hours_ambient = 0.1")
+    folder.edit("scenario.toml", "freshness_hours_reefer = 24.0", "freshness_hours_reefer = 0.1")
     out = tmp_path / "run"
     assert main(["route", str(folder), "--out", str(out), "--time-limit", "0.3"]) == 3
     diagnosis = json.loads((out / "diagnosis.json").read_text())
@@ -614,11 +604,10 @@ def test_route_command_explains_infeasibility(tmp_path):
     assert not (out / "routes.csv").exists()
 
 
-def test_collection_problem_from_the_tiny_scenario():
-    from instances import load_scenario
+def test_collection_problem_from_the_tiny_scenario(tiny):
     from instances.collection import collection_problem, nearest_hub
 
-    network = load_scenario("tiny")
+    network = tiny
     villages = {v.id: v for v in network.villages}
     hub = nearest_hub(network, "V3")
     problem = collection_problem(network, hub, day=1, tonnes={"V3": 1.2, "V2": 0.5})
