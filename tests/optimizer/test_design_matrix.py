@@ -52,8 +52,7 @@ def _pulp_rows(problem: pulp.LpProblem) -> dict:
     return rows
 
 
-def _direct_columns(matrix: DesignMatrix) -> dict:
-    arrays = matrix.arrays()
+def _direct_columns(matrix: DesignMatrix, arrays: dict) -> dict:
     columns = {}
     for j, name in enumerate(matrix.column_names):
         cost = float(arrays["col_cost"][j])
@@ -66,8 +65,7 @@ def _direct_columns(matrix: DesignMatrix) -> dict:
     return columns
 
 
-def _direct_rows(matrix: DesignMatrix) -> dict:
-    arrays = matrix.arrays()
+def _direct_rows(matrix: DesignMatrix, arrays: dict) -> dict:
     names = [n.translate(TRANS) for n in matrix.column_names]
     starts = list(arrays["a_start"]) + [len(arrays["a_index"])]
     rows = {}
@@ -99,15 +97,17 @@ def _problem(matrix: DesignMatrix) -> pulp.LpProblem:
     return problem
 
 
-def _assert_same(problem: pulp.LpProblem, matrix: DesignMatrix) -> None:
-    ref_cols, dir_cols = _pulp_columns(problem), _direct_columns(matrix)
+def _assert_same(problem: pulp.LpProblem, matrix: DesignMatrix, arrays: dict | None = None) -> None:
+    """Assert ``problem`` is ``matrix`` (its ``arrays()``, or ``arrays`` in their place)."""
+    arrays = matrix.arrays() if arrays is None else arrays
+    ref_cols, dir_cols = _pulp_columns(problem), _direct_columns(matrix, arrays)
     assert set(ref_cols) == set(dir_cols)
     for name, (lo, hi, integer, cost) in ref_cols.items():
         d_lo, d_hi, d_int, d_cost = dir_cols[name]
         assert _close(lo, d_lo) and _close(hi, d_hi), name
         assert integer == d_int, name
         assert _close(cost, d_cost), (name, cost, d_cost)
-    ref_rows, dir_rows = _pulp_rows(problem), _direct_rows(matrix)
+    ref_rows, dir_rows = _pulp_rows(problem), _direct_rows(matrix, arrays)
     assert set(ref_rows) == set(dir_rows)
     for name, (bounds, coefficients) in ref_rows.items():
         d_bounds, d_coefficients = dir_rows[name]
@@ -171,9 +171,11 @@ def test_a_changed_row_is_noticed(generated):
     """The comparison itself can fail: one coefficient off is caught."""
     matrix = DesignMatrix(build_design_data(generated), DesignOptions(), names=True)
     problem = _problem(matrix)
-    matrix._rows.value[0] *= 1.5
+    _assert_same(problem, matrix)
+    arrays = matrix.arrays()
+    arrays["a_value"][0] *= 1.5
     with pytest.raises(AssertionError):
-        _assert_same(problem, matrix)
+        _assert_same(problem, matrix, arrays)
 
 
 @pytest.mark.parametrize("fixture", ["tiny", "generated", "generated_margin"])

@@ -68,7 +68,8 @@ def _trip(problem, vtype, vehicle, trip, start, visits, end, loads=None):
     stops = [Stop("H", math.nan, start, 0.0)]
     load = 0.0
     for k, (pickup_id, arrival, departure) in enumerate(visits):
-        pickup = problem.pickup(pickup_id) if pickup_id in problem._index else None
+        known = any(p.id == pickup_id for p in problem.pickups)
+        pickup = problem.pickup(pickup_id) if known else None
         load += pickup.tonnes if pickup else 0.0
         stated = loads[k] if loads else load
         node = pickup.node if pickup else pickup_id
