@@ -5,7 +5,8 @@
   arrays), so tests share it safely; derive a variant with ``tiny.replace(...)``.
 - ``scenario_copy``: a factory, ``scenario_copy("tiny")``, that copies a bundled scenario
   into a fresh temporary folder and returns it as a :class:`ScenarioCopy`, a path with
-  the edits tests make (``edit``, ``append``, ``write``, ``line_of``) and ``load()``.
+  the edits tests make (``edit``, ``append``, ``write``, ``drop_lines``, ``use_files``,
+  ``line_of``) and ``load()``.
   Session-scoped, so that module-scoped fixtures can use it too; each call makes a new
   copy.
 """
@@ -69,6 +70,19 @@ class ScenarioCopy(os.PathLike):
         path = self.folder / name
         path.write_text(text, encoding="utf-8")
         return path
+
+    def drop_lines(self, name: str, *prefixes: str) -> None:
+        """Remove from file ``name`` the line starting with each prefix (one line each)."""
+        path = self.folder / name
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [x for x in lines if not x.startswith(prefixes)]
+        assert len(kept) == len(lines) - len(prefixes)
+        path.write_text("".join(kept), encoding="utf-8")
+
+    def use_files(self, **files: str) -> None:
+        """Add a [files] table to scenario.toml (at its end, so it stays a table)."""
+        entries = "".join(f'\n{key} = "{value}"' for key, value in files.items())
+        self.append("scenario.toml", "\n[files]" + entries)
 
     def line_of(self, name: str, prefix: str) -> int:
         """The line (1-based) of file ``name`` that starts with ``prefix`` (exactly one)."""
