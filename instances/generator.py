@@ -314,7 +314,11 @@ mode = "road"
 refrigerated = true
 temp_c = 2.0
 speed_kmh = 60
-cost_cny_per_tkm = 0.45
+# reefer truck 6 CNY/vehicle-km (FACTS 2.1: 5-8), 12 t (ASSUMPTION); part loads
+# 0.7 CNY/t-km = 6 / 12 x 1.4 (FACTS 2.1: LTL 30-50% above full loads)
+cost_cny_per_trip_km = 6.0
+trip_capacity_t = 12
+part_load_cny_per_tkm = 0.7
 co2e_g_per_tkm = 150
 
 [[leg_rules]]
@@ -325,7 +329,11 @@ refrigerated = true
 temp_c = 2.0
 same_country = true
 speed_kmh = 60
-cost_cny_per_tkm = 0.45
+# reefer truck 6 CNY/vehicle-km (FACTS 2.1: 5-8), 12 t (ASSUMPTION); part loads
+# 0.7 CNY/t-km = 6 / 12 x 1.4 (FACTS 2.1: LTL 30-50% above full loads)
+cost_cny_per_trip_km = 6.0
+trip_capacity_t = 12
+part_load_cny_per_tkm = 0.7
 co2e_g_per_tkm = 150
 
 [[leg_rules]]
@@ -335,7 +343,11 @@ mode = "road"
 refrigerated = true
 temp_c = 2.0
 speed_kmh = 60
-cost_cny_per_tkm = 0.45
+# reefer truck 6 CNY/vehicle-km (FACTS 2.1: 5-8), 12 t (ASSUMPTION); part loads
+# 0.7 CNY/t-km = 6 / 12 x 1.4 (FACTS 2.1: LTL 30-50% above full loads)
+cost_cny_per_trip_km = 6.0
+trip_capacity_t = 12
+part_load_cny_per_tkm = 0.7
 co2e_g_per_tkm = 150
 
 [[leg_rules]]
@@ -346,7 +358,10 @@ refrigerated = true
 temp_c = 1.0
 speed_kmh = 30
 fixed_hours = 48
-cost_cny_per_t = 1500
+# reefer 40 ft ~USD 4,200 (FACTS 2.3: 1,800-5,500), 20 t (ASSUMPTION); LCL 2x (ASSUMPTION)
+cost_cny_per_trip = 30000
+trip_capacity_t = 20
+part_load_cny_per_t = 3000
 co2e_g_per_tkm = 20
 
 [[leg_rules]]
@@ -358,7 +373,10 @@ temp_c = 1.0
 same_country = false
 speed_kmh = 30
 fixed_hours = 72
-cost_cny_per_t = 1800
+# reefer 40 ft ~USD 5,100 (FACTS 2.3: 1,800-5,500), 20 t (ASSUMPTION); LCL 2x (ASSUMPTION)
+cost_cny_per_trip = 36000
+trip_capacity_t = 20
+part_load_cny_per_t = 3600
 co2e_g_per_tkm = 20
 
 [[leg_rules]]

@@ -80,3 +80,65 @@ def trip_terms(leg: Leg, firm: Firm | None = None) -> tuple[float, float]:
         return leg.cost_cny_per_trip, leg.trip_capacity_t
     per_tonne = leg.cost_cny_per_trip / leg.trip_capacity_t * (1.0 + firm.part_load_premium)
     return per_tonne * firm.trip_capacity_t, firm.trip_capacity_t
+
+
+def part_load_rate(leg: Leg, firm: Firm | None = None) -> float:
+    """What a part load on ``leg`` costs per tonne for ``firm`` shipping alone.
+
+    The leg's ``part_load_cny_per_t`` (``inf``: no part loads sold), times one plus the
+    firm's ``part_load_premium`` on road legs (as its per-tonne road rates); the 3PL
+    (``firm`` ``None``) pays the leg's rate.
+    """
+    rate = leg.part_load_cny_per_t
+    if firm is not None and leg.mode == Mode.ROAD:
+        rate *= 1.0 + firm.part_load_premium
+    return rate
+
+
+def load_cost(
+    tonnes: float, per_trip: float, capacity_t: float, part_rate: float
+) -> tuple[float, int, float]:
+    r"""The cheapest way to ship ``tonnes`` on a leg sold by the trip.
+
+    Freight is sold as whole trips (``per_trip`` each, ``capacity_t`` tonnes) and part
+    loads (``part_rate`` per tonne). Shipping :math:`L` tonnes in :math:`n` trips and a
+    part load costs :math:`g n + r \max(0, L - q n)`, linear in :math:`n` up to
+    :math:`L / q`; so the cheapest mix is all part load (:math:`n = 0`), full trips plus
+    a part load for the remainder (:math:`n = \lfloor L/q \rfloor`), or whole trips
+    only (:math:`n = \lceil L/q \rceil`). The network design model's rows (9) price
+    the same mix, so model and evaluator agree on every leg-week.
+
+    Parameters
+    ----------
+    tonnes
+        Tonnes loaded on the leg in the week (sound fruit entering it).
+    per_trip, capacity_t
+        Price and tonnes of one whole trip or container.
+    part_rate
+        Price per tonne of a part load (``inf``: none sold).
+
+    Returns
+    -------
+    tuple
+        ``(cost, whole trips, part-load tonnes)``.
+
+    Examples
+    --------
+    12 t trucks at 2,400 CNY, part loads at 280 CNY/t: 30 t ride two full trucks and a
+    6 t part load (6,480 CNY, less than three trucks' 7,200).
+
+    >>> load_cost(30.0, 2400.0, 12.0, 280.0)
+    (6480.0, 2, 6.0)
+    """
+    if tonnes <= 1e-9:
+        return 0.0, 0, 0.0
+    whole = math.ceil(tonnes / capacity_t - 1e-9)
+    best = (float(whole * per_trip), whole, 0.0)
+    if math.isfinite(part_rate):
+        full = math.floor(tonnes / capacity_t + 1e-9)
+        for n in {0, full}:
+            rest = max(0.0, tonnes - n * capacity_t)
+            cost = n * per_trip + part_rate * rest
+            if cost < best[0] - 1e-9:
+                best = (float(cost), n, float(rest))
+    return best

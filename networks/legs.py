@@ -73,6 +73,11 @@ class Leg:
         Cost of one trip or container, paid per started trip (0: none).
     trip_capacity_t
         Tonnes one trip or container carries (``inf``: no trips counted).
+    part_load_cny_per_t
+        Freight per tonne of a part load on a leg sold by the trip (road less-than-
+        truckload or groupage, sea LCL, rail by weight): each shipper, leg and week pays
+        the cheaper mix of whole trips and part loads (:func:`networks.firms.load_cost`).
+        ``inf`` (the default): no part loads sold, every started trip is paid whole.
     co2e_g_per_tkm
         Well-to-wheel emissions per tonne-km (GLEC / ISO 14083).
     source
@@ -88,6 +93,7 @@ class Leg:
     cost_cny_per_t: float = 0.0
     cost_cny_per_trip: float = 0.0
     trip_capacity_t: float = float("inf")
+    part_load_cny_per_t: float = float("inf")
     co2e_g_per_tkm: float = 0.0
     temp_c: float | None = None
     source: str = ""
@@ -98,6 +104,7 @@ class Leg:
             "hours",
             "cost_cny_per_t",
             "cost_cny_per_trip",
+            "part_load_cny_per_t",
             "co2e_g_per_tkm",
         ):
             if getattr(self, attr) < 0:

@@ -43,6 +43,12 @@ class LegRule:
         Freight per tonne-km and flat per tonne.
     cost_cny_per_trip, trip_capacity_t
         Cost of a trip or container and its capacity (``inf``: trips not counted).
+    cost_cny_per_trip_km
+        Cost of a trip per km of the leg, added to ``cost_cny_per_trip`` (trucks are
+        priced per vehicle-km).
+    part_load_cny_per_t, part_load_cny_per_tkm
+        Freight per tonne of a part load on those trips, flat and per km (``inf``: none
+        sold); see :class:`~networks.legs.Leg`.
     co2e_g_per_tkm
         Well-to-wheel emissions.
     from_ids, to_ids
@@ -69,6 +75,9 @@ class LegRule:
     cost_cny_per_t: float = 0.0
     cost_cny_per_trip: float = 0.0
     trip_capacity_t: float = float("inf")
+    cost_cny_per_trip_km: float = 0.0
+    part_load_cny_per_t: float = float("inf")
+    part_load_cny_per_tkm: float = 0.0
     co2e_g_per_tkm: float = 0.0
     from_ids: tuple[str, ...] = ()
     to_ids: tuple[str, ...] = ()
@@ -139,8 +148,13 @@ def generate_legs(
                     distance_km=round(distance, 3),
                     hours=round(distance / rule.speed_kmh + rule.fixed_hours, 4),
                     cost_cny_per_t=round(rule.cost_cny_per_t + rule.cost_cny_per_tkm * distance, 4),
-                    cost_cny_per_trip=rule.cost_cny_per_trip,
+                    cost_cny_per_trip=round(
+                        rule.cost_cny_per_trip + rule.cost_cny_per_trip_km * distance, 4
+                    ),
                     trip_capacity_t=rule.trip_capacity_t,
+                    part_load_cny_per_t=round(
+                        rule.part_load_cny_per_t + rule.part_load_cny_per_tkm * distance, 4
+                    ),
                     co2e_g_per_tkm=rule.co2e_g_per_tkm,
                     source=rule.source,
                 )

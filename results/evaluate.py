@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from networks.errors import PlanError, ProblemCollector
-from networks.firms import trip_terms
+from networks.firms import load_cost, part_load_rate, trip_terms
 from networks.legs import Mode
 from networks.lots import LotHistory, PathLoss, Segment
 from networks.network import Network
@@ -45,6 +45,20 @@ TOLERANCE_T = 1e-6
 STORAGE_TOLERANCE = 0.005
 
 
+#: Columns of the evaluation's ``trips`` table: freight bought per shipper, leg and week.
+TRIP_COLUMNS = [
+    "shipper",
+    "leg",
+    "week",
+    "tonnes",
+    "trips",
+    "capacity_t",
+    "part_load_t",
+    "fill",
+    "cost",
+]
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """The score of a plan.
@@ -61,12 +75,17 @@ class Evaluation:
         Hub use by week: ``hub, size, week, throughput_t, storage_t``.
     deliveries
         ``market, product, week, demand_t, delivered_t, sold_t, price_cny_per_t``.
+    trips
+        Freight bought on legs sold by the trip, per shipper, leg and week
+        (:data:`TRIP_COLUMNS`): tonnes loaded, whole trips, their capacity, tonnes sent
+        as a part load, the whole trips' fill and the cost (CNY, 3PL margin included).
     """
 
     totals: MappingProxyType
     flows: pd.DataFrame
     hubs: pd.DataFrame
     deliveries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    trips: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def kpis(self) -> dict:
         """The plan's key figures, one flat mapping (what ``kpis.json`` holds)."""
@@ -77,8 +96,13 @@ class Evaluation:
         return self.flows
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """The tables of an evaluation run folder: ``flows``, ``hubs``, ``deliveries``."""
-        return {"flows": self.flows, "hubs": self.hubs, "deliveries": self.deliveries}
+        """The tables of an evaluation run folder: flows, hubs, deliveries, trips."""
+        return {
+            "flows": self.flows,
+            "hubs": self.hubs,
+            "deliveries": self.deliveries,
+            "trips": self.trips,
+        }
 
 
 def _origin_country(network: Network, flow: PathFlow) -> str:
@@ -296,12 +320,10 @@ def evaluate(
         uplift = (1.0 + margin_3pl) if flow.shipper == THIRD_PARTY else 1.0
 
         transport = handling = storage_cost = customs = co2_g = 0.0
-        elapsed_before_leg = 0.0
         for i, leg in enumerate(legs):
             start = timeline.leg_start[i]
-            elapsed_before_leg = sum(s.hours for s in segments[:start])
             entering = x * (1.0 - loss_before(start))
-            week = flow.week + int(elapsed_before_leg // HOURS_PER_WEEK)
+            week = _trip_week(flow, timeline, i)
             per_t = leg.cost_cny_per_t * (1.0 + (premium if leg.mode == Mode.ROAD else 0.0))
             transport += per_t * entering * uplift
             if math.isfinite(leg.trip_capacity_t) and leg.cost_cny_per_trip > 0:
@@ -379,22 +401,58 @@ def evaluate(
                 "perishable": shelf is not None,
             }
         )
-    # Trips per shipper, leg and week, rounded up; their cost is shared among the rows
-    # that ride them in proportion to tonnes (so margins by market and by firm add up).
+    # Freight as it is sold, per shipper, leg and week: the cheaper mix of whole trips
+    # and part loads (networks.firms.load_cost, as the design model's rows (9) price it);
+    # its cost is shared among the rows that ride it in proportion to tonnes (so margins
+    # by market and by firm add up).
+    freight = []
     for key, tonnes in trip_load.items():
         leg = network.legs_by_id[key[1]]
-        per_trip, capacity = trip_terms(leg, firms.get(key[0]))
-        trips = math.ceil(tonnes / capacity - 1e-9)
+        firm = firms.get(key[0])
+        per_trip, capacity = trip_terms(leg, firm)
         uplift = (1.0 + margin_3pl) if key[0] == THIRD_PARTY else 1.0
-        cost = trips * per_trip * uplift
+        cost, whole, part_t = load_cost(tonnes, per_trip, capacity, part_load_rate(leg, firm))
+        cost *= uplift
         for index, share in trip_members[key]:
             rows[index]["transport_cost"] += cost * share / tonnes if tonnes > 0 else 0.0
+        freight.append(
+            {
+                "shipper": key[0],
+                "leg": key[1],
+                "week": key[2],
+                "tonnes": tonnes,
+                "trips": whole,
+                "capacity_t": capacity,
+                "part_load_t": part_t,
+                "fill": (tonnes - part_t) / (whole * capacity) if whole else float("nan"),
+                "cost": cost,
+            }
+        )
+    trips = pd.DataFrame(freight, columns=TRIP_COLUMNS).sort_values(
+        ["shipper", "leg", "week"], ignore_index=True
+    )
     flows = pd.DataFrame(rows)
     hub_cost = sum(network.nodes[h].size(s).fixed_cost_cny for h, s in plan.hubs.items())
     hubs = _hub_use(network, plan, throughput, storage, label, last_row)
     deliveries = _deliveries(network, flows)
     kpis = _kpis(network, flows, hub_cost, deliveries)
-    return Evaluation(MappingProxyType(kpis), flows, hubs, deliveries)
+    return Evaluation(MappingProxyType(kpis), flows, hubs, deliveries, trips)
+
+
+def _trip_week(flow: PathFlow, timeline, leg_index: int) -> int:
+    """The week a flow's trip on its ``leg_index``-th leg falls in: one clock for all.
+
+    The village-to-hub leg rides in the harvest week; a leg after the hub in the week the
+    lot leaves the hub (harvest week plus weeks in store) plus the whole weeks of the
+    route before it. The design model counts its trips (rows 9) on the same clock, so a
+    plan's trips are the same leg-weeks in both.
+    """
+    if leg_index == 0:
+        return flow.week
+    segments = timeline.history.segments
+    departed = timeline.leg_start[1]
+    before = sum(s.hours for s in segments[departed : timeline.leg_start[leg_index]])
+    return flow.week + flow.storage_weeks + int(before // HOURS_PER_WEEK)
 
 
 @lru_cache(maxsize=200_000)

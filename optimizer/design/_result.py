@@ -167,7 +167,8 @@ class DesignResult:
             SCENARIO --plan RUN/flows.csv`` reads it back with ``hubs.csv``), with the
             evaluator's columns but its ``market`` (the path's last node);
             ``hubs``: hub use by week, as the model sized it; ``deliveries``: the
-            evaluator's deliveries by market, product and week.
+            evaluator's deliveries by market, product and week; ``trips``: the freight
+            bought per leg and week (whole trips, part loads, fill), as evaluated.
 
         Raises
         ------
@@ -181,6 +182,7 @@ class DesignResult:
             "flows": evaluation.flows.drop(columns=["market"]),
             "hubs": self.hubs,
             "deliveries": evaluation.deliveries,
+            "trips": evaluation.trips,
         }
 
     def documents(self) -> dict[str, dict]:
@@ -502,7 +504,8 @@ def _model_costs(data: DesignData, model: DesignMatrix, outcome: SolveOutcome) -
         "model_storage_cost": storage,
         "model_trip_cost": sum(
             _value(outcome, v) * data.trip_legs[k][0] for k, v in model.n.items()
-        ),
+        )
+        + sum(_value(outcome, v) * data.trip_legs[k][2] for k, v in model.part.items()),
     }
     costs["model_total_cost"] = sum(costs.values())
     return costs

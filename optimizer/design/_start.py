@@ -248,6 +248,52 @@ def _better(objective: float, incumbent: float, maximize: bool) -> bool:
     return objective < incumbent - tolerance
 
 
+class _FreightMix:
+    """Round a relaxed solution's trips to the cheaper mix of whole trips and part loads.
+
+    For each leg-week of rows (9) the load is :math:`L = q n + p` of the relaxation; it
+    is shipped as :func:`networks.firms.load_cost` says (all part load, full trips plus
+    a part load, or whole trips), which keeps every row feasible.
+    """
+
+    def __init__(self, matrix: DesignMatrix) -> None:
+        d = matrix.data
+        keys = list(matrix.n)
+        self.trips = np.array([matrix.n[k] for k in keys], dtype=np.int64)
+        self.part = np.array([matrix.part.get(k, -1) for k in keys], dtype=np.int64)
+        self.per_trip = np.array([d.trip_legs[k][0] for k in keys])
+        self.capacity = np.array([d.trip_legs[k][1] for k in keys])
+        rate = np.array([d.trip_legs[k][2] for k in keys])
+        self.rate = np.where(np.isfinite(rate), rate, 0.0)  # used only where has_part
+
+    def round(self, values: np.ndarray) -> np.ndarray:
+        """Set ``values``' trips and part loads to the cheaper mix, in place.
+
+        Returns the factor by which each leg-week's load costs more than at the full-trip
+        rate per tonne (what slope scaling prices the next round's trips at).
+        """
+        has_part = self.part >= 0
+        part = np.where(has_part, values[np.maximum(self.part, 0)], 0.0)
+        load = np.maximum(self.capacity * values[self.trips] + part, 0.0)
+        whole = np.ceil(load / self.capacity - 1e-7)
+        full = np.floor(load / self.capacity + 1e-7)
+        rest = np.maximum(load - full * self.capacity, 0.0)
+        options = np.stack(
+            [
+                whole * self.per_trip,
+                np.where(has_part, full * self.per_trip + self.rate * rest, np.inf),
+                np.where(has_part, self.rate * load, np.inf),
+            ]
+        )
+        choice = np.argmin(options, axis=0)
+        values[self.trips] = np.choose(choice, [whole, full, np.zeros_like(full)])
+        if has_part.any():
+            values[self.part[has_part]] = np.choose(choice, [0.0 * load, rest, load])[has_part]
+        cost = options[choice, np.arange(len(choice))] if len(choice) else np.zeros(0)
+        linear = load * self.per_trip / self.capacity
+        return np.where(linear > 1e-9, cost / np.maximum(linear, 1e-12), 1.0)
+
+
 def _slope_scaling(
     model: HighsModel, matrix: DesignMatrix, options, time_budget, started, plan_budget=None
 ) -> tuple[np.ndarray | None, float]:
@@ -255,15 +301,17 @@ def _slope_scaling(
 
     Dynamic slope scaling (Kim & Pardalos 1999, for fixed-charge network flows): with
     trips relaxed, a leg's trips cost ``g / q`` per tonne whatever the fill; after each
-    LP, every leg-week's trip price is rescaled to ``g * ceil(n) / n``, what its tonnes
-    really cost in whole trips, and the LP is solved again, so flows gather on fewer,
-    fuller trips. Each plan is scored with whole trips; the best is returned. Until
+    LP, every leg-week's trip price is rescaled by what its tonnes really cost as sold
+    (whole trips and part loads, :class:`_FreightMix`) over ``g / q`` per tonne, and the
+    LP is solved again, so flows gather on fewer, fuller trips. Each plan is scored as
+    sold; the best is returned. Until
     there is a plan the LPs may run to ``plan_budget`` (seconds since ``started``),
     after it to ``time_budget``.
     """
     trips = np.fromiter(matrix.n.values(), dtype=np.int32, count=len(matrix.n))
     true_price = model.cost[trips]
     model.set_costs(trips, true_price)
+    mix = _FreightMix(matrix)
     worst = -math.inf if model.maximize else math.inf
     best, best_objective = None, worst
     for _ in range(SLOPE_SCALING_ROUNDS):
@@ -277,8 +325,7 @@ def _slope_scaling(
         if not outcome.has_solution:
             break
         values = outcome.values.copy()
-        relaxed = values[trips]
-        values[trips] = np.ceil(relaxed - 1e-7).clip(min=0.0)  # whole trips stay feasible
+        factor = mix.round(values)  # whole trips and part loads: the cheaper mix
         objective = float(model.cost @ values)
         if _better(objective, best_objective, model.maximize):
             best, best_objective = values, objective
@@ -286,6 +333,5 @@ def _slope_scaling(
             break  # no better than the last round: the prices have settled
         if not len(trips):
             break
-        factor = np.where(relaxed > 1e-7, np.ceil(relaxed - 1e-7) / np.maximum(relaxed, 1e-7), 1.0)
         model.set_costs(trips, true_price * factor)
     return best, best_objective

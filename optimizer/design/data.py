@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from networks.firms import trip_terms
+from networks.firms import part_load_rate, trip_terms
 from networks.legs import Leg, Mode
 from networks.network import Network
 from networks.nodes import HubSize, NodeKind, OverseasWarehouse
@@ -82,8 +82,8 @@ class DesignData:
     inbound_co2_t: dict[tuple[int, str, int], float]
     storage_survival: dict[tuple[str, str, str], float]  # (hub, size, product) per week
     storage_cost: dict[str, float]  # hub: per tonne-week
-    trip_legs: dict[tuple[str, int], tuple[float, float]] = field(default_factory=dict)
-    # (leg id, week) -> (cost per trip, capacity)
+    trip_legs: dict[tuple[str, int], tuple[float, float, float]] = field(default_factory=dict)
+    # (leg id, week) -> (cost per trip, capacity, part-load cost per tonne or inf)
     trip_use: dict[tuple[str, int], list[tuple[str, tuple, float]]] = field(
         default_factory=dict
     )  # -> [("x"|"z", index key, tonnes per unit of flow)]
@@ -237,7 +237,7 @@ def build_design_data(
         },
         value_per_t=value,
     )
-    trip_legs: dict[tuple[str, int], tuple[float, float]] = {}
+    trip_legs: dict[tuple[str, int], tuple[float, float, float]] = {}
     trip_use: dict[tuple[str, int], list] = defaultdict(list)
 
     own_vehicles = network.firms.get(shipper) if shipper != THIRD_PARTY else None
@@ -245,7 +245,8 @@ def build_design_data(
     def count_trips(leg: Leg, week: int, kind: str, key: tuple, per_unit: float) -> None:
         if leg.cost_cny_per_trip > 0 and math.isfinite(leg.trip_capacity_t) and week <= weeks[-1]:
             per_trip, capacity = trip_terms(leg, own_vehicles)
-            trip_legs[(leg.id, week)] = (per_trip * uplift, capacity)
+            part = part_load_rate(leg, network.firms.get(shipper))
+            trip_legs[(leg.id, week)] = (per_trip * uplift, capacity, part * uplift)
             trip_use[(leg.id, week)].append((kind, key, per_unit))
 
     # --- inbound arcs: village -> hub (wait, leg, hub dwell) -------------------------

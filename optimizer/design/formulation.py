@@ -23,13 +23,14 @@ Variables: :math:`y_{hs} \in \{0,1\}` open hub :math:`h` at size :math:`s`;
 :math:`x_{apt} \ge 0` tonnes leaving the village on arc :math:`a`;
 :math:`I_{hspt} \ge 0` tonnes in hub :math:`h`'s cold store (size :math:`s`) at the end of
 week :math:`t`; :math:`z_{rpt} \ge 0` tonnes dispatched on route :math:`r`;
-:math:`n_{\ell t} \in \mathbb{Z}_{\ge 0}` trips (or their relaxation);
+:math:`n_{\ell t} \in \mathbb{Z}_{\ge 0}` trips (or their relaxation) and
+:math:`p_{\ell t} \ge 0` part-load tonnes;
 in margin mode :math:`w_{mpt} \ge 0` tonnes sold.
 
 Objective (cost mode, minimize; margin mode maximizes :math:`\sum \pi w` minus it):
 
 .. math:: \sum f_{hs} y_{hs} + \sum c^{in} x + \sum_{hspt} (c^{st}_h
-          + v_p (1 - \sigma^{st}_{hsp})) I_{hspt} + \sum c z + \sum g n
+          + v_p (1 - \sigma^{st}_{hsp})) I_{hspt} + \sum c z + \sum g n + \sum r p
 
 Constraints:
 
@@ -51,7 +52,11 @@ Constraints:
    :math:`B_{hpt}` the supply that can reach :math:`h` by week :math:`t`;
 8. demand: :math:`\sum_{r \to m, \delta(r,t') = t} \sigma_{rpt'} z_{rpt'} \ge d_{mpt}`
    (cost mode), or :math:`w_{mpt} \le` that sum and :math:`w_{mpt} \le d_{mpt}` (margin);
-9. trips: :math:`\sum (\text{sound tonnes entering } \ell \text{ in } t) \le q_\ell n_{\ell t}`;
+9. freight as it is sold: :math:`\sum (\text{sound tonnes entering } \ell \text{ in } t)
+   \le q_\ell n_{\ell t} + p_{\ell t}`, whole trips :math:`n` at :math:`g_\ell` and part
+   loads :math:`p \ge 0` at :math:`r_\ell` per tonne (where the leg sells them; else
+   :math:`p = 0`): at the optimum the cheaper mix, as
+   :func:`networks.firms.load_cost` prices it for the evaluator;
 10. CO2e cap, where the scenario sets one: :math:`\sum e x + \sum e z \le E`.
 
 Maximum delivered age (days from harvest) is enforced on routes: a route whose transit
@@ -81,6 +86,7 @@ only on request (``names=True``: for PuLP, and tests).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import numpy as np
@@ -240,6 +246,11 @@ class DesignMatrix:
             k: cols.add(_name("n", k) if names else None, cost=sign * v[0], integer=integer)
             for k, v in d.trip_legs.items()
         }
+        self.part = {
+            k: cols.add(_name("p", k) if names else None, cost=sign * v[2])
+            for k, v in d.trip_legs.items()
+            if math.isfinite(v[2])
+        }
         self.slack: dict[tuple, int] = {}
         self.sold: dict[tuple, int] = {}
         self.assign: dict[int, int] = {}
@@ -392,6 +403,9 @@ class DesignMatrix:
             val = list(merged.values())
             idx.append(self.n[(leg, w)])
             val.append(-d.trip_legs[(leg, w)][1])
+            if (leg, w) in self.part:
+                idx.append(self.part[(leg, w)])
+                val.append(-1.0)
             add(idx, val, -INF, 0.0, f"c9_trips|{leg}|{w}" if names else None)
         # (10) CO2 cap
         if options.co2_cap_t is not None:
