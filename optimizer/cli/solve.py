@@ -11,16 +11,16 @@ from optimizer.cli.arguments import gap_fraction, seconds
 def cmd_solve(args: argparse.Namespace) -> int:
     """Solve the network design model, score its plan, and write the run folder.
 
-    ``kpis.json`` is the run record, then :meth:`DesignResult.kpis
-    <optimizer.design.DesignResult.kpis>`, then the evaluator's
-    :meth:`~results.evaluate.Evaluation.kpis`; the tables are
-    :meth:`DesignResult.to_frames <optimizer.design.DesignResult.to_frames>` of the plan
-    and its evaluation.
+    ``kpis.json`` is the run record, then
+    :meth:`ScoredDesign.kpis <optimizer.design.scored.ScoredDesign.kpis>` (the evaluated
+    headline, the model's own ending, the evaluator's figures, the status quo beside
+    them); the tables are :meth:`ScoredDesign.to_frames
+    <optimizer.design.scored.ScoredDesign.to_frames>`.
     """
     from instances import load_scenario
     from optimizer.cli.console import ExitCode, console, error_console
-    from optimizer.design import DesignOptions, solve_design
-    from results.evaluate import evaluate
+    from optimizer.design import DesignOptions
+    from optimizer.design.scored import solve_and_score
     from results.runs import run_header
     from results.store import write_run
 
@@ -37,7 +37,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
         build=args.build,
     )
     network.regime(options.regime)  # an unknown regime is invalid input (exit 2)
-    result = solve_design(network, options)
+    with console.status(
+        f"{network.name}: solving the network design model "
+        f"(HiGHS{'' if options.time_limit is None else f', up to {options.time_limit:g} s'})"
+        ", then scoring its plan with the exact evaluator",
+        spinner="dots",
+    ):
+        scored = solve_and_score(network, options)
+    result = scored.result
     header = run_header(
         network,
         "solve",
@@ -52,25 +59,20 @@ def cmd_solve(args: argparse.Namespace) -> int:
         threads=options.threads,
     )
     if result.status is Status.INFEASIBLE:
-        write_run(args.out, header, result.kpis(), documents=result.documents())
+        write_run(args.out, header, scored.kpis(), documents=scored.documents())
         for row in result.diagnosis:
             error_console.print(row["message"], markup=False)
         error_console.print(f"infeasible: see {args.out}/diagnosis.json", markup=False)
         return ExitCode.INFEASIBLE
-    if not result.has_plan:
+    if not scored.has_plan:
         error_console.print(
             f"no plan: the solver stopped with status {result.status}"
             f"{_LIMIT_WORDS.get(result.limit, '')} after {result.solve_seconds:.1f} s",
             markup=False,
         )
         return ExitCode.ERROR
-    evaluation = evaluate(network, result.plan, regime=options.regime, label="flows.csv")
-    write_run(
-        args.out, header, {**result.kpis(), **evaluation.kpis()}, result.to_frames(evaluation)
-    )
-    console.print(
-        _summary_line(network, args.out, result, options, evaluation.kpis()), markup=False
-    )
+    write_run(args.out, header, scored.kpis(), scored.to_frames())
+    console.print(_summary(network, args.out, scored, options), markup=False)
     return ExitCode.OK
 
 
@@ -82,42 +84,47 @@ _LIMIT_WORDS = {
 }
 
 
-def _summary_line(network, out, result, options, evaluated: dict) -> str:
-    """What the solve found, the model's view and the evaluator's, each labelled.
+def _summary(network, out, scored, options) -> str:
+    """The evaluated score first; the model's own view after it, labelled as the model's.
 
     The two differ by design: the model approximates spoilage by survival factors and
     counts trips as ``options.trips`` says; the evaluator follows each lot's exact
-    time-temperature history and pays whole trips.
+    time-temperature history and buys freight as it is sold.
     """
-    limit = _LIMIT_WORDS.get(result.limit, "")
-    limit += " (best plan so far)" if limit else ""
+    result, kpis = scored.result, scored.kpis()
+    what = "margin" if scored.margin_mode else "cost"
     hubs = ", ".join(f"{h} ({s})" for h, s in sorted(result.plan.hubs.items())) or "no hub"
-    model = result.model_kpis
-    trips = {"linear": "trips pro rata", "integer": "whole trips"}
-    if "model_revenue" in model:
-        said = (
-            f"model margin {result.objective:,.0f} = revenue {model['model_revenue']:,.0f} "
-            f"- cost {model['model_total_cost']:,.0f}"
-        )
-        scored = (
-            f"evaluated margin {evaluated['margin']:,.0f} = revenue "
-            f"{evaluated['revenue']:,.0f} - cost {evaluated['total_cost']:,.0f}"
-        )
-    else:
-        said = f"model cost {result.objective:,.0f}"
-        scored = f"evaluated cost {evaluated['total_cost']:,.0f}"
-    unmet = evaluated.get("unmet_demand_t", 0.0)
+    unmet = kpis.get("unmet_demand_t", 0.0)
     # in margin mode serving a market is a choice (and a week no harvest can reach in
     # time cannot be served): demand left unserved, not a failure to meet it
-    unmet_words = "demand not served" if "model_revenue" in model else "unmet demand"
-    return (
-        f"{network.name}: {result.status}{limit}, gap {result.gap:.2%}; opened {hubs}\n"
-        f"  {said} CNY (survival factors, {trips.get(options.trips, options.trips)})\n"
-        f"  {scored} CNY (exact path loss, whole trips); spoilage "
-        f"{evaluated['spoilage_rate']:.1%}"
-        + (f", {unmet_words} {unmet:,.1f} t" if unmet > 1e-6 else "")
-        + f"\n  -> {out}"
+    unmet_words = "demand not served" if scored.margin_mode else "unmet demand"
+    lines = [
+        f"{network.name}: evaluated {what} {scored.objective:,.0f} CNY "
+        + (
+            f"= revenue {kpis['revenue']:,.0f} - cost {kpis['total_cost']:,.0f} "
+            if scored.margin_mode
+            else ""
+        )
+        + f"(exact path loss, freight as sold); spoilage {kpis['spoilage_rate']:.1%}"
+        + (f", {unmet_words} {unmet:,.1f} t" if unmet > 1e-6 else ""),
+        f"  opened {hubs}",
+    ]
+    if "versus_status_quo" in kpis:
+        delta = kpis["versus_status_quo"]
+        lines.append(
+            f"  status quo (plans/status-quo): evaluated {what} "
+            f"{kpis['status_quo_objective']:,.0f} CNY; this plan is "
+            + (f"{delta:,.0f} CNY better" if delta >= 0 else f"WORSE by {-delta:,.0f} CNY")
+        )
+    trips = "trips pro rata: a relaxation" if options.trips == "linear" else "whole trips"
+    limit = _LIMIT_WORDS.get(result.limit, "")
+    lines.append(
+        f"  model: {result.status}{limit}, its own {what} {result.objective:,.0f}, "
+        f"bound {result.bound:,.0f}, gap {result.gap:.2%} (survival factors, {trips}); "
+        f"not a bound on the evaluated {what}: none is proven yet"
     )
+    lines.append(f"  -> {out}")
+    return "\n".join(lines)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
