@@ -6,6 +6,8 @@ command (:mod:`optimizer.cli.bench`) prints it and writes it to CSV. ``status`` 
 
 * :func:`bench_cflp` (:mod:`optimizer.bench.cflp`): OR-Library and Holmberg facility
   location files against their known optima;
+* :func:`bench_design` (:mod:`optimizer.bench.design`): named scenarios solved and
+  scored as ``coldchain solve`` does (evaluated margin, cost, bound, gap, seconds);
 * :func:`bench_scale` (:mod:`optimizer.bench.scale`): generated scenarios of growing
   size, seconds and memory;
 * :func:`bench_consolidate` (:mod:`optimizer.bench.consolidation`): coalitions solved
@@ -29,6 +31,7 @@ from optimizer.bench.consolidation import (
     coalition_table,
     project_exact,
 )
+from optimizer.bench.design import DESIGN_COLUMNS, bench_design
 from optimizer.bench.routing import BENCH_COLUMNS, default_bks, run_benchmark, summary
 from optimizer.bench.scale import SCALE_COLUMNS, bench_scale
 
@@ -38,11 +41,13 @@ __all__ = [
     "CFLP_COLUMNS",
     "CFLP_METHODS",
     "CONSOLIDATE_COLUMNS",
+    "DESIGN_COLUMNS",
     "REL_TOL",
     "SCALE_COLUMNS",
     "SOURCINGS",
     "bench_cflp",
     "bench_consolidate",
+    "bench_design",
     "bench_scale",
     "cflp_instances",
     "coalition_table",
