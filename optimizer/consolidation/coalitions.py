@@ -60,6 +60,10 @@ class CoalitionInfeasibleError(ColdchainError, ValueError):
     """A coalition cannot serve its own customers from its own supply."""
 
 
+#: The parts of a coalition's cost that pooling's savings are split into.
+COST_PARTS = ("hub", "trip", "flow", "storage")
+
+
 @dataclass(frozen=True)
 class CoalitionCost:
     """The solved cost of one coalition.
@@ -90,6 +94,12 @@ class CoalitionCost:
     plan_cost
         The plan's cost, NaN without a plan; read it as :attr:`cost`, which raises
         without a plan.
+    cost_parts
+        The model's cost of the plan by part (CNY, :data:`COST_PARTS`): ``hub`` (fixed
+        costs), ``trip`` (whole trips and part loads on legs sold by the trip), ``flow``
+        (freight per tonne, handling, customs, tariffs and the value of fruit lost on the
+        way) and ``storage`` (cold store and the value lost in it); in cost mode they add
+        up to the cost.
     """
 
     firms: frozenset[str]
@@ -105,6 +115,7 @@ class CoalitionCost:
     hubs: tuple[tuple[str, str], ...] = ()
     stages: dict[str, float] = field(default_factory=dict)
     plan_cost: float = math.nan
+    cost_parts: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
@@ -184,6 +195,7 @@ def _coalition_result(
         hubs=tuple(sorted((h, s) for h, s in result.plan.hubs.items() if s)),
         stages=stages,
         plan_cost=result.objective,
+        cost_parts={part: kpis[f"model_{part}_cost"] for part in COST_PARTS},
     )
 
 

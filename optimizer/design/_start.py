@@ -58,8 +58,15 @@ class DesignStart:
     seconds: float
 
 
-def _openings(data: DesignData, matrix: DesignMatrix, values: np.ndarray) -> dict:
-    """Each hub's size: the cheapest that holds what the relaxation sends through it."""
+def _openings(
+    data: DesignData, matrix: DesignMatrix, values: np.ndarray, by_weight: bool = False
+) -> dict:
+    """Each hub's size: the cheapest that holds what the relaxation sends through it.
+
+    ``by_weight``: among the sizes that hold it, those of the atmosphere the relaxation
+    weights most (its largest :math:`y_{hs}`), so that a hub the relaxation wants in
+    controlled atmosphere opens in it (the cheapest fit alone never chose CA).
+    """
     received = defaultdict(float)
     for (a, _p, w), col in matrix.x.items():
         received[(data.inbound[a][1], w)] += values[col]
@@ -81,6 +88,10 @@ def _openings(data: DesignData, matrix: DesignMatrix, values: np.ndarray) -> dic
             if s.throughput_t_per_week >= peak_in - 1e-6 and s.cold_storage_t >= peak_stock - 1e-6
         ]
         largest = max(sizes, key=lambda s: (s.throughput_t_per_week, s.cold_storage_t))
+        if by_weight and fitting:
+            heaviest = max(sizes, key=lambda s: values[matrix.y[(hub, s.name)]])
+            alike = [s for s in fitting if s.atmosphere == heaviest.atmosphere]
+            fitting = alike or fitting
         openings[hub] = (fitting[0] if fitting else largest).name
     return openings
 
@@ -128,9 +139,12 @@ def design_start(
 ) -> DesignStart | None:
     """A feasible plan, or ``None`` where the heuristic finds none.
 
-    After the first plan, a local search closes, one at a time, the hubs the relaxation
-    used least, keeping each closure that improves the objective (each candidate scored
-    by slope scaling), while the time budget lasts. The model is restored before
+    The relaxation's openings are rounded two ways (each used hub at the cheapest size
+    that holds its flow; and at the cheapest such size of the atmosphere the relaxation
+    weights most). After the better plan, a local search closes, one at a time, the hubs
+    the relaxation used least, then tries each open hub at each of its other sizes (fix
+    and optimize), keeping each change that improves the objective (each candidate
+    scored by slope scaling), while the time budget lasts. The model is restored before
     returning.
 
     Parameters
@@ -172,6 +186,9 @@ def design_start(
                 for hub in data.hubs
             }
             candidates.append((_openings(data, matrix, outcome.values), usage))
+            weighted = _openings(data, matrix, outcome.values, by_weight=True)
+            if weighted != candidates[-1][0]:
+                candidates.append((weighted, usage))
         best, best_objective = None, math.nan
         for trial, order in candidates:
             _fix_openings(model, data, matrix, trial)
@@ -196,6 +213,19 @@ def design_start(
             values, objective = _slope_scaling(model, matrix, options, time_budget, started)
             if values is not None and _better(objective, best_objective, model.maximize):
                 best, best_objective, openings = values, objective, trial
+        # fix and optimize: each open hub, busiest first, at each of its other sizes
+        # (size and atmosphere), the flows re-optimized with the others fixed
+        for hub in sorted((h for h, s in openings.items() if s), key=usage.get, reverse=True):
+            for size in data.sizes[hub]:
+                if time_budget is not None and time.perf_counter() - started > time_budget:
+                    break
+                if size.name == openings[hub]:
+                    continue
+                trial = dict(openings, **{hub: size.name})
+                _fix_openings(model, data, matrix, trial)
+                values, objective = _slope_scaling(model, matrix, options, time_budget, started)
+                if values is not None and _better(objective, best_objective, model.maximize):
+                    best, best_objective, openings = values, objective, trial
         found = DesignStart(
             best, best_objective, dict(openings), bound, time.perf_counter() - started
         )
