@@ -1,8 +1,15 @@
-"""The console and the exit codes every ``coldchain`` command shares (a leaf module).
+r"""The console and the exit codes every ``coldchain`` command shares (a leaf module).
 
 Exit codes (DESIGN.md): 0 done (also a time limit with a plan in hand), 2 invalid input,
 3 infeasible (``diagnosis.json`` says what cannot be met), 4 a solver or backend
 missing, 1 anything else.
+
+Everything the consoles print is printed literally: what they print holds ids, file
+names and cells that other people wrote, so Rich markup (``[bold]``) and emoji codes
+(``demand.csv:100: tonnes`` would show a 💯) are never interpreted, and control
+characters (an escape sequence that clears the screen, a newline that forges a line)
+are shown escaped, as ``repr`` shows them (:func:`literal`). A command that prints
+several lines passes them as separate objects (``console.print(*lines, sep="\\n")``).
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from enum import IntEnum
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 
 class ExitCode(IntEnum):
@@ -28,10 +36,43 @@ class ExitCode(IntEnum):
 #: when it sees no terminal), which folded table headers and numbers mid-word.
 PIPED_WIDTH = 240
 
-console = Console(highlight=False, width=None if sys.stdout.isatty() else PIPED_WIDTH)
-error_console = Console(
-    stderr=True, highlight=False, width=None if sys.stderr.isatty() else PIPED_WIDTH
-)
+
+def literal(text: str) -> str:
+    r"""``text`` with every character that is not printable escaped as ``repr`` escapes it.
+
+    Control characters (escape sequences, newlines, carriage returns, tabs) and other
+    non-printable characters (line and paragraph separators, bidirectional overrides)
+    become ``\x1b``, ``\n``, ``\u2028``...; a backslash stays as it is.
+
+    Examples
+    --------
+    >>> print(literal("id\x1b[2J\nFORGED"))
+    id\x1b[2J\nFORGED
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+class LiteralConsole(Console):
+    """A Rich console that prints every string literally (see the module docstring).
+
+    Markup, emoji codes and highlighting are off whatever a caller asks, and each
+    string (a message, a table cell, a title) goes through :func:`literal`. Styled
+    :class:`rich.text.Text` passed in by the program itself is left alone.
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def render_str(self, text: str, **kwargs) -> Text:
+        """Render ``text`` as plain, escaped text."""
+        kwargs.update(markup=False, emoji=False, highlight=False)
+        return super().render_str(literal(text), **kwargs)
+
+
+console = LiteralConsole(width=None if sys.stdout.isatty() else PIPED_WIDTH)
+error_console = LiteralConsole(stderr=True, width=None if sys.stderr.isatty() else PIPED_WIDTH)
 
 
 def _table(title: str, frame) -> Table:

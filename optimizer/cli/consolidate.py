@@ -56,7 +56,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
                 **levers,
             )
         except CoalitionInfeasibleError as exc:
-            error_console.print(str(exc), markup=False)
+            error_console.print(*str(exc).split("\n"), sep="\n")  # its diagnosis lines
             return ExitCode.INFEASIBLE
     header = run_header(
         network,

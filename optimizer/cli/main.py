@@ -67,16 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         code = int(args.func(args))
     except ScenarioError as exc:
         for problem in exc.problems:
-            error_console.print(str(problem), markup=False, soft_wrap=True)
+            error_console.print(str(problem), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
     except RunFolderExistsError as exc:
-        error_console.print(str(exc), markup=False, soft_wrap=True)
+        error_console.print(str(exc), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
     except SolverUnavailableError as exc:
-        error_console.print(str(exc), markup=False, soft_wrap=True)
+        error_console.print(str(exc), soft_wrap=True)
         code = ExitCode.SOLVER_MISSING
     except ColdchainError as exc:
-        error_console.print(f"error: {exc}", markup=False, soft_wrap=True)
+        error_console.print(f"error: {exc}", soft_wrap=True)
         code = ExitCode.ERROR
     if argv is None:
         sys.exit(code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from optimizer.cli.console import ExitCode, _table, console
+from optimizer.cli.console import ExitCode, _table, console, literal
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -14,7 +14,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     network = load_scenario(args.scenario)
     summary = scenario_summary(network)
-    console.print(f"[bold]{network.name}[/bold]  {network.description}")
+    from rich.text import Text
+
+    title = Text(literal(network.name), style="bold")  # Text is printed as it is: escape
+    console.print(title.append(f"  {literal(network.description)}"))
     for title, frame in summary.items():
         console.print(_table(title, frame))
     return ExitCode.OK

@@ -72,7 +72,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         )
         return ExitCode.ERROR
     write_run(args.out, header, scored.kpis(), scored.to_frames())
-    console.print(_summary(network, args.out, scored, options), markup=False)
+    console.print(*_summary(network, args.out, scored, options), sep="\n")
     return ExitCode.OK
 
 
@@ -84,7 +84,7 @@ _LIMIT_WORDS = {
 }
 
 
-def _summary(network, out, scored, options) -> str:
+def _summary(network, out, scored, options) -> list[str]:
     """The evaluated score first; the model's own view after it, labelled as the model's.
 
     The two differ by design: the model approximates spoilage by survival factors and
@@ -124,7 +124,7 @@ def _summary(network, out, scored, options) -> str:
         f"not a bound on the evaluated {what}: none is proven yet"
     )
     lines.append(f"  -> {out}")
-    return "\n".join(lines)
+    return lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:
