@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from instances._tables import COMPRESSED, locate
 from instances.settings import TABLES, Setting, check_table
 from instances.toml_lines import TomlFile
 from networks.errors import ProblemCollector
@@ -92,9 +93,11 @@ def _toml_line(exc: tomllib.TOMLDecodeError) -> int | None:
 
 
 def read_toml(path: Path, rel: str, problems: ProblemCollector) -> dict | None:
-    """Parse a TOML file, recording a syntax error with its line."""
-    if not path.is_file():
-        problems.add(rel, "file", "an existing file", "no such file")
+    """Parse a TOML file, recording a syntax error with its line.
+
+    The file must be inside its folder, as every table (:func:`instances._tables.locate`).
+    """
+    if locate(path.parent, path.name, problems) is None:
         return None
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -119,6 +122,9 @@ def file_refs(folder: Path, config: dict, toml: TomlFile) -> dict[str, str]:
         target = (folder / rel).resolve()
         if not target.is_relative_to(folder.resolve()):
             toml.add(f"files.{key}", "a path inside the scenario folder", rel)
+            continue
+        if rel.lower().endswith(COMPRESSED):
+            toml.add(f"files.{key}", "an uncompressed table (compressed files are not read)", rel)
             continue
         files[key] = rel
     for key in ("legs", "firms", "fleet", "tariffs"):

@@ -15,6 +15,10 @@ import pandas as pd
 
 from networks.errors import ProblemCollector
 
+#: Names that pandas or GIS readers would decompress or unpack (a small archive can hold
+#: a table a thousand times its size): a scenario's tables are never read from them.
+COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar", ".tgz", ".7z", ".lzma", ".z")
+
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 LINE = "_line"
@@ -259,6 +263,7 @@ def read_rows(
             skipinitialspace=True,
             comment=None,
             skip_blank_lines=False,
+            compression=None,  # never decompress, whatever the name says
         )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         _unreadable(source, rel, found, readable, exc)
@@ -331,6 +336,28 @@ def _record_lines(source: Path | str, rows: int) -> np.ndarray:
     return np.asarray(starts[1:], dtype=np.int64)
 
 
+def locate(folder: Path, rel: str, problems: ProblemCollector) -> Path | None:
+    """The file ``folder/rel`` if the loader may read it, else ``None`` (a problem recorded).
+
+    It must exist, be a file, not be compressed (:data:`COMPRESSED`) and resolve, after
+    every symbolic link is followed, inside ``folder``: a table that is a link to
+    ``/etc/passwd`` is refused by its name, and nothing of what it points at is read.
+    """
+    path = folder / rel
+    if rel.lower().endswith(COMPRESSED):
+        problems.add(rel, "file", "an uncompressed table (compressed files are not read)", rel)
+        return None
+    if not path.is_file():
+        problems.add(rel, "file", "an existing file", "no such file")
+        return None
+    if not path.resolve().is_relative_to(folder.resolve()):
+        problems.add(
+            rel, "file", "a file inside the scenario folder", "a link that leads out of it"
+        )
+        return None
+    return path
+
+
 def read_table(
     folder: Path, rel: str, columns: list[Column], problems: ProblemCollector
 ) -> pd.DataFrame | None:
@@ -343,9 +370,8 @@ def read_table(
         problem, already recorded); ``None`` when the file could not be read at all or
         a required column is missing.
     """
-    path = folder / rel
-    if not path.is_file():
-        problems.add(rel, "file", "an existing file", "no such file")
+    path = locate(folder, rel, problems)
+    if path is None:
         return None
     raw = _read_raw(path, rel, problems)
     if raw is None:

@@ -21,7 +21,7 @@ from instances._scenario_toml import (
     read_products,
     read_toml,
 )
-from instances._tables import BAD, LINE, Column, read_table
+from instances._tables import BAD, LINE, Column, locate, read_table
 from instances.settings import Setting, check_settings, check_table
 from instances.toml_lines import TomlFile
 from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_km
@@ -521,7 +521,7 @@ def load_folder(folder: str | Path) -> Network:
             explicit_lines = [(leg, leg_line) for leg, leg_line in legs]
             legs = [leg for leg, _ in legs]
     road_graph = None
-    if "road_graph" in files:
+    if "road_graph" in files and locate(folder, files["road_graph"], problems) is not None:
         try:
             road_graph = RoadGraph.from_graphml(folder / files["road_graph"])
         except Exception as exc:  # a malformed graph file

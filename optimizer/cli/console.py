@@ -9,7 +9,7 @@ names and cells that other people wrote, so Rich markup (``[bold]``) and emoji c
 (``demand.csv:100: tonnes`` would show a 💯) are never interpreted, and control
 characters (an escape sequence that clears the screen, a newline that forges a line)
 are shown escaped, as ``repr`` shows them (:func:`literal`). A command that prints
-several lines passes them as separate objects (``console.print(*lines, sep="\\n")``).
+several lines passes them as separate objects (``console.print(*lines, sep="\n")``).
 """
 
 from __future__ import annotations

@@ -155,3 +155,51 @@ def test_multi_line_source_note_is_still_valid(folder):
     network = load_folder(folder)
     assert len(network.legs) == 14
     assert "\n" in network.leg("V1", "H_JS", "road").source
+
+
+# --- what the loader may read: inside the folder, uncompressed (issue #20) ----------------
+def test_a_table_that_links_out_of_the_folder_is_refused(folder, rejected, tmp_path, capsys):
+    outside = tmp_path / "secret.csv"
+    outside.write_text("id,name\nSECRET-ROW,do not echo\n", encoding="utf-8")
+    (folder / "nodes.csv").unlink()
+    (folder / "nodes.csv").symlink_to(outside)
+    rejected(
+        folder,
+        r"nodes\.csv: file: expected a file inside the scenario folder, "
+        r"got a link that leads out of it",
+    )
+    main(["validate", str(folder)])
+    assert "SECRET" not in "".join(capsys.readouterr())
+
+
+def test_scenario_toml_that_links_out_of_the_folder_is_refused(folder, rejected, tmp_path):
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text((folder / "scenario.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "scenario.toml").unlink()
+    (folder / "scenario.toml").symlink_to(outside)
+    rejected(
+        folder,
+        r"scenario\.toml: file: expected a file inside the scenario folder, "
+        r"got a link that leads out of it",
+    )
+
+
+def test_a_link_inside_the_folder_is_read(folder):
+    (folder / "data").mkdir()
+    (folder / "nodes.csv").rename(folder / "data" / "nodes.csv")
+    (folder / "nodes.csv").symlink_to(folder / "data" / "nodes.csv")
+    load_folder(folder)
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".zip", ".xz"])
+def test_a_compressed_table_is_refused(folder, rejected, suffix):
+    (folder / f"legs.csv{suffix}").write_bytes(b"not read")
+    text = (folder / "scenario.toml").read_text(encoding="utf-8")
+    (folder / "scenario.toml").write_text(
+        f'[files]\nlegs = "legs.csv{suffix}"\n\n' + text, encoding="utf-8"
+    )
+    rejected(
+        folder,
+        rf"scenario\.toml:2: files\.legs: expected an uncompressed table \(compressed files "
+        rf"are not read\), got legs\.csv\{suffix}",
+    )
