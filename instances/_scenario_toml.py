@@ -15,9 +15,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from instances._tables import COMPRESSED, locate
+from instances._tables import COMPRESSED, locate, read_text
 from instances.settings import TABLES, Setting, check_table
-from instances.toml_lines import TomlFile
+from instances.toml_lines import TomlFile, nesting_over
 from networks.errors import ProblemCollector
 from networks.legs import Mode
 from networks.nodes import NodeKind
@@ -35,6 +35,10 @@ DEFAULT_FILES = {
 }
 OPTIONAL_FILES = ("legs", "firms", "fleet", "tariffs", "road_graph")
 LEG_RULE_KEYS = {f for f in LegRule.__dataclass_fields__} | {"from", "to"}
+
+#: Limits on scenario.toml (docs/scenario-format.md, "Limits"), checked before parsing.
+MAX_TOML_BYTES = 2**20
+MAX_TOML_DEPTH = 32
 
 # The keys of scenario.toml's tables (the settings tables are in instances/settings.py).
 TOP_LEVEL = (
@@ -99,12 +103,20 @@ def read_toml(path: Path, rel: str, problems: ProblemCollector) -> dict | None:
     """
     if locate(path.parent, path.name, problems) is None:
         return None
+    text = read_text(path, rel, problems, MAX_TOML_BYTES)
+    if text is None:
+        return None
+    deep = nesting_over(text, MAX_TOML_DEPTH)
+    if deep is not None:
+        expected = f"keys and values nested at most {MAX_TOML_DEPTH} levels deep (the limit)"
+        problems.add(rel, "file", expected, "deeper nesting", line=deep)
+        return None
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         problems.add(rel, "syntax", "valid TOML", str(exc), line=_toml_line(exc))
-    except UnicodeDecodeError as exc:
-        problems.add(rel, "file", "UTF-8 text", str(exc))
+    except RecursionError:  # not reached below the depth limit; a message all the same
+        problems.add(rel, "file", "TOML nested less deeply", "deeper nesting than Python reads")
     return None
 
 

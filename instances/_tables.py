@@ -19,6 +19,12 @@ from networks.errors import ProblemCollector
 #: a table a thousand times its size): a scenario's tables are never read from them.
 COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar", ".tgz", ".7z", ".lzma", ".z")
 
+#: Limits on a table (docs/scenario-format.md, "Limits"): checked before a file is parsed,
+#: so that a file built to exhaust time or memory stops at once, named, with exit 2.
+MAX_TABLE_BYTES = 200 * 2**20
+MAX_COLUMNS = 200
+MAX_CELL_CHARS = 64 * 2**10
+
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
 LINE = "_line"
@@ -136,13 +142,18 @@ def quoted_cells(text: str) -> list[QuotedCell]:
     return cells
 
 
-def _check_quotes(source: Path | str, rel: str, problems: ProblemCollector) -> bool:
+def _check_quotes(
+    source: Path | str,
+    rel: str,
+    problems: ProblemCollector,
+    cells: list[QuotedCell] | None = None,
+) -> bool:
     """Record quotes that swallow rows or are never closed; ``False``: the file is unreadable.
 
     A quoted cell may span lines (a source note), but a missing closing quote makes the
     quote pair with the next one in the file, and the rows between vanish into one cell.
     A quoted cell whose later lines hold as many commas as a row is taken for that.
-    ``source`` is the file, or its text.
+    ``source`` is the file, or its text; ``cells`` its quoted cells, if already found.
     """
     try:
         text = source if isinstance(source, str) else source.read_text(encoding="utf-8-sig")
@@ -150,7 +161,7 @@ def _check_quotes(source: Path | str, rel: str, problems: ProblemCollector) -> b
         return True  # reported by the reader
     header = next(csv.reader([text.partition("\n")[0]], skipinitialspace=True), [])
     columns = [name.strip() for name in header]
-    for cell in quoted_cells(text):
+    for cell in quoted_cells(text) if cells is None else cells:
         field = columns[cell.column] if cell.column < len(columns) else "file"
         if not cell.closed:
             problems.add(rel, field, "a closing quote", "a quote that is never closed", cell.line)
@@ -173,9 +184,121 @@ def _check_quotes(source: Path | str, rel: str, problems: ProblemCollector) -> b
     return True
 
 
+def _size(n: int) -> str:
+    """A number of bytes in words: ``200 MiB``, ``64 KiB``, ``1,234,567 bytes`` (exact)."""
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale:,} {unit}"
+    return f"{n:,} bytes"
+
+
+def small_enough(path: Path, rel: str, problems: ProblemCollector, limit: int) -> bool:
+    """Whether the file is at most ``limit`` bytes (else a problem, before any reading)."""
+    size = path.stat().st_size
+    if size > limit:
+        problems.add(rel, "file", f"a file of at most {_size(limit)} (the limit)", _size(size))
+    return size <= limit
+
+
+def read_text(path: Path, rel: str, problems: ProblemCollector, limit: int) -> str | None:
+    """The UTF-8 text of a file of at most ``limit`` bytes (``None``: a problem recorded).
+
+    A byte that is not UTF-8 (a file saved as GBK or Latin-1, a binary file) and a NUL
+    byte (no text file holds one) are reported on their line; a leading byte-order
+    mark is dropped.
+    """
+    if not small_enough(path, rel, problems, limit):
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.add(rel, "file", "a readable file", exc.strerror or type(exc).__name__)
+        return None
+    nul = data.find(b"\0")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if 0 <= nul < exc.start:
+            exc.start, exc.end = nul, nul + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        got = f"the byte 0x{byte}, which is not UTF-8 (save the file as UTF-8)"
+        if nul == exc.start:
+            got = "a NUL byte (a binary file?)"
+        problems.add(rel, "file", "UTF-8 text", got, line=line)
+        return None
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        problems.add(rel, "file", "UTF-8 text", "a NUL byte (a binary file?)", line=line)
+        return None
+    return text
+
+
+def _check_shape(text: str, rel: str, problems: ProblemCollector, cells: list[QuotedCell]) -> bool:
+    """Record an empty file, a header too wide or with a name twice, an over-long cell.
+
+    ``False``: the file is not read further. Checked on the text before any parser
+    sees it (a header of a million columns, a cell of a megabyte). ``cells``: the
+    text's quoted cells.
+    """
+    header_line = text.partition("\n")[0]
+    if not text.strip():
+        problems.add(rel, "file", "a CSV table with a header line", "an empty file")
+        return False
+    if header_line.count(",") >= MAX_COLUMNS:
+        got = f"{header_line.count(',') + 1:,} columns"
+        problems.add(rel, "header", f"at most {MAX_COLUMNS} columns (the limit)", got, line=1)
+        return False
+    long_cell = _long_cell(text, cells)
+    if long_cell is not None:
+        line, length = long_cell
+        problems.add(
+            rel,
+            "cell",
+            f"a cell of at most {MAX_CELL_CHARS:,} characters (the limit)",
+            f"{length:,} characters",
+            line=line,
+        )
+        return False
+    header = next(csv.reader([header_line], skipinitialspace=True), [])
+    names = [name.strip() for name in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    for name in twice:
+        where = [str(i) for i, n in enumerate(names, start=1) if n == name]
+        got = f"{name or 'an empty name'} in columns {', '.join(where)}"
+        problems.add(rel, name or "header", "each column named once", got, line=1)
+    return not twice
+
+
+def _long_cell(text: str, cells: list[QuotedCell]) -> tuple[int, int] | None:
+    """The line and length of the first cell over :data:`MAX_CELL_CHARS`, if any.
+
+    An unquoted cell lies within a line and holds no comma, so it is a comma-separated
+    piece of a line; a quoted cell (which may span lines) is measured as it is quoted.
+    """
+    if len(text) <= MAX_CELL_CHARS:
+        return None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_CELL_CHARS and '"' not in line:
+            longest = max(len(piece) for piece in line.split(","))
+            if longest > MAX_CELL_CHARS:
+                return number, longest
+    for cell in cells:
+        if len(cell.text) > MAX_CELL_CHARS:
+            return cell.line, len(cell.text)
+    for number, line in enumerate(text.split("\n"), start=1):  # unquoted beside quoted
+        if len(line) > MAX_CELL_CHARS and '"' in line:
+            pieces = [p for p in line.split(",") if '"' not in p]
+            if pieces and max(map(len, pieces)) > MAX_CELL_CHARS:
+                return number, max(map(len, pieces))
+    return None
+
+
 def _read_raw(path: Path, rel: str, problems: ProblemCollector) -> pd.DataFrame | None:
     if path.suffix.lower() not in (".geojson", ".gpkg", ".json"):
         return read_rows(path, rel, problems)
+    if not small_enough(path, rel, problems, MAX_TABLE_BYTES):
+        return None
     try:
         import geopandas as gpd
 
@@ -248,16 +371,21 @@ def read_rows(
         One text column per header cell, plus ``_line`` (the line the row starts on,
         header = 1); blank rows dropped. ``None`` when the file could not be read.
     """
-    source: Path | str = path
+    source = read_text(path, rel, problems, MAX_TABLE_BYTES)
+    if source is None:
+        return None
     before = 0  # comment lines before the header: lines below count from after them
     found = ProblemCollector()
     try:
         if comments:
-            before, source = _uncommented(path.read_text(encoding="utf-8-sig"))
-        if not _check_quotes(source, rel, found):
+            before, source = _uncommented(source)
+        cells = quoted_cells(source) if '"' in source else []
+        if not _check_shape(source, rel, found, cells):
+            return None
+        if not _check_quotes(source, rel, found, cells):
             return None
         frame = pd.read_csv(
-            io.StringIO(source) if isinstance(source, str) else source,
+            io.StringIO(source),
             dtype=str,
             keep_default_na=False,
             skipinitialspace=True,
@@ -359,9 +487,15 @@ def locate(folder: Path, rel: str, problems: ProblemCollector) -> Path | None:
 
 
 def read_table(
-    folder: Path, rel: str, columns: list[Column], problems: ProblemCollector
+    folder: Path,
+    rel: str,
+    columns: list[Column],
+    problems: ProblemCollector,
+    need_rows: bool = False,
 ) -> pd.DataFrame | None:
     """Read ``folder/rel`` and convert its columns, recording every problem.
+
+    ``need_rows``: a table with a header and no row is a problem (a required table).
 
     Returns
     -------
@@ -376,6 +510,8 @@ def read_table(
     raw = _read_raw(path, rel, problems)
     if raw is None:
         return None
+    if need_rows and raw.empty:
+        problems.add(rel, "file", "at least one row below the header", "a header only")
     missing = [c.name for c in columns if c.required and c.name not in raw.columns]
     for name in missing:
         present = ", ".join(c for c in raw.columns if c != LINE) or "none"

@@ -448,10 +448,10 @@ def load_folder(folder: str | Path) -> Network:
     objective = config.get("objective", "cost")
 
     rates = read_currency_rates(config, toml)
-    sizes_frame = read_table(folder, files["hub_sizes"], HUB_SIZE_COLUMNS, problems)
+    sizes_frame = read_table(folder, files["hub_sizes"], HUB_SIZE_COLUMNS, problems, need_rows=True)
     _to_cny(sizes_frame, "hub_sizes", files["hub_sizes"], rates, problems)
     sizes = _hub_sizes(sizes_frame, problems, files["hub_sizes"]) if sizes_frame is not None else {}
-    node_frame = read_table(folder, files["nodes"], NODE_COLUMNS, problems)
+    node_frame = read_table(folder, files["nodes"], NODE_COLUMNS, problems, need_rows=True)
     _to_cny(node_frame, "nodes", files["nodes"], rates, problems)
     nodes = (
         _build_nodes(node_frame, sizes, problems, files["nodes"]) if node_frame is not None else {}
@@ -467,8 +467,8 @@ def load_folder(folder: str | Path) -> Network:
                     row["hub"],
                     line=int(row[LINE]),
                 )
-    supply = read_table(folder, files["supply"], SUPPLY_COLUMNS, problems)
-    demand = read_table(folder, files["demand"], DEMAND_COLUMNS, problems)
+    supply = read_table(folder, files["supply"], SUPPLY_COLUMNS, problems, need_rows=True)
+    demand = read_table(folder, files["demand"], DEMAND_COLUMNS, problems, need_rows=True)
     _to_cny(demand, "demand", files["demand"], rates, problems)
     firms = {}
     if "firms" in files:

@@ -42,7 +42,7 @@ def key_lines(text: str) -> dict[str, int]:
     depth = 0  # brackets and braces of a value left open
     for number, raw in enumerate(text.splitlines(), start=1):
         if string is not None or depth:
-            string, depth = _scan_value(raw, 0, string, depth)
+            string, depth, _ = _scan_value(raw, 0, string, depth)
             continue
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -56,8 +56,44 @@ def key_lines(text: str) -> dict[str, int]:
         parts, end = _split_key(line, 0)
         path = ".".join([table, *parts] if table else parts)
         lines.setdefault(path, number)
-        string, depth = _scan_value(line, end + 1, None, 0)
+        string, depth, _ = _scan_value(line, end + 1, None, 0)
     return lines
+
+
+def nesting_over(text: str, limit: int) -> int | None:
+    r"""The first line where a TOML text nests deeper than ``limit``, or ``None``.
+
+    Depth counts the parts of a dotted key or table header (``[a.b.c]``: 3) and the
+    arrays and inline tables a value opens (``x = [{y = [1]}]``: 3). Checked on the
+    text before :mod:`tomllib` parses it, which recurses once per level (a million
+    nested inline tables end in ``RecursionError``) and takes quadratic time on a long
+    dotted header. Text that is not valid TOML is scanned all the same.
+
+    Examples
+    --------
+    >>> nesting_over('a.b = 1\nc = [[1], {d = 2}]', 2), nesting_over('x = [[[1]]]', 2)
+    (None, 1)
+    """
+    string: str | None = None
+    depth = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if string is not None or depth:
+            string, depth, peak = _scan_value(raw, 0, string, depth)
+        else:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            if line.startswith("["):
+                parts, _ = _split_key(line, 2 if line.startswith("[[") else 1)
+                if len(parts) > limit:
+                    return number
+                continue
+            parts, end = _split_key(line, 0)
+            string, depth, peak = _scan_value(line, end + 1, None, 0)
+            peak += len(parts) - 1
+        if peak > limit:
+            return number
+    return None
 
 
 def _resolve(parts: list[str], arrays: dict[str, int], is_array: bool) -> str:
@@ -99,13 +135,17 @@ def _split_key(line: str, start: int) -> tuple[list[str], int]:
         return parts, i
 
 
-def _scan_value(line: str, i: int, string: str | None, depth: int) -> tuple[str | None, int]:
-    """Follow a value through ``line[i:]``: the multi-line string and brackets left open."""
+def _scan_value(line: str, i: int, string: str | None, depth: int) -> tuple[str | None, int, int]:
+    """Follow a value through ``line[i:]``: multi-line string and brackets left open, peak.
+
+    The peak is the deepest the brackets went on the way.
+    """
+    peak = depth
     while i < len(line):
         if string is not None:
             end = line.find(string, i)
             if end < 0:
-                return string, depth
+                return string, depth, peak
             i, string = end + 3, None
             continue
         char = line[i]
@@ -122,10 +162,11 @@ def _scan_value(line: str, i: int, string: str | None, depth: int) -> tuple[str 
             continue
         if char in "[{":
             depth += 1
+            peak = max(peak, depth)
         elif char in "]}":
             depth -= 1
         i += 1
-    return string, depth
+    return string, depth, peak
 
 
 @dataclass

@@ -33,8 +33,14 @@ def test_missing_scenario_toml(folder, rejected):
 
 def test_file_not_utf8(folder, rejected):
     path = folder / "demand.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, start=1) if "firmB" in text)
     path.write_bytes(path.read_bytes().replace(b"firmB", "firmé".encode("latin-1")))
-    rejected(folder, r"demand\.csv: file: expected a readable CSV table, got .*utf-8.*")
+    rejected(
+        folder,
+        rf"demand\.csv:{line}: file: expected UTF-8 text, got the byte 0xe9, which is not "
+        r"UTF-8 \(save the file as UTF-8\)",
+    )
 
 
 def test_missing_column(folder, rejected):
