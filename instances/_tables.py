@@ -24,6 +24,10 @@ COMPRESSED = (".gz", ".bz2", ".zip", ".xz", ".zst", ".tar", ".tgz", ".7z", ".lzm
 MAX_TABLE_BYTES = 200 * 2**20
 MAX_COLUMNS = 200
 MAX_CELL_CHARS = 64 * 2**10
+#: The largest size of a number in a table (a trillion tonnes, yuan or km is no real
+#: input; ``1e308`` passed and overflowed in the solver). ``inf`` only where a column's
+#: default is ``inf`` (a capacity without a limit).
+MAX_NUMBER = 1e12
 
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
@@ -62,8 +66,22 @@ class Column:
     positive: bool = False
     choices: tuple[str, ...] | None = None
 
-    def expected(self) -> str:
-        """What a value should be, in words."""
+    @property
+    def infinite(self) -> bool:
+        """Whether ``inf`` is allowed: a column whose default is ``inf`` (no limit)."""
+        return isinstance(self.default, float) and np.isinf(self.default)
+
+    def expected(self, size: bool = False) -> str:
+        """What a value should be, in words.
+
+        ``size``: say also that it must be finite and how large it may be.
+        """
+        if size:
+            largest = f"{MAX_NUMBER:.0e}".replace("+", "")
+            other = " (or inf)" if self.infinite else ""
+            finite = self.expected().replace("an integer", "a finite integer", 1)
+            finite = finite.replace("a number", "a finite number", 1)
+            return f"{finite}{other}, at most {largest}"
         if self.kind in ("float", "int"):
             what = "an integer" if self.kind == "int" else "a number"
             if self.positive:
@@ -573,8 +591,14 @@ def _convert(values: pd.Series, lines: pd.Series, column: Column, rel: str, prob
             bad |= numbers > column.high
         if column.positive:
             bad |= numbers <= 0
+        huge = (numbers.abs() > MAX_NUMBER) & ~bad
+        if column.infinite:
+            huge &= numbers != np.inf
         for line, value in zip(lines[bad], values[bad], strict=True):
             problems.add(rel, column.name, column.expected(), value, line=int(line))
+        for line, value in zip(lines[huge], values[huge], strict=True):
+            problems.add(rel, column.name, column.expected(size=True), value, line=int(line))
+        numbers = numbers.where(~huge)  # the row is skipped; an integer cannot hold inf
         default = np.nan if column.default is None else float(column.default)
         numbers = numbers.where(~empty, default)
         if column.kind == "int":

@@ -223,7 +223,10 @@ def test_negative_demand(folder, rejected):
 )
 def test_infinite_tonnes(folder, rejected, name, old, new, line):
     folder.edit(name, old, new)
-    rejected(folder, rf"{re.escape(name)}:{line}: tonnes: expected a finite number >= 0, got inf")
+    rejected(
+        folder,
+        rf"{re.escape(name)}:{line}: tonnes: expected a finite number >= 0, at most 1e12, got inf",
+    )
 
 
 def test_supply_week_not_an_integer(folder, rejected):
@@ -269,4 +272,36 @@ def test_a_problem_repeated_on_many_rows_names_them_all(folder, rejected):
         folder,
         rf"demand\.csv:{first}: product: expected a product admitted in TH \(market M_BKK\), "
         rf"got fresh_kiwi \(also on lines {extra}\)",
+    )
+
+
+# --- numbers that are not finite or too large (issue #20) --------------------------------
+@pytest.mark.parametrize("value", ["inf", "1e308", "-1e13", "1e400", "nan"])
+def test_a_number_too_large_or_not_finite(folder, rejected, value):
+    line = folder.append("supply.csv", f"V1,fresh_kiwi,1,{value}")
+    expected = (
+        "a number >= 0" if value in ("-1e13", "nan") else "a finite number >= 0, at most 1e12"
+    )
+    rejected(folder, rf"supply\.csv:{line}: tonnes: expected {expected}, got {value}")
+
+
+def test_an_integer_column_refuses_inf(folder, rejected):
+    line = folder.append("supply.csv", "V1,fresh_kiwi,inf,1")
+    rejected(
+        folder, rf"supply\.csv:{line}: week: expected a finite integer >= 1, at most 1e12, got inf"
+    )
+
+
+def test_a_capacity_documented_as_inf_accepts_it_and_no_more(folder, rejected):
+    folder.edit(
+        "legs.csv", "V1,H_JS,road,false,,14,0.6,5,0,,", "V1,H_JS,road,false,,14,0.6,5,0,inf,"
+    )
+    network = folder.load()
+    (leg,) = [g for g in network.legs if (g.origin, g.destination) == ("V1", "H_JS")]
+    assert leg.trip_capacity_t == float("inf")
+    line = folder.append("firms.csv", "firmC,Firm C,company,0.4,1e13,ASSUMPTION")
+    rejected(
+        folder,
+        rf"firms\.csv:{line}: trip_capacity_t: expected a finite number > 0 \(or inf\), "
+        r"at most 1e12, got 1e13",
     )
