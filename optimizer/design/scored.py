@@ -157,7 +157,9 @@ def solve_and_score(
         Solve options (default: the scenario's ``[design]`` table).
     status_quo
         The name of the scenario's status quo plan (``plans/NAME.csv``); a scenario
-        without that plan, or ``None``, is compared with nothing.
+        without that plan, or ``None``, is compared with nothing. The plan is read and
+        checked before the solve: a plan the evaluator refuses stops it at once
+        (:class:`~networks.errors.ScenarioError`, exit 2 from the command line).
 
     Returns
     -------
@@ -165,17 +167,22 @@ def solve_and_score(
         What ``coldchain solve`` writes.
     """
     from instances import read_plan
+    from results.evaluate import check_plan
 
     options = options or DesignOptions.from_network(network)
+    today_plan = label = None
+    if status_quo and network.folder is not None:
+        path = network.folder / "plans" / f"{status_quo}.csv"
+        if path.is_file():  # read and checked before solving: a bad plan stops at once
+            label = f"plans/{path.name}"
+            today_plan = read_plan(path, label=label)
+            check_plan(network, today_plan, label)
     result = solve_design(network, options)
     margin_mode = (options.objective or network.objective) == "margin"
     if not result.has_plan:
         return ScoredDesign(result, None, margin_mode)
     evaluation = evaluate(network, result.plan, regime=options.regime, label="flows.csv")
     today = None
-    if status_quo and network.folder is not None:
-        path = network.folder / "plans" / f"{status_quo}.csv"
-        if path.is_file():
-            plan = read_plan(path, label=f"plans/{path.name}")
-            today = evaluate(network, plan, regime=options.regime, label=f"plans/{path.name}")
+    if today_plan is not None:
+        today = evaluate(network, today_plan, regime=options.regime, label=label, check=False)
     return ScoredDesign(result, evaluation, margin_mode, today)

@@ -628,3 +628,18 @@ def test_solve_scores_the_status_quo_beside_its_plan(scenario_copy, tmp_path, ca
     assert kpis["versus_status_quo"] == pytest.approx(today["total_cost"] - kpis["total_cost"])
     assert kpis["versus_status_quo"] > 0  # the optimized plan beats the hand-made one
     assert "status quo (plans/status-quo)" in capsys.readouterr().out
+
+
+def test_a_broken_status_quo_plan_stops_solve_before_solving(scenario_copy, tmp_path, capsys):
+    # the plan beside the solve is the scenario's input: refused at once, exit 2, no run
+    folder = scenario_copy("tiny")
+    (folder / "plans/status-quo.csv").write_text(
+        (folder / "plans/by-hand.csv").read_text().replace("H_JS", "H_NOWHERE", 1)
+    )
+    (folder / "plans/status-quo.hubs.csv").write_text(
+        (folder / "plans/by-hand.hubs.csv").read_text()
+    )
+    out = tmp_path / "run"
+    assert main(["solve", str(folder), "--out", str(out)]) == 2
+    assert "plans/status-quo.csv:" in capsys.readouterr().err
+    assert not out.exists()
