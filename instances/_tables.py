@@ -35,6 +35,33 @@ LINE = "_line"
 BAD = "_bad"  # True on rows with at least one problem: builders skip them
 
 
+#: What an id may be: it is written to output tables and read back as a plan's path.
+ID_EXPECTED = (
+    "an id that does not begin with =, +, - or @ (a spreadsheet would run it as a "
+    "formula) and holds no control character and no > (the path separator)"
+)
+
+
+def id_problem(value: str) -> bool:
+    r"""Whether ``value`` may not be an id (node, firm, product, size, vehicle).
+
+    An id reaches ``flows.csv`` and ``hubs.csv`` as it is: one beginning with ``=``,
+    ``+``, ``-`` or ``@`` would run as a formula where a planner opens the table in a
+    spreadsheet; a control character (an escape sequence, a line end) would forge what a
+    console or a CSV shows; ``>`` separates the nodes of a plan's path.
+
+    Examples
+    --------
+    >>> [id_problem(v) for v in ("H_JS", "=1+1", "-5", "a>b", "a\x1bb", "Jishou hub")]
+    [False, True, True, True, True, False]
+    """
+    return (
+        value[:1] in ("=", "+", "-", "@")
+        or ">" in value
+        or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value)
+    )
+
+
 @dataclass(frozen=True)
 class Column:
     """A column of a scenario table.
@@ -44,7 +71,8 @@ class Column:
     name
         Column name.
     kind
-        ``str``, ``float``, ``int``, ``bool``, ``choice`` or ``list`` (``;``-separated).
+        ``str``, ``id`` (a name other rows and outputs refer to: see :func:`id_problem`),
+        ``float``, ``int``, ``bool``, ``choice`` or ``list`` (``;``-separated).
     required
         Whether the column must be present and every value non-empty.
     default
@@ -97,6 +125,8 @@ class Column:
             return "one of " + ", ".join(self.choices or ())
         if self.kind == "list":
             return "a ;-separated list of " + ", ".join(self.choices or ("values",))
+        if self.kind == "id":
+            return ID_EXPECTED
         return "a value"
 
 
@@ -625,5 +655,9 @@ def _convert(values: pd.Series, lines: pd.Series, column: Column, rel: str, prob
                     if item not in column.choices:
                         problems.add(rel, column.name, column.expected(), item, line=int(line))
         return pd.Series(items, dtype=object).to_numpy()
+    if column.kind == "id":
+        for line, value in zip(lines[~empty], values[~empty], strict=True):
+            if id_problem(value):
+                problems.add(rel, column.name, ID_EXPECTED, value, line=int(line))
     default = "" if column.default is None else column.default
     return values.where(~empty, default).to_numpy(dtype=object)

@@ -45,7 +45,7 @@ NODE_KINDS = tuple(k.value for k in NodeKind)
 MODES = tuple(m.value for m in Mode)
 
 NODE_COLUMNS = [
-    Column("id"),
+    Column("id", "id"),
     Column("name"),
     Column("kind", "choice", choices=NODE_KINDS),
     Column("lon", "float", low=-180, high=180),
@@ -53,7 +53,7 @@ NODE_COLUMNS = [
     Column("country", required=False, default="CN"),
     Column("handling_cost_cny_per_t", "float", False, 0.0, low=0),
     Column("dwell_hours", "float", False, 0.0, low=0),
-    Column("firm", required=False, default=""),
+    Column("firm", "id", required=False, default=""),
     Column("road_class", "choice", False, "truck", choices=ROAD_CLASSES),
     Column("pick_start_h", "float", False, 6.0, low=0, high=24),
     Column("pick_end_h", "float", False, 18.0, low=0, high=24),
@@ -72,23 +72,23 @@ NODE_COLUMNS = [
     Column("currency", required=False, default=""),
 ]
 SUPPLY_COLUMNS = [
-    Column("village"),
-    Column("product"),
+    Column("village", "id"),
+    Column("product", "id"),
     Column("week", "int", low=1),
     Column("tonnes", "float", low=0),
 ]
 DEMAND_COLUMNS = [
-    Column("market"),
-    Column("product"),
+    Column("market", "id"),
+    Column("product", "id"),
     Column("week", "int", low=1),
     Column("tonnes", "float", low=0),
     Column("price_cny_per_t", "float", False, 0.0, low=0),
-    Column("firm", required=False, default=""),
+    Column("firm", "id", required=False, default=""),
     Column("currency", required=False, default=""),
 ]
 HUB_SIZE_COLUMNS = [
-    Column("hub"),
-    Column("size"),
+    Column("hub", "id"),
+    Column("size", "id"),
     Column("fixed_cost_cny", "float", low=0),
     Column("throughput_t_per_week", "float", low=0),
     Column("cold_storage_t", "float", low=0),
@@ -97,8 +97,8 @@ HUB_SIZE_COLUMNS = [
     Column("currency", required=False, default=""),
 ]
 LEG_COLUMNS = [
-    Column("origin"),
-    Column("destination"),
+    Column("origin", "id"),
+    Column("destination", "id"),
     Column("mode", "choice", choices=MODES),
     Column("refrigerated", "bool", False, False),
     Column("temp_c", "float", False, None, low=-30, high=50),
@@ -113,7 +113,7 @@ LEG_COLUMNS = [
     Column("currency", required=False, default=""),
 ]
 FIRM_COLUMNS = [
-    Column("id"),
+    Column("id", "id"),
     Column("name"),
     Column("kind", required=False, default="company"),
     Column("part_load_premium", "float", False, 0.0, low=0),
@@ -121,8 +121,8 @@ FIRM_COLUMNS = [
     Column("source", required=False, default=""),
 ]
 FLEET_COLUMNS = [
-    Column("id"),
-    Column("hub", required=False, default=""),
+    Column("id", "id"),
+    Column("hub", "id", required=False, default=""),
     Column("count", "int", low=0),
     Column("capacity_t", "float", positive=True),
     Column("fixed_cost_cny", "float", False, 0.0, low=0),

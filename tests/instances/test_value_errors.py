@@ -305,3 +305,25 @@ def test_a_capacity_documented_as_inf_accepts_it_and_no_more(folder, rejected):
         rf"firms\.csv:{line}: trip_capacity_t: expected a finite number > 0 \(or inf\), "
         r"at most 1e12, got 1e13",
     )
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["=HYPERLINK(1)", "+V9", "-V9", "@V9", "V>9", "V\x1b[2J9", "V\t9"],
+    ids=["formula", "plus", "minus", "at", "path-separator", "escape", "tab"],
+)
+def test_an_id_that_a_spreadsheet_or_a_console_would_run_is_refused(folder, bad):
+    # ids reach flows.csv and hubs.csv as they are: a formula, a control character or
+    # the path separator is refused where it is read, naming the file, line and field
+    folder.append("nodes.csv", f'"{bad}",Extra village,village,109.8,28.3,CN,coopA')
+    line = folder.line_of("nodes.csv", f'"{bad}"')
+    with pytest.raises(ScenarioError) as info:
+        load_folder(folder)
+    (problem,) = [p for p in info.value.problems if p.field == "id"]
+    assert (problem.file, problem.line, problem.got) == ("nodes.csv", line, bad)
+    assert "does not begin with =, +, - or @" in str(problem)
+
+
+def test_an_id_with_spaces_and_letters_of_any_script_is_fine(folder):
+    folder.append("nodes.csv", "吉首 port 2,Extra port,port,109.8,28.3,CN" + "," * 10 + "sea")
+    assert "吉首 port 2" in load_folder(folder).nodes

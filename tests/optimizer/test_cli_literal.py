@@ -9,6 +9,8 @@ escapes them), and no line that the ids forge.
 
 from __future__ import annotations
 
+import pytest
+
 from optimizer.cli.console import literal
 from optimizer.cli.main import main
 
@@ -26,9 +28,16 @@ def test_literal_escapes_what_is_not_printable():
     assert literal("a\tb\r\x07\u2028\\") == "a\\tb\\r\\x07\\u2028\\"
 
 
-def test_problem_messages_are_printed_literally(scenario_copy, capsys):
+@pytest.mark.parametrize(
+    "hostile",
+    [[":100:", ":fire:", "[bold]x[/bold]"], ["clear\x1b[2J", "a\nFORGED-LINE tiny: valid"]],
+    ids=["markup-and-emoji-codes", "control-characters"],
+)
+def test_problem_messages_are_printed_literally(scenario_copy, capsys, hostile):
+    # markup and emoji codes are valid ids (unknown markets here); control characters
+    # are refused as ids: either way each message shows the id as written
     folder = scenario_copy("tiny")
-    for market in HOSTILE:
+    for market in hostile:
         quoted = '"' + market + '"' if "\n" in market else market
         folder.append("demand.csv", f"{quoted},fresh_kiwi,1,8,12000,coopA")
     assert main(["validate", str(folder)]) == 2
@@ -37,7 +46,7 @@ def test_problem_messages_are_printed_literally(scenario_copy, capsys):
     assert "\x1b" not in err and "\U0001f4af" not in err and "\U0001f525" not in err
     lines = err.splitlines()
     assert not any(line.startswith("FORGED-LINE") for line in lines)
-    for shown in HOSTILE.values():
+    for shown in (HOSTILE[market] for market in hostile):
         assert any(shown in line and line.startswith("demand.csv:") for line in lines), (
             shown,
             err,
