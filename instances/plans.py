@@ -191,8 +191,11 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
             rows = hubs_frame.to_dict("records")
             hubs = {r["hub"]: r["size"] for r in rows if r["size"]}
             hub_lines = {r["hub"]: int(r[LINE]) for r in rows}
-    else:
-        problems.add(hubs_label, "file", f"the hubs opened by {label} (hub,size)", "no such file")
+    else:  # name the file a plan of this name should have (NAME.hubs.csv), not hubs.csv
+        named = path.with_name(path.stem + ".hubs.csv").name
+        wanted = named if path.name != "flows.csv" else "hubs.csv"
+        wanted = wanted if str(where) == "." else (where / wanted).as_posix()
+        problems.add(wanted, "file", f"the hubs opened by {label} (hub,size)", "no such file")
     problems.raise_if_any()
     return Plan(
         name=path.stem if path.stem != "flows" else path.parent.name,

@@ -77,9 +77,10 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(
-        f"{len(result.firms)} firms: alone {kpis['standalone_cost_sum']:,.0f} CNY, pooled "
-        f"{kpis['grand_coalition_cost']:,.0f} CNY, savings {kpis['savings']:,.0f} CNY "
-        f"({kpis['savings_pct']:.1f}%); spoilage {kpis['spoilage_rate_alone']:.1%} alone, "
+        f"{len(result.firms)} firms: model cost alone {kpis['standalone_cost_sum']:,.0f} CNY, "
+        f"pooled {kpis['grand_coalition_cost']:,.0f} CNY, savings {kpis['savings']:,.0f} "
+        f"CNY ({kpis['savings_pct']:.1f}%; the coalitions' costs are the design model's, "
+        f"survival factors); evaluated spoilage {kpis['spoilage_rate_alone']:.1%} alone, "
         f"{kpis['spoilage_rate_pooled']:.1%} pooled; core empty: {kpis['core_empty']} "
         f"-> {args.out}"
     )

@@ -110,7 +110,8 @@ def test_missing_columns_and_files_keep_their_messages(tmp_path):
     path.write_text(f"{HEADER}\n{ROW}\n", encoding="utf-8")
     with pytest.raises(
         ScenarioError,
-        match=r"^hubs\.csv: file: expected the hubs opened by plan\.csv \(hub,size\), got no such",
+        match=r"^plan\.hubs\.csv: file: expected the hubs opened by plan\.csv \(hub,size\), "
+        "got no such",
     ):
         read_plan(path)
 

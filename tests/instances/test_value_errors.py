@@ -327,3 +327,17 @@ def test_an_id_that_a_spreadsheet_or_a_console_would_run_is_refused(folder, bad)
 def test_an_id_with_spaces_and_letters_of_any_script_is_fine(folder):
     folder.append("nodes.csv", "吉首 port 2,Extra port,port,109.8,28.3,CN" + "," * 10 + "sea")
     assert "吉首 port 2" in load_folder(folder).nodes
+
+
+def test_a_supply_row_pasted_twice_is_refused_not_added_up(folder, rejected):
+    line = folder.append("supply.csv", "V1,fresh_kiwi,1,10")
+    rejected(
+        folder,
+        rf"supply\.csv:{line}: village,product,week: expected one row per village, product, "
+        r"week \(line 2 has this one already\), got V1,fresh_kiwi,1",
+    )
+
+
+def test_a_demand_row_pasted_twice_is_refused(folder, rejected):
+    line = folder.append("demand.csv", "M_CS,fresh_kiwi,1,8,12000,coopA")
+    rejected(folder, rf"demand\.csv:{line}: market,product,week,firm: expected one row .*")
