@@ -104,6 +104,8 @@ def _show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
         )
 
     def cell(column: str, value) -> str:
+        if value is None:  # an empty cell of the CSV (no bound proven, say)
+            return "-"
         if isinstance(value, float):
             if math.isnan(value):
                 return "-"
