@@ -86,6 +86,39 @@ def refuse_existing_file(path: str | os.PathLike, what: str = "file") -> Path:
     return path
 
 
+class OutputLocationError(ColdchainError, PermissionError):
+    """``--out`` names a place no run can be written to (checked before any work)."""
+
+
+def refuse_unwritable(path: str | os.PathLike) -> Path:
+    """``path``, if a new file or folder can be made there; checked before any solving.
+
+    The nearest folder above ``path`` that exists must be a folder this process may write
+    in; every level between it and ``path`` must be missing (they will be made), not a
+    file. A run that would only fail when it writes, after minutes of solving, stops at
+    once instead.
+
+    Raises
+    ------
+    OutputLocationError
+        Naming the level that is in the way.
+    """
+    path = Path(path).absolute()
+    for above in path.parents:
+        if not above.exists():
+            continue
+        if not above.is_dir():
+            raise OutputLocationError(
+                f"{path}: --out: expected a path under folders, got {above}, a file"
+            )
+        if not os.access(above, os.W_OK | os.X_OK):
+            raise OutputLocationError(
+                f"{path}: --out: expected a folder you may write in, got {above}, which you may not"
+            )
+        break
+    return path
+
+
 def _write_new_file(path: str | os.PathLike, write) -> Path:
     """Write a new file through a temporary one beside it: whole or not at all."""
     path = refuse_existing_file(path)
@@ -202,6 +235,9 @@ class RunWriter:
         if self._tmp is None:
             return
         if exc_type is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self._tmp, 0o777 & ~umask)  # as mkdir would make it, not mkdtemp's 0700
             os.replace(self._tmp, self.out)
         else:
             shutil.rmtree(self._tmp, ignore_errors=True)

@@ -25,7 +25,12 @@ from optimizer.cli import (
 )
 from optimizer.cli import list as list_command
 from optimizer.cli.console import ExitCode, error_console
-from results.store import RunFolderExistsError, refuse_existing_file
+from results.store import (
+    OutputLocationError,
+    RunFolderExistsError,
+    refuse_existing_file,
+    refuse_unwritable,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,17 +66,24 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for run records
     try:
-        if getattr(args, "out", None) and getattr(args, "command", None) != "bench":
-            # a run folder that exists stops the run before any solving, not after it
-            refuse_existing_file(args.out, "folder")
+        if getattr(args, "out", None):
+            # a run folder that exists, or a place no run can be written to, stops the
+            # run before any solving, not after it
+            refuse_unwritable(args.out)
+            if getattr(args, "command", None) != "bench":
+                refuse_existing_file(args.out, "folder")
         code = int(args.func(args))
     except ScenarioError as exc:
         for problem in exc.problems:
             error_console.print(str(problem), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
-    except RunFolderExistsError as exc:
+    except (RunFolderExistsError, OutputLocationError) as exc:
         error_console.print(str(exc), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
+    except OSError as exc:  # a write that failed anyway (a full disk): one line, no trace
+        where = f"{exc.filename}: " if exc.filename else ""
+        error_console.print(f"error: {where}{exc.strerror or exc}", soft_wrap=True)
+        code = ExitCode.ERROR
     except SolverUnavailableError as exc:
         error_console.print(str(exc), soft_wrap=True)
         code = ExitCode.SOLVER_MISSING

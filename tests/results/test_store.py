@@ -87,3 +87,29 @@ def test_run_metadata_names_a_run_id_and_versions():
     assert len(meta["run_id"]) == 12
     assert meta["version_python"]
     assert "version_pulp" in meta and "version_ortools" in meta
+
+
+def test_an_out_under_a_file_stops_before_any_work(tmp_path, capsys):
+    # the place is checked first: no solving that could only fail when it writes
+    from optimizer.cli.main import main
+
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["solve", "tiny", "--out", str(blocker / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "--out: expected a path under folders" in err and "Traceback" not in err
+    assert main(["bench", "design", "tiny", "--out", str(blocker / "t.csv")]) == 2
+
+
+def test_a_run_folder_has_the_permissions_mkdir_gives(tmp_path):
+    import os
+    import stat
+
+    from results.store import write_run
+
+    umask = os.umask(0o022)
+    try:
+        out = write_run(tmp_path / "run", {"command": "test"}, {"x": 1.0})
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755  # not mkdtemp's 0700
