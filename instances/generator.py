@@ -8,6 +8,7 @@ of plausible magnitude (FACTS.md ranges), not data.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from pathlib import Path
 
@@ -286,6 +287,33 @@ def generate(
             "trip_capacity_t": 2.0,
         }
     ).to_csv(folder / "firms.csv", index=False)
+    # every hub's collection fleet (collection routing, `coldchain route`): ASSUMPTION,
+    # the vehicle types of tiny's fleet.csv; enough pairs (a van's 3 x 2 t and a truck's
+    # 2 x 5 t a day) that one hub can collect the busiest week's fresh fruit of every
+    # village in 7 harvest days
+    fresh = supply[supply["product"] == "fresh_kiwi"]
+    busiest_day_t = float(fresh.groupby("week")["tonnes"].sum().max()) / 7.0
+    per_hub = max(2, math.ceil(busiest_day_t / 16.0) + 1)
+    pd.DataFrame(
+        [
+            ("reefer_van", "", per_hub, 2.0, 150, 3.0, 40, 0.9, "true", "van", 10, 3),
+            ("truck", "", per_hub, 5.0, 200, 2.5, 45, 0.8, "false", "truck", 10, 2),
+        ],
+        columns=[
+            "id",
+            "hub",
+            "count",
+            "capacity_t",
+            "fixed_cost_cny",
+            "cost_cny_per_km",
+            "cost_cny_per_hour",
+            "speed_factor",
+            "reefer",
+            "size_class",
+            "max_shift_hours",
+            "max_trips",
+        ],
+    ).assign(source="ASSUMPTION").to_csv(folder / "fleet.csv", index=False)
 
     countries = ["CN"] + [c for c, _, _ in foreign]
     products_toml = []

@@ -143,3 +143,14 @@ def test_shuffling_rows_of_tiny_changes_nothing(tiny, scenario_copy, shuffle_see
     shuffled = scenario_copy("tiny")
     shuffle_tables(shuffled, shuffle_seed)
     assert_same_network(tiny, shuffled.load())
+
+
+def test_a_generated_scenario_can_be_routed(tmp_path):
+    # generate writes a collection fleet too: route works on what it wrote, and the
+    # routes it returns pass the independent route check (route_day raises otherwise)
+    from instances import generate, load_scenario
+    from optimizer.routing import route_day
+
+    network = load_scenario(generate(tmp_path / "g", villages=6, hubs=2, seed=3))
+    day = route_day(network, day=1, time_limit=2, seed=1)
+    assert day.status.has_plan and day.kpis()["pickups"] > 0
