@@ -107,13 +107,14 @@ class Column:
         if size:
             largest = f"{MAX_NUMBER:.0e}".replace("+", "")
             other = " (or inf)" if self.infinite else ""
-            finite = self.expected().replace("an integer", "a finite integer", 1)
+            finite = self.expected().removesuffix(" or inf")
+            finite = finite.replace("an integer", "a finite integer", 1)
             finite = finite.replace("a number", "a finite number", 1)
             return f"{finite}{other}, at most {largest}"
         if self.kind in ("float", "int"):
             what = "an integer" if self.kind == "int" else "a number"
             if self.positive:
-                return f"{what} > 0"
+                return f"{what} > 0" + (" or inf" if self.infinite else "")
             if self.low is not None and self.high is not None:
                 return f"{what} in [{self.low:g}, {self.high:g}]"
             if self.low is not None:

@@ -158,7 +158,7 @@ def test_ambient_leg_with_set_point(folder, rejected):
         (
             "H_FH,BZ_CS,road,true,2,480,8.5,0,2450,10",
             "H_FH,BZ_CS,road,true,2,480,8.5,0,2450,0",
-            r"legs\.csv:8: trip_capacity_t: expected a number > 0, got 0",
+            r"legs\.csv:8: trip_capacity_t: expected a number > 0 or inf, got 0",
         ),
         (
             "V3,H_FH,road,false,,9,0.5,3,",
