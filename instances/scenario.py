@@ -421,19 +421,19 @@ def _repeated_rows(frame, rel: str, key: tuple[str, ...], problems: ProblemColle
     """
     if frame is None or frame.empty:
         return
-    first: dict[tuple, int] = {}
-    for values, line in zip(frame[list(key)].itertuples(index=False), frame[LINE], strict=True):
-        values = tuple(values)
-        if values in first:
-            problems.add(
-                rel,
-                ",".join(key),
-                f"one row per {', '.join(key)} (line {first[values]} has this one already)",
-                ",".join(str(v) for v in values),
-                line=int(line),
-            )
-        else:
-            first[values] = int(line)
+    columns = list(key)
+    repeated = frame.duplicated(columns)
+    if not repeated.any():
+        return
+    first = frame.groupby(columns, sort=False)[LINE].transform("first")
+    for index in frame.index[repeated]:
+        problems.add(
+            rel,
+            ",".join(key),
+            f"one row per {', '.join(key)} (line {int(first[index])} has this one already)",
+            ",".join(str(frame.at[index, c]) for c in columns),
+            line=int(frame.at[index, LINE]),
+        )
 
 
 def load_folder(folder: str | Path) -> Network:

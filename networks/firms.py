@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from networks.legs import Leg, Mode
 
 
@@ -95,18 +97,60 @@ def part_load_rate(leg: Leg, firm: Firm | None = None) -> float:
     return rate
 
 
-def load_cost(
-    tonnes: float, per_trip: float, capacity_t: float, part_rate: float
-) -> tuple[float, int, float]:
-    r"""The cheapest way to ship ``tonnes`` on a leg sold by the trip.
+def cheapest_mix(
+    tonnes, per_trip, capacity_t, part_rate, tolerance: float = 1e-9
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""The cheapest way to ship each load on a leg sold by the trip (arrays).
 
     Freight is sold as whole trips (``per_trip`` each, ``capacity_t`` tonnes) and part
     loads (``part_rate`` per tonne). Shipping :math:`L` tonnes in :math:`n` trips and a
     part load costs :math:`g n + r \max(0, L - q n)`, linear in :math:`n` up to
-    :math:`L / q`; so the cheapest mix is all part load (:math:`n = 0`), full trips plus
-    a part load for the remainder (:math:`n = \lfloor L/q \rfloor`), or whole trips
-    only (:math:`n = \lceil L/q \rceil`). The network design model's rows (9) price
-    the same mix, so model and evaluator agree on every leg-week.
+    :math:`L / q`; so the cheapest mix is whole trips only (:math:`n = \lceil L/q
+    \rceil`), all part load (:math:`n = 0`), or full trips plus a part load for the
+    remainder (:math:`n = \lfloor L/q \rfloor`), tried in that order, a later one taken
+    only where it is cheaper. The evaluator (:func:`load_cost`) and the design model's
+    start heuristic both price loads here; the model's rows (9) price the same mix.
+
+    Parameters
+    ----------
+    tonnes
+        Tonnes loaded on each leg-week (sound fruit entering it).
+    per_trip, capacity_t
+        Price and tonnes of one whole trip or container.
+    part_rate
+        Price per tonne of a part load (``inf``: none sold).
+    tolerance
+        Slack on ``L / q`` before rounding (a relaxation's values carry noise).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Cost, whole trips and part-load tonnes of each load.
+    """
+    tonnes = np.maximum(np.asarray(tonnes, dtype=float), 0.0)
+    per_trip, capacity = np.broadcast_arrays(
+        np.asarray(per_trip, dtype=float), np.asarray(capacity_t, dtype=float)
+    )
+    rate = np.broadcast_to(np.asarray(part_rate, dtype=float), tonnes.shape)
+    sold = np.isfinite(rate)
+    rate = np.where(sold, rate, 0.0)  # used only where part loads are sold
+    whole = np.where(tonnes > 1e-9, np.ceil(tonnes / capacity - tolerance), 0.0)
+    full = np.floor(tonnes / capacity + tolerance)
+    rest = np.maximum(tonnes - full * capacity, 0.0)
+    cost, trips, part = whole * per_trip, whole, np.zeros_like(tonnes)
+    for n, p in ((np.zeros_like(full), tonnes), (full, rest)):
+        option = n * per_trip + rate * p
+        cheaper = sold & (option < cost - 1e-9)
+        cost = np.where(cheaper, option, cost)
+        trips = np.where(cheaper, n, trips)
+        part = np.where(cheaper, p, part)
+    return cost, trips, part
+
+
+def load_cost(
+    tonnes: float, per_trip: float, capacity_t: float, part_rate: float
+) -> tuple[float, int, float]:
+    """The cheapest way to ship ``tonnes`` on a leg sold by the trip (:func:`cheapest_mix`).
 
     Parameters
     ----------
@@ -130,15 +174,5 @@ def load_cost(
     >>> load_cost(30.0, 2400.0, 12.0, 280.0)
     (6480.0, 2, 6.0)
     """
-    if tonnes <= 1e-9:
-        return 0.0, 0, 0.0
-    whole = math.ceil(tonnes / capacity_t - 1e-9)
-    best = (float(whole * per_trip), whole, 0.0)
-    if math.isfinite(part_rate):
-        full = math.floor(tonnes / capacity_t + 1e-9)
-        for n in {0, full}:
-            rest = max(0.0, tonnes - n * capacity_t)
-            cost = n * per_trip + part_rate * rest
-            if cost < best[0] - 1e-9:
-                best = (float(cost), n, float(rest))
-    return best
+    cost, trips, part = cheapest_mix(tonnes, per_trip, capacity_t, part_rate)
+    return float(cost), int(trips), float(part)

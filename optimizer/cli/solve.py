@@ -71,8 +71,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
             markup=False,
         )
         return ExitCode.ERROR
-    write_run(args.out, header, scored.kpis(), scored.to_frames())
-    console.print(*_summary(network, args.out, scored, options), sep="\n")
+    kpis = scored.kpis()
+    write_run(args.out, header, kpis, scored.to_frames())
+    console.print(*_summary(network, args.out, scored, kpis, options), sep="\n")
     return ExitCode.OK
 
 
@@ -84,14 +85,14 @@ _LIMIT_WORDS = {
 }
 
 
-def _summary(network, out, scored, options) -> list[str]:
+def _summary(network, out, scored, kpis: dict, options) -> list[str]:
     """The evaluated score first; the model's own view after it, labelled as the model's.
 
     The two differ by design: the model approximates spoilage by survival factors and
     counts trips as ``options.trips`` says; the evaluator follows each lot's exact
     time-temperature history and buys freight as it is sold.
     """
-    result, kpis = scored.result, scored.kpis()
+    result = scored.result
     what = "margin" if scored.margin_mode else "cost"
     hubs = ", ".join(f"{h} ({s})" for h, s in sorted(result.plan.hubs.items())) or "no hub"
     unmet = kpis.get("unmet_demand_t", 0.0)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from networks.firms import cheapest_mix
 from networks.status import Status
 from optimizer.backends.highs import HighsModel
 from optimizer.design.data import DesignData
@@ -282,8 +283,8 @@ class _FreightMix:
     """Round a relaxed solution's trips to the cheaper mix of whole trips and part loads.
 
     For each leg-week of rows (9) the load is :math:`L = q n + p` of the relaxation; it
-    is shipped as :func:`networks.firms.load_cost` says (all part load, full trips plus
-    a part load, or whole trips), which keeps every row feasible.
+    is shipped as :func:`networks.firms.cheapest_mix` says (the evaluator's rule), which
+    keeps every row feasible.
     """
 
     def __init__(self, matrix: DesignMatrix) -> None:
@@ -293,8 +294,7 @@ class _FreightMix:
         self.part = np.array([matrix.part.get(k, -1) for k in keys], dtype=np.int64)
         self.per_trip = np.array([d.trip_legs[k][0] for k in keys])
         self.capacity = np.array([d.trip_legs[k][1] for k in keys])
-        rate = np.array([d.trip_legs[k][2] for k in keys])
-        self.rate = np.where(np.isfinite(rate), rate, 0.0)  # used only where has_part
+        self.rate = np.array([d.trip_legs[k][2] for k in keys])
 
     def round(self, values: np.ndarray) -> np.ndarray:
         """Set ``values``' trips and part loads to the cheaper mix, in place.
@@ -305,21 +305,11 @@ class _FreightMix:
         has_part = self.part >= 0
         part = np.where(has_part, values[np.maximum(self.part, 0)], 0.0)
         load = np.maximum(self.capacity * values[self.trips] + part, 0.0)
-        whole = np.ceil(load / self.capacity - 1e-7)
-        full = np.floor(load / self.capacity + 1e-7)
-        rest = np.maximum(load - full * self.capacity, 0.0)
-        options = np.stack(
-            [
-                whole * self.per_trip,
-                np.where(has_part, full * self.per_trip + self.rate * rest, np.inf),
-                np.where(has_part, self.rate * load, np.inf),
-            ]
+        cost, trips, part = cheapest_mix(
+            load, self.per_trip, self.capacity, self.rate, tolerance=1e-7
         )
-        choice = np.argmin(options, axis=0)
-        values[self.trips] = np.choose(choice, [whole, full, np.zeros_like(full)])
-        if has_part.any():
-            values[self.part[has_part]] = np.choose(choice, [0.0 * load, rest, load])[has_part]
-        cost = options[choice, np.arange(len(choice))] if len(choice) else np.zeros(0)
+        values[self.trips] = trips
+        values[self.part[has_part]] = part[has_part]
         linear = load * self.per_trip / self.capacity
         return np.where(linear > 1e-9, cost / np.maximum(linear, 1e-12), 1.0)
 

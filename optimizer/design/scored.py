@@ -125,8 +125,8 @@ class ScoredDesign:
             "bound_note": NO_BOUND_REASON,
             "objective_sense": "margin" if self.margin_mode else "cost",
         }
-        renamed = {f"model_{k}": model.pop(k) for k in ("status", "limit", "objective")}
-        renamed |= {f"model_{k}": model.pop(k) for k in ("bound", "gap")}
+        own = ("status", "limit", "objective", "bound", "gap")
+        renamed = {f"model_{k}": model.pop(k) for k in own}
         kpis = {**head, **renamed, **model}
         if self.evaluation is not None:
             kpis.update(self.evaluation.kpis())
