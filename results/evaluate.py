@@ -11,10 +11,8 @@ rounded up, so a half-empty reefer costs a full one.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -22,12 +20,11 @@ import pandas as pd
 
 from networks.errors import PlanError, ProblemCollector
 from networks.firms import load_cost, part_load_rate, trip_terms
-from networks.legs import Mode
-from networks.lots import LotHistory, PathLoss, Segment
 from networks.network import Network
-from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
-from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow, Plan
-from networks.timeline import HOURS_PER_WEEK, customs_mode_fits, customs_node, lot_history
+from networks.nodes import CountyHub, NodeKind
+from networks.plan import PATH_SEPARATOR, THIRD_PARTY, Plan
+from networks.timeline import customs_mode_fits, customs_node
+from results.scoring import FlowScorer, hub_atmosphere, origin_country
 
 COST_KEYS = (
     "hub_cost",
@@ -105,10 +102,6 @@ class Evaluation:
         }
 
 
-def _origin_country(network: Network, flow: PathFlow) -> str:
-    return network.nodes[flow.village].country
-
-
 def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
     """Reject a plan that cannot be carried out, naming each bad row.
 
@@ -177,7 +170,7 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
             bad("firm", f"{owner} (who owns {flow.village})", flow.firm)
         if flow.shipper not in (flow.firm, THIRD_PARTY):
             bad("shipper", f"{flow.firm} or {THIRD_PARTY}", flow.shipper)
-        cross_border = market.country != _origin_country(network, flow)
+        cross_border = market.country != origin_country(network, flow)
         if cross_border:
             if not flow.customs_mode:
                 bad("customs_mode", "a customs mode for a cross-border path", "none")
@@ -227,24 +220,6 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
     problems.raise_if_any(PlanError)
 
 
-def _hub_atmosphere(network: Network, plan: Plan, hub_id: str) -> str:
-    hub = network.nodes[hub_id]
-    size = plan.hubs.get(hub_id)
-    if isinstance(hub, CountyHub) and size is not None:
-        return str(hub.size(size).atmosphere)
-    return "air"
-
-
-def _prices(network: Network) -> dict[tuple, float]:
-    """Market prices by (market, product, week), and their mean by (market, product)."""
-    frame = network.demand[network.demand["price_cny_per_t"] > 0]
-    prices: dict[tuple, float] = (
-        frame.groupby(["market", "product"])["price_cny_per_t"].mean().to_dict()
-    )
-    prices.update(frame.groupby(["market", "product", "week"])["price_cny_per_t"].mean().to_dict())
-    return prices
-
-
 def evaluate(
     network: Network,
     plan: Plan,
@@ -273,9 +248,8 @@ def evaluate(
     """
     if check:
         check_plan(network, plan, label)
-    tariffs = network.regime(regime)
-    prices = _prices(network)
-    margin_3pl = float(network.consolidation.margin)
+    scorer = FlowScorer(network, regime)
+    margin_3pl = scorer.margin_3pl
     firms = network.firms
 
     trip_load: dict[tuple[str, str, int], float] = defaultdict(float)
@@ -286,121 +260,17 @@ def evaluate(
     last_row: dict[tuple, int] = {}  # the last plan row that loads a hub in a week
     for index, flow in enumerate(plan.flows):
         row_number = plan.line(index)
-        product = network.products[flow.product]
-        shelf = product.shelf_life
-        legs = tuple(network.legs_by_id[i] for i in flow.leg_ids)
-        atmosphere = _hub_atmosphere(network, plan, flow.county_hub)
-        timeline = lot_history(
-            network,
-            flow.nodes,
-            legs,
-            flow.week,
-            flow.storage_weeks,
-            flow.precool,
-            flow.wait_hours,
-            flow.customs_mode,
-            atmosphere,
-        )
-        segments = timeline.history.segments
-
-        def loss_before(index: int, shelf=shelf, segments=segments) -> float:
-            if shelf is None or index == 0:
-                return 0.0
-            return _path_loss(shelf, segments[:index]).loss_fraction
-
-        if shelf is not None:
-            full = _path_loss(shelf, segments)
-            loss, survival_loss = full.loss_fraction, full.survival_loss_fraction
-        else:
-            loss = survival_loss = 0.0
-        x = flow.tonnes
-        premium = 0.0
-        if flow.shipper != THIRD_PARTY and flow.shipper in firms:
-            premium = firms[flow.shipper].part_load_premium
-        uplift = (1.0 + margin_3pl) if flow.shipper == THIRD_PARTY else 1.0
-
-        transport = handling = storage_cost = customs = co2_g = 0.0
-        for i, leg in enumerate(legs):
-            start = timeline.leg_start[i]
-            entering = x * (1.0 - loss_before(start))
-            week = _trip_week(flow, timeline, i)
-            per_t = leg.cost_cny_per_t * (1.0 + (premium if leg.mode == Mode.ROAD else 0.0))
-            transport += per_t * entering * uplift
-            if math.isfinite(leg.trip_capacity_t) and leg.cost_cny_per_trip > 0:
-                trip_load[(flow.shipper, leg.id, week)] += entering
-                trip_members[(flow.shipper, leg.id, week)].append((index, entering))
-            co2_g += entering * leg.distance_km * leg.co2e_g_per_tkm
-            node = network.nodes[leg.destination]
-            arriving = x * (1.0 - loss_before(start + 1))
-            handling += node.handling_cost_cny_per_t * arriving
-            if isinstance(node, CountyHub):
-                throughput[(node.id, flow.week)] += x  # tonnes picked and received
-                last_row[("throughput", node.id, flow.week)] = row_number
-                if flow.precool and node.precooling:
-                    handling += node.precool_cost_cny_per_t * arriving
-                stored = _stored_by_week(shelf, segments, flow.storage_weeks, x)
-                for k, tonnes in enumerate(stored):
-                    storage[(node.id, flow.week + k)] += tonnes
-                    last_row[("storage", node.id, flow.week + k)] = row_number
-                storage_cost += node.storage_cost_cny_per_t_week * sum(stored)
-            elif isinstance(node, OverseasWarehouse):
-                storage_cost += (
-                    node.storage_cost_cny_per_t_week * arriving * node.dwell_hours / HOURS_PER_WEEK
-                )
-            if flow.customs_mode and node.id == customs_node(
-                network, flow.nodes, flow.customs_mode
-            ):
-                terms = network.customs.get(flow.customs_mode)
-                customs += (terms.fee_cny_per_t if terms else 0.0) * arriving
-        delivered = x * (1.0 - loss)
-        market = network.nodes[flow.market]
-        tariff = 0.0
-        after_hub = (
-            sum(seg.hours for seg in segments[timeline.leg_start[1] :]) if len(legs) > 1 else 0.0
-        )
-        delivery_week = flow.week + flow.storage_weeks + int(after_hub // HOURS_PER_WEEK)
-        price = prices.get(
-            (flow.market, flow.product, delivery_week),
-            prices.get((flow.market, flow.product), product.value_cny_per_kg * 1000.0),
-        )
-        if tariffs is not None and market.country != _origin_country(network, flow):
-            parcel = legs[-1].mode == Mode.PARCEL
-            duty = tariffs.duty_rate(market.country, product.hs_code, parcel=parcel)
-            vat = tariffs.vat_rate(market.country, product.hs_code)
-            tariff = delivered * price * (duty + vat * (1.0 + duty))
-        hours = timeline.hours
-        rows.append(
-            {
-                "firm": flow.firm,
-                "shipper": flow.shipper,
-                "product": flow.product,
-                "week": flow.week,
-                "tonnes": x,
-                "path": PATH_SEPARATOR.join(flow.nodes),
-                "services": PATH_SEPARATOR.join(flow.services),
-                "customs_mode": flow.customs_mode,
-                "storage_weeks": flow.storage_weeks,
-                "precool": flow.precool,
-                "market": flow.market,
-                "delivery_week": delivery_week,
-                "delivered_t": delivered,
-                "spoiled_t": x - delivered,
-                "loss_fraction": loss,
-                "survival_view_loss_fraction": survival_loss,
-                "hours_to_cooling": full.hours_before_cooling
-                if shelf is not None
-                else float("nan"),
-                "delivery_days": hours / 24.0,
-                "transport_cost": transport,
-                "handling_cost": handling,
-                "storage_cost": storage_cost,
-                "customs_cost": customs,
-                "tariff_cost": tariff,
-                "spoilage_cost": (x - delivered) * product.value_cny_per_kg * 1000.0,
-                "co2_t": co2_g / 1e6,
-                "perishable": shelf is not None,
-            }
-        )
+        score = scorer.score(flow, hub_atmosphere(network, plan.hubs, flow.county_hub))
+        rows.append(dict(score.row))
+        for key, tonnes in score.loads:
+            trip_load[key] += tonnes
+            trip_members[key].append((index, tonnes))
+        for key, tonnes in score.throughput:
+            throughput[key] += tonnes
+            last_row[("throughput", *key)] = row_number
+        for key, tonnes in score.storage:
+            storage[key] += tonnes
+            last_row[("storage", *key)] = row_number
     # Freight as it is sold, per shipper, leg and week: the cheaper mix of whole trips
     # and part loads (networks.firms.load_cost, as the design model's rows (9) price it);
     # its cost is shared among the rows that ride it in proportion to tonnes (so margins
@@ -437,50 +307,6 @@ def evaluate(
     deliveries = _deliveries(network, flows)
     kpis = _kpis(network, flows, hub_cost, deliveries)
     return Evaluation(MappingProxyType(kpis), flows, hubs, deliveries, trips)
-
-
-def _trip_week(flow: PathFlow, timeline, leg_index: int) -> int:
-    """The week a flow's trip on its ``leg_index``-th leg falls in: one clock for all.
-
-    The village-to-hub leg rides in the harvest week; a leg after the hub in the week the
-    lot leaves the hub (harvest week plus weeks in store) plus the whole weeks of the
-    route before it. The design model counts its trips (rows 9) on the same clock, so a
-    plan's trips are the same leg-weeks in both.
-    """
-    if leg_index == 0:
-        return flow.week
-    segments = timeline.history.segments
-    departed = timeline.leg_start[1]
-    before = sum(s.hours for s in segments[departed : timeline.leg_start[leg_index]])
-    return flow.week + flow.storage_weeks + int(before // HOURS_PER_WEEK)
-
-
-@lru_cache(maxsize=200_000)
-def _path_loss(shelf, segments: tuple) -> PathLoss:
-    """The exact loss of a history, memoized: the flows of a plan share most prefixes."""
-    return shelf.path_loss(LotHistory(segments))
-
-
-def _stored_by_week(shelf, segments, storage_weeks: int, tonnes: float) -> list[float]:
-    """Tonnes of a lot occupying the cold store in each of its storage weeks.
-
-    Occupancy is counted with the survival view (the per-stage factors the optimizer
-    sizes stores with), so that an optimized plan that fills a store exactly is not
-    rejected for the few tenths of a percent by which the two spoilage views differ
-    over weeks of storage; the lot's loss itself is always scored with the exact view.
-    """
-    if storage_weeks <= 0:
-        return []
-    index = next(i for i, s in enumerate(segments) if s.kind == "storage")
-    if shelf is None:
-        return [tonnes] * storage_weeks
-    store = segments[index]
-    stored = []
-    for k in range(storage_weeks):
-        partial = Segment(HOURS_PER_WEEK * k, store.temp_c, store.atmosphere, "storage")
-        loss = _path_loss(shelf, segments[:index] + (partial,))
-        stored.append(tonnes * (1.0 - loss.survival_loss_fraction))
-    return stored
 
 
 def _hub_use(network, plan, throughput, storage, label, last_row) -> pd.DataFrame:

@@ -1,0 +1,248 @@
+"""One path flow scored exactly: the evaluator's arithmetic for a single plan row.
+
+:func:`results.evaluate.evaluate` scores a plan row by row with :class:`FlowScorer`, then
+prices the freight bought by the trip (whole trucks and containers, per shipper, leg and
+week) over all rows together. Everything a row costs apart from those trips is linear in
+its tonnes, so the score of a row of one tonne is the row's cost *per tonne*: the exact
+path model (:mod:`optimizer.design.paths`) takes its coefficients from here, which is
+why its objective and the evaluator's margin are the same number for the plan it
+returns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from networks.legs import Mode
+from networks.lots import LotHistory, PathLoss, Segment
+from networks.network import Network
+from networks.nodes import CountyHub, OverseasWarehouse
+from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow
+from networks.timeline import HOURS_PER_WEEK, customs_node, lot_history
+
+
+@dataclass(frozen=True)
+class FlowScore:
+    """What one path flow costs, delivers and occupies (for its ``tonnes``).
+
+    Parameters
+    ----------
+    row
+        The flow's row of the evaluation's ``flows`` table (trip freight not yet
+        added to ``transport_cost``).
+    loads
+        Tonnes entering each leg sold by the trip: ``((shipper, leg, week), tonnes)``.
+    throughput
+        Tonnes received at a county hub: ``((hub, week), tonnes)``.
+    storage
+        Tonnes in a hub's cold store: ``((hub, week), tonnes)``, one per week stored.
+    """
+
+    row: dict[str, Any]
+    loads: tuple[tuple[tuple[str, str, int], float], ...]
+    throughput: tuple[tuple[tuple[str, int], float], ...]
+    storage: tuple[tuple[tuple[str, int], float], ...]
+
+
+def origin_country(network: Network, flow: PathFlow) -> str:
+    """The country a flow's fruit grows in."""
+    return network.nodes[flow.village].country
+
+
+def hub_atmosphere(network: Network, hubs: dict[str, str], hub_id: str) -> str:
+    """The atmosphere of ``hub_id``'s cold store at the size ``hubs`` opens it."""
+    hub = network.nodes[hub_id]
+    size = hubs.get(hub_id)
+    if isinstance(hub, CountyHub) and size is not None:
+        return str(hub.size(size).atmosphere)
+    return "air"
+
+
+def market_prices(network: Network) -> dict[tuple, float]:
+    """Market prices by (market, product, week), and their mean by (market, product)."""
+    frame = network.demand[network.demand["price_cny_per_t"] > 0]
+    prices: dict[tuple, float] = (
+        frame.groupby(["market", "product"])["price_cny_per_t"].mean().to_dict()
+    )
+    prices.update(frame.groupby(["market", "product", "week"])["price_cny_per_t"].mean().to_dict())
+    return prices
+
+
+class FlowScorer:
+    """Scores path flows on one network under one tariff regime.
+
+    Parameters
+    ----------
+    network
+        The network.
+    regime
+        Tariff regime name (default: the scenario's).
+    """
+
+    def __init__(self, network: Network, regime: str | None = None) -> None:
+        self.network = network
+        self.tariffs = network.regime(regime)
+        self.prices = market_prices(network)
+        self.margin_3pl = float(network.consolidation.margin)
+
+    def score(self, flow: PathFlow, atmosphere: str) -> FlowScore:
+        """Score ``flow`` with its hub's cold store in ``atmosphere``.
+
+        Every lot is followed along its full path with the exact shelf-life model; fruit
+        found spoiled is sorted out where it is found, so each leg carries (and is paid
+        for) the tonnes still sound when it starts; spoilage is costed once, at the
+        product's purchase value.
+        """
+        network = self.network
+        product = network.products[flow.product]
+        shelf = product.shelf_life
+        legs = tuple(network.legs_by_id[i] for i in flow.leg_ids)
+        timeline = lot_history(
+            network,
+            flow.nodes,
+            legs,
+            flow.week,
+            flow.storage_weeks,
+            flow.precool,
+            flow.wait_hours,
+            flow.customs_mode,
+            atmosphere,
+        )
+        segments = timeline.history.segments
+
+        def loss_before(index: int) -> float:
+            if shelf is None or index == 0:
+                return 0.0
+            return path_loss(shelf, segments[:index]).loss_fraction
+
+        if shelf is not None:
+            full = path_loss(shelf, segments)
+            loss, survival_loss = full.loss_fraction, full.survival_loss_fraction
+        else:
+            loss = survival_loss = 0.0
+        x = flow.tonnes
+        firm = network.firms.get(flow.shipper) if flow.shipper != THIRD_PARTY else None
+        premium = firm.part_load_premium if firm is not None else 0.0
+        uplift = (1.0 + self.margin_3pl) if flow.shipper == THIRD_PARTY else 1.0
+
+        loads, throughput, storage = [], [], []
+        transport = handling = storage_cost = customs = co2_g = 0.0
+        for i, leg in enumerate(legs):
+            start = timeline.leg_start[i]
+            entering = x * (1.0 - loss_before(start))
+            per_t = leg.cost_cny_per_t * (1.0 + (premium if leg.mode == Mode.ROAD else 0.0))
+            transport += per_t * entering * uplift
+            if math.isfinite(leg.trip_capacity_t) and leg.cost_cny_per_trip > 0:
+                loads.append(((flow.shipper, leg.id, trip_week(flow, timeline, i)), entering))
+            co2_g += entering * leg.distance_km * leg.co2e_g_per_tkm
+            node = network.nodes[leg.destination]
+            arriving = x * (1.0 - loss_before(start + 1))
+            handling += node.handling_cost_cny_per_t * arriving
+            if isinstance(node, CountyHub):
+                throughput.append(((node.id, flow.week), x))  # tonnes picked and received
+                if flow.precool and node.precooling:
+                    handling += node.precool_cost_cny_per_t * arriving
+                stored = stored_by_week(shelf, segments, flow.storage_weeks, x)
+                storage.extend(((node.id, flow.week + k), t) for k, t in enumerate(stored))
+                storage_cost += node.storage_cost_cny_per_t_week * sum(stored)
+            elif isinstance(node, OverseasWarehouse):
+                storage_cost += (
+                    node.storage_cost_cny_per_t_week * arriving * node.dwell_hours / HOURS_PER_WEEK
+                )
+            if flow.customs_mode and node.id == customs_node(
+                network, flow.nodes, flow.customs_mode
+            ):
+                terms = network.customs.get(flow.customs_mode)
+                customs += (terms.fee_cny_per_t if terms else 0.0) * arriving
+        delivered = x * (1.0 - loss)
+        market = network.nodes[flow.market]
+        after_hub = (
+            sum(seg.hours for seg in segments[timeline.leg_start[1] :]) if len(legs) > 1 else 0.0
+        )
+        delivery_week = flow.week + flow.storage_weeks + int(after_hub // HOURS_PER_WEEK)
+        price = self.prices.get(
+            (flow.market, flow.product, delivery_week),
+            self.prices.get((flow.market, flow.product), product.value_cny_per_kg * 1000.0),
+        )
+        tariff = 0.0
+        if self.tariffs is not None and market.country != origin_country(network, flow):
+            parcel = legs[-1].mode == Mode.PARCEL
+            duty = self.tariffs.duty_rate(market.country, product.hs_code, parcel=parcel)
+            vat = self.tariffs.vat_rate(market.country, product.hs_code)
+            tariff = delivered * price * (duty + vat * (1.0 + duty))
+        row = {
+            "firm": flow.firm,
+            "shipper": flow.shipper,
+            "product": flow.product,
+            "week": flow.week,
+            "tonnes": x,
+            "path": PATH_SEPARATOR.join(flow.nodes),
+            "services": PATH_SEPARATOR.join(flow.services),
+            "customs_mode": flow.customs_mode,
+            "storage_weeks": flow.storage_weeks,
+            "precool": flow.precool,
+            "market": flow.market,
+            "delivery_week": delivery_week,
+            "delivered_t": delivered,
+            "spoiled_t": x - delivered,
+            "loss_fraction": loss,
+            "survival_view_loss_fraction": survival_loss,
+            "hours_to_cooling": full.hours_before_cooling if shelf is not None else math.nan,
+            "delivery_days": timeline.hours / 24.0,
+            "transport_cost": transport,
+            "handling_cost": handling,
+            "storage_cost": storage_cost,
+            "customs_cost": customs,
+            "tariff_cost": tariff,
+            "spoilage_cost": (x - delivered) * product.value_cny_per_kg * 1000.0,
+            "co2_t": co2_g / 1e6,
+            "perishable": shelf is not None,
+        }
+        return FlowScore(row, tuple(loads), tuple(throughput), tuple(storage))
+
+
+def trip_week(flow: PathFlow, timeline, leg_index: int) -> int:
+    """The week a flow's trip on its ``leg_index``-th leg falls in: one clock for all.
+
+    The village-to-hub leg rides in the harvest week; a leg after the hub in the week the
+    lot leaves the hub (harvest week plus weeks in store) plus the whole weeks of the
+    route before it. The design model counts its trips (rows 9) on the same clock, so a
+    plan's trips are the same leg-weeks in both.
+    """
+    if leg_index == 0:
+        return flow.week
+    segments = timeline.history.segments
+    departed = timeline.leg_start[1]
+    before = sum(s.hours for s in segments[departed : timeline.leg_start[leg_index]])
+    return flow.week + flow.storage_weeks + int(before // HOURS_PER_WEEK)
+
+
+@lru_cache(maxsize=200_000)
+def path_loss(shelf, segments: tuple) -> PathLoss:
+    """The exact loss of a history, memoized: the flows of a plan share most prefixes."""
+    return shelf.path_loss(LotHistory(segments))
+
+
+def stored_by_week(shelf, segments, storage_weeks: int, tonnes: float) -> list[float]:
+    """Tonnes of a lot occupying the cold store in each of its storage weeks.
+
+    Occupancy is counted with the survival view (the per-stage factors the optimizer
+    sizes stores with), so that an optimized plan that fills a store exactly is not
+    rejected for the few tenths of a percent by which the two spoilage views differ
+    over weeks of storage; the lot's loss itself is always scored with the exact view.
+    """
+    if storage_weeks <= 0:
+        return []
+    index = next(i for i, s in enumerate(segments) if s.kind == "storage")
+    if shelf is None:
+        return [tonnes] * storage_weeks
+    store = segments[index]
+    stored = []
+    for k in range(storage_weeks):
+        partial = Segment(HOURS_PER_WEEK * k, store.temp_c, store.atmosphere, "storage")
+        loss = path_loss(shelf, segments[:index] + (partial,))
+        stored.append(tonnes * (1.0 - loss.survival_loss_fraction))
+    return stored
