@@ -16,17 +16,24 @@ import tempfile
 import uuid
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from networks.errors import ColdchainError
+
+if TYPE_CHECKING:
+    from networks.network import Network
 
 _VERSIONED = ("coldchain", "ortools", "pulp", "highspy", "pyvrp", "pandas", "geopandas")
 
 
 class RunFolderExistsError(ColdchainError, FileExistsError):
     """The ``--out`` folder exists already; a run never overwrites another."""
+
+
+class RunFolderError(ColdchainError, ValueError):
+    """A folder given as a run (``coldchain report RUN``) is not one: no ``kpis.json``."""
 
 
 def package_versions() -> dict[str, str]:
@@ -215,20 +222,20 @@ class RunWriter:
         return path
 
     def write_table(self, name: str, frame: pd.DataFrame, parquet: bool = True) -> Path:
-        """Write ``frame`` as ``name.csv`` and, where pyarrow is there, ``name.parquet``."""
+        """Write ``frame`` as ``name.csv`` and ``name.parquet``.
+
+        pyarrow is a dependency: a missing one is an error, never a silently skipped file.
+        """
         path = self.folder / f"{name}.csv"
         frame.to_csv(path, index=False)
         if parquet:
-            try:
-                frame.to_parquet(self.folder / f"{name}.parquet", index=False)
-            except ImportError:
-                pass
+            frame.to_parquet(self.folder / f"{name}.parquet", index=False)
         return path
 
     def write_text(self, name: str, text: str) -> Path:
-        """Write a text file."""
+        """Write a text file (UTF-8)."""
         path = self.folder / name
-        path.write_text(text)
+        path.write_text(text, encoding="utf-8")
         return path
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -250,8 +257,10 @@ def write_run(
     kpis: dict,
     tables: dict[str, pd.DataFrame] | None = None,
     documents: dict[str, dict] | None = None,
+    network: Network | None = None,
+    report: bool = True,
 ) -> Path:
-    """Write one command's run folder atomically: ``kpis.json`` and its tables.
+    """Write one command's run folder atomically: ``kpis.json``, tables, map and report.
 
     Every command writes through this one call, so that ``kpis.json`` is always the run
     record (``header``, from :func:`results.runs.run_header`) followed by the result's
@@ -269,6 +278,12 @@ def write_run(
         Named tables (a result's ``to_frames()``), each written as CSV and Parquet.
     documents
         Other JSON files by file name (``diagnosis.json``).
+    network
+        The scenario the run was made on: with it, ``network.gpkg`` (the nodes, the legs
+        used and the flows, :func:`results.gis.run_layers`) is written too.
+    report
+        Write ``report.html`` (:func:`results.report.write_report`), built from the files
+        just written, inside the same atomic write (``--no-report``: ``False``).
 
     Returns
     -------
@@ -281,4 +296,12 @@ def write_run(
             run.write_table(name, frame)
         for name, data in (documents or {}).items():
             run.write_json(name, data)
+        if network is not None:
+            from results.gis import GEOPACKAGE, run_layers, write_geopackage
+
+            write_geopackage(run_layers(network, tables or {}), run.folder / GEOPACKAGE)
+        if report:
+            from results.report import write_report
+
+            write_report(run.folder, name=Path(out).name)
     return Path(out)

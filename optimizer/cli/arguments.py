@@ -106,3 +106,12 @@ def add_scenario_sizes(
 gap_fraction = number_at_least(0.0)
 #: ``--time-limit``: seconds (more than 0).
 seconds = number_at_least(0.0, above=True)
+
+
+def add_report_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``--no-report``: leave ``report.html`` out of the run folder."""
+    parser.add_argument(
+        "--no-report",
+        action="store_true",
+        help="write no report.html (network.gpkg and the tables are written all the same)",
+    )

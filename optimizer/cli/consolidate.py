@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from optimizer.cli.arguments import seconds
+from optimizer.cli.arguments import add_report_flag, seconds
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
@@ -73,7 +73,9 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         **levers,
     )
     kpis = result.kpis()
-    write_run(args.out, header, kpis, result.to_frames())
+    write_run(
+        args.out, header, kpis, result.to_frames(), network=network, report=not args.no_report
+    )
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(
@@ -118,6 +120,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "of the grand coalition's cost (--samples: the most orders)",
     )
     add_coalition_solver_args(p)
+    add_report_flag(p)
     p.set_defaults(func=cmd_consolidate)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from optimizer.cli.arguments import add_report_flag
+
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Score a plan with the exact evaluator and write ``kpis.json`` and ``flows.csv``."""
@@ -21,7 +23,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         network, "evaluate", plan=str(args.plan), regime=args.regime or network.default_regime
     )
     kpis = evaluation.kpis()
-    write_run(args.out, header, kpis, evaluation.to_frames())
+    write_run(
+        args.out, header, kpis, evaluation.to_frames(), network=network, report=not args.no_report
+    )
     console.print(
         f"{plan.name}: total cost {kpis['total_cost']:,.0f} CNY, spoilage rate "
         f"{kpis['spoilage_rate']:.1%}, delivered {kpis['delivered_t']:,.1f} t "
@@ -43,4 +47,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--regime", help="tariff regime (see `coldchain regimes SCENARIO`)")
     p.add_argument("--out", required=True, help="a new folder for the results")
+    add_report_flag(p)
     p.set_defaults(func=cmd_evaluate)

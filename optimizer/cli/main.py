@@ -17,6 +17,7 @@ from optimizer.cli import (
     evaluate,
     generate,
     regimes,
+    report,
     route,
     shelf_life,
     show,
@@ -27,6 +28,7 @@ from optimizer.cli import list as list_command
 from optimizer.cli.console import ExitCode, error_console
 from results.store import (
     OutputLocationError,
+    RunFolderError,
     RunFolderExistsError,
     refuse_existing_file,
     refuse_unwritable,
@@ -51,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         evaluate,
         route,
         consolidate,
+        report,
         regimes,
         shelf_life,
         generate,
@@ -77,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             error_console.print(str(problem), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
-    except (RunFolderExistsError, OutputLocationError) as exc:
+    except (RunFolderExistsError, OutputLocationError, RunFolderError) as exc:
         error_console.print(str(exc), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
     except OSError as exc:  # a write that failed anyway (a full disk): one line, no trace

@@ -25,7 +25,7 @@ from __future__ import annotations
 import argparse
 
 from networks.status import Status
-from optimizer.cli.arguments import seconds
+from optimizer.cli.arguments import add_report_flag, seconds
 from optimizer.routing import BACKENDS
 
 
@@ -60,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--workers", type=int, default=None, help="parallel searches per hub (default: both cores)"
     )
+    add_report_flag(p)
     p.set_defaults(func=cmd_route)
 
 
@@ -131,10 +132,17 @@ def cmd_route(args: argparse.Namespace) -> int:
         return ExitCode.ERROR
     kpis = day.kpis()
     if status is Status.INFEASIBLE:
-        write_run(args.out, header, kpis, documents={"diagnosis.json": day.diagnosis()})
+        write_run(
+            args.out,
+            header,
+            kpis,
+            documents={"diagnosis.json": day.diagnosis()},
+            network=network,
+            report=not args.no_report,
+        )
         console.print(f"infeasible: see {args.out}/diagnosis.json", markup=False)
         return ExitCode.INFEASIBLE
-    write_run(args.out, header, kpis, day.to_frames())
+    write_run(args.out, header, kpis, day.to_frames(), network=network, report=not args.no_report)
     console.print(
         f"{network.name} day {args.day}: {status}, cost {kpis['cost']:,.0f}, "
         f"{kpis['distance_km']:,.1f} km, {int(kpis['vehicles_used'])} vehicles, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from networks.status import Limit, Status
-from optimizer.cli.arguments import gap_fraction, seconds
+from optimizer.cli.arguments import add_report_flag, gap_fraction, seconds
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -59,7 +59,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
         threads=options.threads,
     )
     if result.status is Status.INFEASIBLE:
-        write_run(args.out, header, scored.kpis(), documents=scored.documents())
+        write_run(
+            args.out,
+            header,
+            scored.kpis(),
+            documents=scored.documents(),
+            network=network,
+            report=not args.no_report,
+        )
         for row in result.diagnosis:
             error_console.print(row["message"], markup=False)
         error_console.print(f"infeasible: see {args.out}/diagnosis.json", markup=False)
@@ -72,7 +79,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         )
         return ExitCode.ERROR
     kpis = scored.kpis()
-    write_run(args.out, header, kpis, scored.to_frames())
+    write_run(
+        args.out, header, kpis, scored.to_frames(), network=network, report=not args.no_report
+    )
     console.print(*_summary(network, args.out, scored, kpis, options), sep="\n")
     return ExitCode.OK
 
@@ -156,4 +165,5 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="hand the model to HiGHS as arrays (default) or to PuLP, every linking row "
         "written (other solvers always use PuLP); both give the same optimum",
     )
+    add_report_flag(p)
     p.set_defaults(func=cmd_solve)
