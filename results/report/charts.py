@@ -9,21 +9,14 @@ from __future__ import annotations
 import pandas as pd
 
 from networks.plan import PATH_SEPARATOR
+from results.evaluate import COST_KEYS
 from results.gis import path_leg_ids
 from results.report._folder import RunFolder
 from results.report.map import MODE_COLOURS
 from results.report.page import Figure
 
 #: The parts of ``total_cost``, in the order the evaluator lists them (kpis.json keys).
-COST_PARTS = (
-    "hub_cost",
-    "transport_cost",
-    "handling_cost",
-    "storage_cost",
-    "customs_cost",
-    "tariff_cost",
-    "spoilage_cost",
-)
+COST_PARTS = COST_KEYS
 
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2")
 
