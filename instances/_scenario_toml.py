@@ -1,15 +1,15 @@
 """``scenario.toml``: its tables checked key by key and made into networks values.
 
-The top level, ``[files]``, ``[periods]``, ``[products.ID]`` (with its shelf life),
-``[customs.CODE]``, ``[currency_rates]`` and ``[[leg_rules]]``; the settings tables are
-checked by :mod:`instances.settings`, ``[[regimes]]`` with ``tariffs.csv`` by
-:mod:`instances.scenario`. Each reader records its problems on the file with their lines
-(:class:`~instances.toml_lines.TomlFile`) and returns what it could read.
+The top level, ``[files]``, ``[periods]``, ``[products.ID]`` (with its shelf life and
+access conditions), ``[customs.CODE]``, ``[countries.XX]``, ``[currency_rates]`` and
+``[[leg_rules]]``; the settings tables are checked by :mod:`instances.settings`,
+``[[regimes]]`` with ``tariffs.csv`` by :mod:`instances.scenario`. Each reader records
+its problems on the file with their lines (:class:`~instances.toml_lines.TomlFile`) and
+returns what it could read.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 import tomllib
@@ -23,10 +23,10 @@ from networks.errors import ProblemCollector
 from networks.legs import Mode
 from networks.nodes import NodeKind
 from networks.periods import Periods
-from networks.products import Product
+from networks.products import MarketAccess, Product
 from networks.rules import LegRule
 from networks.shelf_life import ShelfLife
-from networks.trade import CUSTOMS_MODE_CODES, CustomsMode, CustomsTerms
+from networks.trade import CUSTOMS_MODE_CODES, CustomsMode, CustomsTerms, ImportTerms, Valuation
 
 DEFAULT_FILES = {
     "nodes": "nodes.csv",
@@ -53,6 +53,7 @@ TOP_LEVEL = (
     Setting("currency_rates", "table"),
     Setting("products", "table", required=True, expect="at least one [products.ID] table"),
     Setting("customs", "table", expect="[customs.CODE] tables"),
+    Setting("countries", "table", expect="[countries.XX] tables (ISO alpha-2 codes)"),
     Setting("regimes", "tables"),
     Setting("leg_rules", "tables"),
     *(Setting(table, "table") for table in TABLES),
@@ -63,7 +64,6 @@ PERIODS = (
     Setting("labels", "any"),  # checked by _periods, which knows how many weeks
     Setting("weeks", "integer", 1),
     Setting("ambient_temp_c", "any"),
-    Setting("start", "any"),  # checked by read_periods: a date
 )
 PRODUCT = (
     Setting("name", "text"),
@@ -73,7 +73,21 @@ PRODUCT = (
     Setting("perishable", "bool"),
     Setting("source", "text"),
     Setting("max_storage_weeks", "integer", 0),
+    Setting("export_value_cny_per_kg", "number", 0.0),
+    Setting("access", "table", expect="[products.ID.access.XX] tables"),
     Setting("shelf_life", "table"),
+)
+ACCESS = (
+    Setting("origins", "texts", expect="a list of origin countries (ISO alpha-2 strings)"),
+    Setting("condition", "text"),
+    Setting("met", "bool"),
+    Setting("source", "text"),
+)
+COUNTRY = (
+    Setting("valuation", "choice", choices=tuple(v.value for v in Valuation)),
+    Setting("vat_recoverable", "bool"),
+    Setting("de_minimis_cny", "number", 0.0),
+    Setting("source", "text"),
 )
 SHELF_LIFE = tuple(
     Setting(
@@ -181,17 +195,7 @@ def read_periods(config: dict, toml: TomlFile) -> Periods | None:
             "none" if temps is None else temps,
         )
         return None
-    start = section.get("start")
-    if start is not None:
-        if isinstance(start, str):
-            try:
-                start = dt.date.fromisoformat(start)
-            except ValueError:
-                pass
-        if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
-            toml.add("periods.start", "a date (YYYY-MM-DD)", start)
-            return None
-    return Periods(tuple(labels), tuple(float(t) for t in temps), start)
+    return Periods(tuple(labels), tuple(float(t) for t in temps))
 
 
 _SETTING_MESSAGE = re.compile(r"(\w+): expected (.+), got (.+)")
@@ -236,6 +240,10 @@ def read_products(config: dict, toml: TomlFile) -> dict[str, Product]:
             shelf_life = _shelf_life(shelf or {}, f"{where}.shelf_life", toml)
             if shelf_life is None:
                 continue
+        access = _access(fields.get("access", {}), f"{where}.access", toml)
+        if access is None:
+            continue
+        export_value = fields.get("export_value_cny_per_kg")
         products[pid] = Product(
             id=pid,
             name=fields.get("name", pid),
@@ -245,8 +253,52 @@ def read_products(config: dict, toml: TomlFile) -> dict[str, Product]:
             shelf_life=shelf_life,
             source=fields.get("source", ""),
             max_storage_weeks=fields.get("max_storage_weeks"),
+            export_value_cny_per_kg=None if export_value is None else float(export_value),
+            access=access,
         )
     return products
+
+
+def _access(section: dict, where: str, toml: TomlFile) -> dict[str, MarketAccess] | None:
+    """The ``[products.ID.access.XX]`` tables (``None``: one has a problem)."""
+    access = {}
+    for country, spec in section.items():
+        if not isinstance(spec, dict):
+            toml.add(f"{where}.{country}", f"a [{where}.{country}] table", spec)
+            return None
+        fields = check_table(spec, ACCESS, f"{where}.{country}", toml)
+        if len(fields) < len(spec):
+            return None
+        access[country] = MarketAccess(
+            country,
+            frozenset(fields.get("origins", [])),
+            fields.get("condition", ""),
+            fields.get("met", True),
+            fields.get("source", ""),
+        )
+    return access
+
+
+def read_countries(config: dict, toml: TomlFile) -> dict[str, ImportTerms]:
+    """The ``[countries.XX]`` tables without a problem, by country code."""
+    countries = {}
+    for code, spec in config.get("countries", {}).items():
+        where = f"countries.{code}"
+        if not isinstance(spec, dict):
+            toml.add(where, f"a [{where}] table", spec)
+            continue
+        fields = check_table(spec, COUNTRY, where, toml)
+        if len(fields) < len(spec):
+            continue
+        threshold = fields.get("de_minimis_cny")
+        countries[code] = ImportTerms(
+            code,
+            Valuation(fields.get("valuation", Valuation.CIF)),
+            fields.get("vat_recoverable", True),
+            None if threshold is None else float(threshold),
+            fields.get("source", ""),
+        )
+    return countries
 
 
 def read_customs(config: dict, toml: TomlFile) -> dict[str, CustomsTerms]:

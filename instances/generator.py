@@ -26,6 +26,12 @@ _FOREIGN = [  # (country, lon, lat): places.csv markets and warehouses
     ("NL", 4.47917, 51.9225),
     ("RU", 37.61556, 55.75222),
 ]
+#: Import terms of the foreign countries: CIF everywhere but the US (dutyglobal.com "CIF vs
+#: FOB"); Malaysia's sales tax is single-stage, not deducted by a trading importer.
+_NOT_RECOVERABLE = {"MY"}
+#: Declared export (FOB) value over the purchase value: a Zhejiang kiwi export to Singapore
+#: sold 20% above the domestic price (FreshPlaza 2017-10-05), taken for every product.
+_EXPORT_PREMIUM = 1.2
 _PRODUCTS = [
     ("fresh_kiwi", "Fresh kiwifruit", "0810.50", 6.0, True),
     ("embroidery", "Miao embroidery", "5810", 400.0, False),
@@ -132,7 +138,7 @@ def generate(
             country="CN",
             handling_cost_cny_per_t=30,
             dwell_hours=6,
-            customs_modes="9610;9710;9810",
+            customs_modes="0110;9610;9810",
         )
     )
     rows.append(
@@ -320,9 +326,15 @@ def generate(
     for pid, name, hs, value, perishable in _PRODUCTS[:products]:
         products_toml.append(
             f'[products.{pid}]\nname = "{name}"\nhs_code = "{hs}"\nvalue_cny_per_kg = {value}\n'
+            f"export_value_cny_per_kg = {round(value * _EXPORT_PREMIUM, 2)}\n"
             f"markets = {_toml_list(countries)}\nperishable = {str(perishable).lower()}\n"
             + (f"[products.{pid}.shelf_life]\n" if perishable else "")
         )
+    countries_toml = "".join(
+        f'[countries.{c}]\nvaluation = "cif"\n'
+        f"vat_recoverable = {str(c not in _NOT_RECOVERABLE).lower()}\n"
+        for c, _, _ in foreign
+    )
     temps = [round(20.0 - 10.0 * w / max(weeks - 1, 1), 1) for w in range(weeks)]
     rules = f"""
 [[leg_rules]]
@@ -424,7 +436,10 @@ co2e_g_per_tkm = 150
         f'objective = "{objective}"\ndefault_regime = "today"\n\n'
         f"[periods]\nweeks = {weeks}\nambient_temp_c = {_toml_list(temps)}\n\n"
         + "\n".join(products_toml)
-        + "\n[customs.9710]\nfee_cny_per_t = 10.0\nclearance_hours = 24.0\n"
+        + "\n# insurance 0.3-0.6% for perishables (calculatecbm.hostboxindia.com, rough); a 1 kg"
+        "\n# retail parcel: ASSUMPTION\n[trade]\ninsurance_rate = 0.0045\nparcel_kg = 1.0\n\n"
+        + countries_toml
+        + "\n[customs.0110]\nfee_cny_per_t = 10.0\nclearance_hours = 24.0\n"
         "[customs.9810]\nfee_cny_per_t = 10.0\nclearance_hours = 24.0\n"
         "[customs.9610]\nfee_cny_per_t = 20.0\nclearance_hours = 12.0\n\n"
         '[[regimes]]\nname = "today"\neffective = "2025-11-10"\n' + rules

@@ -14,6 +14,7 @@ from typing import Any
 from instances._scenario_toml import (
     TOP_LEVEL,
     file_refs,
+    read_countries,
     read_currency_rates,
     read_customs,
     read_leg_rules,
@@ -24,7 +25,6 @@ from instances._scenario_toml import (
 from instances._tables import BAD, LINE, Column, locate, read_table
 from instances.settings import Setting, check_settings, check_table
 from instances.toml_lines import TomlFile
-from networks.climate import climate_normals
 from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_km
 from networks.errors import ProblemCollector, ScenarioError
 from networks.firms import Firm
@@ -42,7 +42,6 @@ from networks.rules import generate_legs
 from networks.trade import CUSTOMS_MODE_CODES, TariffPart, TariffRegime
 
 INF = float("inf")
-PLACES = tuple(climate_normals())
 NODE_KINDS = tuple(k.value for k in NodeKind)
 MODES = tuple(m.value for m in Mode)
 
@@ -70,7 +69,6 @@ NODE_COLUMNS = [
     Column("capacity_t_per_week", "float", False, INF, low=0),
     Column("temp_c", "float", False, None, low=-30, high=50),
     Column("max_age_days", "float", False, INF, positive=True),
-    Column("climate", "choice", False, "", choices=PLACES),
     Column("source", required=False, default=""),
     Column("currency", required=False, default=""),
 ]
@@ -112,7 +110,6 @@ LEG_COLUMNS = [
     Column("trip_capacity_t", "float", False, INF, positive=True),
     Column("part_load_cny_per_t", "float", False, INF, positive=True),
     Column("co2e_g_per_tkm", "float", False, 0.0, low=0),
-    Column("via", "list", False, choices=PLACES),
     Column("source", required=False, default=""),
     Column("currency", required=False, default=""),
 ]
@@ -212,7 +209,6 @@ def _build_nodes(frame, sizes_by_hub, problems: ProblemCollector, rel: str) -> d
             handling_cost_cny_per_t=row["handling_cost_cny_per_t"],
             dwell_hours=row["dwell_hours"],
             source=row["source"],
-            climate=row["climate"],
         )
         line = int(row[LINE])
         kind = NodeKind(kind)
@@ -330,7 +326,7 @@ def _explicit_legs(frame, nodes, known_ids, problems, rel, nodes_rel) -> list[Le
             problems.add(
                 rel,
                 "temp_c",
-                "empty for an ambient leg (it takes the temperature of the places it passes)",
+                "empty for an ambient leg (it takes the week's ambient)",
                 temp,
                 line=line,
             )
@@ -360,7 +356,6 @@ def _explicit_legs(frame, nodes, known_ids, problems, rel, nodes_rel) -> list[Le
                     part_load_cny_per_t=row["part_load_cny_per_t"],
                     co2e_g_per_tkm=row["co2e_g_per_tkm"],
                     source=row["source"],
-                    via=tuple(row["via"] or ()),
                 ),
                 line,
             )
@@ -407,6 +402,26 @@ def _regimes(config, frame, problems, rel, toml: TomlFile) -> dict[str, TariffRe
                     line=int(row[LINE]),
                 )
     return regimes
+
+
+def _de_minimis_thresholds(config: dict, countries: dict, toml: TomlFile) -> None:
+    """Every country a regime's ``de_minimis`` lists must say its threshold.
+
+    (Before the thresholds, a listed country relieved every parcel whatever its value.)
+    """
+    reported = set()
+    for i, spec in enumerate(config.get("regimes", []), start=1):
+        listed = spec.get("de_minimis", []) if isinstance(spec, dict) else []
+        for country in listed if isinstance(listed, list) else []:
+            terms = countries.get(country)
+            if (terms is None or terms.de_minimis_cny is None) and country not in reported:
+                reported.add(country)
+                toml.add(
+                    f"countries.{country}.de_minimis_cny",
+                    "the country's de minimis threshold (CNY of goods per consignment), "
+                    f"as regimes[{i}].de_minimis applies it",
+                    "none",
+                )
 
 
 def content_hash(folder: Path, rels: list[str]) -> str:
@@ -471,6 +486,7 @@ def load_folder(folder: str | Path) -> Network:
     periods = read_periods(config, toml)
     products = read_products(config, toml)
     customs = read_customs(config, toml)
+    countries = read_countries(config, toml)
     rules = read_leg_rules(config, toml)
     settings = check_settings(config, toml)
     objective = config.get("objective", "cost")
@@ -530,6 +546,7 @@ def load_folder(folder: str | Path) -> Network:
         else None
     )
     regimes = _regimes(config, tariffs, problems, files.get("tariffs", "tariffs.csv"), toml)
+    _de_minimis_thresholds(config, countries, toml)
     default_regime = config.get("default_regime")
     if default_regime is not None and default_regime not in regimes:
         toml.add(
@@ -575,14 +592,6 @@ def load_folder(folder: str | Path) -> Network:
         key = f"leg:{leg.id}" if f"leg:{leg.id}" not in origins else f"leg:{leg.id}#repeat"
         origins.setdefault(key, ("scenario.toml [[leg_rules]]", None))
     legs += generated
-    placed = any(node.climate for node in nodes.values()) or any(leg.via for leg in legs)
-    if periods is not None and periods.start is None and placed:
-        toml.add(
-            "periods.start",
-            "a first day (YYYY-MM-DD) or ISO week labels (2025-W36): nodes or legs name "
-            "climate places, whose temperature depends on the date",
-            "none",
-        )
     problems.raise_if_any()
 
     network = Network(
@@ -597,6 +606,7 @@ def load_folder(folder: str | Path) -> Network:
         customs=customs,
         regimes=regimes,
         default_regime=default_regime,
+        countries=countries,
         objective=objective,
         currency_rates=rates,
         fleet=fleet,

@@ -28,10 +28,26 @@ from networks.nodes import (
 )
 from networks.periods import Periods
 from networks.plan import PathFlow, Plan, PlanSource
-from networks.products import Product
-from networks.settings import CollectionSettings, ConsolidationSettings, DesignSettings
+from networks.products import MarketAccess, Product
+from networks.settings import (
+    CollectionSettings,
+    ConsolidationSettings,
+    DesignSettings,
+    TradeSettings,
+)
 from networks.shelf_life import ShelfLife, shelf_life_table
-from networks.trade import CustomsMode, CustomsTerms, TariffPart, TariffRegime
+from networks.trade import (
+    CustomsMode,
+    CustomsTerms,
+    ImportCharge,
+    ImportTerms,
+    TariffPart,
+    TariffRegime,
+    Valuation,
+    import_charge,
+    import_duty_and_vat,
+    mode_carries,
+)
 
 __all__ = [
     "FOLLOWS",
@@ -46,9 +62,12 @@ __all__ = [
     "FacilityProblem",
     "Firm",
     "HubSize",
+    "ImportCharge",
+    "ImportTerms",
     "Leg",
     "LotHistory",
     "Market",
+    "MarketAccess",
     "Mode",
     "Network",
     "Node",
@@ -69,6 +88,11 @@ __all__ = [
     "SolverUnavailableError",
     "TariffPart",
     "TariffRegime",
+    "TradeSettings",
+    "Valuation",
     "Village",
+    "import_charge",
+    "import_duty_and_vat",
+    "mode_carries",
     "shelf_life_table",
 ]

@@ -27,8 +27,13 @@ from networks.legs import DIRECT_MAIL_ONLY, FOLLOWS, Leg
 from networks.nodes import CountyHub, Market, Node, NodeKind, Village
 from networks.periods import Periods
 from networks.products import Product
-from networks.settings import CollectionSettings, ConsolidationSettings, DesignSettings
-from networks.trade import CustomsTerms, TariffRegime
+from networks.settings import (
+    CollectionSettings,
+    ConsolidationSettings,
+    DesignSettings,
+    TradeSettings,
+)
+from networks.trade import CustomsTerms, ImportTerms, TariffRegime
 
 CRS = "EPSG:4326"
 
@@ -78,6 +83,10 @@ class Network:
         Tariff regimes by name.
     default_regime
         The regime used when none is asked for.
+    countries
+        Import terms of destination countries (``[countries.XX]``: customs valuation,
+        whether import VAT is recovered, de minimis threshold); a country not listed
+        takes :class:`~networks.trade.ImportTerms`' defaults.
     objective
         ``cost`` (meet demand in full at least cost) or ``margin`` (sell up to demand,
         maximize revenue minus cost).
@@ -87,9 +96,10 @@ class Network:
         Vehicle types for collection routing (``fleet.csv``), or ``None``.
     description
         One line saying what the scenario is (``coldchain show``).
-    collection, design, consolidation
+    collection, design, consolidation, trade
         The settings tables of ``scenario.toml`` (``[collection]``, ``[design]``,
-        ``[consolidation]``), with their defaults where a table or key is not given.
+        ``[consolidation]``, ``[trade]``), with their defaults where a table or key is not
+        given.
     folder
         Folder the scenario was read from, if any.
     content_hash
@@ -114,6 +124,7 @@ class Network:
     customs: Mapping[str, CustomsTerms] = field(default_factory=dict)
     regimes: Mapping[str, TariffRegime] = field(default_factory=dict)
     default_regime: str | None = None
+    countries: Mapping[str, ImportTerms] = field(default_factory=dict)
     objective: str = "cost"
     currency_rates: Mapping[str, float] = field(default_factory=lambda: {"CNY": 1.0})
     fleet: pd.DataFrame | None = None
@@ -121,6 +132,7 @@ class Network:
     collection: CollectionSettings = field(default_factory=CollectionSettings)
     design: DesignSettings = field(default_factory=DesignSettings)
     consolidation: ConsolidationSettings = field(default_factory=ConsolidationSettings)
+    trade: TradeSettings = field(default_factory=TradeSettings)
     folder: Path | None = None
     content_hash: str = ""
     origins: Mapping[str, tuple[str, int | None]] = field(default_factory=dict)
@@ -133,6 +145,7 @@ class Network:
             "firms",
             "customs",
             "regimes",
+            "countries",
             "currency_rates",
             "origins",
         ):

@@ -1,12 +1,13 @@
 """The settings tables of ``scenario.toml``, one frozen dataclass each.
 
-``[collection]`` is :class:`CollectionSettings`, ``[design]`` :class:`DesignSettings` and
-``[consolidation]`` :class:`ConsolidationSettings`. Each field is one key of its table,
-named as the key is, with its default here and nowhere else; its metadata says what
-values the key takes (``kind``, and ``low``, ``high`` or ``choices``), from which the
-loader's checks (``instances.settings``) are made. A key not given in ``scenario.toml``
-keeps its default; ``None`` where another source decides (the scenario's
-``default_regime``, a product's shelf life, no limit).
+``[collection]`` is :class:`CollectionSettings`, ``[design]`` :class:`DesignSettings`
+and ``[consolidation]`` :class:`ConsolidationSettings`, ``[trade]``
+:class:`TradeSettings`. Each field is one key of its table, named as the key is, with
+its default here and nowhere else; its metadata says what values the key takes
+(``kind``, and ``low``, ``high`` or ``choices``), from which the loader's checks
+(``instances.settings``) are made. A key not given in ``scenario.toml`` keeps its
+default; ``None`` where another source decides (the scenario's ``default_regime``, a
+product's shelf life, no limit).
 
 Values are kept as ``scenario.toml`` writes them: a number written ``60`` stays an ``int``
 where the field says ``float`` (the two compare equal, and run records show what was
@@ -160,11 +161,32 @@ class ConsolidationSettings:
     margin: float = _key(0.0, "number", 0.0)
 
 
+@dataclass(frozen=True)
+class TradeSettings:
+    """``[trade]``: what the customs value and de minimis of every import count.
+
+    Parameters
+    ----------
+    insurance_rate
+        Cargo insurance premium, a fraction of the insured value (cost and freight plus
+        10%), added to a CIF customs value. The default 0.003 is the top of general sea
+        cargo's 0.10-0.30% (calculatecbm.hostboxindia.com cargo insurance, 2025, rough).
+    parcel_kg
+        Kilograms of goods in one retail parcel (9610, 1210): a consignment, whose goods
+        value is held against a country's de minimis threshold. The default 1 kg is an
+        ASSUMPTION (about 1,000 parcels a tonne); a firm's parcel records settle it.
+    """
+
+    insurance_rate: float = _key(0.003, "number", 0.0, 1.0)
+    parcel_kg: float = _key(1.0, "number", 0.001)
+
+
 #: The settings tables of ``scenario.toml`` by name.
 SETTINGS_TABLES: dict[str, type] = {
     "collection": CollectionSettings,
     "design": DesignSettings,
     "consolidation": ConsolidationSettings,
+    "trade": TradeSettings,
 }
 
 __all__ = [
@@ -173,4 +195,5 @@ __all__ = [
     "CollectionSettings",
     "ConsolidationSettings",
     "DesignSettings",
+    "TradeSettings",
 ]

@@ -3,10 +3,14 @@
 Pure functions of (network, plan, regime). Every lot is followed along its full path
 with the exact shelf-life model (:meth:`networks.shelf_life.ShelfLife.path_loss`);
 fruit found spoiled is sorted out where it is found, so each leg carries (and is paid
-for) the tonnes still sound when it starts. Spoilage is costed once, at the product's
-purchase (farm-gate) value; freight and handling already spent on spoiled fruit stay
-where they were spent. Trips and containers are counted per shipper, leg and week and
-rounded up, so a half-empty reefer costs a full one.
+for) the tonnes still sound when it starts. Every tonne shipped is bought at the
+product's purchase (farm-gate) value: ``purchase_cost`` for the tonnes delivered,
+``spoilage_cost`` for the tonnes lost; freight and handling already spent on spoiled
+fruit stay where they were spent. Duty and import VAT are charged on the tonnes sound
+when they enter the market's country, per :func:`networks.trade.import_charge` (customs
+value as the country defines it, de minimis, VAT recovered or borne), the rule the
+design model applies too. Trips and containers are counted per shipper, leg and week
+and rounded up, so a half-empty reefer costs a full one.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ COST_KEYS = (
     "storage_cost",
     "customs_cost",
     "tariff_cost",
+    "purchase_cost",
     "spoilage_cost",
 )
 TOLERANCE_T = 1e-6
@@ -161,8 +166,15 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
             bad("product", "a product of scenario.toml", flow.product)
             continue
         market = network.nodes[flow.market]
-        if not network.products[flow.product].admitted_in(market.country):
-            bad("product", f"a product admitted in {market.country} ({flow.market})", flow.product)
+        origin = origin_country(network, flow)
+        if not network.products[flow.product].admitted_in(market.country, origin):
+            access = network.products[flow.product].access.get(market.country)
+            terms = f": {access.condition}" if access and access.condition else ""
+            bad(
+                "product",
+                f"a product admitted in {market.country} from {origin} ({flow.market}){terms}",
+                flow.product,
+            )
         if flow.county_hub not in plan.hubs:
             bad("path", f"a hub the plan opens ({', '.join(plan.hubs) or 'none'})", flow.county_hub)
         owner = network.nodes[flow.village].firm
@@ -188,8 +200,9 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
             ):
                 bad(
                     "customs_mode",
-                    "9610 exactly when the last leg is a parcel and 9810 "
-                    "exactly when the path passes an overseas warehouse",
+                    "a mode that may carry this path: 9610 or 1210 exactly when the last "
+                    "leg is a parcel (retail parcels), 9810 through an overseas warehouse, "
+                    "9710 wholesale not through one, 0110 any wholesale path",
                     flow.customs_mode,
                 )
         elif flow.customs_mode:
@@ -383,6 +396,7 @@ def _kpis(network, flows: pd.DataFrame, hub_cost, deliveries) -> dict:
         "storage_cost": total("storage_cost"),
         "customs_cost": total("customs_cost"),
         "tariff_cost": total("tariff_cost"),
+        "purchase_cost": total("purchase_cost"),
         "spoilage_cost": total("spoilage_cost"),
     }
     perishable = flows["perishable"].astype(bool) if not flows.empty else None
@@ -414,6 +428,9 @@ def _kpis(network, flows: pd.DataFrame, hub_cost, deliveries) -> dict:
             "unmet_demand_t": float((deliveries["demand_t"] - deliveries["sold_t"]).sum()),
             "revenue": revenue,
             "margin": revenue - sum(costs.values()),
+            "duty": total("duty"),
+            "import_vat": total("import_vat"),
+            "import_vat_recovered": total("import_vat") - (total("tariff_cost") - total("duty")),
         }
     )
     variable = [c for c in COST_KEYS if c != "hub_cost"]

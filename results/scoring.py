@@ -22,6 +22,7 @@ from networks.network import Network
 from networks.nodes import CountyHub, OverseasWarehouse
 from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow
 from networks.timeline import HOURS_PER_WEEK, customs_node, lot_history
+from networks.trade import import_charge
 
 
 @dataclass(frozen=True)
@@ -61,16 +62,6 @@ def hub_atmosphere(network: Network, hubs: dict[str, str], hub_id: str) -> str:
     return "air"
 
 
-def market_prices(network: Network) -> dict[tuple, float]:
-    """Market prices by (market, product, week), and their mean by (market, product)."""
-    frame = network.demand[network.demand["price_cny_per_t"] > 0]
-    prices: dict[tuple, float] = (
-        frame.groupby(["market", "product"])["price_cny_per_t"].mean().to_dict()
-    )
-    prices.update(frame.groupby(["market", "product", "week"])["price_cny_per_t"].mean().to_dict())
-    return prices
-
-
 class FlowScorer:
     """Scores path flows on one network under one tariff regime.
 
@@ -85,7 +76,6 @@ class FlowScorer:
     def __init__(self, network: Network, regime: str | None = None) -> None:
         self.network = network
         self.tariffs = network.regime(regime)
-        self.prices = market_prices(network)
         self.margin_3pl = float(network.consolidation.margin)
 
     def score(self, flow: PathFlow, atmosphere: str) -> FlowScore:
@@ -93,8 +83,10 @@ class FlowScorer:
 
         Every lot is followed along its full path with the exact shelf-life model; fruit
         found spoiled is sorted out where it is found, so each leg carries (and is paid
-        for) the tonnes still sound when it starts; spoilage is costed once, at the
-        product's purchase value.
+        for) the tonnes still sound when it starts; every tonne is bought at the
+        product's purchase value (``purchase_cost`` delivered, ``spoilage_cost`` lost);
+        duty and the import VAT not recovered (:func:`networks.trade.import_charge`) on
+        the tonnes sound on arrival at the first node in the market's country.
         """
         network = self.network
         product = network.products[flow.product]
@@ -139,7 +131,7 @@ class FlowScorer:
                 loads.append(((flow.shipper, leg.id, trip_week(flow, timeline, i)), entering))
             co2_g += entering * leg.distance_km * leg.co2e_g_per_tkm
             node = network.nodes[leg.destination]
-            arriving = x * (1.0 - loss_before(timeline.leg_end[i]))
+            arriving = x * (1.0 - loss_before(start + 1))
             handling += node.handling_cost_cny_per_t * arriving
             if isinstance(node, CountyHub):
                 throughput.append(((node.id, flow.week), x))  # tonnes picked and received
@@ -158,21 +150,19 @@ class FlowScorer:
                 terms = network.customs.get(flow.customs_mode)
                 customs += (terms.fee_cny_per_t if terms else 0.0) * arriving
         delivered = x * (1.0 - loss)
-        market = network.nodes[flow.market]
         after_hub = (
             sum(seg.hours for seg in segments[timeline.leg_start[1] :]) if len(legs) > 1 else 0.0
         )
         delivery_week = flow.week + flow.storage_weeks + int(after_hub // HOURS_PER_WEEK)
-        price = self.prices.get(
-            (flow.market, flow.product, delivery_week),
-            self.prices.get((flow.market, flow.product), product.value_cny_per_kg * 1000.0),
+        charge = import_charge(
+            network, flow.nodes, legs, flow.product, flow.customs_mode, self.tariffs
         )
-        tariff = 0.0
-        if self.tariffs is not None and market.country != origin_country(network, flow):
-            parcel = legs[-1].mode == Mode.PARCEL
-            duty = self.tariffs.duty_rate(market.country, product.hs_code, parcel=parcel)
-            vat = self.tariffs.vat_rate(market.country, product.hs_code)
-            tariff = delivered * price * (duty + vat * (1.0 + duty))
+        imported = duty = vat = vat_cost = customs_value = 0.0
+        if charge is not None:  # tonnes sound on arrival at the first node abroad
+            imported = x * (1.0 - loss_before(timeline.leg_start[charge.import_node - 1] + 1))
+            customs_value = charge.customs_value
+            duty, vat, vat_cost = (imported * v for v in (charge.duty, charge.vat, charge.vat_cost))
+        value_per_t = product.value_cny_per_kg * 1000.0
         row = {
             "firm": flow.firm,
             "shipper": flow.shipper,
@@ -196,8 +186,13 @@ class FlowScorer:
             "handling_cost": handling,
             "storage_cost": storage_cost,
             "customs_cost": customs,
-            "tariff_cost": tariff,
-            "spoilage_cost": (x - delivered) * product.value_cny_per_kg * 1000.0,
+            "imported_t": imported,
+            "customs_value_cny_per_t": customs_value,
+            "duty": duty,
+            "import_vat": vat,
+            "tariff_cost": duty + vat_cost,
+            "purchase_cost": delivered * value_per_t,
+            "spoilage_cost": (x - delivered) * value_per_t,
             "co2_t": co2_g / 1e6,
             "perishable": shelf is not None,
         }

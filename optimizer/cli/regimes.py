@@ -31,10 +31,11 @@ def cmd_regimes(args: argparse.Namespace) -> int:
                 part.source,
             )
             name = ""
-        if regime.de_minimis:
-            table.add_row(
-                "", "", ",".join(sorted(regime.de_minimis)), "*", "de minimis", "exempt parcels", ""
-            )
+        for country in sorted(regime.de_minimis):
+            terms = network.countries.get(country)
+            threshold = terms.de_minimis_cny if terms else None
+            limit = "" if threshold is None else f"<= {threshold:,.0f} CNY"
+            table.add_row("", "", country, "*", "de minimis", limit, "retail parcels: no duty")
     console.print(table)
     return ExitCode.OK
 

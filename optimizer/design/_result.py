@@ -179,7 +179,7 @@ class DesignResult:
         if evaluation is None:
             return {"flows": plan.to_frame(), "hubs": self.hubs}
         return {
-            "flows": evaluation.flows.drop(columns=["market"], errors="ignore"),
+            "flows": evaluation.flows.drop(columns=["market"]),
             "hubs": self.hubs,
             "deliveries": evaluation.deliveries,
             "trips": evaluation.trips,
@@ -482,8 +482,9 @@ def design_result(
 def _model_costs(data: DesignData, model: DesignMatrix, outcome: SolveOutcome) -> dict[str, float]:
     """The model's own costs by part, as its objective counts them (CNY).
 
-    ``model_flow_cost``: freight per tonne, handling, customs, tariffs, CO2 price and the
-    value of fruit the survival factors lose on the way; ``model_storage_cost``: cold
+    ``model_flow_cost``: freight per tonne, handling, customs, tariffs, CO2 price, the
+    purchase value of the fruit dispatched from the hubs and the value of fruit the
+    survival factors lose before; ``model_storage_cost``: cold
     store and the value lost in store; ``model_trip_cost``: trips and containers as the
     model counts them (pro rata with ``trips = "linear"``, whole with ``integer``),
     which the evaluator always counts whole. Their sum is the objective

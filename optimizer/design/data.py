@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from networks.climate import leg_stage_temps, place_temps
 from networks.firms import part_load_rate, trip_terms
 from networks.legs import Leg, Mode
 from networks.network import Network
@@ -24,6 +23,7 @@ from networks.nodes import HubSize, NodeKind, OverseasWarehouse
 from networks.plan import THIRD_PARTY
 from networks.shelf_life import ShelfLife
 from networks.timeline import HOURS_PER_WEEK, customs_mode_fits, default_wait_hours
+from networks.trade import import_charge
 
 MAX_ROUTE_LEGS = 5
 
@@ -194,7 +194,7 @@ def build_design_data(
     if shipper != THIRD_PARTY and shipper in network.firms:
         premium = network.firms[shipper].part_load_premium
     wait = default_wait_hours(network)
-    week_start = (np.asarray(weeks, dtype=float) - 1.0) * HOURS_PER_WEEK  # hours into week 1
+    ambient = np.array([network.periods.ambient(w) for w in weeks])
 
     villages = {v.id: v for v in network.villages}
     supply_frame = network.supply[network.supply["village"].isin(villages)]
@@ -263,15 +263,8 @@ def build_design_data(
             index = len(data.inbound)
             data.inbound.append((village_id, hub.id, leg.id))
             cools = hub.precooling
-            # temperatures where and when the lot is (networks.climate), as lot_history
-            ambient = place_temps(network, villages[village_id].climate, week_start)
-            leg_hours, leg_temps = leg_stage_temps(network, leg, week_start + wait)
-            at_hub = week_start + wait + leg.hours
-            dwell_temp = (
-                np.full(len(weeks), hub.storage_temp_c)
-                if cools
-                else place_temps(network, hub.climate, at_hub)
-            )
+            leg_temp = np.array([leg.temperature_c(t) for t in ambient])
+            dwell_temp = np.full(len(weeks), hub.storage_temp_c) if cools else ambient
             for product in products:
                 if (village_id, product) not in supplied:
                     continue
@@ -280,10 +273,7 @@ def build_design_data(
                     late = max(0.0, wait + leg.hours - shelf.curing_grace_hours)
                     f = (
                         _consumed(shelf, wait, ambient, "air")
-                        + sum(
-                            _consumed(shelf, h, t, "air")
-                            for h, t in zip(leg_hours, leg_temps, strict=True)
-                        )
+                        + _consumed(shelf, leg.hours, leg_temp, "air")
                         + _consumed(shelf, late, ambient, "air", True)
                         - _consumed(shelf, late, ambient, "air")
                         + _consumed(shelf, hub.dwell_hours, dwell_temp, "air", not cools)
@@ -346,7 +336,7 @@ def build_design_data(
     for route in candidates:
         market = network.nodes[route.market]
         hub = hub_by_id[route.hub]
-        stage_hours, stage_temp, node_cost, leg_rows = _route_stages(network, route, week_start)
+        stage_hours, stage_temp, node_cost, leg_rows = _route_stages(network, route, ambient)
         hours_total = float(sum(stage_hours))
         # Age from harvest, counted conservatively with the hub's longest inbound
         # (storage weeks are not counted: inventory is aggregated over harvest weeks).
@@ -355,7 +345,9 @@ def build_design_data(
         delivery_offset = int(hours_total // HOURS_PER_WEEK)
         for product in products:
             prod = network.products[product]
-            if product not in hub_products[hub.id] or not prod.admitted_in(market.country):
+            if product not in hub_products[hub.id] or not prod.admitted_in(
+                market.country, hub.country
+            ):
                 continue
             if not any((route.market, product, w) in demand for w in weeks):
                 continue
@@ -378,20 +370,18 @@ def build_design_data(
                 alive = np.exp(-shelf.survival_hazard_per_life * cum)
             else:
                 alive = np.ones((len(stage_hours) + 1, len(weeks)))
-            rate = 0.0
-            if tariffs is not None and route.customs_mode:
-                parcel = route.legs[-1].mode == Mode.PARCEL
-                duty = tariffs.duty_rate(market.country, prod.hs_code, parcel=parcel)
-                vat = tariffs.vat_rate(market.country, prod.hs_code)
-                rate = duty + vat * (1.0 + duty)
-            route_rows.append((route, product, alive, node_cost, leg_rows, rate, delivery_offset))
+            charge = import_charge(
+                network, route.nodes, route.legs, product, route.customs_mode, tariffs
+            )
+            # per tonne imported, on the tonnes sound on arrival at the first node abroad
+            trade = (0.0, 0) if charge is None else (charge.cost, charge.import_node)
+            route_rows.append((route, product, alive, node_cost, leg_rows, trade, delivery_offset))
             first_week_cost = _route_cost(
                 route,
                 alive[:, 0],
                 node_cost,
                 leg_rows,
-                rate,
-                price.get((route.market, product, weeks[0]), value[product]),
+                trade,
                 value[product],
                 uplift,
                 premium,
@@ -407,7 +397,7 @@ def build_design_data(
         chosen = options if routes_per_pair <= 0 else options[:routes_per_pair]
         keep.update(i for _, i in chosen)
     route_index: dict[str, int] = {}
-    for row_index, (route, product, alive, node_cost, leg_rows, rate, offset) in enumerate(
+    for row_index, (route, product, alive, node_cost, leg_rows, trade, offset) in enumerate(
         route_rows
     ):
         if row_index not in keep:
@@ -419,17 +409,12 @@ def build_design_data(
             delivery = week + offset
             if delivery > weeks[-1]:
                 continue
-            unit_price = price.get((route.market, product, delivery), 0.0) or np.mean(
-                [v for (m, p, _), v in price.items() if m == route.market and p == product]
-                or [value[product]]
-            )
             cost, co2 = _route_cost(
                 route,
                 alive[:, w_index],
                 node_cost,
                 leg_rows,
-                rate,
-                float(unit_price),
+                trade,
                 value[product],
                 uplift,
                 premium,
@@ -467,8 +452,8 @@ def restrict(data: DesignData, network: Network, firms: frozenset[str]) -> Desig
     """The model of a coalition: the network's coefficients, its supply and demand only.
 
     A coalition meets the same routes, survival factors and per-tonne costs as the
-    whole network (route timing with each hub's longest inbound, tariffs on the
-    network's mean price); only what its villages grow and its customers order change.
+    whole network (route timing with each hub's longest inbound); only what its
+    villages grow and its customers order change.
     So every coalition's model is the grand coalition's with other firms' supply and
     demand at zero, which lets one model be re-solved for many coalitions
     (:class:`optimizer.design.network_design.DesignModel`).
@@ -493,12 +478,8 @@ def restrict(data: DesignData, network: Network, firms: frozenset[str]) -> Desig
     )
 
 
-def _route_stages(network: Network, route: Route, week_start: np.ndarray):
-    """Hours and temperatures of a route's stages; node costs and where legs start.
-
-    Temperatures are those where and when the lot is, by dispatch week
-    (:mod:`networks.climate`, as the evaluator's lot histories take them).
-    """
+def _route_stages(network: Network, route: Route, ambient: np.ndarray):
+    """Hours and temperatures of a route's stages; node costs and where legs start."""
     hours: list[float] = []
     temps: list[np.ndarray] = []
     node_cost: list[tuple[int, float]] = []  # (stage index after which it applies, CNY/t)
@@ -507,10 +488,12 @@ def _route_stages(network: Network, route: Route, week_start: np.ndarray):
     elapsed = 0.0
     for i, leg in enumerate(route.legs):
         offset = int(elapsed // HOURS_PER_WEEK)
+        shifted = np.roll(ambient, -offset)
+        if offset:
+            shifted[-offset:] = ambient[-1]
         leg_rows.append((i, leg, len(hours), offset))
-        leg_hours, leg_temps = leg_stage_temps(network, leg, week_start + elapsed)
-        hours.extend(leg_hours)
-        temps.extend(leg_temps)
+        hours.append(leg.hours)
+        temps.append(np.array([leg.temperature_c(t) for t in shifted]))
         elapsed += leg.hours
         cold = leg.temp_c if leg.refrigerated else None
         node = network.nodes[leg.destination]
@@ -530,11 +513,11 @@ def _route_stages(network: Network, route: Route, week_start: np.ndarray):
                 terms.clearance_hours if terms else 0.0
             )
         if isinstance(node, OverseasWarehouse) and node.temp_c is not None:
-            temp = np.full(len(week_start), node.temp_c)
+            temp = np.full(len(ambient), node.temp_c)
         elif cold is not None:
-            temp = np.full(len(week_start), cold)
+            temp = np.full(len(ambient), cold)
         else:
-            temp = place_temps(network, node.climate, week_start + elapsed)
+            temp = shifted
         hours.append(dwell)
         temps.append(temp)
         elapsed += dwell
@@ -546,15 +529,22 @@ def _route_cost(
     alive,
     node_cost,
     leg_rows,
-    tariff_rate,
-    unit_price,
+    trade,
     value_per_t,
     uplift,
     premium,
     co2_price,
     network,
 ) -> tuple[float, float]:
-    """Cost per tonne dispatched on a route in one week, and its CO2e tonnes."""
+    """Cost per tonne dispatched on a route in one week, and its CO2e tonnes.
+
+    ``trade`` is ``(duty and VAT borne per tonne imported, index of the route's node
+    where the goods enter the market's country)`` (:func:`networks.trade.import_charge`):
+    charged on the tonnes sound on arrival there, as the evaluator charges it. The
+    purchase value of every tonne dispatched is charged in full (sold or lost on the
+    way, it was bought), as the evaluator's ``purchase_cost`` and ``spoilage_cost``
+    together count it; losses before dispatch are charged where they happen.
+    """
     cost = 0.0
     co2 = 0.0
     for _, leg, stage_index, _ in leg_rows:
@@ -564,8 +554,10 @@ def _route_cost(
         co2 += entering * leg.distance_km * leg.co2e_g_per_tkm / 1e6
     for stage_index, fee in node_cost:
         cost += fee * alive[stage_index]
-    delivered = alive[-1]
-    cost += tariff_rate * unit_price * delivered
-    cost += value_per_t * (1.0 - delivered)
+    charge, import_node = trade
+    if charge:
+        arrival_stage = leg_rows[import_node - 1][2] + 1  # after the leg into that node
+        cost += charge * alive[arrival_stage]
+    cost += value_per_t
     cost += co2_price * co2
     return float(cost), float(co2)

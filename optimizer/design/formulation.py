@@ -13,8 +13,9 @@ Parameters (from :mod:`optimizer.design.data`): supply :math:`b_{vpt}`, demand
 :math:`\sigma^{st}_{hsp}` and of a route :math:`\sigma_{rpt}` (the optimizer's per-stage
 view of the shelf-life model); per-tonne costs :math:`c^{in}_{apt}` (freight, hub
 handling and pre-cooling, value of fruit lost) and :math:`c_{rpt}` (freight on the
-tonnes still sound on each leg, handling, customs fees, tariffs and VAT on the
-delivered value, value of fruit lost, CO2 price); fixed cost :math:`f_{hs}`, throughput
+tonnes still sound on each leg, handling, customs fees, duty and the import VAT not
+recovered on the tonnes entering the market's country (:func:`networks.trade.import_charge`),
+the purchase value of every tonne dispatched, CO2 price); fixed cost :math:`f_{hs}`, throughput
 :math:`u_{hs}` and cold storage :math:`k_{hs}` of each size; storage cost :math:`c^{st}_h`
 per tonne-week; trip cost :math:`g_{\ell t}` and capacity :math:`q_\ell`; delivery week
 :math:`\delta(r, t)` of a route dispatched in week :math:`t`.

@@ -1,6 +1,6 @@
 """docs/scenario-format.md's settings tables say what networks.settings defines.
 
-Each of ``[collection]``, ``[design]`` and ``[consolidation]`` is documented by a table
+Each of ``[collection]``, ``[design]``, ``[consolidation]`` and ``[trade]`` is documented by a table
 of keys; every documented key must be a field of its dataclass and every field a
 documented key, and a default the doc states must be the field's default.
 """
@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from networks import CollectionSettings, ConsolidationSettings, DesignSettings
+from networks import CollectionSettings, ConsolidationSettings, DesignSettings, TradeSettings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
 TABLES = {
     "collection": CollectionSettings,
     "design": DesignSettings,
     "consolidation": ConsolidationSettings,
+    "trade": TradeSettings,
 }
 NOT_STATED = object()
 

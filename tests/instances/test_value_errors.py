@@ -65,8 +65,8 @@ def test_unknown_customs_mode_of_a_bonded_zone(folder, rejected):
     folder.edit("nodes.csv", "9610;9710;9810", "9610;9999")
     rejected(
         folder,
-        rf"nodes\.csv:{line}: customs_modes: expected a ;-separated list of 9610, "
-        r"9710, 9810, 1210, got 9999",
+        rf"nodes\.csv:{line}: customs_modes: expected a ;-separated list of 0110, "
+        r"9610, 9710, 9810, 1210, got 9999",
     )
 
 
@@ -75,7 +75,7 @@ def test_bonded_zone_without_customs_mode(folder, rejected):
     rejected(
         folder,
         r"nodes\.csv:7: customs_modes: expected at least one customs mode of a "
-        r"bonded zone \(9610, 9710, 9810, 1210\), got none",
+        r"bonded zone \(0110, 9610, 9710, 9810, 1210\), got none",
     )
 
 
@@ -137,7 +137,7 @@ def test_ambient_leg_with_set_point(folder, rejected):
     error = rejected(
         folder,
         rf"legs\.csv:{line}: temp_c: expected empty for an ambient leg "
-        r"\(it takes the temperature of the places it passes\), got 5(\.0)?",
+        r"\(it takes the week's ambient\), got 5(\.0)?",
     )
     assert len(error.problems) == 1
 

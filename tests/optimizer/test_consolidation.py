@@ -232,8 +232,10 @@ def hand_model(folder: Path, coalition: frozenset[str], margin: float) -> float:
     sent = {(h, w): pulp.LpVariable(f"z_{h}_{w}", 0) for h in hubs for w in weeks}
     trips = {(h, w): pulp.LpVariable(f"n_{h}_{w}", 0, cat="Integer") for h in hubs for w in weeks}
     cost = [r.fixed_cost_cny * y[(r.hub, r.size)] for r in sizes.itertuples()]
+    purchase = 6000.0  # scenario.toml: fresh_kiwi value_cny_per_kg 6.0, every tonne shipped
     for r in inbound.itertuples():
         per_t = r.cost_cny_per_t * road + nodes.loc[r.destination, "handling_cost_cny_per_t"]
+        per_t += purchase
         cost += [per_t * x[(r.origin, r.destination, w)] for w in weeks]
     for h in hubs:
         for w in weeks:
@@ -266,19 +268,21 @@ def hand_model(folder: Path, coalition: frozenset[str], margin: float) -> float:
 
 
 # By hand (margin 10 %, premium 40 %, handling 20 CNY/t, the 3PL's trips of 10 t; alone,
-# coopA's own 2 t vans and firmB's 5 t trucks at the leg's 2,300 or 2,350 per 10 t, x 1.4):
+# coopA's own 2 t vans and firmB's 5 t trucks at the leg's 2,300 or 2,350 per 10 t, x 1.4;
+# every tonne shipped bought at 6,000 CNY/t, issue #16: the purchase value moves each
+# cost by the same 6,000 a tonne, so not the plans):
 # coopA alone needs H_JS (V1 reaches no other hub; V2 alone grows 12 < 16 t): 40,000 fixed
 #   + 16 t from V1 at 5 x 1.4 + 20 + four 2 t trips a week at 2,300 / 10 x 1.4 x 2 = 644
-#   = 40,000 + 432 + 8 x 644 = 45,584.
+#   + 16 t x 6,000 = 40,000 + 432 + 8 x 644 + 96,000 = 141,584 (45,584 before #16).
 # firmB alone: H_FH small 30,000 + 4 t from V3 at 3 x 1.4 + 20 + one 5 t trip at
-#   2,350 / 10 x 1.4 x 5 = 1,645: 31,741.8.
+#   2,350 / 10 x 1.4 x 5 = 1,645 + 4 t x 6,000: 55,741.8 (31,741.8 before).
 # Pooled: H_FH small (V2 and V3 grow 11 t a week; 1 t of week 1 waits a week, 28 CNY):
 #   30,000 + 10 t from V3 at 3 x 1.1 + 20 + 10 t from V2 at 8 x 1.1 + 20 + 28
-#   + three trips at 2,350 x 1.1 = 38,304.
+#   + three trips at 2,350 x 1.1 + 20 t x 6,000 = 158,304 (38,304 before).
 BY_HAND = {
-    frozenset({"coopA"}): 45584.0,
-    frozenset({"firmB"}): 31741.8,
-    frozenset({"coopA", "firmB"}): 38304.0,
+    frozenset({"coopA"}): 141584.0,
+    frozenset({"firmB"}): 55741.8,
+    frozenset({"coopA", "firmB"}): 158304.0,
 }
 
 

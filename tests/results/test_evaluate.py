@@ -131,6 +131,9 @@ STORAGE = 28.0 * 0.1  # 2.8
 CUSTOMS = 20.0 * 0.3 + 10.0 * 0.1  # 7
 # The default regime "today" lists no tariff parts (tiny has no tariffs.csv).
 TARIFF = 0.0
+# Every tonne shipped is bought at its purchase value (scenario.toml: embroidery
+# value_cny_per_kg 400): the 0.4 t delivered, none lost.
+PURCHASE = 0.4 * 400.0 * 1000.0  # 160000
 SPOILAGE = 0.0
 # CO2e: tonnes * distance_km * co2e_g_per_tkm, per leg (legs.csv):
 #   V3>H_JS 52 km * 125 g;  H_JS>BZ_CS 470 * 150;  BZ_CS>M_BKK parcel 2600 * 650;
@@ -149,11 +152,14 @@ def test_hand_computed_plan_costs_to_the_cent(tiny):
         "storage_cost": STORAGE,
         "customs_cost": CUSTOMS,
         "tariff_cost": TARIFF,
+        "purchase_cost": PURCHASE,
         "spoilage_cost": SPOILAGE,
     }
     for key, value in expected.items():
         assert kpis[key] == pytest.approx(value, abs=CENT), key
-    assert kpis["total_cost"] == pytest.approx(63974.52, abs=CENT)  # 40000 + 23918.32 + ...
+    # 40000 + 23918.32 + 46.4 + 2.8 + 7 + 0 + 160000 + 0 (63974.52 before the purchase
+    # value of the fruit sold was counted, issue #16)
+    assert kpis["total_cost"] == pytest.approx(223974.52, abs=CENT)
     assert kpis["total_cost"] == pytest.approx(sum(expected.values()), abs=CENT)
     assert kpis["co2_t"] == pytest.approx(CO2_T, abs=1e-9)
     assert kpis["delivered_t"] == pytest.approx(0.4)
@@ -444,8 +450,15 @@ elsewhere,US,*,mfn,1.0,test: no US market in tiny
 elsewhere,CN,*,mfn,0.5,test: the domestic market is not an import
 elsewhere,TH,0813,mfn,0.5,test: dried kiwi is not shipped
 """
-# demand.csv prices at M_BKK: kiwi 20000 CNY/t, embroidery 800000 CNY/t
-KIWI_PRICE, EMBROIDERY_PRICE = 20000.0, 800000.0
+# Customs value per tonne imported into TH (tiny's [countries.TH]: CIF): the declared
+# export value (scenario.toml export_value_cny_per_kg: kiwi 7.2, embroidery 480 CNY/kg)
+# plus freight from the last Chinese node to M_BKK at the leg's full-load rate (legs.csv:
+# P_NS>M_BKK sea-reefer 13000 per 7 t container; BZ_CS>M_BKK parcel 9000/t), plus
+# insurance: [trade] insurance_rate 0.005 on cost and freight + 10%.
+INSURED = 1.0 + 0.005 * 1.1
+CV_KIWI_SEA = (7200.0 + 13000.0 / 7.0) * INSURED  # 9106.96
+CV_EMB_PARCEL = (480000.0 + 9000.0) * INSURED  # 491689.50
+CV_EMB_SEA = (480000.0 + 13000.0 / 7.0) * INSURED  # 484507.36
 TRADE_PLAN = Plan(
     "trade",
     {"H_JS": "small"},
@@ -470,6 +483,7 @@ TRADE_PLAN = Plan(
         flow("V3 > H_JS > BZ_CS > P_NS > M_BKK", SEA, 0.1, customs_mode="9710"),
     ),
 )
+TRADE_KPIS = ("tariff_cost", "total_cost", "margin", "duty", "import_vat", "import_vat_recovered")
 
 
 @pytest.fixture(scope="module")
@@ -485,15 +499,19 @@ def test_tariff_regimes_change_only_the_tariff_cost(trade_network):
     assert base.kpis()["tariff_cost"] == 0.0
     kiwi_t = base.flows["delivered_t"].iloc[1]  # kiwi delivered at M_BKK, a little under 5 t
     assert 4.5 < kiwi_t < 5.0
-    parcel_t, sea_t = 0.2, 0.1  # embroidery does not decay
+    # M_BKK is the path's first node in TH: the tonnes imported are the tonnes delivered
+    assert base.flows["imported_t"].iloc[1] == pytest.approx(kiwi_t)
+    parcel_t = 0.2  # embroidery does not decay
     expected = {
         "today": 0.0,
-        "duty20": 0.2 * kiwi_t * KIWI_PRICE,
-        # VAT is levied on the duty-paid value: rate * (1 + duty)
-        "duty20-vat7": kiwi_t * KIWI_PRICE * (0.2 + 0.07 * 1.2)
-        + (parcel_t + sea_t) * EMBROIDERY_PRICE * 0.07,
-        # de minimis exempts the parcel (0.2 t) only; the sea lot pays 10%
-        "de-minimis": sea_t * EMBROIDERY_PRICE * 0.1,
+        # 20% on the customs value (not on the 20000 CNY/t selling price)
+        "duty20": 0.2 * kiwi_t * CV_KIWI_SEA,
+        # VAT on the duty-paid value: a wholesale importer (9710) recovers it, so only the
+        # retail parcel (9610, imported for a consumer) bears its 7%
+        "duty20-vat7": 0.2 * kiwi_t * CV_KIWI_SEA + 0.07 * parcel_t * CV_EMB_PARCEL,
+        # de minimis: a 0.5 kg parcel's goods are worth 480 * 0.5 = 240 CNY, within TH's
+        # 310: the parcel pays no duty; the sea lot (0.1 t, wholesale) pays 10%
+        "de-minimis": 0.1 * 0.1 * CV_EMB_SEA,
         "elsewhere": 0.0,
     }
     assert set(expected) == set(trade_network.regimes)
@@ -502,7 +520,7 @@ def test_tariff_regimes_change_only_the_tariff_cost(trade_network):
         kpis = evaluation.kpis()
         assert kpis["tariff_cost"] == pytest.approx(tariff, abs=CENT), regime
         for key, value in base.kpis().items():
-            if key in ("tariff_cost", "total_cost", "margin") or key.startswith("margin."):
+            if key in TRADE_KPIS or key.startswith("margin."):
                 continue
             assert kpis[key] == pytest.approx(value, rel=1e-12, abs=1e-12), (regime, key)
         assert kpis["total_cost"] - kpis["tariff_cost"] == pytest.approx(
@@ -512,9 +530,30 @@ def test_tariff_regimes_change_only_the_tariff_cost(trade_network):
         assert evaluation.flows["tariff_cost"].iloc[0] == 0.0
 
 
+def test_recovered_vat_is_reported_but_not_a_cost(trade_network):
+    kpis = evaluate(trade_network, TRADE_PLAN, regime="duty20-vat7").kpis()
+    kiwi_t = evaluate(trade_network, TRADE_PLAN).flows["delivered_t"].iloc[1]
+    recovered = 0.07 * (kiwi_t * CV_KIWI_SEA * 1.2 + 0.1 * CV_EMB_SEA)
+    assert kpis["import_vat_recovered"] == pytest.approx(recovered, abs=CENT)
+    assert kpis["import_vat"] == pytest.approx(recovered + 0.07 * 0.2 * CV_EMB_PARCEL, abs=CENT)
+    assert kpis["duty"] == pytest.approx(0.2 * kiwi_t * CV_KIWI_SEA, abs=CENT)
+
+
 def test_de_minimis_exempts_only_parcel_paths(trade_network):
     flows = evaluate(trade_network, TRADE_PLAN, regime="de-minimis").flows
-    assert list(flows["tariff_cost"]) == pytest.approx([0.0, 0.0, 0.0, 0.1 * 0.1 * 800000.0])
+    assert list(flows["tariff_cost"]) == pytest.approx([0.0, 0.0, 0.0, 0.1 * 0.1 * CV_EMB_SEA])
+
+
+@pytest.mark.parametrize(
+    ("threshold", "parcel_duty"),
+    # the parcel's goods: 480 CNY/kg x 0.5 kg = 240 CNY; relief up to and including it
+    [(240.0, 0.0), (239.99, 0.1 * 0.2 * CV_EMB_PARCEL), (0.0, 0.1 * 0.2 * CV_EMB_PARCEL)],
+)
+def test_de_minimis_threshold_edges(trade_network, threshold, parcel_duty):
+    terms = replace(trade_network.countries["TH"], de_minimis_cny=threshold)
+    network = trade_network.replace(countries={"TH": terms})
+    flows = evaluate(network, TRADE_PLAN, regime="de-minimis").flows
+    assert flows["tariff_cost"].iloc[2] == pytest.approx(parcel_duty, abs=CENT)
 
 
 def test_an_unknown_regime_is_invalid_input(trade_network):
