@@ -10,6 +10,7 @@ returns what it could read.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import tomllib
@@ -64,6 +65,7 @@ PERIODS = (
     Setting("labels", "any"),  # checked by _periods, which knows how many weeks
     Setting("weeks", "integer", 1),
     Setting("ambient_temp_c", "any"),
+    Setting("start", "any"),  # checked by read_periods: a date
 )
 PRODUCT = (
     Setting("name", "text"),
@@ -195,7 +197,17 @@ def read_periods(config: dict, toml: TomlFile) -> Periods | None:
             "none" if temps is None else temps,
         )
         return None
-    return Periods(tuple(labels), tuple(float(t) for t in temps))
+    start = section.get("start")
+    if start is not None:
+        if isinstance(start, str):
+            try:
+                start = dt.date.fromisoformat(start)
+            except ValueError:
+                pass
+        if isinstance(start, dt.datetime) or not isinstance(start, dt.date):
+            toml.add("periods.start", "a date (YYYY-MM-DD)", start)
+            return None
+    return Periods(tuple(labels), tuple(float(t) for t in temps), start)
 
 
 _SETTING_MESSAGE = re.compile(r"(\w+): expected (.+), got (.+)")

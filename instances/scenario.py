@@ -25,6 +25,7 @@ from instances._scenario_toml import (
 from instances._tables import BAD, LINE, Column, locate, read_table
 from instances.settings import Setting, check_settings, check_table
 from instances.toml_lines import TomlFile
+from networks.climate import climate_normals
 from networks.distances import DEFAULT_CIRCUITY, RoadGraph, geodesic_km
 from networks.errors import ProblemCollector, ScenarioError
 from networks.firms import Firm
@@ -42,6 +43,7 @@ from networks.rules import generate_legs
 from networks.trade import CUSTOMS_MODE_CODES, TariffPart, TariffRegime
 
 INF = float("inf")
+PLACES = tuple(climate_normals())
 NODE_KINDS = tuple(k.value for k in NodeKind)
 MODES = tuple(m.value for m in Mode)
 
@@ -69,6 +71,7 @@ NODE_COLUMNS = [
     Column("capacity_t_per_week", "float", False, INF, low=0),
     Column("temp_c", "float", False, None, low=-30, high=50),
     Column("max_age_days", "float", False, INF, positive=True),
+    Column("climate", "choice", False, "", choices=PLACES),
     Column("source", required=False, default=""),
     Column("currency", required=False, default=""),
 ]
@@ -110,6 +113,7 @@ LEG_COLUMNS = [
     Column("trip_capacity_t", "float", False, INF, positive=True),
     Column("part_load_cny_per_t", "float", False, INF, positive=True),
     Column("co2e_g_per_tkm", "float", False, 0.0, low=0),
+    Column("via", "list", False, choices=PLACES),
     Column("source", required=False, default=""),
     Column("currency", required=False, default=""),
 ]
@@ -209,6 +213,7 @@ def _build_nodes(frame, sizes_by_hub, problems: ProblemCollector, rel: str) -> d
             handling_cost_cny_per_t=row["handling_cost_cny_per_t"],
             dwell_hours=row["dwell_hours"],
             source=row["source"],
+            climate=row["climate"],
         )
         line = int(row[LINE])
         kind = NodeKind(kind)
@@ -326,7 +331,7 @@ def _explicit_legs(frame, nodes, known_ids, problems, rel, nodes_rel) -> list[Le
             problems.add(
                 rel,
                 "temp_c",
-                "empty for an ambient leg (it takes the week's ambient)",
+                "empty for an ambient leg (it takes the temperature of the places it passes)",
                 temp,
                 line=line,
             )
@@ -356,6 +361,7 @@ def _explicit_legs(frame, nodes, known_ids, problems, rel, nodes_rel) -> list[Le
                     part_load_cny_per_t=row["part_load_cny_per_t"],
                     co2e_g_per_tkm=row["co2e_g_per_tkm"],
                     source=row["source"],
+                    via=tuple(row["via"] or ()),
                 ),
                 line,
             )
@@ -592,6 +598,14 @@ def load_folder(folder: str | Path) -> Network:
         key = f"leg:{leg.id}" if f"leg:{leg.id}" not in origins else f"leg:{leg.id}#repeat"
         origins.setdefault(key, ("scenario.toml [[leg_rules]]", None))
     legs += generated
+    placed = any(node.climate for node in nodes.values()) or any(leg.via for leg in legs)
+    if periods is not None and periods.start is None and placed:
+        toml.add(
+            "periods.start",
+            "a first day (YYYY-MM-DD) or ISO week labels (2025-W36): nodes or legs name "
+            "climate places, whose temperature depends on the date",
+            "none",
+        )
     problems.raise_if_any()
 
     network = Network(

@@ -62,7 +62,7 @@ class Leg:
         Whether the leg runs at a controlled temperature.
     temp_c
         Set point of a refrigerated leg (deg C); ``None`` for an ambient leg, which takes
-        the ambient temperature of its week.
+        the air temperature of the places it passes (:mod:`networks.climate`).
     distance_km
         Distance travelled (road distance includes circuity).
     hours
@@ -82,6 +82,9 @@ class Leg:
         Well-to-wheel emissions per tonne-km (GLEC / ISO 14083).
     source
         Where the figures come from.
+    via
+        Climate places (:mod:`networks.climate`) the leg passes between its ends, in
+        order: a sea lane's waypoints, the regions a rail or road leg crosses.
     """
 
     origin: str
@@ -97,6 +100,7 @@ class Leg:
     co2e_g_per_tkm: float = 0.0
     temp_c: float | None = None
     source: str = ""
+    via: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for attr in (
@@ -121,7 +125,3 @@ class Leg:
     def id(self) -> str:
         """Unique id: ``origin>destination:service``."""
         return f"{self.origin}>{self.destination}:{self.service}"
-
-    def temperature_c(self, ambient_c: float) -> float:
-        """The temperature the load sees: the set point, or the given ambient."""
-        return ambient_c if self.temp_c is None else self.temp_c

@@ -99,6 +99,10 @@ class Node:
         Hours a lot spends at the node while passing through.
     source
         Where the coordinates and figures come from (citation text).
+    climate
+        Id of the node's place in the climate normals (:mod:`networks.climate`), whose
+        monthly air temperature unrefrigerated lots take there; empty: the node is at
+        the origin and takes the scenario's weekly ambient.
     """
 
     id: str
@@ -109,6 +113,7 @@ class Node:
     handling_cost_cny_per_t: float = 0.0
     dwell_hours: float = 0.0
     source: str = ""
+    climate: str = ""
 
     kind: NodeKind = field(init=False, default=NodeKind.VILLAGE)
 

@@ -4,13 +4,16 @@ A lot picked in week ``w`` waits in its village, rides to its county hub, may be
 pre-cooled and held in the hub's cold store, then passes legs and nodes (customs
 clearance, port and warehouse dwell) to its market. :func:`lot_history` lists those
 stages as :class:`~networks.shelf_life.Segment` values; the exact evaluator scores the
-whole list and the optimizer multiplies per-stage survival factors.
+whole list and the optimizer multiplies per-stage survival factors. Unrefrigerated
+stages take the air temperature of where and when the lot is (:mod:`networks.climate`):
+an unrefrigerated leg is one segment per climate place it passes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from networks.climate import ambient_c, leg_stages
 from networks.legs import Leg, Mode
 from networks.lots import LotHistory, Segment
 from networks.network import Network
@@ -29,11 +32,15 @@ class PathTimeline:
     history
         The segments from picking to the market (a :class:`~networks.shelf_life.LotHistory`).
     leg_start
-        For each leg of the path, the index of its segment in ``history.segments``.
+        For each leg of the path, the index of its first segment in ``history.segments``.
+    leg_end
+        For each leg, the index just after its last segment (an unrefrigerated leg has
+        one segment per climate place it passes).
     """
 
     history: LotHistory
     leg_start: tuple[int, ...]
+    leg_end: tuple[int, ...]
 
     @property
     def hours(self) -> float:
@@ -96,7 +103,8 @@ def lot_history(
     nodes, legs
         The path: node ids from village to market and the legs between them.
     week
-        Harvest week (1-based); ambient legs take the ambient of the week they run in.
+        Harvest week (1-based); unrefrigerated stages take the temperature of the place
+        and the day they are at.
     storage_weeks
         Whole weeks in the hub's cold store.
     precool
@@ -116,21 +124,25 @@ def lot_history(
     elapsed = 0.0
     segments: list[Segment] = []
     leg_start: list[int] = []
+    leg_end: list[int] = []
     clears_at = customs_node(network, nodes, customs_mode)
     cold_c: float | None = None  # temperature the lot is kept at, once in a cold chain
+    picked = (week - 1) * HOURS_PER_WEEK  # hours from the start of week 1 to picking
 
-    def ambient() -> float:
-        return network.periods.ambient(week + int(elapsed // HOURS_PER_WEEK))
+    def ambient(node_id: str) -> float:
+        return ambient_c(network, node_id, picked + elapsed)
 
     def add(kind: str, name: str, hours: float, temp_c: float, atmos: str = "air") -> None:
         nonlocal elapsed
         segments.append(Segment(hours, temp_c, atmos, kind, name))  # type: ignore[arg-type]
         elapsed += hours
 
-    add("precool_wait", nodes[0], wait, ambient())
+    add("precool_wait", nodes[0], wait, ambient(nodes[0]))
     for index, (leg, node_id) in enumerate(zip(legs, nodes[1:], strict=True)):
         leg_start.append(len(segments))
-        add("leg", leg.id, leg.hours, leg.temperature_c(ambient()))
+        for hours, temp_c in leg_stages(network, leg, picked + elapsed):
+            add("leg", leg.id, hours, temp_c)
+        leg_end.append(len(segments))
         cold_c = leg.temp_c if leg.refrigerated else None
         node = network.nodes[node_id]
         if index == len(legs) - 1:
@@ -141,7 +153,7 @@ def lot_history(
             if cooling:
                 add("precool", node_id, node.dwell_hours, hub.storage_temp_c)
             else:
-                add("dwell", node_id, node.dwell_hours, ambient())
+                add("dwell", node_id, node.dwell_hours, ambient(node_id))
             if storage_weeks > 0:
                 add(
                     "storage",
@@ -154,11 +166,11 @@ def lot_history(
         if isinstance(node, OverseasWarehouse) and node.temp_c is not None:
             dwell_temp = node.temp_c
         else:
-            dwell_temp = cold_c if cold_c is not None else ambient()
+            dwell_temp = cold_c if cold_c is not None else ambient(node_id)
         add("dwell", node_id, node.dwell_hours, dwell_temp)
         if node_id == clears_at:
             hours = getattr(node, "clearance_hours", 0.0)
             terms = network.customs.get(customs_mode)
             hours += terms.clearance_hours if terms is not None else 0.0
             add("customs", node_id, hours, dwell_temp)
-    return PathTimeline(LotHistory(tuple(segments)), tuple(leg_start))
+    return PathTimeline(LotHistory(tuple(segments)), tuple(leg_start), tuple(leg_end))

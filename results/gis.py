@@ -33,6 +33,8 @@ from networks.timeline import customs_node
 
 #: File name of the GeoPackage in a run folder.
 GEOPACKAGE = "network.gpkg"
+#: Columns of ``flows`` the layers read.
+_FLOW_COLUMNS = ("path", "services", "tonnes", "delivered_t", "customs_mode")
 
 
 def run_layers(network: Network, tables: dict[str, pd.DataFrame]) -> dict[str, gpd.GeoDataFrame]:
@@ -53,8 +55,10 @@ def run_layers(network: Network, tables: dict[str, pd.DataFrame]) -> dict[str, g
         By layer name, each in EPSG:4326.
     """
     flows = tables.get("flows")
+    if flows is not None:  # a plan without flows may come with no columns at all
+        flows = flows.reindex(columns=list(dict.fromkeys([*flows.columns, *_FLOW_COLUMNS])))
     routes = tables.get("routes")
-    layers = {"nodes": _node_layer(network, tables)}
+    layers = {"nodes": _node_layer(network, {**tables, "flows": flows})}
     if flows is not None:
         layers["legs"] = _leg_layer(network, flows)
         layers["flows"] = _flow_layer(network, flows)

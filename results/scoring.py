@@ -131,7 +131,7 @@ class FlowScorer:
                 loads.append(((flow.shipper, leg.id, trip_week(flow, timeline, i)), entering))
             co2_g += entering * leg.distance_km * leg.co2e_g_per_tkm
             node = network.nodes[leg.destination]
-            arriving = x * (1.0 - loss_before(start + 1))
+            arriving = x * (1.0 - loss_before(timeline.leg_end[i]))
             handling += node.handling_cost_cny_per_t * arriving
             if isinstance(node, CountyHub):
                 throughput.append(((node.id, flow.week), x))  # tonnes picked and received

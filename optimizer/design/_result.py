@@ -179,7 +179,7 @@ class DesignResult:
         if evaluation is None:
             return {"flows": plan.to_frame(), "hubs": self.hubs}
         return {
-            "flows": evaluation.flows.drop(columns=["market"]),
+            "flows": evaluation.flows.drop(columns=["market"], errors="ignore"),
             "hubs": self.hubs,
             "deliveries": evaluation.deliveries,
             "trips": evaluation.trips,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from networks.climate import leg_stage_temps, place_temps
 from networks.firms import part_load_rate, trip_terms
 from networks.legs import Leg, Mode
 from networks.network import Network
@@ -194,7 +195,7 @@ def build_design_data(
     if shipper != THIRD_PARTY and shipper in network.firms:
         premium = network.firms[shipper].part_load_premium
     wait = default_wait_hours(network)
-    ambient = np.array([network.periods.ambient(w) for w in weeks])
+    week_start = (np.asarray(weeks, dtype=float) - 1.0) * HOURS_PER_WEEK  # hours into week 1
 
     villages = {v.id: v for v in network.villages}
     supply_frame = network.supply[network.supply["village"].isin(villages)]
@@ -263,8 +264,15 @@ def build_design_data(
             index = len(data.inbound)
             data.inbound.append((village_id, hub.id, leg.id))
             cools = hub.precooling
-            leg_temp = np.array([leg.temperature_c(t) for t in ambient])
-            dwell_temp = np.full(len(weeks), hub.storage_temp_c) if cools else ambient
+            # temperatures where and when the lot is (networks.climate), as lot_history
+            ambient = place_temps(network, villages[village_id].climate, week_start)
+            leg_hours, leg_temps = leg_stage_temps(network, leg, week_start + wait)
+            at_hub = week_start + wait + leg.hours
+            dwell_temp = (
+                np.full(len(weeks), hub.storage_temp_c)
+                if cools
+                else place_temps(network, hub.climate, at_hub)
+            )
             for product in products:
                 if (village_id, product) not in supplied:
                     continue
@@ -273,7 +281,10 @@ def build_design_data(
                     late = max(0.0, wait + leg.hours - shelf.curing_grace_hours)
                     f = (
                         _consumed(shelf, wait, ambient, "air")
-                        + _consumed(shelf, leg.hours, leg_temp, "air")
+                        + sum(
+                            _consumed(shelf, h, t, "air")
+                            for h, t in zip(leg_hours, leg_temps, strict=True)
+                        )
                         + _consumed(shelf, late, ambient, "air", True)
                         - _consumed(shelf, late, ambient, "air")
                         + _consumed(shelf, hub.dwell_hours, dwell_temp, "air", not cools)
@@ -336,7 +347,7 @@ def build_design_data(
     for route in candidates:
         market = network.nodes[route.market]
         hub = hub_by_id[route.hub]
-        stage_hours, stage_temp, node_cost, leg_rows = _route_stages(network, route, ambient)
+        stage_hours, stage_temp, node_cost, leg_rows = _route_stages(network, route, week_start)
         hours_total = float(sum(stage_hours))
         # Age from harvest, counted conservatively with the hub's longest inbound
         # (storage weeks are not counted: inventory is aggregated over harvest weeks).
@@ -478,8 +489,12 @@ def restrict(data: DesignData, network: Network, firms: frozenset[str]) -> Desig
     )
 
 
-def _route_stages(network: Network, route: Route, ambient: np.ndarray):
-    """Hours and temperatures of a route's stages; node costs and where legs start."""
+def _route_stages(network: Network, route: Route, week_start: np.ndarray):
+    """Hours and temperatures of a route's stages; node costs and where legs start.
+
+    Temperatures are those where and when the lot is, by dispatch week
+    (:mod:`networks.climate`, as the evaluator's lot histories take them).
+    """
     hours: list[float] = []
     temps: list[np.ndarray] = []
     node_cost: list[tuple[int, float]] = []  # (stage index after which it applies, CNY/t)
@@ -488,12 +503,10 @@ def _route_stages(network: Network, route: Route, ambient: np.ndarray):
     elapsed = 0.0
     for i, leg in enumerate(route.legs):
         offset = int(elapsed // HOURS_PER_WEEK)
-        shifted = np.roll(ambient, -offset)
-        if offset:
-            shifted[-offset:] = ambient[-1]
         leg_rows.append((i, leg, len(hours), offset))
-        hours.append(leg.hours)
-        temps.append(np.array([leg.temperature_c(t) for t in shifted]))
+        leg_hours, leg_temps = leg_stage_temps(network, leg, week_start + elapsed)
+        hours.extend(leg_hours)
+        temps.extend(leg_temps)
         elapsed += leg.hours
         cold = leg.temp_c if leg.refrigerated else None
         node = network.nodes[leg.destination]
@@ -513,11 +526,11 @@ def _route_stages(network: Network, route: Route, ambient: np.ndarray):
                 terms.clearance_hours if terms else 0.0
             )
         if isinstance(node, OverseasWarehouse) and node.temp_c is not None:
-            temp = np.full(len(ambient), node.temp_c)
+            temp = np.full(len(week_start), node.temp_c)
         elif cold is not None:
-            temp = np.full(len(ambient), cold)
+            temp = np.full(len(week_start), cold)
         else:
-            temp = shifted
+            temp = place_temps(network, node.climate, week_start + elapsed)
         hours.append(dwell)
         temps.append(temp)
         elapsed += dwell

@@ -45,10 +45,13 @@ def report_figures(run: RunFolder) -> list[Section]:
     sections = [Section("Headline", headline_html(run))]
     figure = map_figure(run)
     if figure is not None:
-        caption = "network.gpkg: nodes, " + (
-            "the road segments each vehicle drives."
-            if run.command == "route"
-            else "legs used (width: tonnes picked; solid: reefer, dotted: ambient)."
+        caption = {
+            "route": "network.gpkg: nodes, and the road segments each vehicle drives.",
+            "consolidate": "network.gpkg: nodes (a consolidation writes no flows to draw).",
+        }.get(
+            run.command,
+            "network.gpkg: nodes, legs used (width: tonnes picked; solid: reefer, dotted: "
+            "ambient).",
         )
         sections.append(Section("Map", figures=(Figure("map", figure, caption, css="map"),)))
     if run.command == "route":

@@ -93,7 +93,10 @@ def read_run(folder: str | os.PathLike, name: str = "") -> RunFolder:
         if parquet.is_file():
             tables[table] = pd.read_parquet(parquet)
         elif csv.is_file():
-            tables[table] = pd.read_csv(csv)
+            try:
+                tables[table] = pd.read_csv(csv)
+            except pd.errors.EmptyDataError:  # a table with no rows and no columns
+                tables[table] = pd.DataFrame()
     documents = {
         p.stem: json.loads(p.read_text()) for p in sorted(path.glob("*.json")) if p != kpis_file
     }

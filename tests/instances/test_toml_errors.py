@@ -171,7 +171,7 @@ def test_negative_consolidation_margin(folder, rejected):
             "[periods]\n",
             "[periods]\nweek = 3\n",
             r"periods\.week",
-            r"a key of \[periods\] \(ambient_temp_c, labels, weeks\)",
+            r"a key of \[periods\] \(ambient_temp_c, labels, start, weeks\)",
         ),
         (
             'name = "today"\n',

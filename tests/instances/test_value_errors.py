@@ -137,7 +137,7 @@ def test_ambient_leg_with_set_point(folder, rejected):
     error = rejected(
         folder,
         rf"legs\.csv:{line}: temp_c: expected empty for an ambient leg "
-        r"\(it takes the week's ambient\), got 5(\.0)?",
+        r"\(it takes the temperature of the places it passes\), got 5(\.0)?",
     )
     assert len(error.problems) == 1
 

@@ -125,7 +125,7 @@ def test_cost_bars_are_the_kpis_and_add_up_to_total_cost(tiny_runs):
     bars = _figures(folder)["cost-by-part"]["data"][0]
     assert bars["y"] == [kpis[k] for k in bars["meta"]["keys"]]
     assert sum(bars["y"]) == pytest.approx(kpis["total_cost"])
-    assert len(bars["y"]) == 7
+    assert len(bars["y"]) == 8  # the evaluator's cost parts, purchase_cost among them (#16)
 
 
 def test_spoilage_and_deliveries_add_up_to_the_kpis(tiny_runs):
@@ -277,3 +277,24 @@ def test_flagship_report_is_under_10_mb_and_written_in_under_5_s(tmp_path):
     assert (out / "report.html").stat().st_size < 10 * MB
     figure = _figures(out)["map"]
     assert len(_traces(figure, "leg")) == len(_used_legs(pd.read_csv(out / "flows.csv")))
+
+
+def test_a_plan_without_flows_still_gets_its_map_and_headline(tmp_path, tiny):
+    # what a time-limited solve may return: feasible, nothing shipped (flows with no columns)
+    from results.gis import read_geopackage
+    from results.store import write_run
+
+    hubs = pd.DataFrame(columns=["hub", "size", "week", "received_t", "storage_t"])
+    tables = {"flows": pd.DataFrame(), "hubs": hubs}
+    write_run(
+        tmp_path / "empty", {"command": "solve"}, {"status": "feasible"}, tables, network=tiny
+    )
+    layers = read_geopackage(tmp_path / "empty" / "network.gpkg")
+    assert {k: len(v) for k, v in layers.items()} == {
+        "nodes": len(tiny.nodes),
+        "legs": 0,
+        "flows": 0,
+    }
+    figure = _figures(tmp_path / "empty")["map"]
+    assert _traces(figure, "leg") == []
+    assert not any(t["name"].startswith("hub open") for t in _traces(figure, "node"))
