@@ -66,7 +66,7 @@ def map_figure(run: RunFolder) -> dict | None:
     if run.command == "route" and legs is not None and len(legs):
         focus = nodes[nodes["id"].isin(set(legs["origin"]) | set(legs["destination"]))]
     extent = _extent(focus)
-    traces = [_land_trace(extent)]
+    traces = _land_traces(extent)
     if run.command == "route":
         traces += _trip_traces(nodes, legs)
     elif legs is not None:
@@ -79,10 +79,10 @@ def map_figure(run: RunFolder) -> dict | None:
         "legend": {"itemsizing": "constant", "font": {"size": 10}},
         "geo": {
             **_GEO_OFF,
-            "projection": {"type": "natural earth"},
+            "projection": {"type": "natural earth", "rotation": {"lon": (lon0 + lon1) / 2}},
             "lonaxis": {"range": [lon0, lon1]},
             "lataxis": {"range": [lat0, lat1]},
-            "bgcolor": "#eef5fb",
+            "bgcolor": SEA_COLOUR,
             "showframe": True,
         },
     }
@@ -94,52 +94,70 @@ def _extent(nodes: gpd.GeoDataFrame) -> tuple[tuple[float, float], tuple[float, 
     lon0, lon1 = float(nodes["lon"].min()), float(nodes["lon"].max())
     lat0, lat1 = float(nodes["lat"].min()), float(nodes["lat"].max())
     pad_lat = max(0.2, 0.08 * (lat1 - lat0))
+    lats = (max(-90.0, lat0 - pad_lat), min(90.0, lat1 + pad_lat))
+    if lon1 - lon0 > 180.0:  # the whole world, centred on the nodes' mean longitude
+        angles = np.radians(nodes["lon"].astype(float))
+        centre = float(np.degrees(np.arctan2(np.sin(angles).mean(), np.cos(angles).mean())))
+        return (centre - 180.0, centre + 180.0), lats
     # a box about 1.6 times as wide as high (in degrees), to fill the page's width
     pad_lon = max(
         0.2, 0.08 * (lon1 - lon0), (1.6 * (lat1 - lat0 + 2 * pad_lat) - (lon1 - lon0)) / 2
     )
-    return (
-        (max(-180.0, lon0 - pad_lon), min(180.0, lon1 + pad_lon)),
-        (max(-90.0, lat0 - pad_lat), min(90.0, lat1 + pad_lat)),
-    )
+    return (max(-180.0, lon0 - pad_lon), min(180.0, lon1 + pad_lon)), lats
+
+
+#: Colours of the map: sea (the background), land, lakes cut out of the land.
+SEA_COLOUR, LAND_COLOUR = "#eef5fb", "#f4f1e8"
 
 
 @lru_cache(maxsize=1)
-def _land_rings() -> tuple[tuple[tuple[float, float, float, float], list, list], ...]:
-    """Each land polygon's bounding box and rings, from the shipped Natural Earth file."""
+def _land_rings() -> tuple[tuple[tuple[float, float, float, float], list, list, bool], ...]:
+    """Each land ring's bounding box, longitudes, latitudes and whether it is a hole.
+
+    A hole (the Caspian Sea) is filled on its own with the sea's colour: plotly fills
+    each ring alone, and a ring wound as a hole would fill the rest of the globe.
+    """
     text = resources.files("results").joinpath("data/ne_110m_land.geojson").read_text()
     rings = []
     for feature in json.loads(text)["features"]:
-        for ring in feature["geometry"]["coordinates"]:
+        for k, ring in enumerate(feature["geometry"]["coordinates"]):
+            ring = ring[::-1] if k else ring  # a hole, wound as an outline of its own
             xs = [round(p[0], 3) for p in ring]
             ys = [round(p[1], 3) for p in ring]
-            rings.append(((min(xs), min(ys), max(xs), max(ys)), xs, ys))
+            rings.append(((min(xs), min(ys), max(xs), max(ys)), xs, ys, k > 0))
     return tuple(rings)
 
 
-def _land_trace(extent) -> dict:
-    """Natural Earth land near the extent, as filled outlines (one trace)."""
+def _land_traces(extent) -> list[dict]:
+    """Natural Earth land near the extent as filled outlines, then its lakes (two traces)."""
     (lon0, lon1), (lat0, lat1) = extent
-    lons: list = []
-    lats: list = []
-    for (x0, y0, x1, y1), xs, ys in _land_rings():
-        if x1 < lon0 - 10 or x0 > lon1 + 10 or y1 < lat0 - 10 or y0 > lat1 + 10:
-            continue
-        lons += [*xs, None]
-        lats += [*ys, None]
-    return {
-        "type": "scattergeo",
-        "lon": lons,
-        "lat": lats,
-        "mode": "lines",
-        "fill": "toself",
-        "fillcolor": "#f4f1e8",
-        "line": {"color": "#c9c3b0", "width": 0.6},
-        "hoverinfo": "skip",
-        "showlegend": False,
-        "name": "land",
-        "meta": {"role": "land"},
-    }
+    traces = []
+    for holes, colour in ((False, LAND_COLOUR), (True, SEA_COLOUR)):
+        lons: list = []
+        lats: list = []
+        for (x0, y0, x1, y1), xs, ys, hole in _land_rings():
+            beside = lon1 - lon0 < 360.0 and (x1 < lon0 - 10 or x0 > lon1 + 10)
+            if hole != holes or beside or y1 < lat0 - 10 or y0 > lat1 + 10:
+                continue
+            lons += [*xs, None]
+            lats += [*ys, None]
+        if lons:
+            traces.append(
+                {
+                    "type": "scattergeo",
+                    "lon": lons,
+                    "lat": lats,
+                    "mode": "lines",
+                    "fill": "toself",
+                    "fillcolor": colour,
+                    "line": {"color": "#c9c3b0", "width": 0.6},
+                    "hoverinfo": "skip",
+                    "showlegend": False,
+                    "name": "lakes" if holes else "land",
+                    "meta": {"role": "land"},
+                }
+            )
+    return traces
 
 
 def _midpoint(lon0: float, lat0: float, lon1: float, lat1: float) -> tuple[float, float]:
@@ -291,7 +309,8 @@ def _node_traces(nodes: gpd.GeoDataFrame) -> list[dict]:
                     "line": {"width": 0.5, "color": "#333"},
                 },
                 "name": name,
-                "text": [c.replace("; ", "<br>") for c in customs],
+                # the modes cleared as a label (tonnes on hover): many zones lie close
+                "text": [",".join(p.split(" ")[0] for p in c.split("; ") if p) for c in customs],
                 "hovertext": [_node_hover(n) for n in part.itertuples()],
                 "hoverinfo": "text",
                 "meta": {"role": "node", "ids": part["id"].tolist()},
