@@ -153,7 +153,8 @@ class PathLoss:
     consumed_fraction
         ``consumed_days_at_ref / life_days_at_ref``.
     loss_fraction
-        Share of the lot unsellable on arrival (the loss curve at ``consumed_fraction``).
+        Share of the lot unsellable on arrival: too soft (the loss curve at
+        ``consumed_fraction``) or rotten (``rot_fraction``), ``1 - (1 - soft)(1 - rot)``.
     kinetic_days_at_ref, chilling_days_at_ref, delay_days_at_ref
         The three parts of ``consumed_days_at_ref``.
     survival_loss_fraction
@@ -166,6 +167,8 @@ class PathLoss:
         Hours from harvest to the start of cooling used for the delay part.
     segments
         Per-segment breakdown.
+    rot_fraction
+        Share of the lot lost to rot, after its curing.
     """
 
     consumed_days_at_ref: float
@@ -178,6 +181,7 @@ class PathLoss:
     hours: float
     hours_before_cooling: float
     segments: tuple[SegmentLoss, ...] = field(default=())
+    rot_fraction: float = 0.0
 
     @property
     def survival_error(self) -> float:

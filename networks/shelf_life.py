@@ -19,7 +19,11 @@ One physical model, two views of it (DESIGN.md, "Product"):
 
   The consumed fraction ``f = consumed days / life_days_at_ref`` goes through the loss
   curve, a Weibull CDF ``L(f) = 1 - exp(-(f / loss_scale_fraction) ** loss_shape)``:
-  the share of the lot that is unsellable on arrival.
+  the share of the lot too soft to sell on arrival. The curve rests on storage data
+  (issue 16): the weeks to packing firmness by fruit size in air at 0 deg C (Crisosto
+  1999) plus the softening from there to "soft" (Strik), a lot being a mix of sizes.
+  Rot comes on top: ``rot_fraction`` (Botrytis stem-end rot, cut by curing before
+  cooling as the NZ trial found), and the lot's loss is ``1 - (1 - L)(1 - rot)``.
 
 * **Per-leg survival view** (:meth:`ShelfLife.survival`): for the optimizer, a leg of
   ``t`` hours at ``T`` delivers ``s * x`` of a flow ``x`` that enters it, with
@@ -30,22 +34,25 @@ One physical model, two views of it (DESIGN.md, "Product"):
   per shelf life consumed, :attr:`ShelfLife.survival_hazard_per_life`) is fitted to the
   exact loss curve by minimax over ``survival_calibration_range``, the consumed
   fractions of the chains the optimizer compares: ``max |1 - exp(-kappa f) - L(f)|``
-  is smallest there (1.9 percentage points with the kiwi defaults over 0.5-1.7). As
-  the exact cumulative hazard ``H(f) = (f / scale) ** shape`` is convex (``shape > 1``)
-  and the survival view's ``kappa f`` is linear, no single ``kappa`` can match
-  everywhere: the view overstates the loss of lots that consume little and understates
-  that of lots that consume much (below the range the gap shrinks to 0 at f = 0; above
-  it, it grows: -3.3 points at f = 2, -5.5 at f = 2.5). Chilling (which needs weeks of cumulative
-  exposure, so no per-leg factor can see it) is left out of the survival view.
+  is smallest there. As the exact cumulative hazard ``H(f) = (f / scale) ** shape`` is
+  convex (``shape > 1``) and the survival view's ``kappa f`` is linear, no single
+  ``kappa`` can match everywhere: the view overstates the loss of lots that consume
+  little and understates that of lots that consume much. With the storage-data curve
+  (shape 9.9: almost nothing lost before one life, almost all by 1.8) the best slope
+  over 0.5-1.7 is 39 percentage points off at both ends: the per-leg view is a poor
+  guide, and a path-based model should take ``1 - path_loss(history).loss_fraction``.
+  Chilling and rot (which depend on the whole history, so no per-leg factor can see
+  them) are left out of the survival view.
   :meth:`ShelfLife.calibrate_survival` refits ``kappa`` on a set of typical histories
   (for example the paths of a scenario's reference plans) so that the per-leg factors
   match the exact loss there as closely as one slope can. In a path-based model,
   ``1 - path_loss(history).loss_fraction`` is itself an exact per-path survival
   factor, linear in flow.
 
-Defaults are calibrated for fresh Hayward-type kiwifruit; each default cites the bullet
-of ``shared/domain/FACTS.md`` (section 1) that justifies it, or says "ASSUMED" where no
-source exists (FACTS.md section 8 lists the gaps).
+Defaults are for fresh Hayward-type kiwifruit; each default cites the bullet of
+``shared/domain/FACTS.md`` (section 1) that justifies it, or says "ASSUMED" where no
+source exists (FACTS.md section 8 lists the gaps). None is fitted to the seed figures
+(issue 16; ``tests/results/test_calibration.py`` says how far the plans land from them).
 """
 
 from __future__ import annotations
@@ -59,6 +66,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from networks._slope_fit import least_squares_kappa, minimax_kappa
 from networks.lots import (
     Atmosphere,
     LotHistory,
@@ -73,56 +81,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 HOURS_PER_DAY = 24.0
-
-
-def _minimax_kappa(f: np.ndarray, target: np.ndarray) -> float:
-    """Slope ``kappa`` minimising ``max |1 - exp(-kappa f_i) - target_i|`` (bisection).
-
-    Each error grows with ``kappa``, so the worst case is smallest where the largest
-    and the most negative error balance.
-    """
-    f = np.asarray(f, dtype=float)
-    target = np.asarray(target, dtype=float)
-    if not np.any(f > 0):
-        return 0.0
-
-    def balance(kappa: float) -> float:
-        err = -np.expm1(-kappa * f) - target
-        return float(err.max() + err.min())
-
-    lo, hi = 0.0, 1.0
-    while balance(hi) < 0 and hi < 1e6:
-        hi *= 2.0
-    for _ in range(100):
-        mid = 0.5 * (lo + hi)
-        if balance(mid) < 0:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
-
-
-def _least_squares_kappa(f: np.ndarray, target: np.ndarray) -> float:
-    """Slope ``kappa`` minimising ``sum (1 - exp(-kappa f_i) - target_i) ** 2``."""
-    f = np.asarray(f, dtype=float)
-    target = np.asarray(target, dtype=float)
-    if not np.any(f > 0):
-        return 0.0
-
-    def grad(kappa: float) -> float:
-        s = np.exp(-kappa * f)
-        return float(np.sum((1.0 - s - target) * f * s))
-
-    lo, hi = 0.0, 1.0
-    while grad(hi) < 0 and hi < 1e6:
-        hi *= 2.0
-    for _ in range(100):
-        mid = 0.5 * (lo + hi)
-        if grad(mid) < 0:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
 
 
 @dataclass(frozen=True)
@@ -166,6 +124,14 @@ class ShelfLife:
         Weibull scale of the loss curve, in shelf lives consumed (cumulative hazard 1).
     loss_shape
         Weibull shape of the loss curve (> 1: convex hazard).
+    rot_uncured_fraction
+        Share of a lot lost to rot (Botrytis stem-end rot) by the end of its life
+        (consumed fraction 1) when cooled without curing; rot grows linearly with the
+        consumed fraction up to it.
+    curing_trial_hours
+        Hours uncooled after picking after which curing is complete.
+    rot_after_curing
+        Rot of a lot cured ``curing_trial_hours`` or more, as a share of the uncured rot.
     survival_calibration_range
         Consumed fractions ``(low, high)`` over which ``kappa`` is fitted (minimax on the
         loss); ``low == high`` gives the secant through that one point.
@@ -209,16 +175,24 @@ class ShelfLife:
     # ASSUMED: the 2.6x was measured at 0 deg C; CA stores and reefers run at
     # -0.5..+2 deg C (FACTS 1.1), so the divisor is not extrapolated past 5 deg C.
     ca_max_temp_c: float = 5.0
-    # FACTS 1.4 (Lallu 1997): low-temperature breakdown significantly lower at > 1 deg C
-    # than at <= 0 deg C; <= 0 deg C counts as chilled.
-    chill_threshold_c: float = 0.0
-    # ASSUMED (no onset in FACTS.md): LTB was scored after 20-24 weeks (Lallu, FACTS 1.4) and its
-    # likelihood grows ~20% per extra week of storage (Maguire 2005, FACTS 1.4); we let it
-    # start to cost after 8 weeks of cumulative chilling.
-    chill_onset_days: float = 56.0
-    # ASSUMED: after the onset a chilled day uses half a day more, so 24 weeks at
-    # -0.5 deg C cost more than 24 weeks at 1.5 deg C (FACTS 1.4 ordering), in CA and air.
-    chill_rate_days_per_day: float = 0.5
+    # FACTS 1.4 (Lallu 1997): over -0.5..2.5 deg C, low-temperature breakdown is
+    # significantly lower at > 1 deg C than at <= 0 deg C; the study does not split 0-1 deg C,
+    # so everything not above 1 deg C counts as chilled (a 0.5 deg C store and a 1 deg C
+    # reefer do; a 2 deg C one does not).
+    chill_threshold_c: float = 1.0
+    # FACTS 1.4: LTB was scored after 20-24 weeks (Lallu 1997) and its likelihood grows ~20%
+    # per extra week of storage (Maguire 2005); no onset is published. It starts to cost
+    # after 20 weeks of cumulative chilling, the earliest storage at which Lallu reports
+    # it (an earlier onset would shorten the 8-12 week air storage lives at 0 deg C that
+    # Crisosto 1999 measured, FACTS 1.3). What would settle it: LTB incidence by week.
+    chill_onset_days: float = 140.0
+    # DERIVED bound + ASSUMED: Lallu's ordering (FACTS 1.4: after 24 weeks, LTB at <= 0 deg C
+    # significantly above > 1 deg C) needs 24 weeks at -0.5 deg C to cost more than at 1.5
+    # deg C. In air those use 168 x 0.94 = 158 and 168 x 1.20 = 202 days at 0 deg C, so the
+    # 28 chilled days past the onset must add over 44 days: more than 1.57 a day. A chilled
+    # day past the onset uses 2 days more (the bound, rounded up: ASSUMPTION; LTB incidence by
+    # week of storage would settle it).
+    chill_rate_days_per_day: float = 2.0
     # FACTS 1.5: curing 24 h (Isofruit) to 48-72 h (textbook Table 20.1) before
     # forced-air cooling lowers Botrytis rot; model guidance 1-3 days; CA must be set
     # within 2 days (FACTS 1.2). 48 h: the middle of both ranges.
@@ -231,17 +205,37 @@ class ShelfLife:
     delay_penalty_factor: float = 0.25
     # FACTS 1.1 (Isofruit): rapid pre-cooling to 2-4 deg C; 4 deg C counts as cooled.
     precooled_temp_c: float = 4.0
-    # DERIVED (calibration; FACTS gap 1: no kiwi loss-vs-life curve): fitted with the
-    # kinetics above to the seed anchors (FACTS 0: ~30% lost in the old ambient chain,
-    # ~15% in the cold chain, half that under tight control), on the three reference
-    # histories of tests/networks/test_shelf_life.py, which consume 1.59, 0.88 and
-    # 0.53 lives. Loss ratios of ~2 and ~0.5 from consumption ratios of ~1.8 and ~0.6
-    # need a mildly convex hazard (shape 1.25). A steep curve cannot hit them: with
-    # shape 4 and 15% in the cold chain, the ambient chain would lose ~80% and the tight
-    # one ~2%. L(1) = 18%: the 84-day life ends with under a fifth unsellable (it is the
-    # time to packing firmness, and ripe fruit still sells).
-    loss_scale_fraction: float = 3.7
-    loss_shape: float = 1.25
+    # DERIVED from storage data, not from the seed figures (issue 16). Loss = the share of
+    # a lot too soft to sell on arrival, softer than 2 lbf ("soft" in trade grading, Cargo
+    # Handbook; UC Davis eating-ripe 2-3 lbf, FACTS 1.3). Time to it at 0 deg C in air:
+    # - to the packing threshold, 5 lbf: 8 / 10 / 12 weeks for small / medium / large
+    #   fruit (Crisosto, Garner & Saez 1999, FACTS 1.3);
+    # - from 5 to 2 lbf: Hayward loses 1/3 to 1/2 of its remaining firmness a month at
+    #   0 deg C (Strik, FACTS 1.1); at the middle, 5/12 a month, ln(2.5) / ln(12/7) = 1.70
+    #   months = 51.7 days.
+    # So 107.7 / 121.7 / 135.7 days, f = 1.282 / 1.449 / 1.615 lives of 84 days. A lot
+    # mixes the sizes; taking them as its thirds, 1/6, 1/2 and 5/6 of it is too soft at
+    # those times (the middle of each third). The Weibull fitted to the three points by
+    # least squares on ln(-ln(1 - L)) against ln f has shape 9.91 and scale 1.516 and
+    # passes them at 0.17, 0.47, 0.85 (tests/networks/test_shelf_life.py checks them). It
+    # loses nothing to speak of in 8 weeks at 0 deg C (DAFWA: 8-16 weeks of air storage,
+    # FACTS 1.1) and 3.5% in 13 weeks (Strik: Hayward stores 3-6 months at 0 deg C).
+    loss_scale_fraction: float = 1.516
+    loss_shape: float = 9.91
+    # ASSUMPTION (what would settle it: packhouse records of Botrytis stem-end rot in
+    # uncured Hayward): share of a lot lost to Botrytis stem-end rot by the end of its
+    # storage life when cooled at once after picking. The curing data (FACTS 1.5, NZ J.
+    # Crop Hort. Sci. 1992) are on inoculated fruit (49% rot without curing), far above
+    # natural infection; 3% is a middle guess for naturally infected fruit.
+    rot_uncured_fraction: float = 0.03
+    # FACTS 1.5 (NZ J. Crop Hort. Sci. 20(3) 1992): 7 days (168 h) at ambient before
+    # packing and cold storage cut stem-end rot from 49% to 6%. The hours a lot waits
+    # uncooled after picking cure it in proportion, up to 168 h: towards 6/49 of the
+    # uncured rot (linear between the trial's 0 and 7 days: ASSUMPTION). The trial's 20%
+    # after 7 days held at 0 deg C before packing has no counterpart here: a lot that is
+    # cold is cold, packed or not.
+    curing_trial_hours: float = 168.0
+    rot_after_curing: float = 6.0 / 49.0
     # DERIVED: consumed fractions of the export chains the optimizer weighs against each
     # other, from a tight cold chain (~0.5) to the old ambient chain (~1.6; the reference
     # histories in the tests); kappa is the minimax fit of the survival view over it.
@@ -277,6 +271,16 @@ class ShelfLife:
         _check_finite("precooled_temp_c", self.precooled_temp_c)
         _check_finite("loss_scale_fraction", self.loss_scale_fraction, minimum=0.0, strict=True)
         _check_finite("loss_shape", self.loss_shape, minimum=0.0, strict=True)
+        _check_finite("rot_uncured_fraction", self.rot_uncured_fraction, minimum=0.0)
+        if self.rot_uncured_fraction >= 1.0:
+            got = self.rot_uncured_fraction
+            raise ValueError(f"rot_uncured_fraction: expected a number in [0, 1), got {got}")
+        _check_finite("curing_trial_hours", self.curing_trial_hours, minimum=0.0, strict=True)
+        _check_finite("rot_after_curing", self.rot_after_curing, minimum=0.0)
+        if self.rot_after_curing > 1.0:
+            raise ValueError(
+                f"rot_after_curing: expected a number in [0, 1], got {self.rot_after_curing}"
+            )
         rng = tuple(float(x) for x in self.survival_calibration_range)
         object.__setattr__(self, "survival_calibration_range", rng)
         if len(rng) != 2 or not all(math.isfinite(x) for x in rng) or not 0 < rng[0] <= rng[1]:
@@ -404,6 +408,33 @@ class ShelfLife:
         past = max(0.0, chilled_hours / HOURS_PER_DAY - self.chill_onset_days)
         return self.chill_rate_days_per_day * past
 
+    def rot_fraction(self, consumed_fraction: float, hours_before_cooling: float) -> float:
+        """Share of a lot lost to rot, after its curing (FACTS 1.5).
+
+        ``rot_uncured_fraction * min(1, f) * (1 - (1 - rot_after_curing) * min(h, H) / H)``
+        with ``h`` the hours from picking to cooling and ``H = curing_trial_hours``: rot
+        shows as the lot uses its life, and curing before cooling cuts it.
+
+        Parameters
+        ----------
+        consumed_fraction
+            Shelf life consumed (lives).
+        hours_before_cooling
+            Hours from picking to the start of cooling.
+
+        Examples
+        --------
+        >>> kiwi = ShelfLife()
+        >>> round(kiwi.rot_fraction(1.0, 168.0) / kiwi.rot_fraction(1.0, 0.0), 4)  # 6 / 49
+        0.1224
+        """
+        if not self.perishable or self.rot_uncured_fraction == 0.0:
+            return 0.0
+        span = self.curing_trial_hours
+        cured = min(max(hours_before_cooling, 0.0), span) / span
+        cure = 1.0 - (1.0 - self.rot_after_curing) * cured
+        return self.rot_uncured_fraction * min(1.0, max(consumed_fraction, 0.0)) * cure
+
     # ------------------------------------------------------------------ survival view
     @property
     def survival_hazard_per_life(self) -> float:
@@ -417,9 +448,7 @@ class ShelfLife:
         if not self.perishable:
             return 0.0
         lo, hi = self.survival_calibration_range
-        return _minimax_kappa(
-            np.linspace(lo, hi, 201), self.loss_fraction(np.linspace(lo, hi, 201))
-        )
+        return minimax_kappa(np.linspace(lo, hi, 201), self.loss_fraction(np.linspace(lo, hi, 201)))
 
     def k_per_hour(
         self,
@@ -594,10 +623,12 @@ class ShelfLife:
         consumed = kinetic_d + chill_d + delay_d
         frac = consumed / self.life_days_at_ref
         surv_loss = -math.expm1(-self._kappa * (kinetic_d + delay_d) / self.life_days_at_ref)
+        rot = self.rot_fraction(frac, hbc)
+        soft = float(self.loss_fraction(frac))
         return PathLoss(
             consumed_days_at_ref=consumed,
             consumed_fraction=frac,
-            loss_fraction=float(self.loss_fraction(frac)),
+            loss_fraction=1.0 - (1.0 - soft) * (1.0 - rot),
             kinetic_days_at_ref=kinetic_d,
             chilling_days_at_ref=chill_d,
             delay_days_at_ref=delay_d,
@@ -605,6 +636,7 @@ class ShelfLife:
             hours=total_hours,
             hours_before_cooling=hbc,
             segments=tuple(rows_l),
+            rot_fraction=rot,
         )
 
     def path_survival(
@@ -657,7 +689,7 @@ class ShelfLife:
             ls.append(pl.loss_fraction)
         if not fs:
             raise ValueError("histories: expected at least one history, got none")
-        fit = _minimax_kappa if method == "minimax" else _least_squares_kappa
+        fit = minimax_kappa if method == "minimax" else least_squares_kappa
         return replace(self, survival_hazard_override=fit(np.asarray(fs), np.asarray(ls)))
 
 

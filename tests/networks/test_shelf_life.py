@@ -17,6 +17,7 @@ from networks.lots import LotHistory, PathLoss, Segment
 from networks.shelf_life import ShelfLife, shelf_life_table
 
 KIWI = ShelfLife()
+SOFT = replace(KIWI, rot_uncured_fraction=0.0)  # the kiwi without rot: softening only
 
 # ---------------------------------------------------------------------------------------
 # Three reference histories of one lot of fresh kiwi, picked in October in Xiangxi and
@@ -168,18 +169,31 @@ def test_a_day_at_20_c_uses_about_ten_at_0_c():
 # Calibration anchors.
 
 
+# Issue 16: the loss curve now rests on storage data (Crisosto 1999, Strik), not on these
+# anchors; the seed figures are no longer met on these histories and the tests say by how
+# much. They fail as expected (strict: a pass would be news).
+SEED_MISS = (
+    "issue 16: with the loss curve from storage data (Crisosto 1999 + Strik softening) the "
+    "reference history's loss is {:.3f}; the seed band is not reached by honest physics"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=SEED_MISS.format(0.806))
 def test_status_quo_history_loses_25_to_35_percent():
     # Seed (FACTS 0): ~30% lost in the old chain; issue 3 range 0.25-0.35.
     assert 0.25 <= KIWI.path_loss(STATUS_QUO).loss_fraction <= 0.35
 
 
+@pytest.mark.xfail(strict=True, reason=SEED_MISS.format(0.026))
 def test_cold_chain_history_loses_12_to_18_percent():
     # Seed (FACTS 0): ~15% after better packaging and logistics; issue 3 range 0.12-0.18.
     assert 0.12 <= KIWI.path_loss(COLD_CHAIN).loss_fraction <= 0.18
 
 
 def test_tight_temperature_control_about_halves_the_cold_chain_loss():
-    # Seed (FACTS 0): AI temperature control cuts loss ~50%; issue 3: 0.4-0.6 of it.
+    # Seed (FACTS 0): AI temperature control cuts loss ~50%; issue 3: 0.4-0.6 of it. On
+    # these histories it still does (0.013 / 0.026): rot, which grows with the life used,
+    # is most of both.
     ratio = KIWI.path_loss(CONTROLLED).loss_fraction / KIWI.path_loss(COLD_CHAIN).loss_fraction
     assert 0.4 <= ratio <= 0.6
 
@@ -196,6 +210,28 @@ def test_only_the_status_quo_pays_a_delay_penalty_and_none_chills():
     assert sq.chilling_days_at_ref == cc.chilling_days_at_ref == ct.chilling_days_at_ref == 0
 
 
+SURVIVAL_MISS = (
+    "issue 16: the loss curve from storage data is steep (Weibull shape 9.9); one hazard per "
+    "shelf life (the per-leg view) cannot follow it: on the reference histories the view "
+    "gives 0.549 / 0.356 / 0.234 against exact 0.806 / 0.026 / 0.013 (status quo, cold "
+    "chain, controlled). The whole-trip design model (issue 15) takes exact path losses."
+)
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCES))
+def test_per_leg_factors_multiply_to_the_survival_view(name):
+    history = REFERENCES[name]
+    factors = [
+        KIWI.survival(
+            s.hours, s.temp_c, s.atmosphere, uncooled_past_grace=_uncooled_past_grace(history, i)
+        )
+        for i, s in enumerate(history.segments)
+    ]
+    exact = KIWI.path_loss(history)
+    assert 1.0 - math.prod(factors) == pytest.approx(exact.survival_loss_fraction, abs=1e-12)
+
+
+@pytest.mark.xfail(strict=True, reason=SURVIVAL_MISS)
 @pytest.mark.parametrize("name", sorted(REFERENCES))
 def test_per_leg_survival_matches_exact_loss_within_2_points(name):
     # Issue 3: the optimizer's survival factors agree with the exact evaluator within
@@ -221,13 +257,21 @@ def test_per_leg_survival_matches_exact_loss_within_2_points(name):
 def test_calibrate_survival_refits_kappa_on_reference_histories():
     fitted = KIWI.calibrate_survival(REFERENCES.values())
     errors = [fitted.path_loss(h).survival_error for h in REFERENCES.values()]
-    assert max(abs(e) for e in errors) < 0.02
     # Minimax: the largest over- and under-statement balance.
     assert max(errors) == pytest.approx(-min(errors), abs=1e-6)
     lsq = KIWI.calibrate_survival(REFERENCES.values(), method="least_squares")
-    assert lsq.survival_hazard_per_life == pytest.approx(fitted.survival_hazard_per_life, rel=0.1)
+    lsq_errors = [lsq.path_loss(h).survival_error for h in REFERENCES.values()]
+    assert max(map(abs, errors)) <= max(map(abs, lsq_errors)) + 1e-9  # minimax is minimax
+    assert sum(e * e for e in lsq_errors) <= sum(e * e for e in errors) + 1e-9
     # The fit changes the survival view only, not the exact loss.
     assert fitted.path_loss(STATUS_QUO).loss_fraction == KIWI.path_loss(STATUS_QUO).loss_fraction
+
+
+@pytest.mark.xfail(strict=True, reason=SURVIVAL_MISS)
+def test_refitted_survival_view_is_within_2_points_on_reference_histories():
+    fitted = KIWI.calibrate_survival(REFERENCES.values())
+    errors = [fitted.path_loss(h).survival_error for h in REFERENCES.values()]
+    assert max(abs(e) for e in errors) < 0.02
 
 
 def _uncooled_past_grace(history: LotHistory, index: int) -> bool:
@@ -260,7 +304,9 @@ def test_loss_never_falls_as_a_segment_gets_longer(segs, data, extra_hours):
     before = KIWI.path_loss(segs)
     after = KIWI.path_loss(longer)
     assert after.consumed_days_at_ref >= before.consumed_days_at_ref - 1e-9
-    assert after.loss_fraction >= before.loss_fraction - 1e-12
+    # Loss from softening never falls; rot may (curing: a longer warm wait before cooling
+    # cuts Botrytis rot, FACTS 1.5), so the loss is checked without it (issue 16).
+    assert SOFT.path_loss(longer).loss_fraction >= SOFT.path_loss(segs).loss_fraction - 1e-12
 
 
 @settings(max_examples=150, deadline=None)
@@ -273,7 +319,8 @@ def test_loss_never_falls_as_a_segment_gets_warmer_above_the_optimum(segs, data,
     cooler[i] = replace(segs[i], temp_c=base)
     hotter = list(segs)
     hotter[i] = replace(segs[i], temp_c=base + warmer)
-    assert KIWI.path_loss(hotter).loss_fraction >= KIWI.path_loss(cooler).loss_fraction - 1e-12
+    # Softening only: warmth before cooling also cures (FACTS 1.5), see the test above.
+    assert SOFT.path_loss(hotter).loss_fraction >= SOFT.path_loss(cooler).loss_fraction - 1e-12
 
 
 @settings(max_examples=150, deadline=None)
@@ -297,7 +344,9 @@ def test_path_survival_is_the_product_of_leg_factors_once_cooled(legs):
     # not in the survival view.
     history = [Segment(0.0, 2.0, kind="precool")] + [Segment(h, t, a) for h, t, a in legs]
     product = math.prod(KIWI.survival(h, t, a) for h, t, a in legs)
-    assert KIWI.path_survival(history) == pytest.approx(product, rel=1e-9, abs=1e-300)
+    # path_survival is 1 - (1 - s): rounding leaves ~1e-16 absolute (issue 16: with a
+    # smaller hazard per life hypothesis reached products near 1e-11)
+    assert KIWI.path_survival(history) == pytest.approx(product, rel=1e-9, abs=1e-14)
 
 
 def test_survival_array_is_the_vectorised_survival():
@@ -337,6 +386,83 @@ def test_non_perishable_product_does_not_decay():
 
 
 # ---------------------------------------------------------------------------------------
+# The loss curve against published storage data (issue 16). Loss = the share of a lot too
+# soft to sell on arrival: softer than 2 lbf ("soft" in trade grading, Cargo Handbook;
+# UC Davis eating-ripe 2-3 lbf, FACTS 1.3).
+
+DAY = 24.0
+
+
+def _loss_at_0c(days: float, atmosphere: str = "air") -> float:
+    return SOFT.path_loss([Segment(days * DAY, 0.0, atmosphere, kind="storage")]).loss_fraction
+
+
+# Days at 0 deg C in air to the packing threshold, 5 lbf, by fruit size: Crisosto, Garner &
+# Saez 1999 (FACTS 1.3): 8 / 10 / 12 weeks for small / medium / large fruit. From 5 to
+# 2 lbf: Strik (FACTS 1.1) has Hayward lose 1/3 to 1/2 of its remaining firmness a month
+# at 0 deg C; at the middle rate, 5/12 a month, ln(2.5) / ln(12/7) = 1.70 months = 51.7 days.
+SOFTEN_5_TO_2_DAYS = math.log(2.5) / math.log(12.0 / 7.0) * 30.4
+
+
+@pytest.mark.parametrize(
+    ("weeks_to_5_lbf", "share"),
+    # each size a third of a lot: the middle of each third is past 2 lbf at its size's time
+    [(8, 1 / 6), (10, 1 / 2), (12, 5 / 6)],
+)
+def test_share_of_a_lot_too_soft_follows_crisosto_and_strik(weeks_to_5_lbf, share):
+    days = 7 * weeks_to_5_lbf + SOFTEN_5_TO_2_DAYS
+    assert _loss_at_0c(days) == pytest.approx(share, abs=0.04)
+
+
+def test_nothing_is_lost_in_the_first_eight_weeks_at_0_c():
+    # Issue 16: the old curve charged 4.8% after 4 weeks at 0 deg C. DAFWA (FACTS 1.1):
+    # 8-16 weeks of storage at -0.5..0 deg C in air; Crisosto 1999: 8 weeks to packing
+    # firmness for the smallest fruit, which then still sells.
+    assert _loss_at_0c(28) < 1e-4
+    assert _loss_at_0c(56) < 0.01
+
+
+def test_hayward_stores_three_to_six_months_at_0_c():
+    # Strik, OSU EC 1464 (FACTS 1.1): Hayward stores 3-6 months at 0 deg C.
+    assert _loss_at_0c(91) < 0.05
+    assert _loss_at_0c(183) > 0.95
+
+
+def test_controlled_atmosphere_stores_for_months():
+    # Crisosto 1999 (FACTS 1.3): CA softens 2.6x slower; 20-49 weeks to packing firmness;
+    # Isofruit (FACTS 1.1): 4-7 months with CA; a Chinese extension text 6-8 months.
+    assert _loss_at_0c(20 * 7, "ca") < 0.01
+    assert _loss_at_0c(4 * 30.4, "ca") < 0.01  # Isofruit's 4 months
+    # Past 20 weeks at <= 1 deg C chilling costs (Lallu 1997, FACTS 1.4), so 7 months at
+    # 0 deg C lose much even in CA: the two sources pull apart there (chilling's onset and
+    # rate are the weak link, see networks/shelf_life.py).
+    assert _loss_at_0c(49 * 7 + 2.6 * SOFTEN_5_TO_2_DAYS, "ca") > 0.5
+
+
+# Curing (FACTS 1.5, NZ J. Crop Hort. Sci. 20(3) 1992): Botrytis stem-end rot of
+# inoculated fruit, 49% packed at once, 6% after 7 days at ambient.
+
+
+def test_seven_days_of_curing_cut_rot_as_in_the_nz_trial():
+    assert KIWI.rot_fraction(1.0, 7 * DAY) / KIWI.rot_fraction(1.0, 0.0) == pytest.approx(6 / 49)
+    assert KIWI.rot_fraction(1.0, 30 * DAY) == KIWI.rot_fraction(1.0, 7 * DAY)
+
+
+def test_a_lot_cured_before_cooling_rots_less_than_one_cooled_at_once():
+    cold = Segment(60 * DAY, 0.5, kind="storage")
+    at_once = KIWI.path_loss([Segment(0.0, 20.0, kind="precool"), cold])
+    cured = KIWI.path_loss([Segment(48.0, 15.0, kind="precool_wait"), cold])
+    assert cured.hours_before_cooling == 48.0
+    assert cured.rot_fraction < at_once.rot_fraction
+    assert cured.rot_fraction == pytest.approx(
+        at_once.rot_fraction
+        * (1 - (1 - 6 / 49) * 48 / 168)
+        * min(1.0, cured.consumed_fraction)
+        / at_once.consumed_fraction
+    )
+
+
+# ---------------------------------------------------------------------------------------
 # Chilling injury (FACTS 1.4).
 
 
@@ -349,11 +475,31 @@ def test_long_storage_at_or_below_threshold_costs_more_than_at_1_to_2_c(atmosphe
     mild = KIWI.path_loss([Segment(weeks24, 1.5, atmosphere, kind="storage")])
     assert cold.chilling_days_at_ref > 0
     assert mild.chilling_days_at_ref == 0
-    assert cold.loss_fraction > mild.loss_fraction
+    # In air 24 weeks are far past any storage life (Crisosto 1999: 8-12 weeks), so both
+    # lots are lost whole and the ordering shows in the life they used (issue 16).
+    assert cold.consumed_days_at_ref > mild.consumed_days_at_ref
+    assert cold.loss_fraction >= mild.loss_fraction
+    if atmosphere == "ca":
+        assert cold.loss_fraction > mild.loss_fraction
+
+
+def test_a_half_degree_store_chills_after_the_onset():
+    # Issue 16: the hubs store at 0.5 deg C, which a 0 deg C threshold never counted as
+    # chilling. Lallu 1997 (FACTS 1.4) finds LTB low only above 1 deg C, after 20-24 weeks:
+    # 24 weeks at 0.5 deg C chill, at 1.5 deg C they do not; 16 weeks (the flagship's
+    # longest storage) are before the onset.
+    weeks = 7 * 24.0
+    half = KIWI.path_loss([Segment(24 * weeks, 0.5, "ca", kind="storage")])
+    mild = KIWI.path_loss([Segment(24 * weeks, 1.5, "ca", kind="storage")])
+    assert half.chilling_days_at_ref == pytest.approx(
+        KIWI.chill_rate_days_per_day * (24 * 7 - KIWI.chill_onset_days)
+    )
+    assert mild.chilling_days_at_ref == 0.0
+    assert KIWI.path_loss([Segment(16 * weeks, 0.5, kind="storage")]).chilling_days_at_ref == 0
 
 
 def test_chilling_needs_a_long_exposure():
-    # A 4-week hold at -0.5 deg C is below the (ASSUMED) 8-week onset: no chilling part,
+    # A 4-week hold at -0.5 deg C is below the 20-week onset (Lallu): no chilling part,
     # and colder is then still better (kinetics only).
     four_weeks = 28 * 24.0
     cold = KIWI.path_loss([Segment(four_weeks, -0.5, kind="storage")])
@@ -363,13 +509,14 @@ def test_chilling_needs_a_long_exposure():
 
 
 def test_chilling_accumulates_over_separate_chilled_segments():
-    # 5 + 5 weeks at 0 deg C, with a week at 2 deg C between: 10 chilled weeks in all,
-    # 2 past the 8-week onset.
+    # 12 + 12 weeks at 0 deg C, with a week at 2 deg C between: 24 chilled weeks in all,
+    # 4 past the 20-week onset (issue 16: the onset moved from an assumed 8 weeks).
     wk = 7 * 24.0
     loss = KIWI.path_loss(
-        [Segment(5 * wk, 0.0, kind="storage"), Segment(wk, 2.0), Segment(5 * wk, 0.0)]
+        [Segment(12 * wk, 0.0, kind="storage"), Segment(wk, 2.0), Segment(12 * wk, 0.0)]
     )
-    expected = KIWI.chill_rate_days_per_day * (70 - KIWI.chill_onset_days)
+    expected = KIWI.chill_rate_days_per_day * (168 - KIWI.chill_onset_days)
+    assert expected == pytest.approx(2.0 * 28)
     assert loss.chilling_days_at_ref == pytest.approx(expected)
     assert loss.segments[0].chilling_days == 0.0
     assert loss.segments[2].chilling_days == pytest.approx(expected)
@@ -432,7 +579,8 @@ def test_path_loss_breakdown_adds_up():
     )
     assert sum(loss.by_kind().values()) == pytest.approx(loss.consumed_days_at_ref)
     assert loss.consumed_fraction == pytest.approx(loss.consumed_days_at_ref / 84.0)
-    assert loss.loss_fraction == pytest.approx(KIWI.loss_fraction(loss.consumed_fraction))
+    soft = KIWI.loss_fraction(loss.consumed_fraction)
+    assert loss.loss_fraction == pytest.approx(1.0 - (1.0 - soft) * (1.0 - loss.rot_fraction))
     assert loss.hours == pytest.approx(STATUS_QUO.hours)
     frame = loss.to_frame()
     assert list(frame.columns[:3]) == ["kind", "name", "hours"]
@@ -444,7 +592,9 @@ def test_loss_curve_is_small_early_and_monotone():
     f = np.linspace(0.0, 3.0, 61)
     loss = KIWI.loss_fraction(f)
     assert loss[0] == 0.0
-    assert np.all(np.diff(loss) > 0)
+    assert np.all(np.diff(loss) >= 0)
+    inside = (loss > 0) & (loss < 1)
+    assert np.all(np.diff(loss[inside]) > 0)  # strictly rising until the lot is all lost
     assert KIWI.loss_fraction(0.25) < 0.05
     assert KIWI.loss_fraction(-1.0) == 0.0
 

@@ -60,18 +60,42 @@ def rate(scored: dict[str, Scored], name: str) -> float:
 # The seed figures
 
 
+# Issue 16: losses now rest on storage data (networks/shelf_life.py: Crisosto 1999 and Strik
+# for softening, Lallu 1997 for chilling, the NZ curing trial for rot) and temperatures on
+# climate normals along each route; the plans differ only in sourced ways (their headers).
+# Where that honest physics misses a seed band, the test is an expected failure (strict:
+# a pass would be news) naming the measured figure; no knob was added to reach it. Packaging
+# (bruising in parcels), which the seed credits with part of the fall from 30% to 15%, is
+# not in the model.
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 16: measured 0.216 (status quo with the cold chain's 24 h village wait, "
+    "FACTS 1.5; the 120 h wait that gave 0.266 had no source)",
+)
 def test_status_quo_loses_25_to_35_percent(scored):
     # Seed document (FACTS 0): a Xiangxi online kiwi seller lost ~30% of its fresh fruit in
     # the old chain; issue 3 range 0.25-0.35.
     assert 0.25 <= rate(scored, "status-quo") <= 0.35
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 16: measured 0.043: pre-cooled fruit in its first weeks of cold storage "
+    "is far from too soft (Crisosto 1999); the seed's 15% has losses the model lacks",
+)
 def test_cold_chain_loses_12_to_18_percent(scored):
     # Seed document (FACTS 0): ~15% after better packaging and logistics; issue 3 range
     # 0.12-0.18.
     assert 0.12 <= rate(scored, "cold-chain") <= 0.18
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 16: measured 0.30 (0.013 / 0.043): reefer parcels and trucks remove the "
+    "cold chain's warm breaks, which are most of its loss",
+)
 def test_tight_temperature_control_about_halves_the_cold_chain_loss(scored):
     # Seed document (FACTS 0): AI-optimised cold-chain temperature control cuts kiwi loss
     # by ~50%; issue 3: between 0.4 and 0.6 of cold-chain's spoilage_rate.
@@ -88,6 +112,13 @@ def test_losses_fall_from_old_chain_to_cold_chain_to_controlled(scored):
 # The two spoilage views
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 16: the storage-data loss curve is steep (Weibull shape 9.9) and one "
+    "hazard per shelf life cannot follow it: survival view 0.42 / 0.36 / 0.21 against exact "
+    "0.216 / 0.043 / 0.013 (status quo, cold chain, controlled); the whole-trip model "
+    "(issue 15) takes exact path losses",
+)
 @pytest.mark.parametrize("name", PLANS)
 def test_optimizer_survival_factors_agree_with_exact_evaluator_within_2_points(scored, name):
     # Issue 3: the per-leg survival factors (the optimizer's linear view) and the exact
