@@ -82,8 +82,9 @@ def test_model_and_evaluator_buy_the_same_freight(part_load_tiny):
         assert row.cost == pytest.approx(expected * margin, rel=1e-9)
     # the model prices the same leg-weeks the same way: its trip cost is the evaluator's,
     # up to the tonnes its survival factors leave on each leg (the loads differ by the
-    # two spoilage views, well under 1%)
-    assert result.kpis()["model_trip_cost"] == pytest.approx(trips["cost"].sum(), rel=0.01)
+    # two spoilage views: the survival view loses 2-2.5% on tiny's paths where the exact
+    # storage-data model loses 0.1-0.2%, issue 16)
+    assert result.kpis()["model_trip_cost"] == pytest.approx(trips["cost"].sum(), rel=0.03)
 
 
 def test_selling_part_loads_never_costs_more(part_load_tiny, tiny):
