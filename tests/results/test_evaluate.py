@@ -595,7 +595,7 @@ def test_path_loss_never_falls_as_a_segment_gets_longer(segments, data):
 
 @settings(max_examples=60, deadline=None)
 @given(segments=segments_st, data=st.data())
-def test_path_loss_never_falls_as_a_segment_gets_warmer_above_the_chilling_threshold(segments, data):
+def test_path_loss_never_falls_as_a_segment_gets_warmer_above_chilling(segments, data):
     # above the chilling threshold (1 deg C since issue 16, Lallu 1997) there is no
     # chilling to trade off
     warm = [replace(s, temp_c=max(s.temp_c, KIWI.chill_threshold_c + 0.01)) for s in segments]
