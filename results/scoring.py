@@ -159,7 +159,7 @@ class FlowScorer:
         )
         imported = duty = vat = vat_cost = customs_value = 0.0
         if charge is not None:  # tonnes sound on arrival at the first node abroad
-            imported = x * (1.0 - loss_before(timeline.leg_start[charge.import_node - 1] + 1))
+            imported = x * (1.0 - loss_before(timeline.leg_end[charge.import_node - 1]))
             customs_value = charge.customs_value
             duty, vat, vat_cost = (imported * v for v in (charge.duty, charge.vat, charge.vat_cost))
         value_per_t = product.value_cny_per_kg * 1000.0

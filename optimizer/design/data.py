@@ -569,7 +569,8 @@ def _route_cost(
         cost += fee * alive[stage_index]
     charge, import_node = trade
     if charge:
-        arrival_stage = leg_rows[import_node - 1][2] + 1  # after the leg into that node
+        # after the leg into that node, all its stages (an ambient leg has one per place)
+        arrival_stage = node_cost[import_node - 1][0]
         cost += charge * alive[arrival_stage]
     cost += value_per_t
     cost += co2_price * co2
