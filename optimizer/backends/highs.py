@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
-from networks.status import Status
+from networks.status import Limit, Status
 from optimizer import backends
-from optimizer.backends.mip import SolveOutcome, _QuietStdout, highs_status, relative_gap
+from optimizer.backends import interrupt
+from optimizer.backends.mip import (
+    SolveOutcome,
+    _QuietStdout,
+    highs_status,
+    relative_gap,
+)
 
 ROWWISE = 2  # HiGHS MatrixFormat::kRowwise
 
@@ -82,6 +89,7 @@ class HighsModel:
         self.relaxed = False
         self.version = f"HiGHS {self.highs.version()}"
         self._heuristic_defaults: dict = {}
+        interrupt.listen(self.highs)
 
     # -- changes ---------------------------------------------------------------------
     def set_bounds(self, cols, lower, upper) -> None:
@@ -208,6 +216,8 @@ class HighsModel:
         SolveOutcome
             ``values`` is an array of column values (empty without a solution).
         """
+        if interrupt.stop_requested():  # asked to stop before this run: none is started
+            return self._not_run(start)
         h = self.highs
         h.setOptionValue("output_flag", bool(msg))
         h.setOptionValue("time_limit", self._clock_limit(time_limit))
@@ -223,11 +233,7 @@ class HighsModel:
                 self.num_col, np.arange(self.num_col, dtype=np.int32), np.asarray(start, float)
             )
         clock = time.perf_counter()
-        if msg:
-            h.run()
-        else:
-            with _QuietStdout():
-                h.run()
+        self._run(msg)
         seconds = time.perf_counter() - clock
         status = h.getModelStatus()
         info = h.getInfo()
@@ -236,8 +242,7 @@ class HighsModel:
             # a 40-firm consolidation run met an LP said optimal whose column values
             # were empty (not reproduced alone): solved again from scratch, once
             h.clearSolver()
-            with _QuietStdout():
-                h.run()
+            self._run(False)
             seconds = time.perf_counter() - clock
             status, info = h.getModelStatus(), h.getInfo()
             values = np.asarray(h.getSolution().col_value)
@@ -254,5 +259,39 @@ class HighsModel:
             bound = objective if optimal else math.nan
             gap_value = 0.0 if optimal else math.nan
         if not has_solution:
+            if limit is Limit.INTERRUPTED and start is not None and is_mip:
+                # stopped before HiGHS took the start in: the start is the best plan
+                return replace(self._not_run(start), seconds=seconds)
             values = np.empty(0)
         return SolveOutcome(name, limit, objective, bound, gap_value, seconds, self.version, values)
+
+    def _run(self, msg: bool) -> None:
+        """``Highs.run``, stopped by a signal through the interrupt callbacks."""
+        with interrupt.solving(native=True):
+            if msg:
+                self.highs.run()
+            else:
+                with _QuietStdout():
+                    self.highs.run()
+
+    def _not_run(self, start: np.ndarray | None) -> SolveOutcome:
+        """A run a stop request kept from starting (or from taking ``start`` in).
+
+        Its plan is ``start`` (a feasible plan of the MIP) where there is one; else none.
+        """
+        interrupted = SolveOutcome(
+            Status.NO_SOLUTION,
+            Limit.INTERRUPTED,
+            math.nan,
+            math.nan,
+            math.nan,
+            0.0,
+            self.version,
+            np.empty(0),
+        )
+        if start is None or not (self.is_mip and not self.relaxed):
+            return interrupted
+        values = np.asarray(start, dtype=np.float64)
+        return replace(
+            interrupted, status=Status.FEASIBLE, objective=float(self.cost @ values), values=values
+        )

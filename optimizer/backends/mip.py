@@ -21,6 +21,7 @@ import numpy as np
 from networks.errors import SolverUnavailableError
 from networks.status import Limit, Status
 from optimizer import backends
+from optimizer.backends import interrupt
 
 #: Our short names for PuLP solver classes; any other PuLP solver name is passed through.
 SOLVER_ALIASES = {"highs": "HiGHS", "cbc": "PULP_CBC_CMD", "glpk": "GLPK_CMD"}
@@ -300,6 +301,19 @@ def _warm_highs(solver, start_values: dict):
     return solver
 
 
+def _stoppable_highs(solver):
+    """Make a PuLP HiGHS solver stop on a signal (:mod:`optimizer.backends.interrupt`)."""
+    call = solver.callSolver
+
+    def call_stoppable(lp):
+        interrupt.listen(lp.solverModel)
+        with interrupt.solving(native=True):
+            call(lp)
+
+    solver.callSolver = call_stoppable
+    return solver
+
+
 #: HiGHS model statuses, by name, as :data:`_ENDINGS` words (others are errors).
 _HIGHS_ENDINGS = {
     "kOptimal": "optimal",
@@ -329,6 +343,7 @@ def _solve_highs(
         solver.optionsDict["random_seed"] = int(seed)
     if start_values:
         solver = _warm_highs(solver, start_values)
+    solver = _stoppable_highs(solver)
     start = time.perf_counter()
     if msg:
         problem.solve(solver)
@@ -359,34 +374,110 @@ def _solve_highs(
     return SolveOutcome(status, limit, objective, bound, gap_value, seconds, version, values)
 
 
-def _parse_cbc_log(text: str) -> dict:
+def _parse_cbc_log(text: str, maximize: bool) -> dict:
+    """CBC's summary: objective, the bound it states (in the problem's sense), endings."""
     found: dict = {}
-    for key, pattern in (
-        ("objective", r"Objective value:\s+(\S+)"),
-        ("bound", r"Lower bound:\s+(\S+)"),
-        ("gap", r"Gap:\s+(\S+)"),
-    ):
+    for key, pattern in (("objective", r"Objective value:\s+(\S+)"), ("gap", r"Gap:\s+(\S+)")):
         match = re.search(pattern, text)
         if match:
             try:
                 found[key] = float(match.group(1))
             except ValueError:
                 pass
+    match = re.search(r"(Lower|Upper) bound:\s+(\S+)", text)
+    if match:
+        try:
+            value = float(match.group(2))
+        except ValueError:
+            value = math.nan
+        # a bound of the other side is the negated problem's (CBC minimizes -f for max f)
+        found["bound"] = -value if (match.group(1) == "Lower") == maximize else value
     found["time_limit"] = "Stopped on time" in text
+    found["interrupted"] = "User ctrl-c" in text
     return found
 
 
-def _cbc_child(problem, kwargs, log_path, conn) -> None:  # pragma: no cover - subprocess
-    os.setsid()  # own process group: the watchdog ends CBC with it
+def proven_bound(
+    objective: float, stated: float, optimal: bool, gap: float | None, maximize: bool
+) -> float:
+    """The bound a solver's claims prove for a plan of ``objective``; NaN where none.
+
+    ``stated`` is the bound the solver states (NaN if none). A solver that says optimal
+    and states no bound has proven the plan optimal within the relative ``gap`` it was
+    given, so the weakest bound that claim implies is returned (the objective itself
+    with no gap). A stated bound on the wrong side of the objective bounds nothing.
+    """
+    if not math.isfinite(objective):
+        return math.nan
+    bound = stated
+    if not math.isfinite(bound) and optimal:
+        slack = (gap or 0.0) * abs(objective)
+        bound = objective + slack if maximize else objective - slack
+    tolerance = 1e-9 * max(abs(objective), 1.0)
+    if math.isfinite(bound) and (
+        bound < objective - tolerance if maximize else bound > objective + tolerance
+    ):
+        return math.nan
+    return bound
+
+
+def _cbc_child(problem, kwargs, log_path, conn, parent_pid) -> None:  # pragma: no cover
+    """Solve with PuLP's CBC in this forked child, and send what it found to the parent.
+
+    The child leads its own process group (the watchdog ends CBC with it) and dies with
+    its parent, CBC included (:func:`~optimizer.backends.interrupt.watch_parent`). A
+    SIGINT to the group (the parent's stop request) makes CBC stop and write its best
+    plan; this process only waits for it.
+    """
+    os.setsid()
+    signal.signal(signal.SIGINT, lambda *_: None)  # not SIG_IGN: CBC would inherit that
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupt.watch_parent(parent_pid)
     import pulp
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        solver = pulp.PULP_CBC_CMD(logPath=log_path, **kwargs)
-    status = problem.solve(solver)
-    values = {v.name: v.varValue for v in problem.variables()}
-    conn.send((status, problem.sol_status, values, pulp.value(problem.objective)))
-    conn.close()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            solver = pulp.PULP_CBC_CMD(logPath=log_path, **kwargs)
+        status = problem.solve(solver)
+        values = {v.name: v.varValue for v in problem.variables()}
+        conn.send((status, problem.sol_status, values, pulp.value(problem.objective)))
+    except Exception:  # CBC stopped before writing a plan: the parent reports none
+        pass
+    finally:
+        conn.close()
+
+
+def _await_cbc(conn, process, time_limit):
+    """What the CBC child sends, or ``None`` (past the watchdog's deadline, or dead).
+
+    A stop request (:mod:`~optimizer.backends.interrupt`) sends CBC SIGINT: it stops and
+    writes its best plan, which is awaited for :data:`interrupt.CBC_STOP_S` seconds.
+    """
+    started = time.perf_counter()
+    deadline = None if time_limit is None else started + time_limit + WATCHDOG_GRACE_S
+    asked = None
+    while True:
+        now = time.perf_counter()
+        if asked is None and interrupt.stop_requested():
+            asked = now
+            deadline = min(deadline or math.inf, now + interrupt.CBC_STOP_S)
+            _signal_group(process.pid, signal.SIGINT)
+        if deadline is not None and now >= deadline:
+            return None
+        wait = 0.1 if deadline is None else min(0.1, deadline - now)
+        if conn.poll(wait):
+            try:
+                return conn.recv()
+            except EOFError:
+                return None
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    try:
+        os.killpg(pid, signum)
+    except (ProcessLookupError, PermissionError):
+        pass  # gone already (or not yet its own group: then it dies with its parent)
 
 
 def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcome:
@@ -394,7 +485,13 @@ def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcom
 
     PuLP's CBC was seen ignoring a time limit and outliving its parent; here it runs in
     a child process that leads its own group, and the whole group is killed when the
-    limit plus ``WATCHDOG_GRACE_S`` has passed.
+    limit plus ``WATCHDOG_GRACE_S`` has passed, when the run is interrupted and CBC has
+    not answered within ``interrupt.CBC_STOP_S``, or when this process leaves by an
+    exception. The bound reported is the one CBC's log states, in the problem's sense;
+    where CBC says optimal and states none, the one its claim implies
+    (:func:`proven_bound`: within the gap asked, as ``Optimal solution found`` means with
+    a relative gap); a stated bound that is no bound is dropped, and an optimal plan
+    without one becomes ``feasible``.
     """
     import multiprocessing as mp
 
@@ -407,41 +504,36 @@ def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcom
     parent, child = context.Pipe(duplex=False)
     with tempfile.TemporaryDirectory(prefix="coldchain-cbc-") as tmp:
         log_path = os.path.join(tmp, "cbc.log")
-        process = context.Process(target=_cbc_child, args=(problem, kwargs, log_path, child))
+        process = context.Process(
+            target=_cbc_child, args=(problem, kwargs, log_path, child, os.getpid())
+        )
         start = time.perf_counter()
-        process.start()
-        child.close()
-        deadline = None if time_limit is None else time_limit + WATCHDOG_GRACE_S
-        result = None
-        if parent.poll(deadline):
-            try:
-                result = parent.recv()
-            except EOFError:
-                result = None
+        try:
+            with interrupt.solving():
+                process.start()
+                child.close()
+                result = _await_cbc(parent, process, time_limit)
+        finally:
+            if process.is_alive():
+                _signal_group(process.pid, signal.SIGKILL)
+            process.join(5)
         seconds = time.perf_counter() - start
-        if result is None:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        process.join(5)
         log = open(log_path).read() if os.path.exists(log_path) else ""
-    parsed = _parse_cbc_log(log)
+    maximize = problem.sense == pulp.LpMaximize
+    parsed = _parse_cbc_log(log, maximize)
+    interrupted = parsed["interrupted"] or interrupt.stop_requested()
     if result is None:
-        # no answer by the deadline (or the child died): no plan, and past a time limit
-        status, limit = ending_status("time" if time_limit is not None else "stopped", False)
+        # no answer by the deadline, or the child died, or it stopped without a plan
+        ending = "interrupted" if interrupted else "time" if time_limit is not None else "stopped"
+        status, limit = ending_status(ending, False)
         return SolveOutcome(
-            status,
-            limit,
-            math.nan,
-            parsed.get("bound", math.nan),
-            math.nan,
-            seconds,
-            "CBC (killed by watchdog)",
-            {},
+            status, limit, math.nan, math.nan, math.nan, seconds, "CBC (killed by watchdog)", {}
         )
     status, sol_status, values, objective = result
-    if status == pulp.LpStatusOptimal and sol_status == pulp.LpSolutionOptimal:
+    found = sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    if parsed["interrupted"] or (interrupted and sol_status != pulp.LpSolutionOptimal):
+        ending = "interrupted"
+    elif status == pulp.LpStatusOptimal and sol_status == pulp.LpSolutionOptimal:
         ending = "optimal"
     elif sol_status == pulp.LpSolutionIntegerFeasible or (
         status == pulp.LpStatusOptimal and parsed.get("time_limit")
@@ -453,13 +545,13 @@ def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcom
         ending = "unbounded"
     else:
         ending = "stopped"
-    name, limit = ending_status(ending, ending in ("optimal", "time"))
-    optimal = name is Status.OPTIMAL
+    name, limit = ending_status(ending, found and ending not in ("infeasible", "unbounded"))
     objective = float(objective) if objective is not None and name.has_plan else math.nan
-    bound = parsed.get("bound", objective if optimal else math.nan)
-    if problem.sense == pulp.LpMaximize and "bound" in parsed:
-        bound = -bound if math.copysign(1, bound) != math.copysign(1, objective) else bound
-    gap_value = 0.0 if optimal else relative_gap(objective, bound)
+    optimal = name is Status.OPTIMAL
+    bound = proven_bound(objective, parsed.get("bound", math.nan), optimal, gap, maximize)
+    if optimal and not math.isfinite(bound):
+        name = Status.FEASIBLE  # no proof of what CBC said: a plan, no bound, no gap
+    gap_value = relative_gap(objective, bound)
     return SolveOutcome(
         name,
         limit,
@@ -489,16 +581,11 @@ def _solve_other(problem, name, time_limit, gap, threads, msg) -> SolveOutcome:
     label, limit = ending_status(ending, ending in ("optimal", "time"))
     optimal = label is Status.OPTIMAL
     objective = pulp.value(problem.objective) if label.has_plan else math.nan
+    objective = float(objective) if objective is not None else math.nan
+    bound = proven_bound(objective, math.nan, optimal, gap, problem.sense == pulp.LpMaximize)
     values = {v.name: v.varValue for v in problem.variables()} if label.has_plan else {}
     return SolveOutcome(
-        label,
-        limit,
-        float(objective) if objective is not None else math.nan,
-        float(objective) if optimal else math.nan,
-        0.0 if optimal else math.nan,
-        seconds,
-        name,
-        values,
+        label, limit, objective, bound, relative_gap(objective, bound), seconds, name, values
     )
 
 

@@ -192,7 +192,8 @@ def bench_scale(
         its own process (CBC), NaN for in-process HiGHS.
     """
     import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
+
+    from optimizer.backends.interrupt import WorkerPool
 
     context = mp.get_context("spawn")
     rows = []
@@ -213,7 +214,7 @@ def bench_scale(
             "lazy_links": lazy_links,
             "start": start,
         }
-        with ProcessPoolExecutor(1, mp_context=context, initializer=_warm_imports) as pool:
+        with WorkerPool(1, mp_context=context, initializer=_warm_imports) as pool:
             row = pool.submit(_scale_case, case).result()
         rows.append(row)
         if progress is not None:

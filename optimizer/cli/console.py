@@ -2,7 +2,7 @@ r"""The console and the exit codes every ``coldchain`` command shares (a leaf mo
 
 Exit codes (DESIGN.md): 0 done (also a time limit with a plan in hand), 2 invalid input,
 3 infeasible (``diagnosis.json`` says what cannot be met), 4 a solver or backend
-missing, 1 anything else.
+missing, 130 interrupted (Ctrl-C or SIGTERM), 1 anything else.
 
 Everything the consoles print is printed literally: what they print holds ids, file
 names and cells that other people wrote, so Rich markup (``[bold]``) and emoji codes
@@ -30,6 +30,7 @@ class ExitCode(IntEnum):
     INVALID_INPUT = 2
     INFEASIBLE = 3
     SOLVER_MISSING = 4
+    INTERRUPTED = 130
 
 
 #: Output piped to a file or another program is not cut to 80 columns (Rich's width

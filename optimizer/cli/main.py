@@ -2,15 +2,22 @@
 
 Exit codes (DESIGN.md): 0 done (also a time limit with a plan in hand), 2 invalid input,
 3 infeasible (``diagnosis.json`` says what cannot be met), 4 a solver or backend
-missing, 1 anything else.
+missing, 130 interrupted, 1 anything else.
+
+SIGINT (Ctrl-C) and SIGTERM stop every command with exit 130 and one line, never a
+traceback (:mod:`optimizer.backends.interrupt` says how): a solve interrupted with a
+plan in hand writes it, with ``limit: interrupted``; otherwise nothing is written, and no
+worker or solver process outlives the command.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from networks.errors import ColdchainError, ScenarioError, SolverUnavailableError
+from optimizer.backends import interrupt
 from optimizer.cli import (
     bench,
     consolidate,
@@ -68,6 +75,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for run records
+    restore_signals = interrupt.install()
+    try:
+        code = _run(args)
+    finally:
+        restore_signals()
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command ``args`` names; map what it raises to one message and an exit code."""
     try:
         if getattr(args, "out", None):
             # a run folder that exists, or a place no run can be written to, stops the
@@ -76,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
             if getattr(args, "command", None) != "bench":
                 refuse_existing_file(args.out, "folder")
         code = int(args.func(args))
+        if interrupt.stop_requested():  # a solve stopped early; what it found is written
+            error_console.print(f"interrupted by {_signal_name()}", soft_wrap=True)
+            code = ExitCode.INTERRUPTED
+    except KeyboardInterrupt:
+        error_console.print(f"interrupted by {_signal_name()}: nothing written", soft_wrap=True)
+        code = ExitCode.INTERRUPTED
     except ScenarioError as exc:
         for problem in exc.problems:
             error_console.print(str(problem), soft_wrap=True)
@@ -93,9 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     except ColdchainError as exc:
         error_console.print(f"error: {exc}", soft_wrap=True)
         code = ExitCode.ERROR
-    if argv is None:
-        sys.exit(code)
     return code
+
+
+def _signal_name() -> str:
+    """The name of the signal that stopped the run (Ctrl-C's, if none was recorded)."""
+    return signal.Signals(interrupt.stop_signal() or signal.SIGINT).name
 
 
 if __name__ == "__main__":

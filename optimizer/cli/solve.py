@@ -18,11 +18,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
     <optimizer.design.scored.ScoredDesign.to_frames>`.
     """
     from instances import load_scenario
-    from optimizer.cli.console import ExitCode, console, error_console
+    from optimizer.backends import interrupt
     from optimizer.design import DesignOptions
-    from optimizer.design.scored import solve_and_score
-    from results.runs import run_header
-    from results.store import write_run
 
     network = load_scenario(args.scenario)
     options = DesignOptions.from_network(
@@ -37,6 +34,19 @@ def cmd_solve(args: argparse.Namespace) -> int:
         build=args.build,
     )
     network.regime(options.regime)  # an unknown regime is invalid input (exit 2)
+    # a signal once the solver has started stops it with its best plan, which is
+    # scored and written (limit: interrupted); main then exits with 130
+    with interrupt.graceful():
+        return _solve_and_write(args, network, options)
+
+
+def _solve_and_write(args: argparse.Namespace, network, options) -> int:
+    """Solve, score, write the run folder and print the summary; the exit code."""
+    from optimizer.cli.console import ExitCode, console, error_console
+    from optimizer.design.scored import solve_and_score
+    from results.runs import run_header
+    from results.store import write_run
+
     with console.status(
         f"{network.name}: solving the network design model "
         f"(HiGHS{'' if options.time_limit is None else f', up to {options.time_limit:g} s'})"

@@ -45,13 +45,14 @@ import math
 import multiprocessing as mp
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field, replace
 
 from networks.errors import ColdchainError
 from networks.network import Network
 from networks.plan import THIRD_PARTY
 from networks.status import Limit, NoPlanError, Status
+from optimizer.backends.interrupt import WorkerPool
 from optimizer.design import DesignOptions, DesignResult, solve_design
 from optimizer.design.network_design import DesignModel
 
@@ -388,13 +389,20 @@ class CoalitionSolver:
     def __enter__(self) -> CoalitionSolver:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(kill=exc_type is not None)
 
-    def close(self) -> None:
-        """Shut the worker pool down (a later solve forks a new one)."""
-        if self._pool is not None and not isinstance(self._pool, _Inline):
-            self._pool.shutdown()
+    def close(self, kill: bool = False) -> None:
+        """Shut the worker pool down (a later solve forks a new one).
+
+        ``kill``: kill the workers at once instead of letting them finish (on an
+        exception, Ctrl-C above all).
+        """
+        if isinstance(self._pool, WorkerPool):
+            if kill:
+                self._pool.kill()
+            else:
+                self._pool.shutdown()
         self._pool = None
 
     def _executor(self):
@@ -415,7 +423,7 @@ class CoalitionSolver:
                 self._pool = _Inline(_Engine(*args))
             else:
                 _ENGINE_ARGS = args  # inherited by fork; read by each worker's initializer
-                self._pool = ProcessPoolExecutor(
+                self._pool = WorkerPool(
                     self.workers, mp_context=mp.get_context("fork"), initializer=_init_worker
                 )
         return self._pool

@@ -93,12 +93,12 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from networks.collection import CollectionProblem, Route
 from networks.errors import SolverUnavailableError
 from networks.status import Limit, Status
+from optimizer.backends.interrupt import WorkerPool
 from optimizer.routing.diagnosis import (
     Diagnosis,
     diagnose,
@@ -116,15 +116,22 @@ from results.route_check import RouteCheck
 BACKENDS = ("auto", "pyvrp", "ortools")
 
 
-def _run_tasks(tasks: Sequence[tuple[Callable, tuple]], workers: int) -> list:
-    """Run ``fn(*args)`` for each task, in parallel processes when ``workers > 1``."""
-    if workers <= 1 or len(tasks) <= 1:
+def _run_tasks(
+    tasks: Sequence[tuple[Callable, tuple]], workers: int, isolate: bool = False
+) -> list:
+    """Run ``fn(*args)`` for each task, in parallel processes when ``workers > 1``.
+
+    ``isolate``: in child processes even one at a time. OR-Tools' search holds the GIL
+    for its whole run, so a signal to this process would wait for its time limit; a
+    child is killed at once (:class:`~optimizer.backends.interrupt.WorkerPool`).
+    """
+    if (workers <= 1 or len(tasks) <= 1) and not isolate:
         return [_safe(fn, args) for fn, args in tasks]
     # fork: no re-import of the caller's main module (scripts without a __main__ guard
     # work) and no start-up cost; the parent runs no solver threads when it forks.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+    with WorkerPool(min(workers, len(tasks)), mp_context=context) as pool:
         futures = [pool.submit(_safe, fn, args) for fn, args in tasks]
         return [f.result() for f in futures]
 
@@ -345,7 +352,7 @@ def solve(
             else:
                 tasks.append(polish_task)
                 seeds.append(seed + 1)
-        for j, (plan, note, stopped, times) in enumerate(_run_tasks(tasks, workers)):
+        for j, (plan, note, stopped, times) in enumerate(_run_tasks(tasks, workers, True)):
             name = "ortools-polish" if note.startswith("started from PyVRP's") else "ortools"
             best.offer(problem, plan, name, seeds[j], note, times, stopped)
 

@@ -23,6 +23,7 @@ def test_exit_codes_are_the_designed_ones():
         "INVALID_INPUT": 2,
         "INFEASIBLE": 3,
         "SOLVER_MISSING": 4,
+        "INTERRUPTED": 130,  # DESIGN.md: 130 interrupted (Ctrl-C or SIGTERM)
     }
 
 

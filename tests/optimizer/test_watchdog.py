@@ -13,7 +13,7 @@ from networks.status import Limit, Status
 from optimizer.backends import mip as backends
 
 
-def _hanging_child(problem, kwargs, log_path, conn):  # runs in the forked child
+def _hanging_child(problem, kwargs, log_path, conn, parent_pid):  # runs in the forked child
     os.setsid()
     # stands in for a CBC that ignores its limit and would outlive its parent
     grandchild = subprocess.Popen(["sleep", "300"])

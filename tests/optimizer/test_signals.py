@@ -1,0 +1,171 @@
+"""Ctrl-C and SIGTERM stop a real ``coldchain`` process cleanly, and no child outlives it.
+
+Each test runs the command line in a subprocess on a generated scenario whose MIP takes
+several seconds (60 villages: about 8 s to its optimum, the start heuristic 0.1 s), sends
+a signal, and checks what the issue asks: exit 130, one line and no traceback, a plan
+found so far written with ``limit: interrupted``, nothing written where there is none,
+and every worker and solver process gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from instances import generate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: Runs the command line with one probe: a file is touched when a MIP solve (not an
+#: LP of the start heuristic) begins, so that a signal is sent while a plan is in hand.
+DRIVER = """
+import sys
+from pathlib import Path
+from optimizer.backends.highs import HighsModel
+from optimizer.cli.main import main
+
+marker, solve = Path(sys.argv[1]), HighsModel.solve
+
+def probed(self, *args, **kwargs):
+    if self.is_mip and not self.relaxed:
+        marker.touch()
+    return solve(self, *args, **kwargs)
+
+HighsModel.solve = probed
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.fixture(scope="module")
+def slow_scenario(tmp_path_factory) -> Path:
+    """A generated scenario whose MIP runs for seconds (about 8 s to its optimum)."""
+    return generate(tmp_path_factory.mktemp("signals") / "g", villages=60, hubs=6, weeks=6)
+
+
+def _start(args: list[str], **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
+    )
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has exited
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text().replace("\0", " ")
+    except OSError:
+        return ""
+
+
+def _wait_for(test, seconds: float = 90.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not test():
+        assert time.monotonic() < deadline, "the run never reached the state the test needs"
+        time.sleep(0.05)
+
+
+def _signal_and_wait(process: subprocess.Popen, signum: int, group: bool = False):
+    """Send ``signum`` (to the process group, as a terminal's Ctrl-C does, if ``group``)."""
+    clock = time.monotonic()
+    if group:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
+    out, err = process.communicate(timeout=60)
+    return out, err, time.monotonic() - clock
+
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_mid_solve_writes_the_plan_in_hand_marked_interrupted(
+    slow_scenario, tmp_path, signum
+):
+    marker, out = tmp_path / "mip-started", tmp_path / "run"
+    args = ["solve", str(slow_scenario), "--out", str(out), "--time-limit", "60"]
+    process = _start([sys.executable, "-c", DRIVER, str(marker), *args])
+    _wait_for(marker.exists)
+    time.sleep(0.3)
+    stdout, stderr, seconds = _signal_and_wait(process, signum)
+    assert process.returncode == 130, stderr
+    # the solve stops within 2 s; scoring and writing the plan take about one more
+    assert seconds < 5.0
+    assert "Traceback" not in stderr
+    assert stderr.strip() == f"interrupted by {signal.Signals(signum).name}"
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert (kpis["model_status"], kpis["model_limit"]) == ("feasible", "interrupted")
+    assert kpis["limit"] == "interrupted" and "interrupted" in stdout
+    # the plan written is the one scored: its flows and the hubs it opened are there
+    assert (out / "flows.csv").stat().st_size > 0 and (out / "hubs.csv").exists()
+    assert not list(tmp_path.glob(".run.*")), "a hidden temporary folder was left behind"
+
+
+def test_ctrl_c_to_the_process_group_stops_consolidate_and_its_workers(slow_scenario, tmp_path):
+    out = tmp_path / "run"
+    args = ["consolidate", str(slow_scenario), "--out", str(out), "--workers", "2"]
+    process = _start(
+        [sys.executable, "-m", "optimizer.cli.main", *args, "--time-limit", "60"],
+        start_new_session=True,  # its own group, as a terminal's foreground job is
+    )
+    _wait_for(lambda: len(_descendants(process.pid)) >= 2)
+    workers = _descendants(process.pid)
+    time.sleep(1.0)  # the workers are solving coalitions
+    _, stderr, seconds = _signal_and_wait(process, signal.SIGINT, group=True)
+    assert process.returncode == 130, stderr
+    assert seconds < 2.0
+    assert stderr.strip() == "interrupted by SIGINT: nothing written"
+    _wait_for(lambda: not any(map(_alive, workers)), 2.0)
+    assert not out.exists() and not list(tmp_path.glob(".run.*"))
+
+
+@pytest.mark.parametrize(
+    "command, child",
+    [
+        (["consolidate", "--workers", "2"], "optimizer.cli.main"),  # pool workers
+        (["solve", "--solver", "cbc"], "cbc"),  # the CBC binary, a grandchild
+    ],
+    ids=["pool-workers", "cbc"],
+)
+def test_killing_the_parent_leaves_no_orphan(slow_scenario, tmp_path, command, child):
+    name, *options = command
+    args = [name, str(slow_scenario), "--out", str(tmp_path / "run"), *options]
+    process = _start([sys.executable, "-m", "optimizer.cli.main", *args, "--time-limit", "60"])
+
+    def started() -> bool:
+        return sum(child in _command(p) for p in _descendants(process.pid)) >= 1
+
+    _wait_for(started)
+    children = _descendants(process.pid)
+    time.sleep(0.5)
+    process.kill()  # SIGKILL: the parent can do nothing about it
+    process.communicate(timeout=30)
+    clock = time.monotonic()
+    _wait_for(lambda: not any(map(_alive, children)), 5.0)
+    assert time.monotonic() - clock < 5.0
