@@ -22,6 +22,15 @@ from optimizer.backends.highs import HighsModel
 from optimizer.backends.mip import proven_bound, solve_pulp
 
 
+@pytest.fixture(autouse=True)
+def hear_sigint():
+    """Python's own SIGINT handler, even where the test run was started ignoring SIGINT
+    (a shell's background job)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def _knapsacks(n: int = 300, m: int = 60, seed: int = 1) -> dict[str, np.ndarray]:
     """max c x, A x <= sum(A) / 3, x binary: HiGHS needs seconds on it (8 s at 300 x 60)."""
     rng = np.random.default_rng(seed)

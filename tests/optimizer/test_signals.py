@@ -49,10 +49,23 @@ def slow_scenario(tmp_path_factory) -> Path:
     return generate(tmp_path_factory.mktemp("signals") / "g", villages=60, hubs=6, weeks=6)
 
 
+def _hear_sigint() -> None:
+    # a shell starts background jobs (a test run among them) ignoring SIGINT, and
+    # children inherit that; coldchain keeps an ignored SIGINT ignored, as it should
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(args: list[str], **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs
+        args,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_hear_sigint,
+        **kwargs,
     )
 
 
