@@ -1,11 +1,15 @@
 """Run folders: every command writes into its own new ``--out`` folder, atomically.
 
 A run is written into a hidden temporary folder beside the target and renamed into
-place only when everything succeeded, so a failed run leaves nothing half-written.
+place only when everything succeeded, so a failed run leaves nothing half-written. The
+place is claimed first (:mod:`results._claim`: ``.NAME.claim``, atomic), so that of two
+runs racing for one ``--out`` the second stops at once (exit 2) instead of failing when
+it renames; a claim whose process is dead is swept with its temporary folders.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import math
@@ -14,6 +18,7 @@ import platform
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from networks.errors import ColdchainError
+from results import _claim
+from results._claim import OutputClaimedError as OutputClaimedError  # re-exported
 
 if TYPE_CHECKING:
     from networks.network import Network
@@ -182,12 +189,25 @@ def machine_description() -> dict[str, Any]:
 
 
 class RunWriter:
-    """Write a run folder atomically.
+    """Write a run folder (or a bench table and its record) atomically.
 
     Parameters
     ----------
     out
         The folder to create. It must not exist yet.
+    files
+        Write files beside ``out`` instead of a folder: ``out`` names the first (a bench
+        table, ``FILE.csv``); every file written goes beside it under its own name
+        (``FILE.run.json``), all of them or none.
+
+    Notes
+    -----
+    On entering, ``out`` is claimed for this process (unless it holds the claim already:
+    the command line claims ``--out`` before any work), dead runs' claims in its folder
+    are swept, and a temporary folder ``.NAME.run-*`` is made beside it. On leaving
+    without an exception its contents are renamed into place (a folder: in one rename;
+    files: one by one, the ones already moved taken back if a later one fails); with one,
+    or if the renaming fails, nothing is left. The claim taken here is released.
 
     Examples
     --------
@@ -195,18 +215,24 @@ class RunWriter:
     ...     run.write_json("kpis.json", {"total_cost": 1.0})
     """
 
-    def __init__(self, out: str | os.PathLike):
+    def __init__(self, out: str | os.PathLike, files: bool = False):
         self.out = Path(out)
+        self.files = files
         self._tmp: Path | None = None
+        self._claimed = False
 
     def __enter__(self) -> RunWriter:
-        if self.out.exists():
-            raise RunFolderExistsError(
-                f"{self.out}: --out: expected a new folder, got one that exists "
-                "(a run never overwrites another; choose another name)"
+        if not _claim.holds(self.out):
+            _claim.acquire(self.out)
+            self._claimed = True
+        try:
+            refuse_existing_file(self.out, "file" if self.files else "folder")
+            self._tmp = Path(
+                tempfile.mkdtemp(prefix=_claim.temp_prefix(self.out), dir=self.out.parent)
             )
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", dir=self.out.parent))
+        except BaseException:
+            self._release()
+            raise
         return self
 
     @property
@@ -241,14 +267,76 @@ class RunWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if self._tmp is None:
             return
-        if exc_type is None:
-            umask = os.umask(0)
-            os.umask(umask)
+        try:
+            if exc_type is None:
+                self._move_into_place()
+        finally:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+            self._release()
+
+    def _move_into_place(self) -> None:
+        umask = os.umask(0)
+        os.umask(umask)
+        if not self.files:
             os.chmod(self._tmp, 0o777 & ~umask)  # as mkdir would make it, not mkdtemp's 0700
             os.replace(self._tmp, self.out)
-        else:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-        self._tmp = None
+            return
+        written = sorted(self._tmp.iterdir(), key=lambda p: (p.name != self.out.name, p.name))
+        moved: list[Path] = []
+        try:
+            for path in written:
+                target = refuse_existing_file(self.out.with_name(path.name))
+                os.chmod(path, 0o666 & ~umask)
+                os.replace(path, target)
+                moved.append(target)
+        except BaseException:
+            for target in moved:  # all of them or none
+                target.unlink(missing_ok=True)
+            raise
+
+    def _release(self) -> None:
+        if self._claimed:
+            _claim.release(self.out)
+            self._claimed = False
+
+
+@contextlib.contextmanager
+def claimed(out: str | os.PathLike) -> Iterator[Path]:
+    """Hold the claim on ``out`` for the block (the command line: before any work).
+
+    Raises
+    ------
+    OutputClaimedError
+        If another run, still running, holds it (exit 2).
+    """
+    if _claim.holds(out):
+        yield Path(out)
+        return
+    _claim.acquire(out)
+    try:
+        yield Path(out)
+    finally:
+        _claim.release(out)
+
+
+def write_table_run(out: str | os.PathLike, frame: pd.DataFrame, record: dict) -> Path:
+    """Write a bench table ``out`` (CSV) and its run record beside it, together or not at all.
+
+    The record is ``out``'s stem plus ``.run.json`` (``b.csv``: ``b.run.json``).
+
+    Raises
+    ------
+    RunFolderExistsError
+        If the table or its record exists already.
+    """
+    out = Path(out)
+    record_name = out.stem + ".run.json"
+    refuse_existing_file(out.with_name(record_name))
+    with RunWriter(out, files=True) as run:
+        frame.to_csv(run.folder / out.name, index=False)
+        run.write_json(record_name, record)
+    return out
 
 
 def write_run(

@@ -43,7 +43,7 @@ from results.store import (
     refuse_existing_file,
     run_metadata,
     write_csv_atomic,
-    write_json_atomic,
+    write_table_run,
 )
 
 
@@ -57,10 +57,11 @@ def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
     """A bench command that refuses an existing ``--out`` and records how its table was made.
 
     Before anything is solved, an existing table (or its record) stops the run: a run
-    never overwrites another. After the command wrote its table, ``TABLE.run.json``
-    records the command line, every argument, the package versions, the machine (cores,
-    memory), the UTC time it started and its wall seconds: what the table's timings
-    mean, and how to run it again.
+    never overwrites another. The command hands its table over (:func:`_keep_table`);
+    it is written with ``TABLE.run.json`` beside it, together or not at all
+    (:func:`results.store.write_table_run`): the command line, every argument, the
+    package versions, the machine (cores, memory), the UTC time it started, its wall
+    seconds and exit code: what the table's timings mean, and how to run it again.
     """
 
     @functools.wraps(func)
@@ -72,7 +73,8 @@ def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
         record = run_metadata()
         clock = time.perf_counter()
         code = func(args)
-        if out and Path(out).exists():
+        frame = vars(args).pop("table", None)
+        if out and frame is not None:
             arguments = {
                 k: (str(v) if isinstance(v, Path) else v)
                 for k, v in vars(args).items()
@@ -87,10 +89,17 @@ def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
                 exit_code=int(code),
                 table=Path(out).name,
             )
-            write_json_atomic(record, _sidecar(out))
+            write_table_run(out, frame, record)
+            console.print(f"table written to {out}, its run record to {_sidecar(out)}")
         return code
 
     return run
+
+
+def _keep_table(args: argparse.Namespace, frame: pd.DataFrame) -> None:
+    """Hand a bench's table to :func:`_recorded`, which writes it with its run record."""
+    if getattr(args, "out", None):
+        args.table = frame
 
 
 def _show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -191,7 +200,7 @@ def cmd_bench_cflp(args: argparse.Namespace) -> int:
         progress=progress,
         method=args.method,
     )
-    out = write_csv_atomic(frame, args.out)
+    _keep_table(args, frame)
     _show(
         f"bench cflp ({args.solver}, {args.method}, time limit {args.time_limit} s)",
         frame,
@@ -214,7 +223,7 @@ def cmd_bench_cflp(args: argparse.Namespace) -> int:
     reached = int(frame.loc[known, "reached"].sum())
     console.print(
         f"{reached} of {int(known.sum())} instances with a known optimum reached it "
-        f"(relative difference <= {REL_TOL:g}); table written to {out}",
+        f"(relative difference <= {REL_TOL:g})",
         markup=False,
     )
     if args.check and reached < int(known.sum()):
@@ -311,7 +320,7 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
         lazy_links=not args.all_links,
         start={"auto": None, "on": True, "off": False}[args.start],
     )
-    out = write_csv_atomic(frame, args.out)
+    _keep_table(args, frame)
     _show(
         f"bench scale ({args.solver}, {args.hubs} hubs, {args.weeks} weeks, "
         f"{args.products} products, seed {args.seed}, time limit {args.time_limit:g} s)",
@@ -332,7 +341,6 @@ def cmd_bench_scale(args: argparse.Namespace) -> int:
             "peak_rss_mb",
         ],
     )
-    console.print(f"table written to {out}", markup=False)
     errors = frame["status"].eq(Status.ERROR)
     return ExitCode.ERROR if errors.any() else ExitCode.OK
 
@@ -404,7 +412,7 @@ def cmd_bench_design(args: argparse.Namespace) -> int:
         frame = bench_design(
             args.scenarios, time_limit=args.time_limit, trips=args.trips, progress=progress
         )
-    out = write_csv_atomic(frame, args.out)
+    _keep_table(args, frame)
     _show(
         "bench design",
         frame,
@@ -420,7 +428,6 @@ def cmd_bench_design(args: argparse.Namespace) -> int:
             "seconds",
         ],
     )
-    console.print(f"table written to {out}", markup=False)
     return ExitCode.ERROR if frame["status"].eq("error").any() else ExitCode.OK
 
 
@@ -506,7 +513,7 @@ def cmd_bench_consolidate(args: argparse.Namespace) -> int:
         progress=progress if args.verbose else None,
         project=args.project,
     )
-    write_csv_atomic(frame, args.out)
+    _keep_table(args, frame)
     _show_by_case("bench consolidate", frame, "firms")
     return ExitCode.OK
 
@@ -705,9 +712,7 @@ def _bench_routing(family: str, args: argparse.Namespace, console: Console) -> i
             f"{int(stats['with_plan'])}/{len(frame)} with a plan",
             markup=False,
         )
-    if args.out:
-        path = write_csv_atomic(frame, args.out)
-        console.print(f"wrote {path}", markup=False)
+    _keep_table(args, frame)
     if stats and stats["with_plan"] < len(frame):
         return ExitCode.ERROR
     return ExitCode.OK

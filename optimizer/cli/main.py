@@ -13,6 +13,7 @@ worker or solver process outlives the command.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 
@@ -34,9 +35,11 @@ from optimizer.cli import (
 from optimizer.cli import list as list_command
 from optimizer.cli.console import ExitCode, error_console
 from results.store import (
+    OutputClaimedError,
     OutputLocationError,
     RunFolderError,
     RunFolderExistsError,
+    claimed,
     refuse_existing_file,
     refuse_unwritable,
 )
@@ -88,13 +91,15 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     """Run the command ``args`` names; map what it raises to one message and an exit code."""
     try:
-        if getattr(args, "out", None):
-            # a run folder that exists, or a place no run can be written to, stops the
-            # run before any solving, not after it
-            refuse_unwritable(args.out)
+        out = getattr(args, "out", None)
+        if out:
+            # a run folder that exists, a place no run can be written to, or one that
+            # another run is writing, stops the run before any solving, not after it
+            refuse_unwritable(out)
             if getattr(args, "command", None) != "bench":
-                refuse_existing_file(args.out, "folder")
-        code = int(args.func(args))
+                refuse_existing_file(out, "folder")
+        with claimed(out) if out else contextlib.nullcontext():
+            code = int(args.func(args))
         if interrupt.stop_requested():  # a solve stopped early; what it found is written
             error_console.print(f"interrupted by {_signal_name()}", soft_wrap=True)
             code = ExitCode.INTERRUPTED
@@ -105,7 +110,7 @@ def _run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             error_console.print(str(problem), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
-    except (RunFolderExistsError, OutputLocationError, RunFolderError) as exc:
+    except (RunFolderExistsError, OutputLocationError, OutputClaimedError, RunFolderError) as exc:
         error_console.print(str(exc), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
     except OSError as exc:  # a write that failed anyway (a full disk): one line, no trace
