@@ -72,9 +72,14 @@ def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
             refuse_existing_file(_sidecar(out))
         record = run_metadata()
         clock = time.perf_counter()
-        code = func(args)
-        frame = vars(args).pop("table", None)
-        if out and frame is not None:
+        kept: list[pd.DataFrame] = []
+        args.keep_table = kept.append
+        try:
+            code = func(args)
+        finally:
+            del args.keep_table
+        if out and kept:
+            frame = kept[-1]
             arguments = {
                 k: (str(v) if isinstance(v, Path) else v)
                 for k, v in vars(args).items()
@@ -97,9 +102,18 @@ def _recorded(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.N
 
 
 def _keep_table(args: argparse.Namespace, frame: pd.DataFrame) -> None:
-    """Hand a bench's table to :func:`_recorded`, which writes it with its run record."""
-    if getattr(args, "out", None):
-        args.table = frame
+    """Hand a bench's table to :func:`_recorded`, which writes it with its run record.
+
+    A bench command called on its own (not through the command line) writes the table
+    alone.
+    """
+    if not getattr(args, "out", None):
+        return
+    keep = getattr(args, "keep_table", None)
+    if keep is None:
+        write_csv_atomic(frame, args.out)
+    else:
+        keep(frame)
 
 
 def _show(title: str, frame: pd.DataFrame, columns: list[str]) -> None:
