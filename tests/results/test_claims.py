@@ -28,10 +28,10 @@ from results.store import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _coldchain(*args: str, **kwargs) -> subprocess.Popen:
+def _python(*args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
-        [sys.executable, "-m", "optimizer.cli.main", *args],
+        [sys.executable, *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -39,6 +39,10 @@ def _coldchain(*args: str, **kwargs) -> subprocess.Popen:
         text=True,
         **kwargs,
     )
+
+
+def _coldchain(*args: str) -> subprocess.Popen:
+    return _python("-m", "optimizer.cli.main", *args)
 
 
 def _hidden(folder: Path) -> list[str]:
@@ -68,22 +72,15 @@ def test_a_run_killed_while_writing_is_swept_by_the_next_run_beside_it(tmp_path)
 
 def test_a_second_run_to_an_out_a_live_run_is_writing_stops_at_once(tmp_path):
     out = tmp_path / "run"
-    holder = subprocess.Popen(  # a live process in the middle of writing that run
-        [
-            sys.executable,
-            "-c",
-            "import sys, time\n"
-            "from results.store import RunWriter\n"
-            "with RunWriter(sys.argv[1]) as run:\n"
-            "    run.write_text('kpis.json', '{}')\n"
-            "    print('claimed', flush=True)\n"
-            "    time.sleep(60)\n",
-            str(out),
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        text=True,
+    holder = _python(  # a live process in the middle of writing that run
+        "-c",
+        "import sys, time\n"
+        "from results.store import RunWriter\n"
+        "with RunWriter(sys.argv[1]) as run:\n"
+        "    run.write_text('kpis.json', '{}')\n"
+        "    print('claimed', flush=True)\n"
+        "    time.sleep(60)\n",
+        str(out),
     )
     try:
         assert holder.stdout.readline().strip() == "claimed"
@@ -121,25 +118,18 @@ def test_two_runs_started_together_on_one_out_one_writes_the_other_stops(tmp_pat
 def test_a_claim_is_refused_to_a_second_writer_in_another_process(tmp_path):
     out = tmp_path / "t"
     with RunWriter(out):
-        probe = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import sys\n"
-                "from results.store import OutputClaimedError, RunWriter\n"
-                "try:\n"
-                "    RunWriter(sys.argv[1]).__enter__()\n"
-                "except OutputClaimedError as exc:\n"
-                "    print(exc)\n",
-                str(out),
-            ],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-            capture_output=True,
-            text=True,
-            timeout=60,
+        probe = _python(
+            "-c",
+            "import sys\n"
+            "from results.store import OutputClaimedError, RunWriter\n"
+            "try:\n"
+            "    RunWriter(sys.argv[1]).__enter__()\n"
+            "except OutputClaimedError as exc:\n"
+            "    print(exc)\n",
+            str(out),
         )
-        assert f"run {os.getpid()}" in probe.stdout
+        probe.wait(timeout=60)
+        assert f"run {os.getpid()}" in probe.stdout.read()
     assert issubclass(OutputClaimedError, FileExistsError)
 
 
