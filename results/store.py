@@ -371,7 +371,9 @@ def write_run(
         used and the flows, :func:`results.gis.run_layers`) is written too.
     report
         Write ``report.html`` (:func:`results.report.write_report`), built from the files
-        just written, inside the same atomic write (``--no-report``: ``False``).
+        just written, inside the same atomic write (``--no-report``: ``False``; the
+        runs inside a study's run store are meant to pass ``False`` too: the issue asks
+        for a report per command's folder, and ``coldchain report`` compares runs).
 
     Returns
     -------
