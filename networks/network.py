@@ -421,7 +421,9 @@ class Network:
                     if product is not None and node is not None:
                         checks.append(
                             (
-                                not product.admitted_in(node.country),
+                                # the product's markets; an access condition not met
+                                # closes the market to plans and the model, not to demand
+                                node.country not in product.markets,
                                 "product",
                                 f"a product admitted in {node.country} (market {node.id})",
                                 row.product,

@@ -195,6 +195,24 @@ def test_an_unmet_access_condition_closes_the_market(tiny):
     assert ("M_BKK", "fresh_kiwi") not in routed and ("M_BKK", "embroidery") in routed
 
 
+def test_a_scenario_whose_access_condition_is_unmet_loads_and_serves_nothing_there(
+    scenario_copy,
+):
+    folder = scenario_copy("tiny")
+    folder.edit(
+        "scenario.toml",
+        "[products.fresh_kiwi.shelf_life]",
+        '[products.fresh_kiwi.access.TH]\norigins = ["CN"]\ncondition = "registered orchards"\n'
+        "met = false\n[products.fresh_kiwi.shelf_life]",
+    )
+    network = folder.load()  # TH's kiwi demand stays valid input
+    assert not network.products["fresh_kiwi"].admitted_in("TH", "CN")
+    data = build_design_data(network)
+    assert all(
+        (data.routes[r].market, p) != ("M_BKK", "fresh_kiwi") for r, p, _ in data.route_survival
+    )
+
+
 def test_an_old_scenario_without_the_trade_fields_loads_with_the_defaults(scenario_copy):
     # tiny as it was before issue #16: no [trade], no [countries.XX], no export values
     folder = scenario_copy("tiny")
