@@ -342,6 +342,12 @@ def import_charge(
     (:func:`declared_freight_per_t`) of the legs from the last node in the origin
     country to the first node in the market's country; the goods' value is the
     product's declared export value. With no regime, nothing is charged.
+
+    The network knows no border crossings inside a leg: a leg that enters the importing
+    customs territory on its way (China-Europe rail enters the EU in Poland, rail to
+    Moscow the EAEU in Kazakhstan) declares its whole freight, which overstates a CIF
+    value by the freight beyond the border (an approximation; a node at the border
+    crossing would settle it).
     """
     k = import_node_index(network, nodes)
     if k is None:
