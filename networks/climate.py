@@ -40,6 +40,7 @@ from networks.distances import geodesic_km
 if TYPE_CHECKING:  # pragma: no cover
     from networks.legs import Leg
     from networks.network import Network
+    from networks.periods import Periods
 
 HOURS_PER_WEEK = 168.0
 NORMALS_FILE = Path(__file__).parent / "data" / "climate_normals.csv"
@@ -145,12 +146,17 @@ def place_temps(network: Network, place: str, hours) -> np.ndarray:
     hours
         Hours since the start of week 1 (array).
     """
+    return _periods_temps(network.periods, place, hours)
+
+
+def _periods_temps(periods: Periods, place: str, hours) -> np.ndarray:
+    """:func:`place_temps` on the periods alone (what it reads of the network)."""
     hours = np.asarray(hours, dtype=float)
     if not place:
-        ambient = np.asarray(network.periods.ambient_temp_c, dtype=float)
+        ambient = np.asarray(periods.ambient_temp_c, dtype=float)
         week = np.floor_divide(hours, HOURS_PER_WEEK).astype(int)
         return ambient[np.clip(week, 0, len(ambient) - 1)]
-    start = network.periods.start
+    start = periods.start
     if start is None:
         raise ValueError(
             f"periods: expected a start date (or ISO week labels) for climate place {place!r}"
@@ -243,15 +249,33 @@ def leg_stage_temps(
     departs = np.asarray(departs, dtype=float)
     if leg.temp_c is not None:
         return (leg.hours,), (np.full(departs.shape, float(leg.temp_c)),)
-    places = leg_places(network, leg)
+    key = tuple(departs.ravel().tolist())
+    hours, temps = _stage_temps(network.periods, leg.hours, leg_places(network, leg), key)
+    return hours, tuple(t.reshape(departs.shape) for t in temps)
+
+
+@functools.lru_cache(maxsize=16384)
+def _stage_temps(
+    periods: Periods,
+    leg_hours: float,
+    places: tuple[tuple[str, float], ...],
+    departs: tuple[float, ...],
+) -> tuple[tuple[float, ...], tuple[np.ndarray, ...]]:
+    """:func:`leg_stage_temps` of an unrefrigerated leg, memoized (read-only arrays).
+
+    The design model asks it for every route through a leg; routes share their legs.
+    """
+    times = np.asarray(departs, dtype=float)
     hours: list[float] = []
     temps: list[np.ndarray] = []
     elapsed = 0.0
     for place, share in places:
-        span = leg.hours * share
-        when = departs + elapsed + span / 2.0 if len(places) > 1 else departs
+        span = leg_hours * share
+        when = times + elapsed + span / 2.0 if len(places) > 1 else times
+        temp = _periods_temps(periods, place, when)
+        temp.setflags(write=False)
         hours.append(span)
-        temps.append(place_temps(network, place, when))
+        temps.append(temp)
         elapsed += span
     return tuple(hours), tuple(temps)
 
