@@ -7,7 +7,7 @@ compiler-like shape ``FILE[:LINE]: FIELD: expected X, got Y``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,17 @@ class SolverUnavailableError(ColdchainError, RuntimeError):
     """A solver or backend that is not installed; the message says how to install it."""
 
 
+#: Problems kept per file. A file with more is not the file it should be (a junk or
+#: binary file gave 1.3 million messages): the first ones are shown, then a count.
+MAX_PROBLEMS_PER_FILE = 100
+
+
 class ProblemCollector:
     """Collect problems while checking input, then raise them all at once.
+
+    At most :data:`MAX_PROBLEMS_PER_FILE` problems of one file are kept; the others are
+    counted (and their lines remembered, :meth:`lines_since`), and one more problem per
+    such file says how many were not shown.
 
     Examples
     --------
@@ -80,25 +89,73 @@ class ProblemCollector:
 
     def __init__(self) -> None:
         self._problems: list[Problem] = []
+        self._kept: dict[str, int] = {}
+        self._dropped: dict[str, int] = {}
+        self._lines: list[int | None] = []
 
     def add(self, file: str, field: str, expected: str, got: object, line: int | None = None):
         """Record one problem."""
-        self._problems.append(Problem(file, field, expected, _render(got), line))
+        if self.full(file):  # counted, not kept (nor rendered)
+            self._lines.append(line)
+            self._dropped[file] = self._dropped.get(file, 0) + 1
+        else:
+            self._keep(Problem(file, field, expected, _render(got), line))
 
-    def extend(self, problems: Iterable[Problem]) -> None:
-        """Record problems found elsewhere."""
-        self._problems.extend(problems)
+    def _keep(self, problem: Problem) -> None:
+        self._lines.append(problem.line)
+        kept = self._kept.get(problem.file, 0)
+        if kept < MAX_PROBLEMS_PER_FILE:
+            self._kept[problem.file] = kept + 1
+            self._problems.append(problem)
+        else:
+            self._dropped[problem.file] = self._dropped.get(problem.file, 0) + 1
+
+    def extend(self, problems: Iterable[Problem], line_offset: int = 0) -> None:
+        """Record problems found elsewhere (another collector's counts too).
+
+        ``line_offset`` is added to each problem's line (lines counted from a later
+        start).
+        """
+        if isinstance(problems, ProblemCollector):
+            dropped, problems = problems._dropped, problems._problems
+        else:
+            dropped = {}
+        for problem in problems:
+            if line_offset and problem.line is not None:
+                problem = replace(problem, line=problem.line + line_offset)
+            self._keep(problem)
+        for file, count in dropped.items():
+            self._dropped[file] = self._dropped.get(file, 0) + count
+            self._lines.extend([None] * count)
+
+    def full(self, file: str) -> bool:
+        """Whether no more problems of ``file`` will be shown (reading it may stop)."""
+        return self._kept.get(file, 0) >= MAX_PROBLEMS_PER_FILE
+
+    def lines_since(self, count: int) -> set[int]:
+        """The lines of the problems recorded after the first ``count`` (shown or not)."""
+        return {line for line in self._lines[count:] if line is not None}
 
     def __len__(self) -> int:
-        return len(self._problems)
+        return len(self._lines)
 
     def __iter__(self):
-        return iter(self._problems)
+        """The problems kept, then one per file whose other problems are not shown."""
+        summaries = [
+            Problem(
+                file,
+                "file",
+                f"at most {MAX_PROBLEMS_PER_FILE} problems (is it the file it should be?)",
+                f"{count:,} more, not shown",
+            )
+            for file, count in self._dropped.items()
+        ]
+        return iter(self._problems + summaries)
 
     def raise_if_any(self, error: type[ScenarioError] = ScenarioError) -> None:
         """Raise ``error`` with every recorded problem, if there is at least one."""
-        if self._problems:
-            raise error(self._problems)
+        if self._lines:
+            raise error(list(self))
 
 
 def _render(value: object) -> str:

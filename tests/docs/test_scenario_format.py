@@ -2,7 +2,8 @@
 
 Each of ``[collection]``, ``[design]``, ``[consolidation]`` and ``[trade]`` is documented by a table
 of keys; every documented key must be a field of its dataclass and every field a
-documented key, and a default the doc states must be the field's default.
+documented key, and a default the doc states must be the field's default. The range
+each number column of the CSV tables is documented with is the range the loader checks.
 """
 
 from __future__ import annotations
@@ -14,6 +15,16 @@ from pathlib import Path
 
 import pytest
 
+from instances.scenario import (
+    DEMAND_COLUMNS,
+    FIRM_COLUMNS,
+    FLEET_COLUMNS,
+    HUB_SIZE_COLUMNS,
+    LEG_COLUMNS,
+    NODE_COLUMNS,
+    SUPPLY_COLUMNS,
+    TARIFF_COLUMNS,
+)
 from networks import CollectionSettings, ConsolidationSettings, DesignSettings, TradeSettings
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenario-format.md"
@@ -90,3 +101,57 @@ def test_a_not_stated_default_is_told_apart_from_a_stated_one():
     assert literal("no limit") == math.inf
     assert literal("none") is None
     assert literal("the scenario's `objective`") is NOT_STATED
+
+
+# --- number columns of the CSV tables -----------------------------------------------
+#: The section of the docs that documents each table's columns.
+SECTIONS = {
+    "nodes.csv": NODE_COLUMNS,
+    "hub_sizes.csv": HUB_SIZE_COLUMNS,
+    "supply.csv": SUPPLY_COLUMNS,
+    "demand.csv": DEMAND_COLUMNS,
+    "legs.csv": LEG_COLUMNS,
+    "firms.csv": FIRM_COLUMNS,
+    "fleet.csv": FLEET_COLUMNS,
+    "Tariff regimes: `[[regimes]]` and tariffs.csv": TARIFF_COLUMNS,
+}
+
+
+def _documented(heading: str) -> dict[str, str]:
+    """Column name -> the type the docs give it, in the table under ``## heading``."""
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index(f"\n## {heading}\n")
+    end = text.find("\n## ", start + 1)
+    rows = re.findall(r"^\| `([a-z_0-9]+)` \| ([^|]+) \|", text[start:end], re.MULTILINE)
+    return {name: kind.strip() for name, kind in rows}
+
+
+def _in_doc_words(column) -> str:
+    """The range the loader checks, as the docs write a type."""
+    kind = "int" if column.kind == "int" else "float"
+    inf = " or `inf`" if column.infinite else ""
+    if column.positive:
+        return f"{kind} > 0{inf}"
+    if column.low is not None and column.high is not None:
+        return f"{kind} in [{column.low:g}, {column.high:g}]"
+    if column.low is not None:
+        return f"{kind} ≥ {column.low:g}{inf}"
+    return kind
+
+
+CASES = [
+    (heading, column)
+    for heading, columns in SECTIONS.items()
+    for column in columns
+    if column.kind in ("float", "int")
+]
+
+
+@pytest.mark.parametrize(
+    "heading, column", CASES, ids=[f"{h.split()[0]}-{c.name}" for h, c in CASES]
+)
+def test_a_documented_range_is_the_range_checked(heading, column):
+    documented = _documented(heading)
+    assert column.name in documented, f"{heading}: {column.name} is not documented"
+    words = documented[column.name].replace("integer", "int")
+    assert words == _in_doc_words(column)

@@ -9,10 +9,17 @@ What each test checks, and how, is in this folder's conftest.py.
 
 from __future__ import annotations
 
+import random
+import string
 import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import instances._scenario_toml
 import instances._tables
+from instances._tables import quoted_cells
+from networks.errors import MAX_PROBLEMS_PER_FILE, ProblemCollector
 
 # --- limits ----------------------------------------------------------------------------
 
@@ -126,3 +133,89 @@ def test_a_binary_file(folder, rejected):
     rejected(
         folder, r"hub_sizes\.csv:1: file: expected UTF-8 text, got a NUL byte \(a binary file\?\)"
     )
+
+
+# --- junk and misaligned rows ------------------------------------------------------------
+
+
+def test_an_unquoted_comma_in_the_first_row_is_reported_on_that_row(folder, rejected):
+    # pandas took the first cell of a long first row for an index and shifted every row
+    # after it: many messages, none on the row at fault (issue #20)
+    first = folder.line_of("supply.csv", "V1,fresh_kiwi,1,10")
+    assert first == 2
+    folder.edit("supply.csv", "V1,fresh_kiwi,1,10", "V1,fresh_kiwi,1,10,Gaoping, Yongshun")
+    error = rejected(
+        folder,
+        r"supply\.csv:2: row: expected at most 4 fields, as many as the header has "
+        r"\(a comma inside a text cell needs quotes\), got 6 fields",
+    )
+    assert [(p.file, p.line) for p in error.problems] == [("supply.csv", 2)]
+
+
+def test_a_junk_file_stops_within_seconds_with_a_hundred_messages(folder, rejected):
+    # 6 MB of printable junk with commas: 24,000 messages and 25 s at 50 MB before
+    rng = random.Random(0)
+    alphabet = string.ascii_letters + string.digits + ",;. "
+    lines = ["".join(rng.choices(alphabet, k=rng.randint(5, 120))) for _ in range(100_000)]
+    (folder / "supply.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    start = time.perf_counter()
+    error = rejected(
+        folder,
+        r"supply\.csv: file: expected a CSV table with at most \d+ fields in each row, got 99 "
+        r"rows with more, and another on line \d+: reading stopped there \(is it the file "
+        r"it should be\?\)",
+    )
+    assert time.perf_counter() - start < 10.0  # load_folder and validate, both
+    assert sum(p.file == "supply.csv" for p in error.problems) <= MAX_PROBLEMS_PER_FILE
+
+
+def test_problems_past_a_hundred_in_one_file_are_counted_not_shown():
+    problems = ProblemCollector()
+    for line in range(2, 252):  # 250 problems in one file, 1 in another
+        problems.add("supply.csv", "week", "an integer >= 1", "x", line=line)
+    problems.add("demand.csv", "week", "an integer >= 1", "x", line=5)
+    shown = list(problems)
+    assert len(problems) == 251  # every problem counts
+    assert [p.line for p in shown[:MAX_PROBLEMS_PER_FILE]] == list(range(2, 102))
+    assert str(shown[-1]) == (
+        "supply.csv: file: expected at most 100 problems (is it the file it should be?), "
+        "got 150 more, not shown"
+    )
+    assert [p.file for p in shown].count("demand.csv") == 1
+    assert problems.lines_since(0) == set(range(2, 252)) | {5}  # rows to skip: all
+
+
+def _quoted_cells_by_hand(text: str) -> list[tuple[int, int, str, bool]]:
+    """The quoted cells of a CSV text, character by character (the reading the loader's
+    regular expression must agree with)."""
+    cells, line, column, start, i = [], 1, 0, True, 0
+    while i < len(text):
+        char = text[i]
+        if start and char == " ":
+            i += 1
+            continue
+        if start and char == '"':
+            end = text.find('"', i + 1)
+            while end >= 0 and text.startswith('""', end):
+                end = text.find('"', end + 2)
+            if end < 0:
+                cells.append((line, column, text[i + 1 :], False))
+                break
+            cells.append((line, column, text[i + 1 : end], True))
+            line += text.count("\n", i, end)
+            i, start = end + 1, False
+            continue
+        start = char in ",\n"
+        if char == ",":
+            column += 1
+        elif char == "\n":
+            line, column = line + 1, 0
+        i += 1
+    return cells
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='ab ,"\n', max_size=60))
+def test_quoted_cells_are_found_as_a_reader_going_character_by_character_finds_them(text):
+    found = [(c.line, c.column, c.text, c.closed) for c in quoted_cells(text)]
+    assert found == _quoted_cells_by_hand(text)
