@@ -16,6 +16,7 @@ from instances._tables import LINE, read_rows
 from networks.errors import Problem, ProblemCollector, ScenarioError
 from networks.network import Network
 from networks.plan import PathFlow, Plan, PlanSource
+from networks.spreadsheet import shield_frame, unshield_frame
 
 #: How a plan file may write ``precool`` (any case).
 TRUE_WORDS = ("true", "1", "yes")
@@ -166,6 +167,7 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
         raise ScenarioError(Problem(label, "file", "an existing plan file", "no such file"))
     frame = read_rows(path, label, problems, comments=True, readable="a readable CSV plan")
     problems.raise_if_any()
+    frame = unshield_frame(frame)  # a run's flows.csv marks text a spreadsheet would run
     columns = [c for c in frame.columns if c != LINE]
     for column in REQUIRED:
         if column not in columns:
@@ -188,7 +190,7 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
             if hubs_frame is not None and column not in hubs_frame.columns:
                 problems.add(hubs_label, column, f"a column named {column}", "none")
         if not len(problems):
-            rows = hubs_frame.to_dict("records")
+            rows = unshield_frame(hubs_frame).to_dict("records")
             hubs = {r["hub"]: r["size"] for r in rows if r["size"]}
             hub_lines = {r["hub"]: int(r[LINE]) for r in rows}
     else:  # name the file a plan of this name should have (NAME.hubs.csv), not hubs.csv
@@ -208,8 +210,8 @@ def read_plan(path: str | Path, label: str | None = None) -> Plan:
 def write_plan(plan: Plan, path: str | Path) -> None:
     """Write a plan as ``NAME.csv`` plus ``NAME.hubs.csv`` (read back by :func:`read_plan`)."""
     path = Path(path)
-    plan.to_frame().to_csv(path, index=False)
-    plan.hubs_frame().to_csv(path.with_name(path.stem + ".hubs.csv"), index=False)
+    shield_frame(plan.to_frame()).to_csv(path, index=False)
+    shield_frame(plan.hubs_frame()).to_csv(path.with_name(path.stem + ".hubs.csv"), index=False)
 
 
 __all__ = ["hubs_file_for", "read_plan", "write_plan"]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from networks.errors import ColdchainError
+from networks.spreadsheet import shield_frame
 from results import _claim
 from results._claim import OutputClaimedError as OutputClaimedError  # re-exported
 
@@ -159,7 +160,7 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike) -> Path:
     RunFolderExistsError
         If the file exists already.
     """
-    return _write_new_file(path, lambda handle: frame.to_csv(handle, index=False))
+    return _write_new_file(path, lambda handle: shield_frame(frame).to_csv(handle, index=False))
 
 
 def write_json_atomic(data: dict, path: str | os.PathLike) -> Path:
@@ -250,10 +251,12 @@ class RunWriter:
     def write_table(self, name: str, frame: pd.DataFrame, parquet: bool = True) -> Path:
         """Write ``frame`` as ``name.csv`` and ``name.parquet``.
 
+        In the CSV, a text cell a spreadsheet would run as a formula is marked as text
+        (:func:`networks.spreadsheet.shield`); the Parquet file keeps the raw value.
         pyarrow is a dependency: a missing one is an error, never a silently skipped file.
         """
         path = self.folder / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        shield_frame(frame).to_csv(path, index=False)  # text a spreadsheet would run: marked
         if parquet:
             frame.to_parquet(self.folder / f"{name}.parquet", index=False)
         return path
@@ -334,7 +337,7 @@ def write_table_run(out: str | os.PathLike, frame: pd.DataFrame, record: dict) -
     record_name = out.stem + ".run.json"
     refuse_existing_file(out.with_name(record_name))
     with RunWriter(out, files=True) as run:
-        frame.to_csv(run.folder / out.name, index=False)
+        shield_frame(frame).to_csv(run.folder / out.name, index=False)
         run.write_json(record_name, record)
     return out
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from networks.spreadsheet import unshield_frame
 from results.gis import GEOPACKAGE, read_geopackage
 from results.store import RunFolderError
 
@@ -94,7 +95,7 @@ def read_run(folder: str | os.PathLike, name: str = "") -> RunFolder:
             tables[table] = pd.read_parquet(parquet)
         elif csv.is_file():
             try:
-                tables[table] = pd.read_csv(csv)
+                tables[table] = unshield_frame(pd.read_csv(csv))  # as meant
             except pd.errors.EmptyDataError:  # a table with no rows and no columns
                 tables[table] = pd.DataFrame()
     documents = {

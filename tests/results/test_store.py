@@ -113,3 +113,52 @@ def test_a_run_folder_has_the_permissions_mkdir_gives(tmp_path):
     finally:
         os.umask(umask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o755  # not mkdtemp's 0700
+
+
+def test_text_a_spreadsheet_would_run_is_marked_in_the_csv_and_read_back_as_meant(tmp_path):
+    import csv
+
+    from instances import read_plan
+    from networks.spreadsheet import unshield_frame
+
+    meant = pd.DataFrame(
+        {
+            "note": ['=HYPERLINK("http://x","y")', "-3 t lost", "@SUM(A1)", "'t Hof", "plain"],
+            "change": [-1.5, 2.0, -0.25, 0.0, 1.0],  # numbers, negative ones too: as they are
+        }
+    )
+    with RunWriter(tmp_path / "run") as run:
+        run.write_table("notes", meant)
+    with open(tmp_path / "run" / "notes.csv", newline="") as handle:
+        cells = list(csv.reader(handle))[1:]
+    # as a spreadsheet reads the file: no text cell begins as a formula
+    assert [row[0] for row in cells] == [
+        '\'=HYPERLINK("http://x","y")',
+        "'-3 t lost",
+        "'@SUM(A1)",
+        "''t Hof",
+        "plain",
+    ]
+    assert [row[1] for row in cells] == ["-1.5", "2.0", "-0.25", "0.0", "1.0"]
+    # coldchain's readers undo the mark; Parquet keeps the raw value
+    back = unshield_frame(pd.read_csv(tmp_path / "run" / "notes.csv"))
+    pd.testing.assert_frame_equal(back, meant)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "run" / "notes.parquet"), meant)
+    # a plan written to a run folder reads back the same through evaluate's reader
+    flows = pd.DataFrame(
+        {
+            "firm": ["coopA"],
+            "product": ["fresh_kiwi"],
+            "week": [1],
+            "tonnes": [8.0],
+            "path": ["V1 > H_JS > M_CS"],
+            "services": ["road > road-reefer"],
+            "note": ["=1+1"],  # a column a reader ignores may hold anything
+        }
+    )
+    with RunWriter(tmp_path / "plan") as run:
+        run.write_table("flows", flows)
+        run.write_table("hubs", pd.DataFrame({"hub": ["H_JS"], "size": ["'small"]}))
+    plan = read_plan(tmp_path / "plan" / "flows.csv")
+    assert plan.hubs == {"H_JS": "'small"}  # the mark undone, the text as meant
+    assert [f.nodes for f in plan.flows] == [("V1", "H_JS", "M_CS")]
