@@ -126,6 +126,9 @@ class DesignSettings:
     lazy_links
         Direct build: add the arc-by-arc linking rows only where the LP relaxation
         violates them.
+    paths
+        After the design model, re-plan the flows on its hubs with the exact path model
+        (every coefficient as the evaluator counts it).
     """
 
     solver: str = _key("highs", "text")
@@ -145,6 +148,7 @@ class DesignSettings:
     start: bool | None = _key(True, "bool")
     build: str = _key("direct", "choice", choices=("direct", "pulp"))
     lazy_links: bool = _key(True, "bool")
+    paths: bool = _key(True, "bool")
 
 
 @dataclass(frozen=True)

@@ -107,9 +107,10 @@ _LIMIT_WORDS = {
 def _summary(network, out, scored, kpis: dict, options) -> list[str]:
     """The evaluated score first; the model's own view after it, labelled as the model's.
 
-    The two differ by design: the model approximates spoilage by survival factors and
-    counts trips as ``options.trips`` says; the evaluator follows each lot's exact
-    time-temperature history and buys freight as it is sold.
+    The design (hub) model approximates spoilage by survival factors and counts trips as
+    ``options.trips`` says; the evaluator follows each lot's exact time-temperature
+    history and buys freight as it is sold. The exact path model, where it ran, counts
+    as the evaluator does, over its candidate paths with the hubs fixed.
     """
     result = scored.result
     what = "margin" if scored.margin_mode else "cost"
@@ -138,11 +139,20 @@ def _summary(network, out, scored, kpis: dict, options) -> list[str]:
         )
     trips = "trips pro rata: a relaxation" if options.trips == "linear" else "whole trips"
     limit = _LIMIT_WORDS.get(result.limit, "")
+    stage = "hub model" if scored.paths is not None else "model"
     lines.append(
-        f"  model: {result.status}{limit}, its own {what} {result.objective:,.0f}, "
+        f"  {stage}: {result.status}{limit}, its own {what} {result.objective:,.0f}, "
         f"bound {result.bound:,.0f}, gap {result.gap:.2%} (survival factors, {trips}); "
         f"not a bound on the evaluated {what}: none is proven yet"
     )
+    if scored.paths is not None:
+        ending = scored.paths.outcome
+        lines.append(
+            f"  exact path model (hubs fixed, {scored.paths.columns:,} candidate paths): "
+            f"{ending.status}{_LIMIT_WORDS.get(ending.limit, '')}, its {what} "
+            f"{ending.objective:,.0f} (the evaluated {what}), bound over those paths "
+            f"{ending.bound:,.0f}, gap {ending.gap:.2%}"
+        )
     lines.append(f"  -> {out}")
     return lines
 

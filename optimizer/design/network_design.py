@@ -73,7 +73,7 @@ def solve_design(network: Network, options: DesignOptions | None = None) -> Desi
 def _solve_reference(network: Network, options: DesignOptions) -> DesignResult:
     """Solve through PuLP (any PuLP solver): the formulation's arrays as a PuLP problem."""
     clock = time.perf_counter()
-    data = _data(network, options)
+    data = design_data(network, options)
     data_seconds = time.perf_counter() - clock
     matrix = DesignMatrix(data, options, names=True)
     problem, variables = _pulp_problem(matrix)
@@ -120,7 +120,8 @@ def _pulp_problem(matrix: DesignMatrix):
     )
 
 
-def _data(network: Network, options: DesignOptions) -> DesignData:
+def design_data(network: Network, options: DesignOptions) -> DesignData:
+    """The design model's coefficients for ``options`` (firms, shipper, regime...)."""
     return build_design_data(
         network,
         options.firms,
@@ -179,7 +180,7 @@ class DesignModel:
         self.network = network
         self.options = options
         clock = time.perf_counter()
-        self.data = _data(network, options)
+        self.data = design_data(network, options)
         data_seconds = time.perf_counter() - clock
         self.matrix = DesignMatrix(self.data, options, lazy_links=options.lazy_links)
         matrix_seconds = time.perf_counter() - clock - data_seconds

@@ -17,20 +17,27 @@ that every solve says how its plan compares with today's chain.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
 
 from networks.network import Network
+from networks.plan import Plan
 from networks.status import Limit, NoPlanError, Status
 from optimizer.design._options import DesignOptions
 from optimizer.design._result import DesignResult
-from optimizer.design.network_design import solve_design
+from optimizer.design.network_design import design_data, solve_design
+from optimizer.design.paths import PathModel, PathSolve, solve_paths
 from results.evaluate import Evaluation, evaluate
 
 #: The name of a scenario's hand-made plan of today's chain (``plans/NAME.csv``).
 STATUS_QUO = "status-quo"
+
+#: Share of a solve's time limit given to the exact path model (the rest: the design
+#: model that chooses the hubs).
+PATHS_SHARE = 0.3
 
 #: Why ``bound`` is empty: what a proven bound for the evaluated problem still needs.
 NO_BOUND_REASON = (
@@ -53,12 +60,15 @@ class ScoredDesign:
         Whether the scenario maximizes margin (else it minimizes cost).
     status_quo
         The evaluator's score of the scenario's status quo plan, where it has one.
+    paths
+        The exact path model's ending, where it ran (its plan is ``result.plan``).
     """
 
     result: DesignResult
     evaluation: Evaluation | None
     margin_mode: bool
     status_quo: Evaluation | None = None
+    paths: PathSolve | None = None
 
     @property
     def has_plan(self) -> bool:
@@ -130,18 +140,46 @@ class ScoredDesign:
         kpis = {**head, **renamed, **model}
         if self.evaluation is not None:
             kpis.update(self.evaluation.kpis())
+        if self.paths is not None:
+            kpis.update(_path_kpis(self.paths))
         if self.status_quo is not None:
             kpis["status_quo_objective"] = self._headline(self.status_quo)
             kpis["versus_status_quo"] = self.versus_status_quo
         return kpis
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
-        """The run folder's tables (:meth:`DesignResult.to_frames` with the evaluation)."""
-        return self.result.to_frames(self.evaluation)
+        """The run folder's tables (:meth:`DesignResult.to_frames` with the evaluation).
+
+        Where the exact path model chose the plan, ``hubs`` is the plan's hub use as
+        the evaluator counts it (the design model's pooled stock no longer describes it).
+        """
+        frames = self.result.to_frames(self.evaluation)
+        if self.paths is not None and self.evaluation is not None:
+            frames["hubs"] = self.evaluation.hubs
+        return frames
 
     def documents(self) -> dict[str, dict]:
         """JSON documents beside ``kpis.json`` (``diagnosis.json`` when infeasible)."""
         return self.result.documents()
+
+
+def _path_kpis(paths: PathSolve) -> dict[str, Any]:
+    """The exact path model's figures: ``exact_model_*`` keys.
+
+    ``exact_model_objective`` is the plan's objective in the path model, which counts
+    every coefficient as the evaluator does; ``exact_model_bound`` is proven only over
+    the model's columns (``exact_model_columns``), hubs fixed.
+    """
+    outcome = paths.outcome
+    return {
+        "exact_model_status": outcome.status,
+        "exact_model_limit": outcome.limit,
+        "exact_model_objective": outcome.objective,
+        "exact_model_bound": outcome.bound,
+        "exact_model_gap": outcome.gap,
+        "exact_model_columns": paths.columns,
+        "exact_model_seconds": paths.seconds,
+    }
 
 
 def solve_and_score(
@@ -177,12 +215,61 @@ def solve_and_score(
             label = f"plans/{path.name}"
             today_plan = read_plan(path, label=label)
             check_plan(network, today_plan, label)
-    result = solve_design(network, options)
     margin_mode = (options.objective or network.objective) == "margin"
+    share = PATHS_SHARE if options.paths else 0.0
+    design_options = options
+    if options.time_limit is not None and share:
+        design_options = replace(options, time_limit=(1.0 - share) * options.time_limit)
+    clock = time.perf_counter()
+    result = solve_design(network, design_options)
     if not result.has_plan:
         return ScoredDesign(result, None, margin_mode)
+    paths = None
+    if options.paths:
+        left = None
+        if options.time_limit is not None:
+            left = max(1.0, options.time_limit - (time.perf_counter() - clock))
+        paths = exact_paths(network, result.plan, options, margin_mode, left)
+        result = replace(result, plan=paths.plan)
     evaluation = evaluate(network, result.plan, regime=options.regime, label="flows.csv")
     today = None
     if today_plan is not None:
         today = evaluate(network, today_plan, regime=options.regime, label=label, check=False)
-    return ScoredDesign(result, evaluation, margin_mode, today)
+    return ScoredDesign(result, evaluation, margin_mode, today, paths)
+
+
+def exact_paths(
+    network: Network,
+    start: Plan,
+    options: DesignOptions,
+    margin_mode: bool,
+    time_limit: float | None,
+) -> PathSolve:
+    """The exact path model on ``start``'s hubs, from ``start`` (never worse than it).
+
+    Parameters
+    ----------
+    network
+        The scenario.
+    start
+        The design model's plan: its hubs are fixed, its rows are columns and the start.
+    options
+        The solve options (objective, CO2 cap and price, gap, threads, regime).
+    margin_mode
+        Maximize margin (else minimize cost).
+    time_limit
+        Seconds for the path model.
+    """
+    model = PathModel(
+        network,
+        design_data(network, options),
+        dict(start.hubs),
+        margin_mode,
+        options.ship_all_supply,
+        options.co2_cap_t,
+        options.co2_price_cny_per_t,
+        options.regime,
+    )
+    if options.single_sourcing:
+        model.only_arcs({(f.village, f.county_hub) for f in start.flows})
+    return solve_paths(model, start, time_limit, options.gap, options.threads)

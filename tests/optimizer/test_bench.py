@@ -184,14 +184,14 @@ def test_a_time_limited_row_says_feasible_or_no_solution_and_limit_time(tmp_path
 
 def test_bench_design_writes_the_evaluated_headline_of_each_scenario(tiny, tmp_path):
     # one row per scenario: the evaluated cost of the plan solve returns, scored anew here
-    from optimizer.design import DesignOptions, solve_design
+    from optimizer.design.scored import solve_and_score
     from results.evaluate import evaluate
 
     out = tmp_path / "design.csv"
     assert main(["bench", "design", "tiny", "--out", str(out)]) == 0
     table = pd.read_csv(out)
     (row,) = table.itertuples()
-    plan = solve_design(tiny, DesignOptions.from_network(tiny)).plan
+    plan = solve_and_score(tiny).result.plan
     assert row.objective == pytest.approx(evaluate(tiny, plan).kpis()["total_cost"], rel=1e-9)
     assert row.cost == row.objective and row.status == "feasible"
     assert pd.isna(row.bound) and pd.isna(row.gap)  # none proven for the evaluated problem

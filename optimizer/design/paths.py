@@ -1,0 +1,525 @@
+r"""The exact path model: the plan as the evaluator scores it, hubs fixed.
+
+The network design model (:mod:`optimizer.design.formulation`) pools each hub's stock
+and counts spoilage by per-stage survival factors; the evaluator follows every lot along
+its whole path with the exact shelf-life model. This model takes the hubs (and sizes)
+the design model opened and chooses among *path columns*, each one plan row of one
+tonne (a village's lot of one product and harvest week, through an open hub, ``k``
+weeks in its cold store, on one downstream route with its customs mode), whose every
+coefficient is the evaluator's own (:class:`results.scoring.FlowScorer`). So the
+objective of the plan it returns *is* the evaluator's margin (or cost) of that plan.
+
+Formulation
+-----------
+Sets: candidate path columns :math:`J` (below), trip keys :math:`K` (shipper, leg,
+week) the columns load, sales :math:`(m, p, t)` with demand :math:`d_{mpt}` at price
+:math:`\pi_{mpt}`; open hubs :math:`h` at their sizes (throughput :math:`u_h`, cold store
+:math:`k_h`, fixed cost :math:`f_h`).
+
+Coefficients of a column :math:`j` (from the evaluator's score of its row of 1 t):
+cost :math:`c_j` (freight by the tonne, handling and pre-cooling, storage, customs
+fees, tariffs and VAT, spoilage at purchase value, and the CO2 price where one is set),
+tonnes delivered :math:`\delta_j` to :math:`(m_j, p_j, t_j)`, tonnes entering each trip
+leg-week :math:`e_{jk}`, tonnes received :math:`r_{j,ht}` and held in cold store
+:math:`s_{j,ht}`, CO2e :math:`\epsilon_j`. Each trip key has a price per whole trip
+:math:`g_k`, a capacity :math:`q_k` and a part-load rate :math:`\rho_k` (or none).
+
+Variables: :math:`x_j \ge 0` tonnes on column :math:`j`; :math:`n_k \in \mathbb{Z}_{\ge 0}`
+whole trips and :math:`p_k \ge 0` part-load tonnes (:math:`p_k = 0` where the leg sells
+none); in margin mode :math:`w_{mpt} \in [0, d_{mpt}]` tonnes sold.
+
+Objective (margin mode; cost mode minimizes the cost terms):
+
+.. math:: \max \sum \pi w - \sum_j c_j x_j - \sum_k (g_k n_k + \rho_k p_k) - \sum_h f_h
+
+Constraints:
+
+P1. supply: :math:`\sum_{j \in (v,p,t)} x_j \le b_{vpt}` (``=`` with ``ship_all_supply``);
+P2. sales: :math:`w_{mpt} \le \sum_{j \to (m,p,t)} \delta_j x_j` (margin), or
+    :math:`\sum_{j \to (m,p,t)} \delta_j x_j \ge d_{mpt}` (cost);
+P3. freight as it is sold: :math:`\sum_j e_{jk} x_j \le q_k n_k + p_k`;
+P4. throughput: :math:`\sum_j r_{j,ht} x_j \le u_h` for every open hub and week;
+P5. cold storage: :math:`\sum_j s_{j,ht} x_j \le k_h`;
+P6. CO2e cap, where set: :math:`\sum_j \epsilon_j x_j \le E`.
+
+At an optimum :math:`w = \min(d, \text{delivered})` and :math:`(n, p)` is the cheapest mix
+of whole trips and part loads (:func:`networks.firms.load_cost`), which is how the
+evaluator scores the plan: model objective and evaluated margin are one number (the CO2
+price, which the evaluator does not charge, aside).
+
+Candidate columns
+-----------------
+Every path of an open hub is a column in principle (village, arc, harvest week, weeks in
+store, route: millions on the flagship). The model takes the columns of the start plan
+(so it never returns worse than it) and, for each village lot and market, the few paths
+the design model's per-stage coefficients rank best, priced at the market's value of a
+delivered tonne: first the market price, then (in later rounds) the dual value of the
+sales row of the LP relaxation over the columns so far. The optimum is therefore over
+those columns: its bound is the restricted model's, not a bound for every plan (see
+:mod:`optimizer.design.bound` for that).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from networks.firms import load_cost, part_load_rate, trip_terms
+from networks.network import Network
+from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
+from optimizer.backends.highs import HighsModel
+from optimizer.backends.mip import SolveOutcome, relative_gap
+from optimizer.design.data import DesignData
+from optimizer.design.formulation import _Columns, _Rows
+from results.scoring import FlowScore, FlowScorer, hub_atmosphere
+
+#: Columns kept for each village lot (village, product, harvest week) and market.
+PATHS_PER_MARKET = 3
+COST_COLUMNS = (
+    "transport_cost",
+    "handling_cost",
+    "storage_cost",
+    "customs_cost",
+    "tariff_cost",
+    "spoilage_cost",
+)
+
+
+@dataclass(frozen=True)
+class PathColumn:
+    """One candidate plan row of one tonne and its exact score."""
+
+    flow: PathFlow
+    score: FlowScore
+
+    @property
+    def key(self) -> tuple:
+        """What makes two columns the same path (tonnes aside)."""
+        return _flow_key(self.flow)
+
+
+@dataclass(frozen=True)
+class PathSolve:
+    """The exact path model's ending: its plan, objective and (restricted) bound.
+
+    ``objective`` is the model's objective of ``plan`` (the evaluator's margin or cost
+    of it, less the CO2 price); ``bound`` is proven only over the model's columns.
+    """
+
+    plan: Plan | None
+    outcome: SolveOutcome
+    columns: int
+    seconds: float
+
+
+class PathModel:
+    """The exact path model over a growing set of columns, hubs fixed.
+
+    Parameters
+    ----------
+    network, data
+        The scenario and the design model's data (for ranking candidate paths).
+    hubs
+        Open hubs and their sizes.
+    margin_mode
+        Maximize margin (else minimize cost).
+    ship_all_supply, co2_cap_t, co2_price
+        As the design options set them.
+    regime
+        Tariff regime.
+    """
+
+    def __init__(
+        self,
+        network: Network,
+        data: DesignData,
+        hubs: dict[str, str],
+        margin_mode: bool,
+        ship_all_supply: bool = False,
+        co2_cap_t: float | None = None,
+        co2_price: float = 0.0,
+        regime: str | None = None,
+    ) -> None:
+        self.network, self.data, self.hubs = network, data, dict(hubs)
+        self.margin_mode = margin_mode
+        self.ship_all_supply = ship_all_supply
+        self.co2_cap_t, self.co2_price = co2_cap_t, co2_price
+        self.scorer = FlowScorer(network, regime)
+        self.columns: dict[tuple, PathColumn] = {}
+        self.arcs: set[tuple[str, str]] | None = None
+        own = network.firms.get(data.shipper) if data.shipper != THIRD_PARTY else None
+        self._own_vehicles = own
+        self._uplift = (
+            1.0 + float(network.consolidation.margin) if data.shipper == THIRD_PARTY else 1.0
+        )
+
+    # -- columns ---------------------------------------------------------------------
+    def add(self, flow: PathFlow) -> bool:
+        """Score ``flow`` (as a row of 1 t) and add it as a column; whether it is new."""
+        unit = replace(flow, tonnes=1.0)
+        column = PathColumn(unit, self.scorer.score(unit, self._atmosphere(flow.county_hub)))
+        if column.key in self.columns:
+            return False
+        self.columns[column.key] = column
+        return True
+
+    def only_arcs(self, arcs: set[tuple[str, str]]) -> None:
+        """Rank only paths whose village-to-hub pair is in ``arcs`` (single sourcing)."""
+        self.arcs = set(arcs)
+
+    def _atmosphere(self, hub: str) -> str:
+        return hub_atmosphere(self.network, self.hubs, hub)
+
+    def add_ranked(self, value: dict[tuple[str, str, int], float] | None = None) -> int:
+        """Add, for each village lot and market, the best paths by the design data's view.
+
+        Parameters
+        ----------
+        value
+            Value of a tonne delivered to (market, product, week); default the market
+            price where there is demand, else 0.
+
+        Returns
+        -------
+        int
+            Columns added.
+        """
+        added = 0
+        ranked = rank_paths(self.data, self.network, self.hubs, value, PATHS_PER_MARKET, self.arcs)
+        for flow in ranked:
+            added += self.add(flow)
+        return added
+
+    # -- the model -------------------------------------------------------------------
+    def solve(
+        self,
+        start: Plan | None,
+        time_limit: float | None,
+        gap: float | None,
+        threads: int | None = 1,
+        relax: bool = False,
+    ) -> tuple[SolveOutcome, HighsModel, dict]:
+        """Build the model over the columns so far and solve it (LP if ``relax``)."""
+        built = self._build(relax)
+        highs = HighsModel(built["arrays"], self.margin_mode)
+        values = None if (start is None or relax) else self._start_values(start, built)
+        outcome = highs.solve(time_limit, gap, threads, start=values)
+        return outcome, highs, built
+
+    def _build(self, relax: bool) -> dict:
+        data, network = self.data, self.network
+        cols, rows = _Columns(False), _Rows(False)
+        sign = -1.0 if self.margin_mode else 1.0  # costs enter a maximization negatively
+        keys = list(self.columns)
+        x = {}
+        supply_of: dict[tuple, list[int]] = defaultdict(list)
+        into: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        loads: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        received: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        stored: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        co2 = []
+        for key in keys:
+            column = self.columns[key]
+            row, flow = column.score.row, column.flow
+            cost = sum(row[c] for c in COST_COLUMNS) + self.co2_price * row["co2_t"]
+            j = cols.add("x", cost=sign * cost)
+            x[key] = j
+            supply_of[(flow.village, flow.product, flow.week)].append(j)
+            into[(flow.market, flow.product, row["delivery_week"])].append((j, row["delivered_t"]))
+            for k, t in column.score.loads:
+                loads[k].append((j, t))
+            for k, t in column.score.throughput:
+                received[k].append((j, t))
+            for k, t in column.score.storage:
+                stored[k].append((j, t))
+            co2.append((j, row["co2_t"]))
+        # P1 supply
+        for (v, p, w), js in supply_of.items():
+            b = data.supply.get((v, p, w), 0.0)
+            rows.add(js, [1.0] * len(js), b if self.ship_all_supply else -math.inf, b, "P1")
+        # P2 sales / demand
+        sold, short = {}, {}
+        for (m, p, w), pairs in into.items():
+            d = data.demand.get((m, p, w), 0.0)
+            if self.margin_mode:
+                if d <= 0:
+                    continue
+                s = cols.add("w", upper=d, cost=data.price.get((m, p, w), 0.0))
+                sold[(m, p, w)] = s
+                rows.add(
+                    [s] + [j for j, _ in pairs],
+                    [1.0] + [-t for _, t in pairs],
+                    -math.inf,
+                    0.0,
+                    "P2",
+                )
+        if not self.margin_mode:
+            for (m, p, w), d in data.demand.items():
+                pairs = into.get((m, p, w), [])
+                # a demand no column reaches can only be met by the slack: priced high,
+                # so that the model says which demand its columns cannot serve
+                s = cols.add("u", cost=1e7)
+                short[(m, p, w)] = s
+                rows.add(
+                    [s] + [j for j, _ in pairs], [1.0] + [t for _, t in pairs], d, math.inf, "P2"
+                )
+        # P3 trips
+        trips = {}
+        for k, pairs in loads.items():
+            _, leg_id, _ = k
+            leg = network.legs_by_id[leg_id]
+            per_trip, capacity = trip_terms(leg, self._own_vehicles)
+            per_trip *= self._uplift
+            rate = part_load_rate(leg, self._own_vehicles) * self._uplift
+            n = cols.add("n", cost=sign * per_trip, integer=not relax)
+            p = cols.add(
+                "p",
+                upper=math.inf if math.isfinite(rate) else 0.0,
+                cost=sign * (rate if math.isfinite(rate) else 0.0),
+            )
+            trips[k] = (n, p, per_trip, capacity, rate)
+            rows.add(
+                [j for j, _ in pairs] + [n, p],
+                [t for _, t in pairs] + [-capacity, -1.0],
+                -math.inf,
+                0.0,
+                "P3",
+            )
+        # P4 throughput, P5 cold storage
+        for (h, _week), pairs in received.items():
+            size = network.nodes[h].size(self.hubs[h])
+            rows.add(
+                [j for j, _ in pairs],
+                [t for _, t in pairs],
+                -math.inf,
+                size.throughput_t_per_week,
+                "P4",
+            )
+        for (h, _week), pairs in stored.items():
+            size = network.nodes[h].size(self.hubs[h])
+            rows.add(
+                [j for j, _ in pairs], [t for _, t in pairs], -math.inf, size.cold_storage_t, "P5"
+            )
+        if self.co2_cap_t is not None:
+            rows.add([j for j, _ in co2], [t for _, t in co2], -math.inf, self.co2_cap_t, "P6")
+        arrays = _arrays(cols, rows)
+        return {
+            "arrays": arrays,
+            "x": x,
+            "sold": sold,
+            "short": short,
+            "trips": trips,
+            "sales_rows": None,
+        }
+
+    def _start_values(self, start: Plan, built: dict) -> np.ndarray | None:
+        """Column values of ``start`` (every one of its rows a column), or ``None``."""
+        values = np.zeros(len(built["arrays"]["col_cost"]))
+        delivered: dict[tuple, float] = defaultdict(float)
+        load: dict[tuple, float] = defaultdict(float)
+        for flow in start.flows:
+            key = _flow_key(flow)
+            if key not in built["x"]:
+                return None
+            column = self.columns[key]
+            values[built["x"][key]] += flow.tonnes
+            row = column.score.row
+            delivered[(flow.market, flow.product, row["delivery_week"])] += (
+                flow.tonnes * row["delivered_t"]
+            )
+            for k, t in column.score.loads:
+                load[k] += flow.tonnes * t
+        for k, (n, p, per_trip, capacity, rate) in built["trips"].items():
+            _, whole, part = load_cost(load.get(k, 0.0), per_trip, capacity, rate)
+            values[n], values[p] = whole, part
+        for k, s in built["sold"].items():
+            values[s] = min(delivered.get(k, 0.0), self.data.demand.get(k, 0.0))
+        for k, s in built["short"].items():
+            values[s] = max(0.0, self.data.demand.get(k, 0.0) - delivered.get(k, 0.0))
+        return values
+
+    def plan(self, outcome: SolveOutcome, built: dict, name: str) -> Plan:
+        """The plan of a solution: one row per column with tonnes."""
+        flows = []
+        for key, j in built["x"].items():
+            tonnes = float(outcome.values[j])
+            if tonnes > 1e-9:
+                flows.append(replace(self.columns[key].flow, tonnes=tonnes))
+        return Plan(name=name, hubs=dict(self.hubs), flows=merge_flows(flows))
+
+    def hub_cost(self) -> float:
+        """Fixed cost of the open hubs (a constant of this model)."""
+        return sum(self.network.nodes[h].size(s).fixed_cost_cny for h, s in self.hubs.items())
+
+
+def _flow_key(flow: PathFlow) -> tuple:
+    return (
+        flow.village,
+        flow.product,
+        flow.week,
+        flow.nodes,
+        flow.services,
+        flow.customs_mode,
+        flow.storage_weeks,
+    )
+
+
+def _arrays(cols: _Columns, rows: _Rows) -> dict[str, np.ndarray]:
+    return {
+        "col_cost": np.asarray(cols.cost, dtype=np.float64),
+        "col_lower": np.asarray(cols.lower, dtype=np.float64),
+        "col_upper": np.asarray(cols.upper, dtype=np.float64),
+        "integrality": np.asarray(cols.integer, dtype=np.int32),
+        "row_lower": np.asarray(rows.lower, dtype=np.float64),
+        "row_upper": np.asarray(rows.upper, dtype=np.float64),
+        "a_start": np.asarray(rows.start[:-1], dtype=np.int32),
+        "a_index": np.asarray(rows.index, dtype=np.int32),
+        "a_value": np.asarray(rows.value, dtype=np.float64),
+    }
+
+
+def rank_paths(
+    data: DesignData,
+    network: Network,
+    hubs: dict[str, str],
+    value: dict[tuple[str, str, int], float] | None,
+    per_market: int,
+    arcs: set[tuple[str, str]] | None = None,
+) -> list[PathFlow]:
+    """The best ``per_market`` paths of each village lot to each market, approximately.
+
+    Paths are ranked by the design model's per-stage view (survival factors and costs
+    per tonne of :class:`~optimizer.design.data.DesignData`): the value of what arrives
+    less what it costs, per tonne leaving the village.
+    """
+    weeks = data.weeks
+    last = weeks[-1]
+    routes_by_hub: dict[str, list[int]] = defaultdict(list)
+    for r, route in enumerate(data.routes):
+        if route.hub in hubs:
+            routes_by_hub[route.hub].append(r)
+    arcs_by_village: dict[str, list[int]] = defaultdict(list)
+    for a, (village, hub, _) in enumerate(data.inbound):
+        if hub in hubs and (arcs is None or (village, hub) in arcs):
+            arcs_by_village[village].append(a)
+    price = value if value is not None else data.price
+    # per (hub, product, dispatch week): each route's value per tonne dispatched
+    per_dispatch: dict[tuple[str, str, int], tuple[np.ndarray, np.ndarray]] = {}
+
+    def dispatch_values(hub: str, p: str, d: int):
+        key = (hub, p, d)
+        if key not in per_dispatch:
+            rs, vals = [], []
+            for r in routes_by_hub[hub]:
+                survival = data.route_survival.get((r, p, d))
+                if survival is None:
+                    continue
+                m = data.routes[r].market
+                dw = data.route_delivery_week[(r, d)]
+                unit = price.get((m, p, dw), 0.0) if (m, p, dw) in data.demand else 0.0
+                rs.append(r)
+                vals.append(survival * unit - data.route_cost[(r, p, d)])
+            per_dispatch[key] = (np.asarray(rs, dtype=np.int64), np.asarray(vals))
+        return per_dispatch[key]
+
+    flows = []
+    for (v, p, t), _b in data.supply.items():
+        best: dict[str, list[tuple[float, int, int, int]]] = defaultdict(list)
+        limit = data.max_storage_weeks.get(p)
+        for a in arcs_by_village.get(v, ()):
+            hub = data.inbound[a][1]
+            s_in = data.inbound_survival.get((a, p, t))
+            if s_in is None:
+                continue
+            c_in = data.inbound_cost[(a, p, t)]
+            stay = data.storage_survival.get((hub, hubs[hub], p), 1.0)
+            hold = data.storage_cost[hub] + data.value_per_t.get(p, 0.0) * (1.0 - stay)
+            kept, held = s_in, 0.0
+            k_max = last - t if limit is None else min(limit, last - t)
+            for k in range(k_max + 1):
+                if k:
+                    held += kept * hold
+                    kept *= stay
+                rs, vals = dispatch_values(hub, p, t + k)
+                if not len(rs):
+                    continue
+                total = kept * vals - c_in - held
+                for i in np.argsort(-total)[: 4 * per_market]:
+                    m = data.routes[rs[i]].market
+                    best[m].append((float(total[i]), a, k, int(rs[i])))
+        for options in best.values():
+            options.sort(key=lambda item: -item[0])
+            for _, a, k, r in options[:per_market]:
+                flows.append(_path_flow(network, data, a, r, p, t, k))
+    return flows
+
+
+def _path_flow(network, data: DesignData, a: int, r: int, p: str, t: int, k: int) -> PathFlow:
+    village, _, leg_id = data.inbound[a]
+    route = data.routes[r]
+    return PathFlow(
+        firm=network.nodes[village].firm,
+        shipper=data.shipper,
+        product=p,
+        week=t,
+        tonnes=1.0,
+        nodes=(village,) + route.nodes,
+        services=(network.legs_by_id[leg_id].service,) + tuple(leg.service for leg in route.legs),
+        customs_mode=route.customs_mode,
+        storage_weeks=k,
+        precool=network.products[p].perishable,
+        wait_hours=None,
+    )
+
+
+def solve_paths(
+    model: PathModel,
+    start: Plan | None,
+    time_limit: float | None,
+    gap: float | None,
+    threads: int | None = 1,
+) -> PathSolve:
+    """Add the start's rows and the ranked paths as columns, solve, return the plan.
+
+    Parameters
+    ----------
+    model
+        The path model (hubs fixed).
+    start
+        A plan on those hubs whose rows become columns and the MIP's start.
+    time_limit, gap, threads
+        For the MIP.
+
+    Returns
+    -------
+    PathSolve
+        Its ``outcome.objective`` is the plan's objective counted as the evaluator
+        counts it (sales and trips recomputed from the plan's tonnes: a solution the
+        solver stopped at may buy a trip or sell a tonne short of the best it could),
+        hub fixed costs included; ``outcome.bound`` is the model's, over its columns.
+    """
+    clock = time.perf_counter()
+    if start is not None:
+        for flow in start.flows:
+            model.add(flow)
+    model.add_ranked()
+    left = None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - clock))
+    outcome, _highs, built = model.solve(start, left, gap, threads)
+    if not outcome.has_solution:
+        return PathSolve(None, outcome, len(model.columns), time.perf_counter() - clock)
+    plan = model.plan(outcome, built, "optimized")
+    values = model._start_values(plan, built)
+    objective = float(built["arrays"]["col_cost"] @ values)
+    hubs = model.hub_cost()
+    sign = -1.0 if model.margin_mode else 1.0
+    outcome = replace(
+        outcome,
+        objective=objective + sign * hubs,
+        bound=outcome.bound + sign * hubs,
+        gap=relative_gap(objective + sign * hubs, outcome.bound + sign * hubs),
+    )
+    return PathSolve(plan, outcome, len(model.columns), time.perf_counter() - clock)
