@@ -129,6 +129,9 @@ class DesignSettings:
     paths
         After the design model, re-plan the flows on its hubs with the exact path model
         (every coefficient as the evaluator counts it).
+    bound
+        Prove a bound on the evaluated objective with a relaxation of the evaluated
+        problem (the headline ``bound`` and ``gap``).
     """
 
     solver: str = _key("highs", "text")
@@ -149,6 +152,7 @@ class DesignSettings:
     build: str = _key("direct", "choice", choices=("direct", "pulp"))
     lazy_links: bool = _key(True, "bool")
     paths: bool = _key(True, "bool")
+    bound: bool = _key(True, "bool")
 
 
 @dataclass(frozen=True)

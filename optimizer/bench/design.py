@@ -3,8 +3,9 @@
 :func:`bench_design` runs :func:`optimizer.design.scored.solve_and_score` on each scenario
 (a bundled name or a folder) with the scenario's own ``[design]`` table and the given
 time limit, and returns one row per scenario: the evaluated margin and cost of the plan
-returned (the headline), the bound proven for it (none yet: ``bound_note`` says why),
-the model's own objective, bound and gap (labelled ``model_``), the status quo's
+returned (the headline), the bound proven for it by the relaxation of
+:mod:`optimizer.design.bound` (``bound_note`` says what it covers, or why there is
+none), the model's own objective, bound and gap (labelled ``model_``), the status quo's
 evaluated figure where the scenario has one, and the seconds. ``coldchain bench design``
 writes it with its run record (``TABLE.run.json``: the machine, the versions).
 """

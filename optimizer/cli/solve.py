@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from networks.status import Limit, Status
 from optimizer.cli.arguments import add_report_flag, gap_fraction, seconds
@@ -104,6 +105,18 @@ _LIMIT_WORDS = {
 }
 
 
+def _bound_line(scored, what: str) -> str:
+    """The plan's status and its gap to the proven bound, or why there is none."""
+    limit = _LIMIT_WORDS.get(scored.limit, "")
+    if math.isfinite(scored.gap):
+        return (
+            f"  {scored.status}{limit}: gap {scored.gap:.2%} to the proven bound "
+            f"{scored.bound_value:,.0f} CNY (a relaxation of the evaluated problem)"
+        )
+    note = scored.bound.reason if scored.bound is not None else "none asked for"
+    return f"  {scored.status}{limit}: no bound proven ({note})"
+
+
 def _summary(network, out, scored, kpis: dict, options) -> list[str]:
     """The evaluated score first; the model's own view after it, labelled as the model's.
 
@@ -128,6 +141,7 @@ def _summary(network, out, scored, kpis: dict, options) -> list[str]:
         )
         + f"(exact path loss, freight as sold); spoilage {kpis['spoilage_rate']:.1%}"
         + (f", {unmet_words} {unmet:,.1f} t" if unmet > 1e-6 else ""),
+        _bound_line(scored, what),
         f"  opened {hubs}",
     ]
     if "versus_status_quo" in kpis:
@@ -142,10 +156,15 @@ def _summary(network, out, scored, kpis: dict, options) -> list[str]:
     stage = "hub model" if scored.paths is not None else "model"
     lines.append(
         f"  {stage}: {result.status}{limit}, its own {what} {result.objective:,.0f}, "
-        f"bound {result.bound:,.0f}, gap {result.gap:.2%} (survival factors, {trips}); "
-        f"not a bound on the evaluated {what}: none is proven yet"
+        f"bound {result.bound:,.0f}, gap {result.gap:.2%} (survival factors, {trips}; "
+        f"its bound is not one on the evaluated {what})"
     )
-    if scored.paths is not None:
+    if scored.paths is not None and scored.paths.plan is None:
+        lines.append(
+            f"  exact path model: {scored.paths.outcome.status} in its time; the hub "
+            "model's plan is returned, scored by the evaluator"
+        )
+    elif scored.paths is not None:
         ending = scored.paths.outcome
         lines.append(
             f"  exact path model (hubs fixed, {scored.paths.columns:,} candidate paths): "

@@ -170,6 +170,10 @@ class DesignMatrix:
         needed for correctness, since the throughput rows (5) already shut every arc of
         a closed hub. :meth:`violated_links` and :meth:`link_rows` add back those an LP
         solution violates (the start heuristic does, in rounds).
+    disposal
+        Hub balance rows (4) as ``<=``: stock may be thrown away at no cost (what the
+        relaxation of :mod:`optimizer.design.bound` needs, whose survival factors are
+        optimistic).
 
     Attributes
     ----------
@@ -192,9 +196,11 @@ class DesignMatrix:
         elastic: bool = False,
         names: bool = False,
         lazy_links: bool = False,
+        disposal: bool = False,
     ):
         self.data = d = data
         self.elastic = elastic
+        self.disposal = disposal
         self.lazy_links = lazy_links
         self.link_x: list[int] = []  # lazy rows (3): x column, its supply, its hub
         self.link_supply: list[float] = []
@@ -331,7 +337,8 @@ class DesignMatrix:
                     for col, _ in dispatch[(h, p, w)]:
                         idx.append(col)
                         val.append(1.0)
-                    add(idx, val, 0.0, 0.0, f"c4_balance|{h}|{p}|{w}" if names else None)
+                    lower = -INF if self.disposal else 0.0  # free disposal: a relaxation's rows
+                    add(idx, val, lower, 0.0, f"c4_balance|{h}|{p}|{w}" if names else None)
                     cumulative += reach[(h, p, w)]
                     ys = size_cols[h]
                     for col, key in dispatch[(h, p, w)]:

@@ -39,7 +39,8 @@ P2. sales: :math:`w_{mpt} \le \sum_{j \to (m,p,t)} \delta_j x_j` (margin), or
     :math:`\sum_{j \to (m,p,t)} \delta_j x_j \ge d_{mpt}` (cost);
 P3. freight as it is sold: :math:`\sum_j e_{jk} x_j \le q_k n_k + p_k`;
 P4. throughput: :math:`\sum_j r_{j,ht} x_j \le u_h` for every open hub and week;
-P5. cold storage: :math:`\sum_j s_{j,ht} x_j \le k_h`;
+P5. cold storage: :math:`\sum_j s_{j,ht} x_j \le k_h (1 + 0.005)`, the evaluator's
+    tolerance on occupancy (which it counts with the survival view);
 P6. CO2e cap, where set: :math:`\sum_j \epsilon_j x_j \le E`.
 
 At an optimum :math:`w = \min(d, \text{delivered})` and :math:`(n, p)` is the cheapest mix
@@ -75,6 +76,7 @@ from optimizer.backends.highs import HighsModel
 from optimizer.backends.mip import SolveOutcome, relative_gap
 from optimizer.design.data import DesignData
 from optimizer.design.formulation import _Columns, _Rows
+from results.evaluate import STORAGE_TOLERANCE
 from results.scoring import FlowScore, FlowScorer, hub_atmosphere
 
 #: Columns kept for each village lot (village, product, harvest week) and market.
@@ -302,7 +304,11 @@ class PathModel:
         for (h, _week), pairs in stored.items():
             size = network.nodes[h].size(self.hubs[h])
             rows.add(
-                [j for j, _ in pairs], [t for _, t in pairs], -math.inf, size.cold_storage_t, "P5"
+                [j for j, _ in pairs],
+                [t for _, t in pairs],
+                -math.inf,
+                size.cold_storage_t * (1.0 + STORAGE_TOLERANCE),
+                "P5",
             )
         if self.co2_cap_t is not None:
             rows.add([j for j, _ in co2], [t for _, t in co2], -math.inf, self.co2_cap_t, "P6")

@@ -28,6 +28,8 @@ from networks.plan import Plan
 from networks.status import Limit, NoPlanError, Status
 from optimizer.design._options import DesignOptions
 from optimizer.design._result import DesignResult
+from optimizer.design.bound import EvaluatedBound, solve_bound
+from optimizer.design.data import DesignData
 from optimizer.design.network_design import design_data, solve_design
 from optimizer.design.paths import PathModel, PathSolve, solve_paths
 from results.evaluate import Evaluation, evaluate
@@ -35,15 +37,20 @@ from results.evaluate import Evaluation, evaluate
 #: The name of a scenario's hand-made plan of today's chain (``plans/NAME.csv``).
 STATUS_QUO = "status-quo"
 
-#: Share of a solve's time limit given to the exact path model (the rest: the design
-#: model that chooses the hubs).
-PATHS_SHARE = 0.3
+#: Shares of a solve's time limit: the exact path model, and the relaxation that bounds
+#: the evaluated objective (the rest: the design model that chooses the hubs).
+PATHS_SHARE = 0.15
+BOUND_SHARE = 0.3
 
-#: Why ``bound`` is empty: what a proven bound for the evaluated problem still needs.
-NO_BOUND_REASON = (
-    "no bound is proven for the evaluated plan: the model counts spoilage by survival "
-    "factors, the evaluator by exact path loss"
+#: What ``bound`` is, where one is proven.
+BOUND_NOTE = (
+    "proven by a relaxation of the evaluated problem (optimizer/design/bound.py): no plan "
+    "with the scenario's village waits and pre-cooling, on the model's routes (at most 5 "
+    "legs, within each market's maximum age, the routes_per_pair cheapest per hub, "
+    "market, product and customs mode), does better"
 )
+#: Why ``bound`` is empty where the solve was asked for none.
+NO_BOUND_ASKED = "no bound asked for ([design] bound = false)"
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,8 @@ class ScoredDesign:
         The evaluator's score of the scenario's status quo plan, where it has one.
     paths
         The exact path model's ending, where it ran (its plan is ``result.plan``).
+    bound
+        The relaxation's bound on the evaluated objective, where it ran.
     """
 
     result: DesignResult
@@ -69,6 +78,7 @@ class ScoredDesign:
     margin_mode: bool
     status_quo: Evaluation | None = None
     paths: PathSolve | None = None
+    bound: EvaluatedBound | None = None
 
     @property
     def has_plan(self) -> bool:
@@ -77,8 +87,30 @@ class ScoredDesign:
 
     @property
     def status(self) -> Status:
-        """``feasible`` with a plan (no bound is proven for its score), else the model's."""
-        return Status.FEASIBLE if self.has_plan else self.result.status
+        """The plan's status against the proven bound.
+
+        ``optimal`` where the plan is within the asked gap of the bound and no worse than
+        the status quo; ``feasible`` with any other plan; without a plan, the model's.
+        """
+        if not self.has_plan:
+            return self.result.status
+        gap, asked = self.gap, self.result.options.gap or 0.0
+        worse = self.versus_status_quo < 0  # NaN (no status quo) is not worse
+        if math.isfinite(gap) and gap <= asked + 1e-9 and not worse:
+            return Status.OPTIMAL
+        return Status.FEASIBLE
+
+    @property
+    def bound_value(self) -> float:
+        """The proven bound on the evaluated objective (NaN where none is)."""
+        return self.bound.value if self.bound is not None else math.nan
+
+    @property
+    def gap(self) -> float:
+        """``|objective - bound| / |bound|``, the plan against the proven bound (or NaN)."""
+        if not self.has_plan or not math.isfinite(self.bound_value):
+            return math.nan
+        return abs(self.objective - self.bound_value) / max(abs(self.bound_value), 1e-9)
 
     @property
     def limit(self) -> Limit:
@@ -130,9 +162,10 @@ class ScoredDesign:
             "status": self.status,
             "limit": self.limit,
             "objective": self.objective if self.has_plan else math.nan,
-            "bound": None,
-            "gap": None,
-            "bound_note": NO_BOUND_REASON,
+            "bound": self.bound_value,
+            "gap": self.gap,
+            "bound_note": self._bound_note(),
+            "bound_seconds": self.bound.seconds if self.bound is not None else math.nan,
             "objective_sense": "margin" if self.margin_mode else "cost",
         }
         own = ("status", "limit", "objective", "bound", "gap")
@@ -146,6 +179,11 @@ class ScoredDesign:
             kpis["status_quo_objective"] = self._headline(self.status_quo)
             kpis["versus_status_quo"] = self.versus_status_quo
         return kpis
+
+    def _bound_note(self) -> str:
+        if self.bound is None:
+            return NO_BOUND_ASKED
+        return self.bound.reason or BOUND_NOTE
 
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """The run folder's tables (:meth:`DesignResult.to_frames` with the evaluation).
@@ -216,7 +254,7 @@ def solve_and_score(
             today_plan = read_plan(path, label=label)
             check_plan(network, today_plan, label)
     margin_mode = (options.objective or network.objective) == "margin"
-    share = PATHS_SHARE if options.paths else 0.0
+    share = (PATHS_SHARE if options.paths else 0.0) + (BOUND_SHARE if options.bound else 0.0)
     design_options = options
     if options.time_limit is not None and share:
         design_options = replace(options, time_limit=(1.0 - share) * options.time_limit)
@@ -224,18 +262,28 @@ def solve_and_score(
     result = solve_design(network, design_options)
     if not result.has_plan:
         return ScoredDesign(result, None, margin_mode)
-    paths = None
+    paths = data = None
     if options.paths:
         left = None
         if options.time_limit is not None:
             left = max(1.0, options.time_limit - (time.perf_counter() - clock))
-        paths = exact_paths(network, result.plan, options, margin_mode, left)
-        result = replace(result, plan=paths.plan)
+        if options.bound and left is not None:
+            left = max(1.0, left - BOUND_SHARE * options.time_limit)
+        data = design_data(network, options)
+        paths = exact_paths(network, result.plan, options, margin_mode, left, data)
+        if paths.plan is not None:
+            result = replace(result, plan=paths.plan)
+    bound = None
+    if options.bound:
+        left = None
+        if options.time_limit is not None:
+            left = max(1.0, options.time_limit - (time.perf_counter() - clock))
+        bound = solve_bound(network, options, left, options.threads, data)
     evaluation = evaluate(network, result.plan, regime=options.regime, label="flows.csv")
     today = None
     if today_plan is not None:
         today = evaluate(network, today_plan, regime=options.regime, label=label, check=False)
-    return ScoredDesign(result, evaluation, margin_mode, today, paths)
+    return ScoredDesign(result, evaluation, margin_mode, today, paths, bound)
 
 
 def exact_paths(
@@ -244,6 +292,7 @@ def exact_paths(
     options: DesignOptions,
     margin_mode: bool,
     time_limit: float | None,
+    data: DesignData | None = None,
 ) -> PathSolve:
     """The exact path model on ``start``'s hubs, from ``start`` (never worse than it).
 
@@ -259,10 +308,12 @@ def exact_paths(
         Maximize margin (else minimize cost).
     time_limit
         Seconds for the path model.
+    data
+        The design model's data for ``options``, if already built.
     """
     model = PathModel(
         network,
-        design_data(network, options),
+        data if data is not None else design_data(network, options),
         dict(start.hubs),
         margin_mode,
         options.ship_all_supply,

@@ -194,7 +194,8 @@ def test_bench_design_writes_the_evaluated_headline_of_each_scenario(tiny, tmp_p
     plan = solve_and_score(tiny).result.plan
     assert row.objective == pytest.approx(evaluate(tiny, plan).kpis()["total_cost"], rel=1e-9)
     assert row.cost == row.objective and row.status == "feasible"
-    assert pd.isna(row.bound) and pd.isna(row.gap)  # none proven for the evaluated problem
+    assert row.bound <= row.objective  # the relaxation's: below every plan's cost
+    assert row.gap == pytest.approx((row.objective - row.bound) / row.bound)
     assert row.model_status == "optimal" and row.model_gap <= 1e-6
     record = json.loads((tmp_path / "design.run.json").read_text())
     assert record["machine"]["cpu_count"] >= 1 and record["table"] == "design.csv"

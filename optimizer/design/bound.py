@@ -1,0 +1,480 @@
+r"""A bound on the evaluated margin (or cost): the design model as a relaxation.
+
+The evaluator scores a lot by the exact loss of its whole history: the share lost is
+:math:`L(f)` at the shelf life :math:`f` it consumed, and the share still sound
+:math:`e^{-G(f)}` with :math:`G(f) = -\ln(1 - L(f))` the cumulative hazard. The design
+model (:mod:`optimizer.design.formulation`) multiplies per-stage factors instead. This
+module gives it factors and costs for which it is a *relaxation* of the evaluated
+problem: every plan the evaluator scores maps to a solution of the model whose objective
+is at least as good, so the model's proven bound (of its MIP, whole trips and all)
+bounds the evaluated margin of every plan.
+
+Why it holds
+------------
+With :math:`G` convex (the Weibull loss curve with shape :math:`\ge 1`; checked, else no
+bound is claimed), the conditional survival of a stage of consumption :math:`\delta`
+entered with :math:`f_0` consumed, :math:`e^{-(G(f_0+\delta) - G(f_0))}`, falls as
+:math:`f_0` or :math:`\delta` grows. So for each stage:
+
+- the model's survival factor uses the least :math:`f_0` and :math:`\delta` any lot can
+  have there (hub stock: the freshest arrival at the hub; a route dispatched in week
+  :math:`d`: that plus the weeks since the hub's last harvest, in its coldest store;
+  chilling, which only adds consumption, left out): an upper bound on what survives;
+- costs that grow with the tonnes still sound (freight, handling, customs fees,
+  warehouse dwell, tariffs, CO2) and the tonnes counted on trips use the most
+  :math:`f_0` and :math:`\delta` (the longest a lot may be stored, the slowest arc,
+  chilling hours counted in full): a lower bound on them; spoilage at purchase value
+  uses the upper bound on survival;
+- the inbound stage (village wait, leg, pre-cooling) is exact, from the evaluator's own
+  timeline;
+- stock may be thrown away at the hub at no cost (balance rows (4) as ``<=``), so the
+  model can carry exactly the evaluator's sound tonnes although its factors are
+  optimistic; cold-store occupancy, which the evaluator counts with the survival view,
+  is at least :math:`\rho` times the sound tonnes (:math:`\rho = \min_f e^{G(f) - \kappa
+  f}`), so storage is charged at :math:`\rho` times its price and capacities are
+  divided by :math:`\rho` (with the evaluator's tolerance).
+
+What the bound covers: plans of the design model's kind (the scenario's wait in the
+village, pre-cooling of perishables, the model's shipper) on the model's routes (at most
+five legs, within each market's maximum age, the ``routes_per_pair`` cheapest per hub,
+market, product and customs mode: with ``routes_per_pair = 0``, every one), any hubs
+and sizes, where every hub pre-cools (else no bound is claimed). The one
+assumption beyond the loss curve's convexity: a route stage consumes no less (no more)
+for an arc whose prefix is between the hub's shortest and longest inbound than for
+those two (the ambient of a stage is a step function of time, and inbound prefixes
+differ by less than a step).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from networks.legs import Mode
+from networks.lots import Segment
+from networks.network import Network
+from networks.plan import THIRD_PARTY
+from networks.shelf_life import ShelfLife
+from networks.status import Status
+from networks.timeline import HOURS_PER_WEEK, default_wait_hours, lot_history
+from optimizer.backends.highs import HighsModel
+from optimizer.design.data import DesignData, _route_cost, _route_stages, build_design_data
+from optimizer.design.formulation import DesignMatrix
+from results.evaluate import STORAGE_TOLERANCE, TOLERANCE_T
+from results.scoring import market_prices, path_loss
+
+
+@dataclass(frozen=True)
+class EvaluatedBound:
+    """A bound on the evaluated objective of every plan of the model's kind.
+
+    ``value`` is NaN where none was proven (``reason`` says why).
+    """
+
+    value: float
+    status: Status
+    seconds: float
+    reason: str = ""
+
+
+def hazard(shelf: ShelfLife, consumed) -> np.ndarray:
+    r"""Cumulative hazard :math:`G(f) = -\ln(1 - L(f))` of the loss curve."""
+    loss = np.asarray(shelf.loss_fraction(np.asarray(consumed, dtype=float)), dtype=float)
+    return -np.log1p(-np.minimum(loss, 1.0 - 1e-300))
+
+
+def convex_hazard(shelf: ShelfLife) -> bool:
+    """Whether the loss curve's cumulative hazard is convex (checked on a fine grid)."""
+    grid = np.linspace(0.0, 20.0, 4001)
+    g = hazard(shelf, grid)
+    return bool(np.all(np.diff(g, 2) >= -1e-9 * np.maximum(1.0, np.abs(g[1:-1]))))
+
+
+def occupancy_floor(shelf: ShelfLife) -> float:
+    r""":math:`\rho`: the least ratio of survival-view tonnes to exactly sound tonnes."""
+    grid = np.linspace(0.0, 50.0, 200_001)
+    ratio = np.exp(hazard(shelf, grid) - shelf.survival_hazard_per_life * grid)
+    return float(ratio.min()) * (1.0 - 1e-9)
+
+
+def _conditional(shelf: ShelfLife, before: float, stage) -> np.ndarray:
+    """Share of a lot entering with ``before`` consumed still sound after ``stage`` more."""
+    stage = np.asarray(stage, dtype=float)
+    return np.exp(-(hazard(shelf, before + stage) - hazard(shelf, before)))
+
+
+@dataclass
+class _Prefix:
+    """What the evaluator's timeline gives for lots of one arc and harvest week."""
+
+    kinetic: float  # kinetic + delay consumed to dispatch, fraction of the shelf life
+    chilled_hours: float
+    hours: float
+    loaded: float  # exact share sound when loaded, on arrival, and at dispatch
+    arrived: float
+    sound: float
+
+
+def _segments_consumption(shelf: ShelfLife, segments) -> tuple[np.ndarray, np.ndarray]:
+    """Per-segment kinetic + delay consumption (fraction) and chilled hours."""
+    if shelf is None:
+        n = len(segments)
+        return np.zeros(n), np.zeros(n)
+    loss = path_loss(shelf, tuple(segments))
+    life = shelf.life_days_at_ref
+    used = np.array([(s.kinetic_days + s.delay_days) / life for s in loss.segments])
+    chilled = np.array([s.hours if s.temp_c <= shelf.chill_threshold_c else 0.0 for s in segments])
+    return used, chilled
+
+
+def relaxation_data(network: Network, options, data: DesignData | None = None) -> DesignData | str:
+    """The design model's data made a relaxation of the evaluated problem.
+
+    Parameters
+    ----------
+    network
+        The scenario.
+    options
+        The solve's options.
+    data
+        The design model's data for those options, if already built.
+
+    Returns
+    -------
+    DesignData or str
+        The data, or the reason no relaxation is built.
+    """
+    if data is None:
+        data = build_design_data(
+            network,
+            options.firms,
+            options.shipper,
+            options.regime,
+            options.co2_price_cny_per_t,
+            options.routes_per_pair,
+        )
+    shelves = {p: network.products[p].shelf_life for p in data.products}
+    for p, shelf in shelves.items():
+        if shelf is not None and not convex_hazard(shelf):
+            return f"the loss curve of {p} has a hazard that is not convex"
+    if any(s is not None for s in shelves.values()):
+        for hub in network.county_hubs:
+            if hub.id in data.hubs and not hub.precooling:
+                return (
+                    f"hub {hub.id} does not pre-cool: the relaxation counts route stages "
+                    "for cooled lots only"
+                )
+    floor = min((occupancy_floor(s) for s in shelves.values() if s is not None), default=1.0)
+    shipper = data.shipper
+    own = network.firms.get(shipper) if shipper != THIRD_PARTY else None
+    premium = own.part_load_premium if own is not None else 0.0
+    uplift = 1.0 + float(network.consolidation.margin) if shipper == THIRD_PARTY else 1.0
+    wait = default_wait_hours(network)
+    route_of_hub = {}
+    for route in data.routes:
+        route_of_hub.setdefault(route.hub, route)
+
+    # --- inbound: exact, from the evaluator's timeline ------------------------------
+    prefixes: dict[tuple[int, str, int], _Prefix] = {}
+    inbound_survival, inbound_cost, inbound_co2, loaded = {}, {}, {}, {}
+    for (a, p, t), _s in data.inbound_survival.items():
+        village, hub_id, leg_id = data.inbound[a]
+        route = route_of_hub.get(hub_id)
+        if route is None:
+            continue
+        leg = network.legs_by_id[leg_id]
+        hub = network.nodes[hub_id]
+        shelf = shelves[p]
+        timeline = lot_history(
+            network,
+            (village,) + route.nodes,
+            (leg,) + route.legs,
+            t,
+            0,
+            network.products[p].perishable,
+            wait,
+        )
+        prefix = timeline.history.segments[: timeline.leg_start[1]]
+
+        def sound(n: int, shelf=shelf, prefix=prefix) -> float:
+            return 1.0 if shelf is None else 1.0 - path_loss(shelf, prefix[:n]).loss_fraction
+
+        used, chilled = _segments_consumption(shelf, prefix)
+        info = _Prefix(
+            float(used.sum()),
+            float(chilled.sum()),
+            float(sum(s.hours for s in prefix)),
+            sound(1),
+            sound(2),
+            sound(len(prefix)),
+        )
+        prefixes[(a, p, t)] = info
+        per_t_leg = leg.cost_cny_per_t * (1.0 + (premium if leg.mode == Mode.ROAD else 0.0))
+        precool = hub.precool_cost_cny_per_t if hub.precooling and shelf is not None else 0.0
+        co2 = data.inbound_co2_t[(a, p, t)] * info.loaded  # on the tonnes loaded
+        inbound_co2[(a, p, t)] = co2
+        inbound_survival[(a, p, t)] = info.sound
+        inbound_cost[(a, p, t)] = (
+            per_t_leg * uplift * info.loaded
+            + info.arrived * (hub.handling_cost_cny_per_t + precool)
+            + data.value_per_t[p] * (1.0 - info.sound)
+            + options.co2_price_cny_per_t * co2
+        )
+        loaded[(a, p, t)] = info.loaded
+
+    # --- hub stock: optimistic weekly survival --------------------------------------
+    by_hub: dict[tuple[str, str], list[tuple[int, _Prefix]]] = defaultdict(list)
+    for (a, p, t), info in prefixes.items():
+        by_hub[(data.inbound[a][1], p)].append((t, info))
+    week_use: dict[tuple[str, str, str], float] = {}  # (hub, size, product) per week
+    storage_survival = {}
+    for (hub_id, size, p), factor in data.storage_survival.items():
+        shelf = shelves[p]
+        hub = network.nodes[hub_id]
+        option = next(s for s in data.sizes[hub_id] if s.name == size)
+        if shelf is None or not by_hub.get((hub_id, p)):
+            storage_survival[(hub_id, size, p)] = factor
+            week_use[(hub_id, size, p)] = 0.0
+            continue
+        store = Segment(HOURS_PER_WEEK, hub.storage_temp_c, option.atmosphere, "storage")
+        use = path_loss(shelf, (store,)).segments[0].kinetic_days / shelf.life_days_at_ref
+        week_use[(hub_id, size, p)] = use
+        freshest = min(info.kinetic for _, info in by_hub[(hub_id, p)])
+        storage_survival[(hub_id, size, p)] = float(_conditional(shelf, freshest, use))
+    sizes = {
+        h: tuple(
+            replace(
+                s,
+                cold_storage_t=s.cold_storage_t * (1.0 + STORAGE_TOLERANCE) / floor + TOLERANCE_T,
+                throughput_t_per_week=s.throughput_t_per_week * (1.0 + 1e-6) + TOLERANCE_T,
+            )
+            for s in options_
+        )
+        for h, options_ in data.sizes.items()
+    }
+    storage_cost = {h: c * floor for h, c in data.storage_cost.items()}
+
+    # --- routes: optimistic delivery, pessimistic costs -----------------------------
+    prices = market_prices(network)
+    tariffs = network.regime(options.regime)
+    ambient = np.array([network.periods.ambient(w) for w in data.weeks])
+    route_survival, route_cost, route_co2 = {}, {}, {}
+    trip_use: dict[tuple[str, int], list] = defaultdict(list)
+    for key, uses in data.trip_use.items():
+        for kind, k, _ in uses:
+            if kind == "x" and k in loaded:
+                trip_use[key].append((kind, k, loaded[k]))
+    extremes = _extreme_arcs(data, prefixes)
+    stage_cache: dict[int, tuple] = {}
+    priors: dict[tuple[str, str, int], tuple[float, float, float]] = {}
+    rates: dict[tuple[int, str], float] = {}
+    for (r, p, d), _s in data.route_survival.items():
+        route = data.routes[r]
+        shelf = shelves[p]
+        if r not in stage_cache:
+            stage_cache[r] = _route_stages(network, route, ambient)
+        _hours, _temps, node_cost, leg_rows = stage_cache[r]
+        stages = 2 * len(route.legs)
+        if shelf is None:
+            alive_hi = alive_lo = np.ones(stages)
+        else:
+            arcs = extremes.get((route.hub, p))
+            if not arcs:
+                continue
+            lo_use, hi_use, hi_chill = _route_use(network, data, route, p, d, arcs, shelf)
+            if (route.hub, p, d) not in priors:
+                chills = network.nodes[route.hub].storage_temp_c <= shelf.chill_threshold_c
+                priors[(route.hub, p, d)] = _prior(
+                    data, by_hub[(route.hub, p)], week_use, route, p, d, chills
+                )
+            fresh, worst, chilled = priors[(route.hub, p, d)]
+            alive_hi = _conditional(shelf, fresh, lo_use)
+            life = shelf.life_days_at_ref
+            worst += shelf.chilling_days(chilled) / life
+            extra = (
+                np.array([shelf.chilling_days(chilled + c) for c in hi_chill])
+                - shelf.chilling_days(chilled)
+            ) / life
+            alive_lo = _conditional(shelf, worst, hi_use + extra)
+        market = network.nodes[route.market]
+        product = network.products[p]
+        if (r, p) not in rates:
+            rate = 0.0
+            if tariffs is not None and route.customs_mode:
+                parcel = route.legs[-1].mode == Mode.PARCEL
+                duty = tariffs.duty_rate(market.country, product.hs_code, parcel=parcel)
+                vat = tariffs.vat_rate(market.country, product.hs_code)
+                rate = duty + vat * (1.0 + duty)
+            rates[(r, p)] = rate
+        rate = rates[(r, p)]
+        delivery = data.route_delivery_week[(r, d)]
+        price = prices.get(
+            (route.market, p, delivery),
+            prices.get((route.market, p), product.value_cny_per_kg * 1000.0),
+        )
+        value = data.value_per_t[p]
+        cost, co2 = _route_cost(
+            route,
+            alive_lo,
+            node_cost,
+            leg_rows,
+            rate,
+            price,
+            value,
+            uplift,
+            premium,
+            options.co2_price_cny_per_t,
+            network,
+        )
+        cost += value * (alive_lo[-1] - alive_hi[-1])  # spoilage at the optimistic loss
+        route_survival[(r, p, d)] = float(alive_hi[-1])
+        route_cost[(r, p, d)] = cost
+        route_co2[(r, p, d)] = co2
+        for _i, leg, stage_index, offset in leg_rows:
+            if (leg.id, d + offset) in data.trip_legs:
+                trip_use[(leg.id, d + offset)].append(
+                    ("z", (r, p, d), float(alive_lo[stage_index]))
+                )
+    return replace(
+        data,
+        sizes=sizes,
+        inbound_survival=inbound_survival,
+        inbound_cost=inbound_cost,
+        inbound_co2_t=inbound_co2,
+        storage_survival=storage_survival,
+        storage_cost=storage_cost,
+        route_survival=route_survival,
+        route_cost=route_cost,
+        route_co2_t=route_co2,
+        route_delivery_week={k: v for k, v in data.route_delivery_week.items()},
+        trip_use=dict(trip_use),
+    )
+
+
+def _extreme_arcs(data: DesignData, prefixes) -> dict[tuple[str, str], tuple]:
+    """Each hub's shortest and longest inbound, per product: (arc, hours to dispatch)."""
+    found: dict[tuple[str, str], list] = {}
+    for (a, p, t), info in prefixes.items():
+        key = (data.inbound[a][1], p)
+        entry = found.setdefault(key, [None, None])
+        if entry[0] is None or info.hours < entry[0][0]:
+            entry[0] = (info.hours, a, t)
+        if entry[1] is None or info.hours > entry[1][0]:
+            entry[1] = (info.hours, a, t)
+    return {k: ((v[0][1], v[0][0]), (v[1][1], v[1][0])) for k, v in found.items()}
+
+
+def _route_use(network, data, route, p, d, arcs, shelf):
+    """Consumption to each route stage boundary (least, most) and chilled hours (most).
+
+    Boundaries are those of the design model's ``alive`` array: each leg's start and end.
+    ``arcs`` are the hub's shortest and longest inbound with their hours to dispatch;
+    where both put every route stage in the same week, one timeline serves both.
+    """
+    lows, chills, starts, first_hours = [], [], None, 0.0
+    for a, prefix_hours in arcs:
+        if starts is not None and all(
+            (first_hours + e) // HOURS_PER_WEEK == (prefix_hours + e) // HOURS_PER_WEEK
+            for e in starts
+        ):
+            continue
+        village, _hub, leg_id = data.inbound[a]
+        timeline = lot_history(
+            network,
+            (village,) + route.nodes,
+            (network.legs_by_id[leg_id],) + route.legs,
+            d,
+            0,
+            network.products[p].perishable,
+            default_wait_hours(network),
+            route.customs_mode,
+        )
+        segments = timeline.history.segments
+        used, chilled = _segments_consumption(shelf, segments)
+        first = timeline.leg_start[1]
+        if starts is None:
+            first_hours = prefix_hours
+            starts = np.cumsum([0.0] + [seg.hours for seg in segments[first:]])
+        cum_used = np.concatenate([[0.0], np.cumsum(used[first:])])
+        cum_chill = np.concatenate([[0.0], np.cumsum(chilled[first:])])
+        marks = []
+        for i in range(1, len(timeline.leg_start)):
+            start = timeline.leg_start[i] - first
+            marks += [start, start + 1]
+        lows.append(cum_used[marks])
+        chills.append(cum_chill[marks])
+    use = np.vstack(lows)
+    return use.min(axis=0), use.max(axis=0), np.vstack(chills).max(axis=0)
+
+
+def _prior(data, arrivals, week_use, route, p, d, chills: bool):
+    """Least and most shelf life a lot dispatched in week ``d`` has used, and chilled hours.
+
+    Least: the freshest arrival at the hub, kept since the hub's last harvest week in its
+    slowest store; most: any arrival of the ``max_storage_weeks`` before, kept in the
+    fastest store, every store hour counted as chilled where the store is at or below
+    the chilling threshold.
+    """
+    hub = route.hub
+    uses = [week_use[(hub, s.name, p)] for s in data.sizes[hub]]
+    slow, fast = min(uses), max(uses)
+    last = max(t for t, _ in arrivals)
+    freshest = min(info.kinetic for _, info in arrivals)
+    fresh = freshest + max(0, d - last) * slow
+    limit = data.max_storage_weeks.get(p)
+    worst, chilled = 0.0, 0.0
+    cold_store = chills  # every store hour counted as chilled where the store chills
+    for t, info in arrivals:
+        if t > d or (limit is not None and d - t > limit):
+            continue
+        worst = max(worst, info.kinetic + (d - t) * fast)
+        chilled = max(chilled, info.chilled_hours + (d - t) * HOURS_PER_WEEK * cold_store)
+    return fresh, worst, chilled
+
+
+def solve_bound(
+    network: Network,
+    options,
+    time_limit: float | None,
+    threads: int | None = 1,
+    data: DesignData | None = None,
+) -> EvaluatedBound:
+    """Solve the relaxation and return its proven bound.
+
+    Parameters
+    ----------
+    network
+        The scenario.
+    options
+        The solve's options (objective, trips, sourcing, CO2...).
+    time_limit
+        Seconds for the relaxation's MIP; its best bound when stopped is still a bound.
+    threads
+        HiGHS threads.
+    data
+        The design model's data for ``options``, if already built.
+    """
+    clock = time.perf_counter()
+    data = relaxation_data(network, options, data)
+    if isinstance(data, str):
+        return EvaluatedBound(math.nan, Status.NO_SOLUTION, time.perf_counter() - clock, data)
+    matrix = DesignMatrix(data, options, disposal=True)
+    highs = HighsModel(matrix.arrays(), matrix.maximize)
+    left = None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - clock))
+    outcome = highs.solve(left, options.gap, threads)
+    bound = outcome.bound
+    if outcome.status is Status.OPTIMAL and not math.isfinite(bound):
+        bound = outcome.objective
+    if outcome.status is Status.INFEASIBLE:
+        return EvaluatedBound(
+            math.nan,
+            Status.INFEASIBLE,
+            time.perf_counter() - clock,
+            "the relaxation is infeasible: so is every plan of its kind",
+        )
+    reason = "" if math.isfinite(bound) else "the relaxation's solve proved no bound in time"
+    return EvaluatedBound(bound, outcome.status, time.perf_counter() - clock, reason)
