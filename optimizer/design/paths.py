@@ -72,6 +72,7 @@ import numpy as np
 from networks.firms import load_cost, part_load_rate, trip_terms
 from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
+from networks.status import Status
 from optimizer.backends.highs import HighsModel
 from optimizer.backends.mip import SolveOutcome, relative_gap
 from optimizer.design.data import DesignData
@@ -348,6 +349,17 @@ class PathModel:
             values[s] = max(0.0, self.data.demand.get(k, 0.0) - delivered.get(k, 0.0))
         return values
 
+    def objective(self, plan: Plan, built: dict) -> float:
+        """``plan``'s objective in this model, hub costs aside (its rows must be columns).
+
+        Sales and trips are those the plan needs at least (the cheapest mix of whole trips
+        and part loads, sales up to demand): as the evaluator counts them.
+        """
+        values = self._start_values(plan, built)
+        if values is None:
+            raise ValueError("a row of the plan is not a column of the model")
+        return float(built["arrays"]["col_cost"] @ values)
+
     def plan(self, outcome: SolveOutcome, built: dict, name: str) -> Plan:
         """The plan of a solution: one row per column with tonnes."""
         flows = []
@@ -515,17 +527,21 @@ def solve_paths(
     model.add_ranked()
     left = None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - clock))
     outcome, _highs, built = model.solve(start, left, gap, threads)
-    if not outcome.has_solution:
-        return PathSolve(None, outcome, len(model.columns), time.perf_counter() - clock)
-    plan = model.plan(outcome, built, "optimized")
-    values = model._start_values(plan, built)
-    objective = float(built["arrays"]["col_cost"] @ values)
-    hubs = model.hub_cost()
     sign = -1.0 if model.margin_mode else 1.0
-    outcome = replace(
-        outcome,
-        objective=objective + sign * hubs,
-        bound=outcome.bound + sign * hubs,
-        gap=relative_gap(objective + sign * hubs, outcome.bound + sign * hubs),
-    )
+    hubs = sign * model.hub_cost()
+    plan, objective = None, math.nan
+    if outcome.has_solution:
+        plan = model.plan(outcome, built, "optimized")
+        objective = model.objective(plan, built) + hubs
+    if start is not None:
+        # a solver stopped early may hold less than the start it was given: keep the better
+        begun = model.objective(start, built) + hubs
+        if plan is None or (begun > objective if model.margin_mode else begun < objective):
+            plan, objective = replace(start, name="optimized"), begun
+            status = Status.FEASIBLE if outcome.status is not Status.OPTIMAL else outcome.status
+            outcome = replace(outcome, status=status)
+    if plan is None:
+        return PathSolve(None, outcome, len(model.columns), time.perf_counter() - clock)
+    bound = outcome.bound + hubs
+    outcome = replace(outcome, objective=objective, bound=bound, gap=relative_gap(objective, bound))
     return PathSolve(plan, outcome, len(model.columns), time.perf_counter() - clock)
