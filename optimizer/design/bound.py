@@ -61,11 +61,12 @@ from networks.plan import THIRD_PARTY
 from networks.shelf_life import ShelfLife
 from networks.status import Status
 from networks.timeline import HOURS_PER_WEEK, default_wait_hours, lot_history
+from networks.trade import import_charge
 from optimizer.backends.highs import HighsModel
 from optimizer.design.data import DesignData, _route_cost, _route_stages, build_design_data
 from optimizer.design.formulation import DesignMatrix
 from results.evaluate import STORAGE_TOLERANCE, TOLERANCE_T
-from results.scoring import market_prices, path_loss
+from results.scoring import path_loss
 
 
 @dataclass(frozen=True)
@@ -259,9 +260,8 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
     storage_cost = {h: c * floor for h, c in data.storage_cost.items()}
 
     # --- routes: optimistic delivery, pessimistic costs -----------------------------
-    prices = market_prices(network)
     tariffs = network.regime(options.regime)
-    ambient = np.array([network.periods.ambient(w) for w in data.weeks])
+    week_start = (np.asarray(data.weeks, dtype=float) - 1.0) * HOURS_PER_WEEK
     route_survival, route_cost, route_co2 = {}, {}, {}
     trip_use: dict[tuple[str, int], list] = defaultdict(list)
     for key, uses in data.trip_use.items():
@@ -271,21 +271,26 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
     extremes = _extreme_arcs(data, prefixes)
     stage_cache: dict[int, tuple] = {}
     priors: dict[tuple[str, str, int], tuple[float, float, float]] = {}
-    rates: dict[tuple[int, str], float] = {}
+    trades: dict[tuple[int, str], tuple[float, int]] = {}
     for (r, p, d), _s in data.route_survival.items():
         route = data.routes[r]
         shelf = shelves[p]
         if r not in stage_cache:
-            stage_cache[r] = _route_stages(network, route, ambient)
+            stage_cache[r] = _route_stages(network, route, week_start)
         _hours, _temps, node_cost, leg_rows = stage_cache[r]
-        stages = 2 * len(route.legs)
+        stages = len(_hours) + 1
         if shelf is None:
             alive_hi = alive_lo = np.ones(stages)
         else:
             arcs = extremes.get((route.hub, p))
             if not arcs:
                 continue
-            lo_use, hi_use, hi_chill = _route_use(network, data, route, p, d, arcs, shelf)
+            try:
+                lo_use, hi_use, hi_chill = _route_use(
+                    network, data, route, p, d, arcs, shelf, _hours
+                )
+            except StageMismatch as exc:
+                return f"the model's stages of route {exc} are not the evaluator's"
             if (route.hub, p, d) not in priors:
                 chills = network.nodes[route.hub].storage_temp_c <= shelf.chill_threshold_c
                 priors[(route.hub, p, d)] = _prior(
@@ -300,37 +305,23 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
                 - shelf.chilling_days(chilled)
             ) / life
             alive_lo = _conditional(shelf, worst, hi_use + extra)
-        market = network.nodes[route.market]
-        product = network.products[p]
-        if (r, p) not in rates:
-            rate = 0.0
-            if tariffs is not None and route.customs_mode:
-                parcel = route.legs[-1].mode == Mode.PARCEL
-                duty = tariffs.duty_rate(market.country, product.hs_code, parcel=parcel)
-                vat = tariffs.vat_rate(market.country, product.hs_code)
-                rate = duty + vat * (1.0 + duty)
-            rates[(r, p)] = rate
-        rate = rates[(r, p)]
-        delivery = data.route_delivery_week[(r, d)]
-        price = prices.get(
-            (route.market, p, delivery),
-            prices.get((route.market, p), product.value_cny_per_kg * 1000.0),
-        )
-        value = data.value_per_t[p]
+        if (r, p) not in trades:  # as build_design_data prices it, per tonne imported
+            charge = import_charge(network, route.nodes, route.legs, p, route.customs_mode, tariffs)
+            trades[(r, p)] = (0.0, 0) if charge is None else (charge.cost, charge.import_node)
+        # every term grows with the tonnes still sound (the purchase value of what is
+        # dispatched is charged in full): the least survival gives the least cost
         cost, co2 = _route_cost(
             route,
             alive_lo,
             node_cost,
             leg_rows,
-            rate,
-            price,
-            value,
+            trades[(r, p)],
+            data.value_per_t[p],
             uplift,
             premium,
             options.co2_price_cny_per_t,
             network,
         )
-        cost += value * (alive_lo[-1] - alive_hi[-1])  # spoilage at the optimistic loss
         route_survival[(r, p, d)] = float(alive_hi[-1])
         route_cost[(r, p, d)] = cost
         route_co2[(r, p, d)] = co2
@@ -368,13 +359,24 @@ def _extreme_arcs(data: DesignData, prefixes) -> dict[tuple[str, str], tuple]:
     return {k: ((v[0][1], v[0][0]), (v[1][1], v[1][0])) for k, v in found.items()}
 
 
-def _route_use(network, data, route, p, d, arcs, shelf):
+class StageMismatch(ValueError):
+    """The model's route stages do not fall on the evaluator's segment boundaries."""
+
+
+def _route_use(network, data, route, p, d, arcs, shelf, stage_hours):
     """Consumption to each route stage boundary (least, most) and chilled hours (most).
 
-    Boundaries are those of the design model's ``alive`` array: each leg's start and end.
+    Boundaries are those of the design model's ``alive`` array (``stage_hours``: its
+    stages), found among the evaluator's segment boundaries by the hours since dispatch.
     ``arcs`` are the hub's shortest and longest inbound with their hours to dispatch;
-    where both put every route stage in the same week, one timeline serves both.
+    where both put every route segment in the same week, one timeline serves both.
+
+    Raises
+    ------
+    StageMismatch
+        If a boundary of the model is none of the evaluator's.
     """
+    bounds = np.concatenate([[0.0], np.cumsum(stage_hours)])
     lows, chills, starts, first_hours = [], [], None, 0.0
     for a, prefix_hours in arcs:
         if starts is not None and all(
@@ -396,17 +398,16 @@ def _route_use(network, data, route, p, d, arcs, shelf):
         segments = timeline.history.segments
         used, chilled = _segments_consumption(shelf, segments)
         first = timeline.leg_start[1]
+        at = np.concatenate([[0.0], np.cumsum([seg.hours for seg in segments[first:]])])
         if starts is None:
-            first_hours = prefix_hours
-            starts = np.cumsum([0.0] + [seg.hours for seg in segments[first:]])
-        cum_used = np.concatenate([[0.0], np.cumsum(used[first:])])
-        cum_chill = np.concatenate([[0.0], np.cumsum(chilled[first:])])
-        marks = []
-        for i in range(1, len(timeline.leg_start)):
-            start = timeline.leg_start[i] - first
-            marks += [start, start + 1]
-        lows.append(cum_used[marks])
-        chills.append(cum_chill[marks])
+            first_hours, starts = prefix_hours, at
+        marks = np.searchsorted(at, bounds - 1e-6)
+        if np.any(marks >= len(at)) or np.any(
+            np.abs(at[np.minimum(marks, len(at) - 1)] - bounds) > 1e-6
+        ):
+            raise StageMismatch(route.key)
+        lows.append(np.concatenate([[0.0], np.cumsum(used[first:])])[marks])
+        chills.append(np.concatenate([[0.0], np.cumsum(chilled[first:])])[marks])
     use = np.vstack(lows)
     return use.min(axis=0), use.max(axis=0), np.vstack(chills).max(axis=0)
 

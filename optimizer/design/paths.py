@@ -77,19 +77,13 @@ from optimizer.backends.highs import HighsModel
 from optimizer.backends.mip import SolveOutcome, relative_gap
 from optimizer.design.data import DesignData
 from optimizer.design.formulation import _Columns, _Rows
-from results.evaluate import STORAGE_TOLERANCE
+from results.evaluate import COST_KEYS, STORAGE_TOLERANCE
 from results.scoring import FlowScore, FlowScorer, hub_atmosphere
 
 #: Columns kept for each village lot (village, product, harvest week) and market.
 PATHS_PER_MARKET = 3
-COST_COLUMNS = (
-    "transport_cost",
-    "handling_cost",
-    "storage_cost",
-    "customs_cost",
-    "tariff_cost",
-    "spoilage_cost",
-)
+#: The costs of a plan row (the evaluator's cost keys but the hubs', a plan's constant).
+COST_COLUMNS = tuple(key for key in COST_KEYS if key != "hub_cost")
 
 
 @dataclass(frozen=True)
