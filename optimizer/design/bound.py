@@ -465,17 +465,34 @@ def solve_bound(
         return EvaluatedBound(math.nan, Status.NO_SOLUTION, time.perf_counter() - clock, data)
     matrix = DesignMatrix(data, options, disposal=True)
     highs = HighsModel(matrix.arrays(), matrix.maximize)
-    left = None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - clock))
-    outcome = highs.solve(left, options.gap, threads)
-    bound = outcome.bound
-    if outcome.status is Status.OPTIMAL and not math.isfinite(bound):
-        bound = outcome.objective
-    if outcome.status is Status.INFEASIBLE:
+
+    def left() -> float | None:
+        if time_limit is None:
+            return None
+        return max(1.0, time_limit - (time.perf_counter() - clock))
+
+    # the LP relaxation first: its optimum is a bound already, should the MIP's root
+    # not finish in time (a MIP stopped early may report no better than trivial bound)
+    highs.relax(True)
+    relaxed = highs.solve(left(), options.gap, threads)
+    highs.relax(False)
+    if relaxed.status is Status.INFEASIBLE:
         return EvaluatedBound(
             math.nan,
             Status.INFEASIBLE,
             time.perf_counter() - clock,
             "the relaxation is infeasible: so is every plan of its kind",
         )
+    bound = relaxed.objective if relaxed.status is Status.OPTIMAL else math.nan
+    status = Status.FEASIBLE
+    if highs.is_mip and (time_limit is None or left() > 1.0):
+        outcome = highs.solve(left(), options.gap, threads)
+        found = outcome.bound
+        if outcome.status is Status.OPTIMAL and not math.isfinite(found):
+            found = outcome.objective
+        if math.isfinite(found):
+            better = min if matrix.maximize else max
+            bound = better(bound, found) if math.isfinite(bound) else found
+        status = outcome.status
     reason = "" if math.isfinite(bound) else "the relaxation's solve proved no bound in time"
-    return EvaluatedBound(bound, outcome.status, time.perf_counter() - clock, reason)
+    return EvaluatedBound(bound, status, time.perf_counter() - clock, reason)
