@@ -122,7 +122,7 @@ def test_unknown_design_key(folder, rejected):
     rejected(
         folder,
         rf"scenario\.toml:{line}: design\.time_limt: expected a key of \[design\] "
-        r"\(build, .*time_limit.*\), got time_limt",
+        r"\(bound, build, .*time_limit.*\), got time_limt",
     )
 
 
