@@ -83,29 +83,58 @@ class EvaluatedBound:
 
 
 def hazard(shelf: ShelfLife, consumed) -> np.ndarray:
-    r"""Cumulative hazard :math:`G(f) = -\ln(1 - L(f))` of the loss curve."""
+    r"""Cumulative hazard of softening, :math:`G(f) = -\ln(1 - L(f))` (``inf``: all lost)."""
     loss = np.asarray(shelf.loss_fraction(np.asarray(consumed, dtype=float)), dtype=float)
-    return -np.log1p(-np.minimum(loss, 1.0 - 1e-300))
+    with np.errstate(divide="ignore"):
+        return -np.log1p(-loss)
 
 
 def convex_hazard(shelf: ShelfLife) -> bool:
-    """Whether the loss curve's cumulative hazard is convex (checked on a fine grid)."""
+    """Whether softening's cumulative hazard is convex (checked on a fine grid)."""
     grid = np.linspace(0.0, 20.0, 4001)
     g = hazard(shelf, grid)
+    g = g[g < 25.0]  # beyond, 1 - L(f) < 1e-10: float rounding, and nothing left to lose
     return bool(np.all(np.diff(g, 2) >= -1e-9 * np.maximum(1.0, np.abs(g[1:-1]))))
 
 
 def occupancy_floor(shelf: ShelfLife) -> float:
-    r""":math:`\rho`: the least ratio of survival-view tonnes to exactly sound tonnes."""
+    r""":math:`\rho`: the least ratio of survival-view tonnes to exactly sound tonnes.
+
+    Exactly sound is at most :math:`e^{-G(f)}` (rot only takes more), so the ratio is at
+    least :math:`e^{G(f) - \kappa f}`.
+    """
     grid = np.linspace(0.0, 50.0, 200_001)
-    ratio = np.exp(hazard(shelf, grid) - shelf.survival_hazard_per_life * grid)
+    with np.errstate(over="ignore"):
+        ratio = np.exp(hazard(shelf, grid) - shelf.survival_hazard_per_life * grid)
     return float(ratio.min()) * (1.0 - 1e-9)
 
 
-def _conditional(shelf: ShelfLife, before: float, stage) -> np.ndarray:
-    """Share of a lot entering with ``before`` consumed still sound after ``stage`` more."""
+def _conditional(shelf: ShelfLife, before: float, stage, lost: float) -> np.ndarray:
+    """Share still soft enough after ``stage`` more, of a lot entering with ``before`` used.
+
+    ``lost``: the share to give where the lot is already lost on entering (1 for an
+    upper bound, 0 for a lower one).
+    """
     stage = np.asarray(stage, dtype=float)
-    return np.exp(-(hazard(shelf, before + stage) - hazard(shelf, before)))
+    with np.errstate(invalid="ignore"):
+        share = np.exp(-(hazard(shelf, before + stage) - hazard(shelf, before)))
+    return np.where(np.isfinite(hazard(shelf, before)), share, lost)
+
+
+def _rot_rise(coefficient: float, before: float, stage: np.ndarray) -> np.ndarray:
+    r"""The most rot's hazard :math:`R(f) = -\ln(1 - c \min(1, f))` can rise by ``stage``.
+
+    :math:`R` is convex up to :math:`f = 1` and flat beyond, so a window of ``stage``
+    rises most when it ends at 1, or starts at ``before`` (the most a lot has used) if
+    that is earlier.
+    """
+    stage = np.asarray(stage, dtype=float)
+
+    def rot(f):
+        return -np.log1p(-coefficient * np.minimum(1.0, np.maximum(f, 0.0)))
+
+    start = np.minimum(before, np.maximum(0.0, 1.0 - stage))
+    return rot(start + stage) - rot(start)
 
 
 @dataclass
@@ -118,6 +147,7 @@ class _Prefix:
     loaded: float  # exact share sound when loaded, on arrival, and at dispatch
     arrived: float
     sound: float
+    rot: float  # rot's coefficient c: rot_fraction(f, hours uncooled) = c min(1, f)
 
 
 def _segments_consumption(shelf: ShelfLife, segments) -> tuple[np.ndarray, np.ndarray]:
@@ -205,13 +235,18 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
             return 1.0 if shelf is None else 1.0 - path_loss(shelf, prefix[:n]).loss_fraction
 
         used, chilled = _segments_consumption(shelf, prefix)
+        rot = 0.0
+        if shelf is not None:
+            cooled_after = path_loss(shelf, prefix).hours_before_cooling
+            rot = shelf.rot_fraction(1.0, cooled_after)
         info = _Prefix(
             float(used.sum()),
             float(chilled.sum()),
             float(sum(s.hours for s in prefix)),
-            sound(1),
-            sound(2),
+            sound(timeline.leg_start[0]),
+            sound(timeline.leg_end[0]),
             sound(len(prefix)),
+            rot,
         )
         prefixes[(a, p, t)] = info
         per_t_leg = leg.cost_cny_per_t * (1.0 + (premium if leg.mode == Mode.ROAD else 0.0))
@@ -245,7 +280,7 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
         use = path_loss(shelf, (store,)).segments[0].kinetic_days / shelf.life_days_at_ref
         week_use[(hub_id, size, p)] = use
         freshest = min(info.kinetic for _, info in by_hub[(hub_id, p)])
-        storage_survival[(hub_id, size, p)] = float(_conditional(shelf, freshest, use))
+        storage_survival[(hub_id, size, p)] = float(_conditional(shelf, freshest, use, 1.0))
     sizes = {
         h: tuple(
             replace(
@@ -297,14 +332,16 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
                     data, by_hub[(route.hub, p)], week_use, route, p, d, chills
                 )
             fresh, worst, chilled = priors[(route.hub, p, d)]
-            alive_hi = _conditional(shelf, fresh, lo_use)
+            alive_hi = _conditional(shelf, fresh, lo_use, 1.0)  # rot left out: it only takes
             life = shelf.life_days_at_ref
             worst += shelf.chilling_days(chilled) / life
             extra = (
                 np.array([shelf.chilling_days(chilled + c) for c in hi_chill])
                 - shelf.chilling_days(chilled)
             ) / life
-            alive_lo = _conditional(shelf, worst, hi_use + extra)
+            rise = hi_use + extra
+            rot = max(info.rot for _, info in by_hub[(route.hub, p)])
+            alive_lo = _conditional(shelf, worst, rise, 0.0) * np.exp(-_rot_rise(rot, worst, rise))
         if (r, p) not in trades:  # as build_design_data prices it, per tonne imported
             charge = import_charge(network, route.nodes, route.legs, p, route.customs_mode, tariffs)
             trades[(r, p)] = (0.0, 0) if charge is None else (charge.cost, charge.import_node)
