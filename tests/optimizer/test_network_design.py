@@ -544,10 +544,10 @@ def test_solve_writes_kpis_and_evaluate_reads_its_flows_back(tiny, tmp_path):
     for key in ("spoilage_rate", "co2_t", "delivered_t", "mean_delivery_days"):
         assert key in kpis, key
     # the headline is the evaluated cost; the bound is the relaxation's, below it; tiny's
-    # plan is within 0.02% of it, which is not the asked gap of 1e-6: feasible
+    # plan is within 0.04% of it, which is not the asked gap of 1e-6: feasible
     assert kpis["status"] == "feasible" and kpis["limit"] == "none"
     assert kpis["objective"] == kpis["total_cost"] and kpis["objective_sense"] == "cost"
-    assert kpis["bound"] <= kpis["objective"] and 0 < kpis["gap"] < 2e-4 and kpis["bound_note"]
+    assert kpis["bound"] <= kpis["objective"] and 0 < kpis["gap"] < 1e-3 and kpis["bound_note"]
     assert kpis["gap"] == pytest.approx((kpis["objective"] - kpis["bound"]) / kpis["bound"])
     assert kpis["model_status"] == "optimal" and kpis["model_gap"] <= 1e-6
     assert kpis["model_objective"] == pytest.approx(solve_design(tiny).objective, rel=REL)
