@@ -367,20 +367,33 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
                 trip_use[(leg.id, d + offset)].append(
                     ("z", (r, p, d), float(alive_lo[stage_index]))
                 )
+    # HiGHS drops matrix entries of 1e-9 and less (and says so): survival factors, upper
+    # bounds, are raised to 1e-8; tonnes on trips, lower bounds, below it are left out
     return replace(
         data,
         sizes=sizes,
-        inbound_survival=inbound_survival,
+        inbound_survival=_floored(inbound_survival),
         inbound_cost=inbound_cost,
         inbound_co2_t=inbound_co2,
-        storage_survival=storage_survival,
+        storage_survival=_floored(storage_survival),
         storage_cost=storage_cost,
-        route_survival=route_survival,
+        route_survival=_floored(route_survival),
         route_cost=route_cost,
         route_co2_t=route_co2,
-        route_delivery_week={k: v for k, v in data.route_delivery_week.items()},
-        trip_use=dict(trip_use),
+        route_delivery_week=dict(data.route_delivery_week),
+        trip_use={
+            key: [use for use in uses if use[2] >= SMALLEST] for key, uses in trip_use.items()
+        },
     )
+
+
+#: The smallest matrix entry the relaxation writes (HiGHS drops those of 1e-9 and less).
+SMALLEST = 1e-8
+
+
+def _floored(survival: dict) -> dict:
+    """Survival factors raised to :data:`SMALLEST` (an upper bound stays one)."""
+    return {key: max(value, SMALLEST) for key, value in survival.items()}
 
 
 def _extreme_arcs(data: DesignData, prefixes) -> dict[tuple[str, str], tuple]:

@@ -80,6 +80,9 @@ from optimizer.design.formulation import _Columns, _Rows
 from results.evaluate import COST_KEYS, STORAGE_TOLERANCE
 from results.scoring import FlowScore, FlowScorer, hub_atmosphere
 
+#: The smallest matrix entry written (HiGHS drops those of 1e-9 and less).
+SMALLEST = 1e-9
+
 #: Columns kept for each village lot (village, product, harvest week) and market.
 PATHS_PER_MARKET = 3
 #: The costs of a plan row (the evaluator's cost keys but the hubs', a plan's constant).
@@ -226,14 +229,21 @@ class PathModel:
             j = cols.add("x", cost=sign * cost)
             x[key] = j
             supply_of[(flow.village, flow.product, flow.week)].append(j)
-            into[(flow.market, flow.product, row["delivery_week"])].append((j, row["delivered_t"]))
-            for k, t in column.score.loads:
-                loads[k].append((j, t))
-            for k, t in column.score.throughput:
-                received[k].append((j, t))
-            for k, t in column.score.storage:
-                stored[k].append((j, t))
-            co2.append((j, row["co2_t"]))
+            # entries of 1e-9 and less (a lot all but lost) HiGHS would drop: left out here
+            if row["delivered_t"] > SMALLEST:
+                into[(flow.market, flow.product, row["delivery_week"])].append(
+                    (j, row["delivered_t"])
+                )
+            for rows_of, pairs in (
+                (loads, column.score.loads),
+                (received, column.score.throughput),
+                (stored, column.score.storage),
+            ):
+                for k, t in pairs:
+                    if t > SMALLEST:
+                        rows_of[k].append((j, t))
+            if row["co2_t"] > SMALLEST:
+                co2.append((j, row["co2_t"]))
         # P1 supply
         for (v, p, w), js in supply_of.items():
             b = data.supply.get((v, p, w), 0.0)
