@@ -16,33 +16,19 @@ import argparse
 import contextlib
 import signal
 import sys
+import threading
 
-from networks.errors import ColdchainError, ScenarioError, SolverUnavailableError
-from optimizer.backends import interrupt
-from optimizer.cli import (
-    bench,
-    consolidate,
-    evaluate,
-    generate,
-    regimes,
-    report,
-    route,
-    shelf_life,
-    show,
-    solve,
-    validate,
-)
-from optimizer.cli import list as list_command
-from optimizer.cli.console import ExitCode, error_console
-from results.store import (
-    OutputClaimedError,
-    OutputLocationError,
-    RunFolderError,
-    RunFolderExistsError,
-    claimed,
-    refuse_existing_file,
-    refuse_unwritable,
-)
+# Only the standard library above: the rest is imported once main() has put its signal
+# handlers in place, so that a Ctrl-C during the second of imports ends with one line
+# and exit 130, not a KeyboardInterrupt traceback.
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _stop_while_starting(signum: int, frame) -> None:
+    """A signal before the command has done anything: one line, exit 130."""
+    sys.stderr.write(f"interrupted by {signal.Signals(signum).name}: nothing written\n")
+    raise SystemExit(130)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +40,20 @@ def build_parser() -> argparse.ArgumentParser:
         "(consolidate), plan evaluation (evaluate) and benchmarks (bench).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    from optimizer.cli import (
+        bench,
+        consolidate,
+        evaluate,
+        generate,
+        regimes,
+        report,
+        route,
+        shelf_life,
+        show,
+        solve,
+        validate,
+    )
+    from optimizer.cli import list as list_command
 
     for command in (
         list_command,
@@ -75,9 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the ``coldchain`` command; returns (and exits with) its exit code."""
+    if argv is None and threading.current_thread() is threading.main_thread():
+        for s in _SIGNALS:  # until interrupt.install() below (an ignored one stays so)
+            if signal.getsignal(s) is not signal.SIG_IGN:
+                signal.signal(s, _stop_while_starting)
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for run records
+    from optimizer.backends import interrupt
+
     restore_signals = interrupt.install()
     try:
         code = _run(args)
@@ -90,6 +96,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the command ``args`` names; map what it raises to one message and an exit code."""
+    from networks.errors import ColdchainError, ScenarioError, SolverUnavailableError
+    from optimizer.backends import interrupt
+    from optimizer.cli.console import ExitCode, error_console
+    from results.store import (
+        OutputClaimedError,
+        OutputLocationError,
+        RunFolderError,
+        RunFolderExistsError,
+        claimed,
+        refuse_existing_file,
+        refuse_unwritable,
+    )
+
     try:
         out = getattr(args, "out", None)
         if out:
@@ -128,6 +147,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _signal_name() -> str:
     """The name of the signal that stopped the run (Ctrl-C's, if none was recorded)."""
+    from optimizer.backends import interrupt
+
     return signal.Signals(interrupt.stop_signal() or signal.SIGINT).name
 
 
