@@ -155,3 +155,34 @@ def test_a_documented_range_is_the_range_checked(heading, column):
     assert column.name in documented, f"{heading}: {column.name} is not documented"
     words = documented[column.name].replace("integer", "int")
     assert words == _in_doc_words(column)
+
+
+def _setting_in_doc_words(check: dict) -> str:
+    """What a ``[table]`` key takes (its metadata), as the docs write a type."""
+    kind = {"number": "float", "integer": "int", "bool": "bool"}.get(check["kind"], "str")
+    low, high = check["low"], check["high"]
+    if low is not None and high is not None:
+        return f"{kind} in [{low:g}, {high:g}]"
+    if low is not None:
+        return f"{kind} ≥ {low:g}"
+    return kind
+
+
+def documented_types(table: str) -> dict[str, str]:
+    """The keys of the doc's ``### [table]`` section, each with its type cell."""
+    text = DOC.read_text(encoding="utf-8")
+    section = re.search(rf"^### \[{table}\]\n(.*?)(?=^##)", text, re.M | re.S)
+    rows = [line for line in section.group(1).splitlines() if line.startswith("| `")]
+    types = {}
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        for name in re.findall(r"`([^`]+)`", cells[0]):
+            types[name] = cells[1]
+    return types
+
+
+@pytest.mark.parametrize("table", sorted(TABLES))
+def test_a_documented_setting_range_is_the_range_checked(table):
+    types = documented_types(table)
+    checks = {f.name: f.metadata["check"] for f in dataclasses.fields(TABLES[table])}
+    assert {k: types[k] for k in checks} == {k: _setting_in_doc_words(c) for k, c in checks.items()}
