@@ -186,6 +186,19 @@ def listen(highs) -> None:
         callbacks.subscribe(check)
 
 
+def run(highs):
+    """``highs.run()`` (a ``highspy.Highs``), stopped by a signal as every solver run is.
+
+    For code that drives highspy itself (the facility location solver, the routing
+    schedules); the first call makes ``highs`` listen (:func:`listen`).
+    """
+    if not getattr(highs, "_coldchain_listens", False):
+        listen(highs)
+        highs._coldchain_listens = True
+    with solving(native=True):
+        return highs.run()
+
+
 # --- children --------------------------------------------------------------------------
 
 

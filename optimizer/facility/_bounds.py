@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from optimizer.backends import interrupt
 from optimizer.facility._model import _INF, _Clock, _limit, _Model
 from optimizer.facility._search import _local_search, _Transport
 from optimizer.facility.options import FacilityOptions
@@ -194,7 +195,7 @@ def _fix_by_reduced_costs(
             upper[:m].tolist() + x_upper[present].tolist(),
         )
         _limit(h, clock)
-        h.run()
+        interrupt.run(h)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             # infeasible: nothing beats the incumbent (the bound is then the incumbent)
             if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:

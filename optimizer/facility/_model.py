@@ -16,6 +16,7 @@ import time
 import numpy as np
 
 from networks.facility import FacilityProblem
+from optimizer.backends import interrupt
 from optimizer.facility.options import FacilityOptions
 
 _VIOLATION = 1e-6  # a linking row x_ij <= y_i counts as violated beyond this
@@ -265,7 +266,7 @@ def _solve_lp(model: _Model, clock: _Clock, lazy: bool, lazy_columns: int) -> tu
         model.link_i, model.link_j = i, j
     while True:
         _limit(h, clock)
-        h.run()
+        interrupt.run(h)
         rounds += 1
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible and ((pos < 0) & allowed[:, None]).any():

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from optimizer.backends import interrupt
 from optimizer.facility._model import _INF, _Model
 
 
@@ -55,7 +56,7 @@ class _Transport:
             return _INF
         bound = inside.astype(float)
         self.h.changeColsBounds(k, np.arange(k, dtype=np.int32), bound, bound)
-        self.h.run()
+        interrupt.run(self.h)
         self.evaluations += 1
         self.last = key
         status = self.h.getModelStatus()

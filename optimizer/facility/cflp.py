@@ -105,6 +105,7 @@ import numpy as np
 
 from networks.facility import FacilityProblem
 from networks.status import Limit, Status
+from optimizer.backends import interrupt
 from optimizer.backends.mip import highs_status
 from optimizer.facility._bounds import _fix_by_reduced_costs, _lagrangian_phase
 from optimizer.facility._model import _INF, _Clock, _mip_model, _Model, _solve_lp
@@ -316,7 +317,7 @@ def solve_cflp(instance: FacilityProblem, options: FacilityOptions | None = None
         start = np.concatenate([opened.astype(float), x.ravel()])[col_map]
         mip.setSolution(start.size, np.arange(start.size, dtype=np.int32), start)
     clock_mip = time.perf_counter()
-    mip.run()
+    interrupt.run(mip)
     stats["mip_seconds"] = time.perf_counter() - clock_mip
     info = mip.getInfo()
     stats["mip_nodes"] = int(info.mip_node_count)

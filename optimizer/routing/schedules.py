@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from networks.collection import CollectionProblem, Route, Stop
+from optimizer.backends import interrupt
 from optimizer.backends import routing as backends
 from optimizer.routing.scaling import EPS
 from results.route_check import RouteCheck, check_routes
@@ -167,7 +168,7 @@ def _schedule_lp(problem, vtype, trips, freshness: bool = True) -> list[_Timing]
     h.changeColsCost(len(cols), np.arange(len(cols), dtype=np.int32), cost)
     for lo, hi, idx, val in rows:
         h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32), np.array(val))
-    h.run()
+    interrupt.run(h)
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     x = np.asarray(h.getSolution().col_value)
