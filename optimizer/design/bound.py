@@ -27,6 +27,9 @@ entered with :math:`f_0` consumed, :math:`e^{-(G(f_0+\delta) - G(f_0))}`, falls 
   uses the upper bound on survival;
 - the inbound stage (village wait, leg, pre-cooling) is exact, from the evaluator's own
   timeline;
+- a route's costs beyond the fruit's purchase value are charged as the larger of that
+  lower bound and the cheapest cost of any route per tonne *delivered* into the same
+  market and week (every leg carries at least the tonnes it delivers): rows (8b);
 - stock may be thrown away at the hub at no cost (balance rows (4) as ``<=``), so the
   model can carry exactly the evaluator's sound tonnes although its factors are
   optimistic; cold-store occupancy, which the evaluator counts with the survival view,
@@ -307,6 +310,9 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
     stage_cache: dict[int, tuple] = {}
     priors: dict[tuple[str, str, int], tuple[float, float, float]] = {}
     trades: dict[tuple[int, str], tuple[float, int]] = {}
+    route_other: dict[tuple[int, str, int], float] = {}
+    per_delivered: dict[tuple[int, str], float] = {}  # route cost per tonne delivered
+    floor: dict[tuple[str, str, int], float] = {}
     for (r, p, d), _s in data.route_survival.items():
         route = data.routes[r]
         shelf = shelves[p]
@@ -359,8 +365,26 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
             options.co2_price_cny_per_t,
             network,
         )
+        # (8b): the purchase value here, the rest the larger of what alive_lo gives and
+        # the cheapest cost per tonne delivered into the market-week
         route_survival[(r, p, d)] = float(alive_hi[-1])
-        route_cost[(r, p, d)] = cost
+        route_cost[(r, p, d)] = data.value_per_t[p]
+        route_other[(r, p, d)] = cost - data.value_per_t[p]
+        if (r, p) not in per_delivered:
+            per_delivered[(r, p)] = _route_cost(
+                route,
+                np.ones(len(_hours) + 1),
+                node_cost,
+                leg_rows,
+                trades[(r, p)],
+                0.0,
+                uplift,
+                premium,
+                options.co2_price_cny_per_t,
+                network,
+            )[0]
+        into = (route.market, p, data.route_delivery_week[(r, d)])
+        floor[into] = min(floor.get(into, math.inf), per_delivered[(r, p)])
         route_co2[(r, p, d)] = co2
         for _i, leg, stage_index, offset in leg_rows:
             if (leg.id, d + offset) in data.trip_legs:
@@ -379,6 +403,8 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
         storage_cost=storage_cost,
         route_survival=_floored(route_survival),
         route_cost=route_cost,
+        route_other_cost=route_other,
+        delivered_cost_floor=floor,
         route_co2_t=route_co2,
         route_delivery_week=dict(data.route_delivery_week),
         trip_use={

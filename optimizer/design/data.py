@@ -93,6 +93,10 @@ class DesignData:
     shipper: str = THIRD_PARTY
     max_storage_weeks: dict[str, int] = field(default_factory=dict)
     value_per_t: dict[str, float] = field(default_factory=dict)
+    # relaxations only (optimizer.design.bound): the part of route_cost kept out of it and
+    # charged as the larger of itself and the cheapest cost per tonne delivered (8b)
+    route_other_cost: dict[tuple[int, str, int], float] = field(default_factory=dict)
+    delivered_cost_floor: dict[tuple[str, str, int], float] = field(default_factory=dict)
 
 
 def _customs_modes(network: Network, nodes: tuple[str, ...], legs: tuple[Leg, ...]):

@@ -402,6 +402,8 @@ class DesignMatrix:
             else:
                 self._elastic_row(idx, val, ("demand", m, p, t), sign, coefficient=1.0)
                 self.demand_rows[key] = rows.add(idx, val, amount, INF, f"c8_demand|{m}|{p}|{t}")
+        if d.delivered_cost_floor:
+            self._cost_floor_rows(options, sign)
         # (9) trips
         for (leg, w), uses in d.trip_use.items():
             merged: dict[int, float] = defaultdict(float)
@@ -440,6 +442,34 @@ class DesignMatrix:
                 0.0,
                 (lambda k=key: "c2b_x|" + "|".join(map(str, k))) if names else None,
             )
+
+    def _cost_floor_rows(self, options, sign) -> None:
+        r"""(8b) Relaxations: route costs into a market-week at least the cheapest per tonne.
+
+        :math:`C_{mpt} \ge \sum_{r \to (m,p,t)} o_{rpt'} z_{rpt'}` and
+        :math:`C_{mpt} \ge \phi_{mpt} w_{mpt}` (cost mode: :math:`\phi d`), with
+        :math:`C` in the objective: both are lower bounds on what the evaluator charges.
+        """
+        d, cols, rows = self.data, self._cols, self._rows
+        names = cols.names is not None
+        into = defaultdict(list)
+        for key, col in self.z.items():
+            r, p, w = key
+            market = (d.routes[r].market, p, d.route_delivery_week[(r, w)])
+            into[market].append((col, d.route_other_cost.get(key, 0.0)))
+        for key, floor in d.delivered_cost_floor.items():
+            if key not in into:
+                continue
+            label = "|".join(map(str, key))
+            c = cols.add(f"route_cost|{label}" if names else None, cost=sign)
+            idx = [c] + [col for col, _ in into[key]]
+            val = [1.0] + [-o for _, o in into[key]]
+            rows.add(idx, val, 0.0, INF, f"c8b_routes|{label}" if names else None)
+            floor_name = f"c8b_floor|{label}" if names else None
+            if key in self.sold:
+                rows.add([c, self.sold[key]], [1.0, -floor], 0.0, INF, floor_name)
+            else:
+                rows.add([c], [1.0], floor * d.demand.get(key, 0.0), INF, floor_name)
 
     def _elastic_row(self, idx, val, key, sign, coefficient=-1.0) -> None:
         """Append a priced slack to a row (elastic models only)."""
