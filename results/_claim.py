@@ -28,7 +28,7 @@ _CLAIM = ".{}.claim"
 _TEMP = ".{}.run-"
 
 #: Output locations (absolute) this process holds a claim on, and the claim files.
-_HELD: dict[Path, Path] = {}
+_HELD: dict[Path, tuple[Path, Path | None]] = {}  # (claim, first folder it made)
 
 
 class OutputClaimedError(ColdchainError, FileExistsError):
@@ -141,7 +141,16 @@ def acquire(out: str | os.PathLike) -> Path:
         If a live run holds it.
     """
     out = Path(out).absolute()
+    made = next((p for p in reversed(out.parents) if not p.exists()), None)
     out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _acquire(out, made)
+    except BaseException:
+        _remove_empty(out.parent, made)
+        raise
+
+
+def _acquire(out: Path, made: Path | None) -> Path:
     sweep(out.parent)
     claim = claim_file(out)
     text = json.dumps(_owner()).encode()
@@ -160,16 +169,38 @@ def acquire(out: str | os.PathLike) -> Path:
             os.write(fd, text)
         finally:
             os.close(fd)
-        _HELD[out] = claim
+        _HELD[out] = (claim, made)
         return claim
     raise OutputClaimedError(_claimed_message(out, {}))
 
 
 def release(out: str | os.PathLike) -> None:
-    """Give up this process's claim on ``out`` (nothing if it holds none)."""
-    claim = _HELD.pop(Path(out).absolute(), None)
-    if claim is not None:
-        claim.unlink(missing_ok=True)
+    """Give up this process's claim on ``out`` (nothing if it holds none).
+
+    Folders the claim made above ``out`` are removed again if nothing was written
+    (a run stopped by bad input leaves no empty folders behind).
+    """
+    out = Path(out).absolute()
+    claim, made = _HELD.pop(out, (None, None))
+    if claim is None:
+        return
+    claim.unlink(missing_ok=True)
+    if not out.exists():
+        _remove_empty(out.parent, made)
+
+
+def _remove_empty(folder: Path, top: Path | None) -> None:
+    """Remove ``folder`` and the folders above it up to ``top`` while they are empty."""
+    if top is None:
+        return
+    while True:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another run writes there), or gone
+            return
+        if folder == top:
+            return
+        folder = folder.parent
 
 
 def _claimed_message(out: Path, owner: dict) -> str:

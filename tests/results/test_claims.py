@@ -164,3 +164,11 @@ def test_a_full_disk_leaves_neither_the_table_nor_its_record(tmp_path, monkeypat
     monkeypatch.setattr(os, "replace", real)
     write_table_run(out, pd.DataFrame({"case": ["x"]}), {"exit_code": 0})  # the rerun runs
     assert out.exists() and (tmp_path / "b.run.json").exists()
+
+
+def test_a_run_stopped_by_bad_input_leaves_no_folder_it_made(tmp_path, scenario_copy):
+    broken = scenario_copy("tiny")
+    broken.edit("supply.csv", "V1,fresh_kiwi,1,10", "V1,fresh_kiwi,1,-10")
+    out = tmp_path / "runs" / "deep" / "run"
+    assert main(["evaluate", str(broken), "--plan", "by-hand", "--out", str(out)]) == 2
+    assert not (tmp_path / "runs").exists()  # the folders the claim made are gone again
