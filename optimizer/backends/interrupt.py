@@ -21,9 +21,13 @@ SIGTERM, and the rules for what a signal does, wherever it lands:
   A second signal is never raised inside HiGHS's callbacks (an exception there would
   abort the process): HiGHS is already stopping.
 
-The command line installs the handlers (:func:`install`); a library caller that has not
-(a notebook) gets them for the length of each solver run, so Ctrl-C stops HiGHS within
-a second and raises :class:`KeyboardInterrupt` there.
+The command line installs the handlers (:func:`install`; a signal the process was
+started ignoring, as a shell starts background jobs ignoring SIGINT, stays ignored); a
+library caller that has not (a notebook) gets them for the length of each solver run, so
+Ctrl-C stops HiGHS within a second and raises :class:`KeyboardInterrupt` there. Code that
+drives highspy itself runs it through :func:`run`. OR-Tools' routing search holds the
+GIL for its whole run, so no handler could run during it: its searches run in a
+:class:`WorkerPool` child even one at a time (``optimizer.routing.collection``).
 
 Children: worker pools are :class:`WorkerPool` s, whose workers ignore SIGINT (a
 terminal sends it to the whole process group; the parent decides), die with their
