@@ -66,8 +66,9 @@ from networks.status import Status
 from networks.timeline import HOURS_PER_WEEK, default_wait_hours, lot_history
 from networks.trade import import_charge
 from optimizer.backends.highs import HighsModel
-from optimizer.design.data import DesignData, _route_cost, _route_stages, build_design_data
+from optimizer.design.data import DesignData, _route_cost, _route_stages
 from optimizer.design.formulation import DesignMatrix
+from optimizer.design.network_design import design_data
 from results.evaluate import STORAGE_TOLERANCE, TOLERANCE_T
 from results.scoring import path_loss
 
@@ -183,14 +184,7 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
         The data, or the reason no relaxation is built.
     """
     if data is None:
-        data = build_design_data(
-            network,
-            options.firms,
-            options.shipper,
-            options.regime,
-            options.co2_price_cny_per_t,
-            options.routes_per_pair,
-        )
+        data = design_data(network, options)
     shelves = {p: network.products[p].shelf_life for p in data.products}
     for p, shelf in shelves.items():
         if shelf is not None and not convex_hazard(shelf):

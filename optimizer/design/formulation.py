@@ -110,6 +110,21 @@ def elastic_penalty(key: tuple) -> float:
 INF = float("inf")
 
 
+def model_arrays(cols: _Columns, rows: _Rows) -> dict[str, np.ndarray]:
+    """Columns and rows as HiGHS takes them (row-wise sparse matrix)."""
+    return {
+        "col_cost": np.asarray(cols.cost, dtype=np.float64),
+        "col_lower": np.asarray(cols.lower, dtype=np.float64),
+        "col_upper": np.asarray(cols.upper, dtype=np.float64),
+        "integrality": np.asarray(cols.integer, dtype=np.int32),
+        "row_lower": np.asarray(rows.lower, dtype=np.float64),
+        "row_upper": np.asarray(rows.upper, dtype=np.float64),
+        "a_start": np.asarray(rows.start[:-1], dtype=np.int32),
+        "a_index": np.asarray(rows.index, dtype=np.int32),
+        "a_value": np.asarray(rows.value, dtype=np.float64),
+    }
+
+
 class _Columns:
     def __init__(self, names: bool):
         self.lower: list[float] = []
@@ -519,18 +534,7 @@ class DesignMatrix:
     # -- arrays -----------------------------------------------------------------------
     def arrays(self) -> dict[str, np.ndarray]:
         """Column and row arrays (row-wise sparse matrix) as HiGHS takes them."""
-        cols, rows = self._cols, self._rows
-        return {
-            "col_cost": np.asarray(cols.cost, dtype=np.float64),
-            "col_lower": np.asarray(cols.lower, dtype=np.float64),
-            "col_upper": np.asarray(cols.upper, dtype=np.float64),
-            "integrality": np.asarray(cols.integer, dtype=np.int32),
-            "row_lower": np.asarray(rows.lower, dtype=np.float64),
-            "row_upper": np.asarray(rows.upper, dtype=np.float64),
-            "a_start": np.asarray(rows.start[:-1], dtype=np.int32),
-            "a_index": np.asarray(rows.index, dtype=np.int32),
-            "a_value": np.asarray(rows.value, dtype=np.float64),
-        }
+        return model_arrays(self._cols, self._rows)
 
     @property
     def column_names(self) -> list[str] | None:

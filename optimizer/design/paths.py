@@ -76,7 +76,7 @@ from networks.status import Status
 from optimizer.backends.highs import HighsModel
 from optimizer.backends.mip import SolveOutcome, relative_gap
 from optimizer.design.data import DesignData
-from optimizer.design.formulation import _Columns, _Rows
+from optimizer.design.formulation import _Columns, _Rows, model_arrays
 from results.evaluate import COST_KEYS, STORAGE_TOLERANCE
 from results.scoring import FlowScore, FlowScorer, hub_atmosphere
 
@@ -317,7 +317,7 @@ class PathModel:
             )
         if self.co2_cap_t is not None:
             rows.add([j for j, _ in co2], [t for _, t in co2], -math.inf, self.co2_cap_t, "P6")
-        arrays = _arrays(cols, rows)
+        arrays = model_arrays(cols, rows)
         return {
             "arrays": arrays,
             "x": x,
@@ -388,20 +388,6 @@ def _flow_key(flow: PathFlow) -> tuple:
         flow.customs_mode,
         flow.storage_weeks,
     )
-
-
-def _arrays(cols: _Columns, rows: _Rows) -> dict[str, np.ndarray]:
-    return {
-        "col_cost": np.asarray(cols.cost, dtype=np.float64),
-        "col_lower": np.asarray(cols.lower, dtype=np.float64),
-        "col_upper": np.asarray(cols.upper, dtype=np.float64),
-        "integrality": np.asarray(cols.integer, dtype=np.int32),
-        "row_lower": np.asarray(rows.lower, dtype=np.float64),
-        "row_upper": np.asarray(rows.upper, dtype=np.float64),
-        "a_start": np.asarray(rows.start[:-1], dtype=np.int32),
-        "a_index": np.asarray(rows.index, dtype=np.int32),
-        "a_value": np.asarray(rows.value, dtype=np.float64),
-    }
 
 
 def rank_paths(
