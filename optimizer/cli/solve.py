@@ -49,12 +49,15 @@ def _solve_and_write(args: argparse.Namespace, network, options) -> int:
     from results.store import write_run
 
     with console.status(
-        f"{network.name}: solving the network design model "
-        f"(HiGHS{'' if options.time_limit is None else f', up to {options.time_limit:g} s'})"
-        ", then scoring its plan with the exact evaluator",
+        f"{network.name}: solving"
+        f"{'' if options.time_limit is None else f' (up to {options.time_limit:g} s)'}",
         spinner="dots",
-    ):
-        scored = solve_and_score(network, options)
+    ) as status:
+
+        def stage(text: str) -> None:
+            status.update(f"{network.name}: {text}")
+
+        scored = solve_and_score(network, options, on_stage=stage)
     result = scored.result
     header = run_header(
         network,

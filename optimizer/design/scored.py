@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -221,7 +222,10 @@ def _path_kpis(paths: PathSolve) -> dict[str, Any]:
 
 
 def solve_and_score(
-    network: Network, options: DesignOptions | None = None, status_quo: str | None = STATUS_QUO
+    network: Network,
+    options: DesignOptions | None = None,
+    status_quo: str | None = STATUS_QUO,
+    on_stage: Callable[[str], None] | None = None,
 ) -> ScoredDesign:
     """Solve the design model, score its plan, and score the status quo beside it.
 
@@ -236,6 +240,8 @@ def solve_and_score(
         without that plan, or ``None``, is compared with nothing. The plan is read and
         checked before the solve: a plan the evaluator refuses stops it at once
         (:class:`~networks.errors.ScenarioError`, exit 2 from the command line).
+    on_stage
+        Called with what the solve is doing as each stage begins (for a progress line).
 
     Returns
     -------
@@ -258,7 +264,10 @@ def solve_and_score(
     design_options = options
     if options.time_limit is not None and share:
         design_options = replace(options, time_limit=(1.0 - share) * options.time_limit)
+    say = on_stage or (lambda text: None)
     clock = time.perf_counter()
+    limit = design_options.time_limit
+    say("choosing hubs: the design model" + ("" if limit is None else f", up to {limit:.0f} s"))
     result = solve_design(network, design_options)
     if not result.has_plan:
         return ScoredDesign(result, None, margin_mode)
@@ -269,6 +278,7 @@ def solve_and_score(
             left = max(1.0, options.time_limit - (time.perf_counter() - clock))
         if options.bound and left is not None:
             left = max(1.0, left - BOUND_SHARE * options.time_limit)
+        say("re-planning the flows on its hubs: the exact path model")
         data = design_data(network, options)
         paths = exact_paths(network, result.plan, options, margin_mode, left, data)
         if paths.plan is not None:
@@ -278,7 +288,9 @@ def solve_and_score(
         left = None
         if options.time_limit is not None:
             left = max(1.0, options.time_limit - (time.perf_counter() - clock))
+        say("proving a bound on the evaluated objective: the relaxation")
         bound = solve_bound(network, options, left, options.threads, data)
+    say("scoring the plan with the exact evaluator")
     evaluation = evaluate(network, result.plan, regime=options.regime, label="flows.csv")
     today = None
     if today_plan is not None:
