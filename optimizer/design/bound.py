@@ -65,6 +65,7 @@ from networks.shelf_life import ShelfLife
 from networks.status import Status
 from networks.timeline import HOURS_PER_WEEK, default_wait_hours, lot_history
 from networks.trade import import_charge
+from optimizer.backends import interrupt
 from optimizer.backends.highs import HighsModel
 from optimizer.design.data import DesignData, _route_cost, _route_stages
 from optimizer.design.formulation import DesignMatrix
@@ -209,7 +210,9 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
     # --- inbound: exact, from the evaluator's timeline ------------------------------
     prefixes: dict[tuple[int, str, int], _Prefix] = {}
     inbound_survival, inbound_cost, inbound_co2, loaded = {}, {}, {}, {}
-    for (a, p, t), _s in data.inbound_survival.items():
+    for number, (a, p, t) in enumerate(data.inbound_survival):
+        if number % 256 == 0 and interrupt.stop_requested():
+            return "interrupted before it was proven"
         village, hub_id, leg_id = data.inbound[a]
         route = route_of_hub.get(hub_id)
         if route is None:
@@ -307,7 +310,9 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
     route_other: dict[tuple[int, str, int], float] = {}
     per_delivered: dict[tuple[int, str], float] = {}  # route cost per tonne delivered
     floor: dict[tuple[str, str, int], float] = {}
-    for (r, p, d), _s in data.route_survival.items():
+    for number, (r, p, d) in enumerate(data.route_survival):
+        if number % 256 == 0 and interrupt.stop_requested():
+            return "interrupted before it was proven"
         route = data.routes[r]
         shelf = shelves[p]
         if r not in stage_cache:

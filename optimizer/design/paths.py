@@ -73,6 +73,7 @@ from networks.firms import load_cost, part_load_rate, trip_terms
 from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
 from networks.status import Status
+from optimizer.backends import interrupt
 from optimizer.backends.highs import HighsModel
 from optimizer.backends.mip import SolveOutcome, relative_gap
 from optimizer.design.data import DesignData
@@ -190,7 +191,9 @@ class PathModel:
         """
         added = 0
         ranked = rank_paths(self.data, self.network, self.hubs, value, PATHS_PER_MARKET, self.arcs)
-        for flow in ranked:
+        for number, flow in enumerate(ranked):
+            if number % 256 == 0 and interrupt.stop_requested():
+                break  # a stop was asked for: solve over the columns so far
             added += self.add(flow)
         return added
 

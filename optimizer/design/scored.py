@@ -27,6 +27,7 @@ import pandas as pd
 from networks.network import Network
 from networks.plan import Plan
 from networks.status import Limit, NoPlanError, Status
+from optimizer.backends import interrupt
 from optimizer.design._options import DesignOptions
 from optimizer.design._result import DesignResult
 from optimizer.design.bound import EvaluatedBound, solve_bound
@@ -272,7 +273,7 @@ def solve_and_score(
     if not result.has_plan:
         return ScoredDesign(result, None, margin_mode)
     paths = data = None
-    if options.paths:
+    if options.paths and not interrupt.stop_requested():
         left = None
         if options.time_limit is not None:
             left = max(1.0, options.time_limit - (time.perf_counter() - clock))
@@ -284,7 +285,9 @@ def solve_and_score(
         if paths.plan is not None:
             result = replace(result, plan=paths.plan)
     bound = None
-    if options.bound:
+    if options.bound and interrupt.stop_requested():
+        bound = EvaluatedBound(math.nan, Status.NO_SOLUTION, 0.0, "interrupted before it ran")
+    elif options.bound:
         left = None
         if options.time_limit is not None:
             left = max(1.0, options.time_limit - (time.perf_counter() - clock))
