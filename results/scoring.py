@@ -12,17 +12,26 @@ returns.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from networks.legs import Mode
+from networks.legs import Leg, Mode
 from networks.lots import LotHistory, PathLoss, Segment
 from networks.network import Network
 from networks.nodes import CountyHub, OverseasWarehouse
 from networks.plan import PATH_SEPARATOR, THIRD_PARTY, PathFlow
-from networks.timeline import HOURS_PER_WEEK, customs_node, lot_history
+from networks.timeline import HOURS_PER_WEEK, PathTimeline, customs_node, lot_history
 from networks.trade import import_charge
+
+#: The stages a row's loss is split over: the wait in the village before loading, the
+#: legs by mode (:class:`networks.legs.Mode`), the county hub (pre-cooling or dwell, and
+#: cold storage) and the other nodes (dwell, customs).
+SPOILAGE_STAGES = ("village", *(str(mode) for mode in Mode), "hub", "node")
+#: The ``flows`` columns that hold them: tonnes sound entering the stage minus tonnes
+#: sound leaving it; over a row they add up to its ``spoiled_t``.
+SPOILAGE_COLUMNS = tuple(f"spoiled_t.{stage}" for stage in SPOILAGE_STAGES)
 
 
 @dataclass(frozen=True)
@@ -86,7 +95,8 @@ class FlowScorer:
         for) the tonnes still sound when it starts; every tonne is bought at the
         product's purchase value (``purchase_cost`` delivered, ``spoilage_cost`` lost);
         duty and the import VAT not recovered (:func:`networks.trade.import_charge`) on
-        the tonnes sound on arrival at the first node in the market's country.
+        the tonnes sound on arrival at the first node in the market's country. The row's
+        loss is also split by stage (:data:`SPOILAGE_COLUMNS`, :func:`spoilage_by_stage`).
         """
         network = self.network
         product = network.products[flow.product]
@@ -196,7 +206,56 @@ class FlowScorer:
             "co2_t": co2_g / 1e6,
             "perishable": shelf is not None,
         }
+        row.update(
+            spoilage_by_stage(
+                network, flow.nodes, legs, timeline, lambda k: x * (1.0 - loss_before(k))
+            )
+        )
         return FlowScore(row, tuple(loads), tuple(throughput), tuple(storage))
+
+
+def spoilage_by_stage(
+    network: Network,
+    nodes: tuple[str, ...],
+    legs: tuple[Leg, ...],
+    timeline: PathTimeline,
+    sound: Callable[[int], float],
+) -> dict[str, float]:
+    """Tonnes a lot loses on each kind of stage of its path.
+
+    The stages run from one boundary of the history to the next: the village wait up
+    to the first leg's start, each leg from its start to its end, and each node between
+    two legs (the county hub, or another node) from the end of one leg to the start of
+    the next. A stage loses the tonnes sound entering it minus those sound leaving it,
+    so the stages add up to the tonnes picked minus those delivered.
+
+    Parameters
+    ----------
+    network
+        The network.
+    nodes, legs
+        The path.
+    timeline
+        Its lot history (:func:`networks.timeline.lot_history`).
+    sound
+        Tonnes still sound before the segment of a given index (the number of segments:
+        on arrival).
+
+    Returns
+    -------
+    dict
+        One value per column of :data:`SPOILAGE_COLUMNS`.
+    """
+    lost = dict.fromkeys(SPOILAGE_COLUMNS, 0.0)
+    ends = [b for pair in zip(timeline.leg_start, timeline.leg_end, strict=True) for b in pair]
+    bounds = (0, *ends, len(timeline.history.segments))
+    stages = ["village"]
+    for leg, node_id in zip(legs, nodes[1:], strict=True):
+        stages.append(str(leg.mode))
+        stages.append("hub" if isinstance(network.nodes[node_id], CountyHub) else "node")
+    for stage, start, end in zip(stages, bounds[:-1], bounds[1:], strict=True):
+        lost[f"spoiled_t.{stage}"] += sound(start) - sound(end)
+    return lost
 
 
 def trip_week(flow: PathFlow, timeline, leg_index: int) -> int:
