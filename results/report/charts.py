@@ -1,7 +1,7 @@
 """Charts of a plan run (``solve``, ``evaluate``), each from the run's own files.
 
 Cost by part from ``kpis.json``; spoilage, service days from ``flows``; hub use from
-``hubs``; deliveries from ``deliveries``; the mode of each leg from ``network.gpkg``.
+``hubs``; deliveries from ``deliveries``.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import pandas as pd
 
 from networks.plan import PATH_SEPARATOR
 from results.evaluate import COST_KEYS
-from results.gis import path_leg_ids
 from results.report._folder import RunFolder
 from results.report.map import MODE_COLOURS
 from results.report.page import Figure
+from results.scoring import SPOILAGE_COLUMNS, SPOILAGE_STAGES
 
 #: The parts of ``total_cost``, in the order the evaluator lists them (kpis.json keys).
 COST_PARTS = COST_KEYS
@@ -61,52 +61,53 @@ def cost_by_part(run: RunFolder) -> Figure | None:
     )
 
 
-def _path_frame(run: RunFolder) -> pd.DataFrame | None:
-    """The flows with their market and main mode (the mode of the path's longest leg)."""
+def _market_frame(run: RunFolder) -> pd.DataFrame | None:
+    """The flows with their market (the last node of the path: a solve's have no column)."""
     flows = run.tables.get("flows")
-    legs = run.layers.get("legs")
-    if flows is None or not len(flows) or legs is None:
+    if flows is None or not len(flows):
         return None
-    length = dict(zip(legs["id"], legs["distance_km"], strict=True))
-    mode = dict(zip(legs["id"], legs["mode"], strict=True))
-    markets, main = [], []
-    for path, services in zip(flows["path"], flows["services"], strict=True):
-        ids = path_leg_ids(path, services)
-        markets.append(str(path).split(PATH_SEPARATOR)[-1])
-        main.append(mode[max(ids, key=lambda i: length[i])])
-    return flows.assign(market=markets, main_mode=main)
+    return flows.assign(market=[str(p).split(PATH_SEPARATOR)[-1] for p in flows["path"]])
+
+
+#: Colour of each kind of stage in the spoilage chart: legs in their map colour.
+STAGE_COLOURS = {"village": "#2ca02c", **MODE_COLOURS, "hub": "#ff7f0e", "node": "#7f7f7f"}
 
 
 def spoilage(run: RunFolder) -> Figure | None:
-    """Tonnes spoiled by market, stacked by the main mode of the path."""
-    frame = _path_frame(run)
-    if frame is None:
+    """Tonnes spoiled by market, stacked by kind of stage (``flows`` ``spoiled_t.*``).
+
+    A stage is drawn where some market loses fruit on it. A run folder written before
+    the flows carried these columns gets no chart.
+    """
+    frame = _market_frame(run)
+    if frame is None or not set(SPOILAGE_COLUMNS) <= set(frame.columns):
         return None
-    table = frame.pivot_table(
-        index="market", columns="main_mode", values="spoiled_t", aggfunc="sum", fill_value=0.0
-    )
+    table = frame.groupby("market", sort=True)[list(SPOILAGE_COLUMNS)].sum()
     data = [
         {
             "type": "bar",
-            "name": mode,
+            "name": stage,
             "x": table.index.tolist(),
-            "y": table[mode].tolist(),
-            "marker": {"color": MODE_COLOURS.get(mode, "#777")},
-            "hovertemplate": f"%{{x}} by {mode}: %{{y:,.3f}} t<extra></extra>",
+            "y": table[column].tolist(),
+            "marker": {"color": STAGE_COLOURS.get(stage, "#777")},
+            "hovertemplate": f"%{{x}}, {stage}: %{{y:,.3f}} t<extra></extra>",
+            "meta": {"column": column},
         }
-        for mode in table.columns
+        for stage, column in zip(SPOILAGE_STAGES, SPOILAGE_COLUMNS, strict=True)
+        if (table[column] > 0).any()
     ]
     figure = {
         "data": data,
         "layout": bar_layout(
-            "Spoilage by market and main mode", "market", "t spoiled", barmode="stack"
+            "Spoilage by market and stage", "market", "t spoiled", barmode="stack"
         ),
     }
     return Figure(
         "spoilage",
         figure,
-        "flows.csv spoiled_t by the path's market, stacked by the mode of its longest leg; "
-        f"they add up to spoilage_t {run.kpis.get('spoilage_t', 0.0):,.2f} t.",
+        "flows.csv spoiled_t.* (village wait, legs by mode, county hub, other nodes) "
+        "summed by the path's market; they add up to spoilage_t "
+        f"{run.kpis.get('spoilage_t', 0.0):,.2f} t.",
     )
 
 
@@ -211,7 +212,7 @@ def deliveries(run: RunFolder) -> list[Figure]:
 
 def service_days(run: RunFolder) -> Figure | None:
     """Harvest-to-market days by market: the mean weighted by tonnes delivered, the worst."""
-    frame = _path_frame(run)
+    frame = _market_frame(run)
     if frame is None or "delivery_days" not in frame:
         return None
     frame = frame[frame["delivered_t"] > 0]

@@ -127,6 +127,28 @@ def test_cost_bars_are_the_kpis_and_add_up_to_total_cost(tiny_runs):
     assert len(bars["y"]) == 8  # the evaluator's cost parts, purchase_cost among them (#16)
 
 
+@pytest.mark.parametrize("command", ["solve", "evaluate"])
+def test_spoilage_bars_are_the_flows_stage_columns_summed_by_market(tiny_runs, command):
+    folder = tiny_runs[command]
+    flows = pd.read_csv(folder / "flows.csv")
+    stages = [c for c in flows.columns if c.startswith("spoiled_t.")]
+    assert len(stages) == 8  # village, five leg modes, hub, node
+    expected = {}  # (market, column) -> tonnes, summed row by row
+    for _, row in flows.iterrows():
+        market = row["path"].split(" > ")[-1]
+        for column in stages:
+            expected[market, column] = expected.get((market, column), 0.0) + row[column]
+    drawn = {}
+    for trace in _figures(folder)["spoilage"]["data"]:
+        column = trace["meta"]["column"]
+        assert trace["name"] == column.removeprefix("spoiled_t.")
+        drawn.update({(m, column): y for m, y in zip(trace["x"], trace["y"], strict=True)})
+    for key, tonnes in expected.items():
+        assert drawn.get(key, 0.0) == pytest.approx(tonnes, abs=1e-9), key
+    assert set(drawn) <= set(expected)
+    assert {"spoiled_t.village", "spoiled_t.road", "spoiled_t.hub"} <= {c for _, c in drawn}
+
+
 def test_spoilage_and_deliveries_add_up_to_the_kpis(tiny_runs):
     folder = tiny_runs["evaluate"]
     kpis = _kpis(folder)
