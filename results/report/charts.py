@@ -76,8 +76,9 @@ STAGE_COLOURS = {"village": "#2ca02c", **MODE_COLOURS, "hub": "#ff7f0e", "node":
 def spoilage(run: RunFolder) -> Figure | None:
     """Tonnes spoiled by market, stacked by kind of stage (``flows`` ``spoiled_t.*``).
 
-    A stage is drawn where some market loses fruit on it. A run folder written before
-    the flows carried these columns gets no chart.
+    A stage is drawn where some market's total on it is not 0; a negative total (a lot
+    still curing uncooled, whose rot share falls, docs/outputs.md) is drawn below the
+    axis. A run folder written before the flows carried these columns gets no chart.
     """
     frame = _market_frame(run)
     if frame is None or not set(SPOILAGE_COLUMNS) <= set(frame.columns):
@@ -94,12 +95,12 @@ def spoilage(run: RunFolder) -> Figure | None:
             "meta": {"column": column},
         }
         for stage, column in zip(SPOILAGE_STAGES, SPOILAGE_COLUMNS, strict=True)
-        if (table[column] > 0).any()
+        if (table[column] != 0).any()
     ]
     figure = {
         "data": data,
         "layout": bar_layout(
-            "Spoilage by market and stage", "market", "t spoiled", barmode="stack"
+            "Spoilage by market and stage", "market", "t spoiled", barmode="relative"
         ),
     }
     return Figure(
