@@ -19,9 +19,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from instances import load_folder, load_scenario, scenario_folder
 from networks import Network
+
+# Property tests draw the same examples on every run (a run must be reproducible, CI
+# included); COLDCHAIN_HYPOTHESIS=random explores new ones, as a search for faults.
+settings.register_profile("fixed", derandomize=True)
+settings.register_profile("random", derandomize=False)
+settings.load_profile(os.environ.get("COLDCHAIN_HYPOTHESIS", "fixed"))
 
 
 class ScenarioCopy(os.PathLike):

@@ -312,9 +312,11 @@ def test_loss_never_falls_as_a_segment_gets_longer(segs, data, extra_hours):
 @settings(max_examples=150, deadline=None)
 @given(histories, st.data(), st.floats(min_value=0.0, max_value=30.0))
 def test_loss_never_falls_as_a_segment_gets_warmer_above_the_optimum(segs, data, warmer):
-    # Above the optimum storage temperature, 0 deg C (FACTS 1.1).
+    # Above the chilling threshold (1 deg C, Lallu 1997, FACTS 1.4): at or below it, a
+    # warmer segment can chill less and so lose less (0.5 -> 1.5 deg C after 1,280 h at
+    # 0 deg C, found by hypothesis), which is the physics, not a fault.
     i = data.draw(st.integers(0, len(segs) - 1))
-    base = data.draw(st.floats(min_value=0.01, max_value=35.0))
+    base = data.draw(st.floats(min_value=KIWI.chill_threshold_c + 0.01, max_value=35.0))
     cooler = list(segs)
     cooler[i] = replace(segs[i], temp_c=base)
     hotter = list(segs)
