@@ -334,7 +334,7 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
             if (route.hub, p, d) not in priors:
                 chills = network.nodes[route.hub].storage_temp_c <= shelf.chill_threshold_c
                 priors[(route.hub, p, d)] = _prior(
-                    data, by_hub[(route.hub, p)], week_use, route, p, d, chills
+                    data, by_hub[(route.hub, p)], week_use, route.hub, p, d, chills
                 )
             fresh, worst, chilled = priors[(route.hub, p, d)]
             alive_hi = _conditional(shelf, fresh, lo_use, 1.0)  # rot left out: it only takes
@@ -487,7 +487,7 @@ def _route_use(network, data, route, p, d, arcs, shelf, stage_hours):
     return use.min(axis=0), use.max(axis=0), np.vstack(chills).max(axis=0)
 
 
-def _prior(data, arrivals, week_use, route, p, d, chills: bool):
+def _prior(data, arrivals, week_use, hub, p, d, chills: bool):
     """Least and most shelf life a lot dispatched in week ``d`` has used, and chilled hours.
 
     Least: the freshest arrival at the hub, kept since the hub's last harvest week in its
@@ -495,7 +495,6 @@ def _prior(data, arrivals, week_use, route, p, d, chills: bool):
     fastest store, every store hour counted as chilled where the store is at or below
     the chilling threshold.
     """
-    hub = route.hub
     uses = [week_use[(hub, s.name, p)] for s in data.sizes[hub]]
     slow, fast = min(uses), max(uses)
     last = max(t for t, _ in arrivals)

@@ -53,9 +53,8 @@ Candidate columns
 Every path of an open hub is a column in principle (village, arc, harvest week, weeks in
 store, route: millions on the flagship). The model takes the columns of the start plan
 (so it never returns worse than it) and, for each village lot and market, the few paths
-the design model's per-stage coefficients rank best, priced at the market's value of a
-delivered tonne: first the market price, then (in later rounds) the dual value of the
-sales row of the LP relaxation over the columns so far. The optimum is therefore over
+the design model's per-stage coefficients rank best, a delivered tonne valued at the
+market price. The optimum is therefore over
 those columns: its bound is the restricted model's, not a bound for every plan (see
 :mod:`optimizer.design.bound` for that).
 """
@@ -175,14 +174,8 @@ class PathModel:
     def _atmosphere(self, hub: str) -> str:
         return hub_atmosphere(self.network, self.hubs, hub)
 
-    def add_ranked(self, value: dict[tuple[str, str, int], float] | None = None) -> int:
+    def add_ranked(self) -> int:
         """Add, for each village lot and market, the best paths by the design data's view.
-
-        Parameters
-        ----------
-        value
-            Value of a tonne delivered to (market, product, week); default the market
-            price where there is demand, else 0.
 
         Returns
         -------
@@ -190,7 +183,7 @@ class PathModel:
             Columns added.
         """
         added = 0
-        ranked = rank_paths(self.data, self.network, self.hubs, value, PATHS_PER_MARKET, self.arcs)
+        ranked = rank_paths(self.data, self.network, self.hubs, PATHS_PER_MARKET, self.arcs)
         for number, flow in enumerate(ranked):
             if number % 256 == 0 and interrupt.stop_requested():
                 break  # a stop was asked for: solve over the columns so far
@@ -204,16 +197,14 @@ class PathModel:
         time_limit: float | None,
         gap: float | None,
         threads: int | None = 1,
-        relax: bool = False,
-    ) -> tuple[SolveOutcome, HighsModel, dict]:
-        """Build the model over the columns so far and solve it (LP if ``relax``)."""
-        built = self._build(relax)
+    ) -> tuple[SolveOutcome, dict]:
+        """Build the model over the columns so far and solve it, from ``start`` if given."""
+        built = self._build()
         highs = HighsModel(built["arrays"], self.margin_mode)
-        values = None if (start is None or relax) else self._start_values(start, built)
-        outcome = highs.solve(time_limit, gap, threads, start=values)
-        return outcome, highs, built
+        values = None if start is None else self._start_values(start, built)
+        return highs.solve(time_limit, gap, threads, start=values), built
 
-    def _build(self, relax: bool) -> dict:
+    def _build(self) -> dict:
         data, network = self.data, self.network
         cols, rows = _Columns(False), _Rows(False)
         sign = -1.0 if self.margin_mode else 1.0  # costs enter a maximization negatively
@@ -285,7 +276,7 @@ class PathModel:
             per_trip, capacity = trip_terms(leg, self._own_vehicles)
             per_trip *= self._uplift
             rate = part_load_rate(leg, self._own_vehicles) * self._uplift
-            n = cols.add("n", cost=sign * per_trip, integer=not relax)
+            n = cols.add("n", cost=sign * per_trip, integer=True)
             p = cols.add(
                 "p",
                 upper=math.inf if math.isfinite(rate) else 0.0,
@@ -327,7 +318,6 @@ class PathModel:
             "sold": sold,
             "short": short,
             "trips": trips,
-            "sales_rows": None,
         }
 
     def _start_values(self, start: Plan, built: dict) -> np.ndarray | None:
@@ -397,7 +387,6 @@ def rank_paths(
     data: DesignData,
     network: Network,
     hubs: dict[str, str],
-    value: dict[tuple[str, str, int], float] | None,
     per_market: int,
     arcs: set[tuple[str, str]] | None = None,
 ) -> list[PathFlow]:
@@ -417,7 +406,6 @@ def rank_paths(
     for a, (village, hub, _) in enumerate(data.inbound):
         if hub in hubs and (arcs is None or (village, hub) in arcs):
             arcs_by_village[village].append(a)
-    price = value if value is not None else data.price
     # per (hub, product, dispatch week): each route's value per tonne dispatched
     per_dispatch: dict[tuple[str, str, int], tuple[np.ndarray, np.ndarray]] = {}
 
@@ -431,7 +419,7 @@ def rank_paths(
                     continue
                 m = data.routes[r].market
                 dw = data.route_delivery_week[(r, d)]
-                unit = price.get((m, p, dw), 0.0) if (m, p, dw) in data.demand else 0.0
+                unit = data.price.get((m, p, dw), 0.0) if (m, p, dw) in data.demand else 0.0
                 rs.append(r)
                 vals.append(survival * unit - data.route_cost[(r, p, d)])
             per_dispatch[key] = (np.asarray(rs, dtype=np.int64), np.asarray(vals))
@@ -519,7 +507,7 @@ def solve_paths(
             model.add(flow)
     model.add_ranked()
     left = None if time_limit is None else max(1.0, time_limit - (time.perf_counter() - clock))
-    outcome, _highs, built = model.solve(start, left, gap, threads)
+    outcome, built = model.solve(start, left, gap, threads)
     sign = -1.0 if model.margin_mode else 1.0
     hubs = sign * model.hub_cost()
     plan, objective = None, math.nan

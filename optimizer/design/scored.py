@@ -32,7 +32,7 @@ from optimizer.design._options import DesignOptions
 from optimizer.design._result import DesignResult
 from optimizer.design.bound import EvaluatedBound, solve_bound
 from optimizer.design.data import DesignData
-from optimizer.design.network_design import design_data, solve_design
+from optimizer.design.network_design import design_data, solve_design_and_data
 from optimizer.design.paths import PathModel, PathSolve, solve_paths
 from results.evaluate import Evaluation, evaluate
 
@@ -269,10 +269,10 @@ def solve_and_score(
     clock = time.perf_counter()
     limit = design_options.time_limit
     say("choosing hubs: the design model" + ("" if limit is None else f", up to {limit:.0f} s"))
-    result = solve_design(network, design_options)
+    result, data = solve_design_and_data(network, design_options)
     if not result.has_plan:
         return ScoredDesign(result, None, margin_mode)
-    paths = data = None
+    paths = None
     if options.paths and not interrupt.stop_requested():
         left = None
         if options.time_limit is not None:
@@ -280,7 +280,8 @@ def solve_and_score(
         if options.bound and left is not None:
             left = max(1.0, left - BOUND_SHARE * options.time_limit)
         say("re-planning the flows on its hubs: the exact path model")
-        data = design_data(network, options)
+        if data is None:
+            data = design_data(network, options)
         paths = exact_paths(network, result.plan, options, margin_mode, left, data)
         if paths.plan is not None:
             result = replace(result, plan=paths.plan)

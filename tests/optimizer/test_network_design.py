@@ -475,7 +475,9 @@ def test_a_time_limit_with_a_plan_is_feasible_and_said_plainly(tiny, tmp_path, c
     import optimizer.design.scored
 
     stopped = replace(solve_design(tiny), status=Status.FEASIBLE, limit=Limit.TIME)
-    monkeypatch.setattr(optimizer.design.scored, "solve_design", lambda network, options: stopped)
+    monkeypatch.setattr(
+        optimizer.design.scored, "solve_design_and_data", lambda network, options: (stopped, None)
+    )
     out = tmp_path / "run"
     assert main(["solve", "tiny", "--out", str(out), "--time-limit", "5"]) == 0
     kpis = json.loads((out / "kpis.json").read_text())
