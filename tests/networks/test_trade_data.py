@@ -109,3 +109,16 @@ def test_russian_vat_rises_to_22_percent_in_2026_but_not_on_fresh_fruit(xiangxi)
 @pytest.mark.parametrize("country", sorted(VALUATION))
 def test_customs_value_basis_is_the_published_one(xiangxi, country):
     assert xiangxi.countries[country].valuation == Valuation(VALUATION[country])
+
+
+def test_every_foreign_market_of_fresh_kiwi_states_its_admission_condition(xiangxi):
+    # plant-health admission is per product and country: each foreign market the flagship
+    # admits fresh kiwi into names what admission requires and where that is said
+    kiwi = xiangxi.products["fresh_kiwi"]
+    for country in kiwi.markets - {"CN"}:
+        access = kiwi.access.get(country)
+        assert access is not None, country
+        assert access.condition and access.source, country
+        assert access.admits("CN"), country
+    # the US admits no fresh kiwi from mainland China (APHIS lists Chile: FACTS 4.4)
+    assert not kiwi.admitted_in("US", "CN")
