@@ -122,3 +122,17 @@ def test_every_foreign_market_of_fresh_kiwi_states_its_admission_condition(xiang
         assert access.admits("CN"), country
     # the US admits no fresh kiwi from mainland China (APHIS lists Chile: FACTS 4.4)
     assert not kiwi.admitted_in("US", "CN")
+
+
+@pytest.mark.parametrize(
+    ("country", "amount", "currency"),
+    [
+        ("US", 800.0, "USD"),  # 19 USC 1321 (FACTS 4.3)
+        ("NL", 150.0, "EUR"),  # Council Reg. (EC) 1186/2009 Art. 23
+        ("DE", 150.0, "EUR"),  # idem
+        ("RU", 200.0, "EUR"),  # EAEU personal-use parcels from 1 Jan 2020 (craneip.com)
+    ],
+)
+def test_de_minimis_thresholds_are_the_published_amounts(xiangxi, country, amount, currency):
+    threshold = xiangxi.countries[country].de_minimis_cny
+    assert threshold == pytest.approx(amount * xiangxi.currency_rates[currency])
