@@ -136,3 +136,18 @@ def test_every_foreign_market_of_fresh_kiwi_states_its_admission_condition(xiang
 def test_de_minimis_thresholds_are_the_published_amounts(xiangxi, country, amount, currency):
     threshold = xiangxi.countries[country].de_minimis_cny
     assert threshold == pytest.approx(amount * xiangxi.currency_rates[currency])
+
+
+@pytest.mark.parametrize(
+    ("country", "recoverable"),
+    [
+        ("NL", True),  # EU VAT Directive Art. 168(e): import VAT is deductible input tax
+        ("DE", True),  # idem
+        ("SG", True),  # IRAS: a GST-registered importer claims import GST as input tax
+        ("TH", True),  # VAT paid at import is input VAT (Thai Revenue Code, sherrings.com)
+        ("AE", True),  # Federal Decree-Law No. 8 of 2017: recoverable by a registered business
+        ("MY", False),  # sales tax is single-stage with no credit mechanism (PwC Malaysia)
+    ],
+)
+def test_whether_a_wholesale_importer_recovers_the_import_tax(xiangxi, country, recoverable):
+    assert xiangxi.countries[country].vat_recoverable is recoverable
