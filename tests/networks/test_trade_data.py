@@ -91,6 +91,22 @@ def test_duty_is_the_published_rate(xiangxi, country, product):
     assert regime.duty_rate(country, HS[product]) == pytest.approx(DUTY[country, product])
 
 
+#: Published MFN parts (the "mfn" part alone; surcharges are checked elsewhere).
+MFN = {
+    # EU TARIC 5810 99 10, embroidery of other textile materials over EUR 17.50/kg: 5.8%
+    # (custom-tariffs-seo.pages.dev, TARIC accessed 2026-02-22)
+    ("NL", "miao_embroidery"): 0.058,
+    ("DE", "miao_embroidery"): 0.058,
+    ("US", "dried_kiwi"): 0.025,  # HTSUS 0813.40.90 general rate (USITC data, dutydesk.app)
+}
+
+
+@pytest.mark.parametrize(("country", "product"), sorted(MFN))
+def test_mfn_part_is_the_published_rate(xiangxi, country, product):
+    rates = xiangxi.regimes["today"].rates(country, HS[product])
+    assert rates["mfn"] == pytest.approx(MFN[country, product])
+
+
 def test_gcc_duty_charges_goods_other_than_fresh_fruit(xiangxi):
     # the exemption is for fresh fruit: dried fruit and embroidery pay the 5% (u.ae 2024)
     regime = xiangxi.regimes["today"]
