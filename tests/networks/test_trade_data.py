@@ -51,6 +51,10 @@ DUTY = {
     ("TH", "fresh_kiwi"): 0.0,  # ACFTA early harvest, ch. 08 at 0% since 2006 (FACTS 4.1)
     ("MY", "fresh_kiwi"): 0.0,  # idem
     ("SG", "fresh_kiwi"): 0.0,  # idem
+    # Singapore levies duty on liquor, tobacco, motor vehicles and petroleum only
+    # (customs.gov.sg "Duties and Dutiable Goods")
+    ("SG", "dried_kiwi"): 0.0,
+    ("SG", "miao_embroidery"): 0.0,
     # GCC common external tariff: fresh fruit exempt ('The Gulf Cooperation Council: A Rising
     # Power and Lessons for ASEAN', ch. 3, ISEAS), 5% on other goods (u.ae 2024)
     ("AE", "fresh_kiwi"): 0.0,
