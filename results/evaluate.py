@@ -233,6 +233,29 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
     problems.raise_if_any(PlanError)
 
 
+def freight_cost(
+    network: Network, shipper: str, leg_id: str, tonnes: float, margin_3pl: float
+) -> tuple[float, int, float, float]:
+    """What ``shipper`` pays for ``tonnes`` on a leg sold by the trip in one week.
+
+    The cheaper mix of whole trips and a part load (:func:`networks.firms.load_cost`)
+    at the shipper's terms (:func:`networks.firms.trip_terms`: a firm's own vehicles on
+    road legs; :func:`networks.firms.part_load_rate`), the 3PL's margin added where the
+    3PL ships: how :func:`evaluate` prices each shipper, leg and week.
+
+    Returns
+    -------
+    tuple
+        ``(cost, whole trips, part-load tonnes, tonnes a whole trip carries)``.
+    """
+    leg = network.legs_by_id[leg_id]
+    firm = network.firms.get(shipper)
+    per_trip, capacity = trip_terms(leg, firm)
+    cost, whole, part_t = load_cost(tonnes, per_trip, capacity, part_load_rate(leg, firm))
+    uplift = (1.0 + margin_3pl) if shipper == THIRD_PARTY else 1.0
+    return cost * uplift, whole, part_t, capacity
+
+
 def evaluate(
     network: Network,
     plan: Plan,
@@ -263,7 +286,6 @@ def evaluate(
         check_plan(network, plan, label)
     scorer = FlowScorer(network, regime)
     margin_3pl = scorer.margin_3pl
-    firms = network.firms
 
     trip_load: dict[tuple[str, str, int], float] = defaultdict(float)
     trip_members: dict[tuple[str, str, int], list[tuple[int, float]]] = defaultdict(list)
@@ -290,12 +312,7 @@ def evaluate(
     # by market and by firm add up).
     freight = []
     for key, tonnes in trip_load.items():
-        leg = network.legs_by_id[key[1]]
-        firm = firms.get(key[0])
-        per_trip, capacity = trip_terms(leg, firm)
-        uplift = (1.0 + margin_3pl) if key[0] == THIRD_PARTY else 1.0
-        cost, whole, part_t = load_cost(tonnes, per_trip, capacity, part_load_rate(leg, firm))
-        cost *= uplift
+        cost, whole, part_t, capacity = freight_cost(network, key[0], key[1], tonnes, margin_3pl)
         for index, share in trip_members[key]:
             rows[index]["transport_cost"] += cost * share / tonnes if tonnes > 0 else 0.0
         freight.append(

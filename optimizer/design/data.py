@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -110,6 +111,30 @@ def _customs_modes(network: Network, nodes: tuple[str, ...], legs: tuple[Leg, ..
             return  # customs clears at the first node that runs any mode
 
 
+def walk_routes(network: Network, hub: str) -> Iterator[tuple[tuple[str, ...], tuple[Leg, ...]]]:
+    """Every simple path from county hub ``hub`` to a market, at most ``MAX_ROUTE_LEGS`` legs.
+
+    The paths before any rule on customs or on domestic routes (:func:`enumerate_routes`
+    keeps the legal ones; ``coldchain corridors --explain`` says why the others are not).
+
+    Yields
+    ------
+    tuple
+        The path's node ids (``[0]`` is the hub, ``[-1]`` a market) and its legs.
+    """
+    stack: list[tuple[tuple[str, ...], tuple[Leg, ...]]] = [((hub,), ())]
+    while stack:
+        nodes, legs = stack.pop()
+        for leg in network.out_legs.get(nodes[-1], ()):
+            if leg.destination in nodes:
+                continue
+            path, path_legs = nodes + (leg.destination,), legs + (leg,)
+            if network.nodes[leg.destination].kind == NodeKind.MARKET:
+                yield path, path_legs
+            elif len(path_legs) < MAX_ROUTE_LEGS:
+                stack.append((path, path_legs))
+
+
 def enumerate_routes(network: Network) -> list[Route]:
     """Every legal route from each county hub to each market.
 
@@ -119,23 +144,14 @@ def enumerate_routes(network: Network) -> list[Route]:
     """
     routes: list[Route] = []
     for hub in network.county_hubs:
-        stack: list[tuple[tuple[str, ...], tuple[Leg, ...]]] = [((hub.id,), ())]
-        while stack:
-            nodes, legs = stack.pop()
-            for leg in network.out_legs.get(nodes[-1], ()):
-                if leg.destination in nodes:
-                    continue
-                path, path_legs = nodes + (leg.destination,), legs + (leg,)
-                node = network.nodes[leg.destination]
-                if node.kind == NodeKind.MARKET:
-                    if node.country == hub.country:
-                        if all(network.nodes[n].kind != NodeKind.BONDED_ZONE for n in path):
-                            routes.append(Route(hub.id, node.id, path, path_legs, "", None))
-                    else:
-                        for mode, where in _customs_modes(network, path, path_legs):
-                            routes.append(Route(hub.id, node.id, path, path_legs, str(mode), where))
-                elif len(path_legs) < MAX_ROUTE_LEGS:
-                    stack.append((path, path_legs))
+        for path, path_legs in walk_routes(network, hub.id):
+            node = network.nodes[path[-1]]
+            if node.country == hub.country:
+                if all(network.nodes[n].kind != NodeKind.BONDED_ZONE for n in path):
+                    routes.append(Route(hub.id, node.id, path, path_legs, "", None))
+            else:
+                for mode, where in _customs_modes(network, path, path_legs):
+                    routes.append(Route(hub.id, node.id, path, path_legs, str(mode), where))
     routes.sort(key=lambda r: r.key)
     return routes
 
