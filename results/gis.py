@@ -13,7 +13,9 @@ Layers (docs/outputs.md lists every column):
 - ``legs``: the legs the run uses, with tonnes, mode and temperature (``flows`` runs), or
   the road segments driven by each vehicle (``route`` runs);
 - ``flows``: one line per path flow along its nodes (``flows`` runs); ``trips``: one line
-  per vehicle trip (``route`` runs).
+  per vehicle trip (``route`` runs);
+- ``corridors``: one line per corridor listed, along its nodes, with its row of
+  ``corridors.csv`` (``corridors`` runs).
 """
 
 from __future__ import annotations
@@ -46,8 +48,9 @@ def run_layers(network: Network, tables: dict[str, pd.DataFrame]) -> dict[str, g
         The scenario the run was made on.
     tables
         The run's tables (a result's ``to_frames()``): ``flows`` and ``hubs`` give the
-        ``legs`` and ``flows`` layers; ``routes`` gives ``legs`` and ``trips``; a run
-        with neither (``consolidate``) has the ``nodes`` layer alone.
+        ``legs`` and ``flows`` layers; ``routes`` gives ``legs`` and ``trips``;
+        ``corridors`` gives ``corridors``; a run with none of them (``consolidate``) has
+        the ``nodes`` layer alone.
 
     Returns
     -------
@@ -64,6 +67,10 @@ def run_layers(network: Network, tables: dict[str, pd.DataFrame]) -> dict[str, g
         layers["flows"] = _flow_layer(network, flows)
     elif routes is not None:
         layers["legs"], layers["trips"] = _route_layers(network, routes)
+    elif tables.get("corridors") is not None:
+        corridors = tables["corridors"]
+        geometry = gpd.GeoSeries([_line(network, nodes) for nodes in _paths(corridors)], crs=CRS)
+        layers["corridors"] = gpd.GeoDataFrame(corridors.copy(), geometry=geometry, crs=CRS)
     return layers
 
 

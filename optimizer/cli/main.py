@@ -36,13 +36,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coldchain",
         description="Plan perishable, cross-border supply chains: hub location and sizing "
-        "(solve), collection routing (route), 3PL consolidation and fair cost sharing "
+        "(solve), collection routing (route), corridors from a village to a market "
+        "(corridors), 3PL consolidation and fair cost sharing "
         "(consolidate), plan evaluation (evaluate) and benchmarks (bench).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     from optimizer.cli import (
         bench,
         consolidate,
+        corridors,
         evaluate,
         generate,
         regimes,
@@ -62,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         solve,
         evaluate,
         route,
+        corridors,
         consolidate,
         report,
         regimes,

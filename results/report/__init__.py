@@ -5,7 +5,8 @@ The report reads only what the run folder holds (``kpis.json``, the tables,
 and ``coldchain report`` on that folder later are the same code on the same files. One
 module per view: :mod:`~results.report.map`, :mod:`~results.report.headline`,
 :mod:`~results.report.charts` (plan runs), :mod:`~results.report.collection` (route),
-:mod:`~results.report.consolidation`, :mod:`~results.report.comparison`; the page itself
+:mod:`~results.report.consolidation`, :mod:`~results.report.corridors`,
+:mod:`~results.report.comparison`; the page itself
 (plotly.js inlined, each figure's JSON beside it) is :mod:`~results.report.page`.
 """
 
@@ -19,6 +20,7 @@ from results.report.charts import plan_charts
 from results.report.collection import route_charts
 from results.report.comparison import cost_comparison, kpi_table_html, maps
 from results.report.consolidation import allocation_charts, core_html
+from results.report.corridors import corridor_cost, corridors_html
 from results.report.headline import headline_html
 from results.report.map import map_figure
 from results.report.page import Figure, Section, page_figures, render_page
@@ -48,13 +50,19 @@ def report_figures(run: RunFolder) -> list[Section]:
         caption = {
             "route": "network.gpkg: nodes, and the road segments each vehicle drives.",
             "consolidate": "network.gpkg: nodes (a consolidation writes no flows to draw).",
+            "corridors": "network.gpkg: each corridor's path (colour by rank; dotted: "
+            "dominated by another corridor) and the nodes it passes.",
         }.get(
             run.command,
             "network.gpkg: nodes, legs used (width: tonnes picked; solid: reefer, dotted: "
             "ambient).",
         )
         sections.append(Section("Map", figures=(Figure("map", figure, caption, css="map"),)))
-    if run.command == "route":
+    if run.command == "corridors":
+        sections.append(Section("Corridors", corridors_html(run)))
+        cost = corridor_cost(run)
+        charts = [cost] if cost is not None else []
+    elif run.command == "route":
         charts = route_charts(run)
     elif run.command == "consolidate":
         sections.append(Section("Allocations and the core", core_html(run)))

@@ -19,7 +19,17 @@ from results.gis import GEOPACKAGE, read_geopackage
 from results.store import RunFolderError
 
 #: Tables a report reads, where the run folder has them.
-TABLES = ("flows", "hubs", "deliveries", "trips", "routes", "allocation", "coalitions")
+TABLES = (
+    "flows",
+    "hubs",
+    "deliveries",
+    "trips",
+    "routes",
+    "allocation",
+    "coalitions",
+    "corridors",
+    "excluded",
+)
 
 
 @dataclass(frozen=True)

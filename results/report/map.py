@@ -5,6 +5,8 @@ Drawn from the run's ``network.gpkg`` layers on the Natural Earth land shipped i
 built-in geo layer is switched off). Each node is one marker; each leg used is one line,
 its width by tonnes, its colour by mode, solid where refrigerated and dotted where
 ambient; open hubs are sized by weekly throughput capacity and coloured by atmosphere.
+A ``corridors`` run draws each corridor as one line along its nodes (colour by rank,
+dotted where another corridor dominates it) and only the nodes its paths pass.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from importlib import resources
 import geopandas as gpd
 import numpy as np
 
+from networks.plan import PATH_SEPARATOR
 from results.report._folder import RunFolder
 
 #: Line colour of each transport mode.
@@ -62,13 +65,22 @@ def map_figure(run: RunFolder) -> dict | None:
     if nodes is None or not len(nodes):
         return None
     legs = run.layers.get("legs")
+    corridors = run.layers.get("corridors")
     focus = nodes
     if run.command == "route" and legs is not None and len(legs):
         focus = nodes[nodes["id"].isin(set(legs["origin"]) | set(legs["destination"]))]
+    if corridors is not None and len(corridors):
+        on_paths = {n for path in corridors["path"] for n in str(path).split(PATH_SEPARATOR)}
+        nodes = nodes[nodes["id"].isin(on_paths)]  # a corridor map shows its paths' nodes
+        focus = nodes
     extent = _extent(focus)
     traces = _land_traces(extent)
     if run.command == "route":
         traces += _trip_traces(nodes, legs)
+    elif corridors is not None:
+        from results.report.corridors import corridor_traces
+
+        traces += corridor_traces(nodes, corridors)
     elif legs is not None:
         traces += _leg_traces(nodes, legs)
     traces += _node_traces(nodes)
