@@ -8,7 +8,8 @@ argument and what was expected) and :func:`optimizer.corridors.find_corridors`, 
 what the returned :class:`~optimizer.corridors.CorridorResult` holds through
 :func:`results.store.write_run`: ``corridors.csv`` (and Parquet), ``excluded.csv`` (the
 paths not allowed, with the rule and the reason), ``kpis.json``, ``network.gpkg`` and
-``report.html`` (a table of the corridors and a map of their paths).
+``report.html`` (a table of the corridors and a map of their paths); where no path is
+allowed, ``diagnosis.json`` too, and exit 3.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_corridors(args: argparse.Namespace) -> int:
     """Find, rank and write the corridors of a query; returns the exit code.
 
-    Exit codes: 0 done (also when no path is allowed: ``corridors.csv`` is then empty
-    and ``--explain`` says why), 2 invalid input.
+    Exit codes: 0 done, 2 invalid input, 3 no path allowed (``corridors.csv`` empty,
+    ``diagnosis.json`` and ``excluded.csv`` say why).
     """
     from instances import load_scenario
     from optimizer.cli.console import ExitCode, console
@@ -96,8 +97,16 @@ def cmd_corridors(args: argparse.Namespace) -> int:
         shipper=query.shipper,
         explain=args.explain,
     )
-    frames = result.to_frames()
-    write_run(args.out, header, result.kpis(), frames, network=network, report=not args.no_report)
+    infeasible = result.corridors.empty
+    write_run(
+        args.out,
+        header,
+        result.kpis(),
+        result.to_frames(),
+        documents={"diagnosis.json": result.diagnosis()} if infeasible else None,
+        network=network,
+        report=not args.no_report,
+    )
     where = query.origin if query.hub is None else f"{query.origin} (from {query.village})"
     console.print(
         f"{network.name}: {query.tonnes:g} t of {query.product} from {where} to "
@@ -115,6 +124,11 @@ def cmd_corridors(args: argparse.Namespace) -> int:
         )
     if args.explain:
         _explain(console, result.excluded)
+    if infeasible:
+        for problem in result.diagnosis()["problems"]:
+            console.print(problem["message"], markup=False)
+        console.print(f"no path allowed: see {args.out}/diagnosis.json", markup=False)
+        return ExitCode.INFEASIBLE
     console.print(f"-> {args.out}", markup=False)
     return ExitCode.OK
 

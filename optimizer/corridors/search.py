@@ -178,6 +178,31 @@ class CorridorResult:
         kpis["seconds"] = self.seconds
         return kpis
 
+    def diagnosis(self) -> dict:
+        """Why no path is allowed (``diagnosis.json``): one problem per rule and reason."""
+        problems = []
+        for (rule, reason), group in self.excluded.groupby(["rule", "reason"], sort=True):
+            example = group.iloc[0]
+            problems.append(
+                {
+                    "rule": rule,
+                    "reason": reason,
+                    "paths": len(group),
+                    "message": f"{rule}: {reason} ({len(group)} paths, e.g. {example['path']} "
+                    f"[{example['services']}] {example['customs_mode'] or '-'})",
+                }
+            )
+        if not problems:
+            problems.append(
+                {
+                    "rule": "",
+                    "reason": "no path",
+                    "paths": 0,
+                    "message": f"no path leads from {self.query.village} to {self.query.market}",
+                }
+            )
+        return {"status": "infeasible", "problems": problems}
+
     def to_frames(self) -> dict[str, pd.DataFrame]:
         """``corridors`` (and ``excluded``, the paths not allowed)."""
         return {"corridors": self.corridors, "excluded": self.excluded}
@@ -248,6 +273,7 @@ def resolve_query(
     grown = network.supply[network.supply["village"].isin(villages)]
     grown = grown[grown["tonnes"] > 0]
     where = f"{origin}" if hub is None else f"{origin}'s villages"
+    verb, harvests = ("grows", "harvests") if hub is None else ("grow", "harvest")
     if product is None:
         if not len(grown):
             raise _bad("--from", "from", "a village or hub whose villages grow something", origin)
@@ -264,7 +290,7 @@ def resolve_query(
         raise _bad(
             "--product",
             "product",
-            f"a product {where} grow ({', '.join(crops) or 'none'})",
+            f"a product {where} {verb} ({', '.join(crops) or 'none'})",
             product,
         )
     weeks = list(network.periods.weeks)
@@ -281,7 +307,12 @@ def resolve_query(
     else:
         if not len(rows):
             harvested = ", ".join(str(w) for w in by_week[by_week > 0].index)
-            raise _bad("--week", "week", f"a week {where} harvest {product} ({harvested})", week)
+            raise _bad(
+                "--week",
+                "week",
+                f"a week {where} {verb.replace('grow', 'harvest')} {product} ({harvested})",
+                week,
+            )
         village = str(rows.idxmax())
     if tonnes is None:
         tonnes = float(rows.get(village, 0.0))

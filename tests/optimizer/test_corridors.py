@@ -275,3 +275,19 @@ def test_run_folder_report_and_map(tiny, tmp_path):
     layer = read_geopackage(out / "network.gpkg")["corridors"]
     assert layer["path"].tolist() == frame["path"].tolist()
     assert math.isclose(layer.geometry.iloc[0].coords[0][0], tiny.nodes["V1"].lon)
+
+
+def test_no_path_allowed_exits_3_with_a_diagnosis(scenario_copy, tmp_path, capsys):
+    copy = scenario_copy("tiny")
+    copy.append(
+        "scenario.toml",
+        '[products.fresh_kiwi.access.TH]\norigins = ["CN"]\ncondition = "a protocol"\nmet = false',
+    )
+    out = tmp_path / "run"
+    assert main(["corridors", str(copy), "--from", "V1", "--to", "M_BKK", "--out", str(out)]) == 3
+    assert "fresh_kiwi enters TH from CN only on terms: a protocol" in capsys.readouterr().out
+    diagnosis = json.loads((out / "diagnosis.json").read_text())
+    assert diagnosis["status"] == "infeasible"
+    assert [(p["rule"], p["paths"]) for p in diagnosis["problems"]] == [("market_access", 3)]
+    assert json.loads((out / "kpis.json").read_text())["status"] == "infeasible"
+    assert "a protocol" in (out / "report.html").read_text()
