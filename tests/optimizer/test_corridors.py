@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from instances import read_plan
@@ -25,6 +27,7 @@ from optimizer.cli.main import main
 from optimizer.corridors import CORRIDOR_COLUMNS, CRITERIA, find_corridors, resolve_query
 from optimizer.design.data import enumerate_routes
 from results.evaluate import evaluate
+from results.gis import read_geopackage
 from results.report import page_figures
 
 
@@ -270,9 +273,13 @@ def test_run_folder_report_and_map(tiny, tmp_path):
     assert "<h2>Corridors</h2>" in page and "V1 &gt; H_JS &gt; BZ_CS &gt; P_NS &gt; M_BKK" in page
     stacked = sum(sum(bar["y"]) for bar in figures["corridor-cost"]["data"])
     assert stacked == pytest.approx(frame["cost_cny_per_t"].sum())
-    from results.gis import read_geopackage
-
-    layer = read_geopackage(out / "network.gpkg")["corridors"]
+    assert not re.search(r"<script[^>]+src=", page)  # nothing fetched from the internet
+    for figure in figures.values():
+        go.Figure(figure)  # valid for plotly
+    layers = read_geopackage(out / "network.gpkg")
+    assert set(layers) == {"nodes", "corridors"}
+    assert all(layer.crs.to_epsg() == 4326 for layer in layers.values())
+    layer = layers["corridors"]
     assert layer["path"].tolist() == frame["path"].tolist()
     assert math.isclose(layer.geometry.iloc[0].coords[0][0], tiny.nodes["V1"].lon)
 
