@@ -302,28 +302,18 @@ def resolve_query(
     rows = _supply(network, villages, product)
     rows = rows[rows["week"] == week].groupby("village", sort=False)["tonnes"].sum()
     rows = rows[rows > 0]
+    harvested = ", ".join(str(w) for w in by_week[by_week > 0].index)
     if hub is None:
         village = origin
-    else:
-        if not len(rows):
-            harvested = ", ".join(str(w) for w in by_week[by_week > 0].index)
-            raise _bad(
-                "--week",
-                "week",
-                f"a week {where} {verb.replace('grow', 'harvest')} {product} ({harvested})",
-                week,
-            )
+    elif len(rows):
         village = str(rows.idxmax())
+    else:
+        raise _bad("--week", "week", f"a week {where} {harvests} {product} ({harvested})", week)
     if tonnes is None:
         tonnes = float(rows.get(village, 0.0))
         if tonnes <= 0:
-            harvested = ", ".join(str(w) for w in by_week[by_week > 0].index)
-            raise _bad(
-                "--week",
-                "week",
-                f"a week {village} harvests {product} ({harvested}), or --tonnes",
-                week,
-            )
+            expected = f"a week {village} harvests {product} ({harvested}), or --tonnes"
+            raise _bad("--week", "week", expected, week)
     elif not (tonnes > 0 and math.isfinite(tonnes)):
         raise _bad("--tonnes", "tonnes", "a number > 0", tonnes)
     firm = network.nodes[village].firm

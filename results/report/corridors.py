@@ -13,21 +13,11 @@ import geopandas as gpd
 from networks.plan import PATH_SEPARATOR
 from results.report._folder import RunFolder
 from results.report.charts import bar_layout
+from results.report.map import VEHICLE_COLOURS
 from results.report.page import Figure, table_html
 
-#: Colours of the corridors, by rank in turn.
-RANK_COLOURS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-)
+#: Colours of the corridors, by rank in turn (the route map's vehicle colours).
+RANK_COLOURS = VEHICLE_COLOURS
 #: The cost parts of a corridor, per tonne delivered (``corridors.csv`` columns).
 PART_COLUMNS = (
     "transport_cny_per_t",
