@@ -11,6 +11,7 @@ profit method), :mod:`~optimizer.consolidation.proportional`, and the core tests
 """
 
 from optimizer.consolidation.coalitions import (
+    COST_BASES,
     WARM_STARTS,
     CoalitionCost,
     CoalitionInfeasibleError,
@@ -35,10 +36,12 @@ from optimizer.consolidation.shapley import (
     first_comer_cost,
     sampled_shapley,
     shapley,
+    shapley_range,
     student_t_quantile,
 )
 
 __all__ = [
+    "COST_BASES",
     "MAX_EXACT_FIRMS",
     "MAX_EXACT_PLAYERS",
     "METHODS",
@@ -65,5 +68,6 @@ __all__ = [
     "proportional_shares",
     "sampled_shapley",
     "shapley",
+    "shapley_range",
     "student_t_quantile",
 ]

@@ -2,9 +2,15 @@ r"""Coalition costs: what each coalition of firms pays to serve its own customer
 
 Coalition cost
 --------------
-For a set :math:`S` of the scenario's firms, :math:`c(S)` is the optimal objective of
-the network design model (:mod:`optimizer.design.network_design`) on :math:`S`'s villages and
-:math:`S`'s own customers (demand rows whose ``firm`` is in :math:`S`), in cost mode:
+For a set :math:`S` of the scenario's firms, :math:`c(S)` is the cost of the plan that
+``coldchain solve`` would find for :math:`S`'s villages and :math:`S`'s own customers
+(demand rows whose ``firm`` is in :math:`S`), in cost mode, *as the evaluator scores it*
+(``costs="evaluated"``, the default): the design model restricted to the coalition
+chooses the hubs, the exact path model re-plans the flows on them with whole trips and
+part loads, and the relaxation of :mod:`optimizer.design.bound` proves a lower bound
+(:func:`optimizer.design.scored.solve_and_score`); :math:`c(S)` is
+:func:`results.evaluate.evaluate`'s ``total_cost`` of the returned plan, so whole trucks
+and containers, their fill and the exact path loss are all in it. Terms:
 
 - a firm alone ships at its own terms (``firms.csv``: its part-load premium on road
   freight; its own road vehicles where it has them, priced by
@@ -13,10 +19,15 @@ the network design model (:mod:`optimizer.design.network_design`) on :math:`S`'s
 - a coalition of two or more ships as one under the 3PL: shared hubs, pooled trips and
   containers, at the legs' rates plus the 3PL's margin (``[consolidation] margin``).
 
-Costs include spoilage, so a faster, colder, fuller pooled chain shows up as less fruit
-lost. Each solve runs to a relative gap of 1e-6 (or stops at its time limit, in which
-case its gap is carried into the core tests as a tolerance). Solves are cached by their
-set and run in parallel on a local process pool.
+Costs include spoilage (the purchase value of the fruit lost), so a faster, colder,
+fuller pooled chain shows up as less fruit lost. Each coalition's gap is its evaluated
+cost against its proven bound (NaN where the bound stage proves none: ``bound_note``
+says why); the core tests take :math:`c(S) - \text{bound}(S)` as their tolerance.
+
+``costs="model"`` keeps the older, faster reading: :math:`c(S)` is the design model's
+own optimal objective (survival factors for spoilage; with ``[design] trips =
+"linear"``, trips pro rata: a relaxation of the trips), its gap the MIP's. Only this
+mode reuses one model across coalitions and warm-starts it (below).
 
 Solving many coalitions (:class:`CoalitionSolver`):
 
@@ -48,21 +59,40 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field, replace
 
+import pandas as pd
+
 from networks.errors import ColdchainError
 from networks.network import Network
-from networks.plan import THIRD_PARTY
+from networks.plan import THIRD_PARTY, Plan
 from networks.status import Limit, NoPlanError, Status
 from optimizer.backends.interrupt import WorkerPool
 from optimizer.design import DesignOptions, DesignResult, solve_design
 from optimizer.design.network_design import DesignModel
+from optimizer.design.scored import ScoredDesign, solve_and_score
+from results.evaluate import Evaluation, evaluate
 
 
 class CoalitionInfeasibleError(ColdchainError, ValueError):
     """A coalition cannot serve its own customers from its own supply."""
 
 
-#: The parts of a coalition's cost that pooling's savings are split into.
-COST_PARTS = ("hub", "trip", "flow", "storage")
+#: What a coalition's cost is (see the module docstring): the evaluator's score of the
+#: plan solve's pipeline returns, or the design model's own objective.
+COST_BASES = ("evaluated", "model")
+
+#: The parts of an evaluated coalition cost that pooling's savings are split into
+#: (:func:`evaluated_parts`); they add up to the cost.
+COST_PARTS = ("trip", "hub", "spoilage", "other")
+
+#: The evaluator's cost keys that make up the ``other`` part, each also reported.
+OTHER_PARTS = {
+    "freight_per_t": "transport_cost",  # less the trips: freight sold by the tonne
+    "handling": "handling_cost",
+    "storage": "storage_cost",
+    "customs": "customs_cost",
+    "tariff": "tariff_cost",
+    "purchase": "purchase_cost",
+}
 
 
 @dataclass(frozen=True)
@@ -79,9 +109,11 @@ class CoalitionCost:
         ``infeasible``, ``no_solution``, ``error``) and what stopped it early
         (:class:`~networks.status.Limit`).
     gap, seconds
-        Relative gap of the plan to the solver's bound (NaN without a plan), seconds.
+        Relative gap of the cost to its proven bound (NaN without a plan or without a
+        bound), seconds.
     spoilage_t, co2_t, shipped_t
-        The model's spoilage tonnes, CO2e tonnes, tonnes picked (survival view).
+        Spoilage tonnes, CO2e tonnes, tonnes picked: the evaluator's (``evaluated``) or
+        the model's survival view (``model``).
     diagnosis
         Why it is infeasible, if it is.
     by_firm
@@ -91,16 +123,31 @@ class CoalitionCost:
         The plan's hub openings, ``(hub, size)`` (a warm start for related coalitions).
     stages
         Seconds by stage (``build_seconds``, ``solve_seconds`` and, where the design
-        solve reports them, ``data_seconds``, ``model_seconds``, ``start_seconds``...).
+        solve reports them, ``data_seconds``, ``model_seconds``, ``start_seconds``...;
+        ``paths_seconds`` and ``bound_seconds`` for evaluated costs).
     plan_cost
         The plan's cost, NaN without a plan; read it as :attr:`cost`, which raises
         without a plan.
     cost_parts
-        The model's cost of the plan by part (CNY, :data:`COST_PARTS`): ``hub`` (fixed
-        costs), ``trip`` (whole trips and part loads on legs sold by the trip), ``flow``
-        (freight per tonne, handling, customs, tariffs and the value of fruit lost on the
-        way) and ``storage`` (cold store and the value lost in it); in cost mode they add
-        up to the cost.
+        The cost of the plan by part (CNY). Evaluated: :data:`COST_PARTS` (``trip``:
+        whole trips and part loads on legs sold by the trip; ``hub``: fixed costs;
+        ``spoilage``: the purchase value of the fruit lost; ``other``: the rest), which
+        add up to the cost, and ``other.KEY`` for each of :data:`OTHER_PARTS`, which add
+        up to ``other``. Model: ``hub``, ``trip`` and ``other`` (the model's per-tonne
+        freight, handling, customs, tariffs, storage and fruit lost), which add up to the
+        model's cost.
+    basis
+        What the cost is (:data:`COST_BASES`): ``evaluated`` or ``model``.
+    bound
+        The proven lower bound on the cost (evaluated: the relaxation's; model: the
+        MIP's), NaN where none is proven.
+    bound_note
+        What the bound is, or why there is none.
+    plan
+        The plan whose cost this is (``None`` without a plan).
+    trip_fill, trip_fill_t
+        The tonne-weighted fill of the plan's whole trips (:func:`trip_fill`) and the
+        tonnes it weighs (loaded in whole trips); NaN and 0 where it buys none.
     """
 
     firms: frozenset[str]
@@ -117,10 +164,31 @@ class CoalitionCost:
     stages: dict[str, float] = field(default_factory=dict)
     plan_cost: float = math.nan
     cost_parts: dict[str, float] = field(default_factory=dict)
+    basis: str = "evaluated"
+    bound: float = math.nan
+    bound_note: str = ""
+    plan: Plan | None = None
+    trip_fill: float = math.nan
+    trip_fill_t: float = 0.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
         object.__setattr__(self, "limit", Limit(self.limit))
+
+    def __getstate__(self) -> dict:
+        # a Plan holds its hubs in a read-only mapping, which does not pickle: a worker
+        # process sends the plan's fields, and the receiver builds the Plan again
+        state = dict(self.__dict__)
+        plan = state["plan"]
+        if plan is not None:
+            state["plan"] = (plan.name, dict(plan.hubs), plan.flows, plan.description)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        plan = state["plan"]
+        if plan is not None:
+            state = {**state, "plan": Plan(*plan)}
+        self.__dict__.update(state)
 
     @property
     def cost(self) -> float:
@@ -134,6 +202,16 @@ class CoalitionCost:
         if not self.status.has_plan:
             raise NoPlanError(self.status, "cost")
         return self.plan_cost
+
+    @property
+    def slack(self) -> float:
+        """How far the cost may lie above the optimum: cost minus proven bound (CNY).
+
+        NaN where no bound is proven (or there is no plan).
+        """
+        if not self.status.has_plan or not math.isfinite(self.bound):
+            return math.nan
+        return max(0.0, self.plan_cost - self.bound)
 
     @property
     def label(self) -> str:
@@ -150,6 +228,73 @@ def _coalition_options(base: DesignOptions, firms: frozenset[str]) -> DesignOpti
     return replace(base, firms=firms, shipper=shipper, objective="cost")
 
 
+def trip_fill(trips: pd.DataFrame) -> tuple[float, float]:
+    """The tonne-weighted fill of a plan's whole trips, and the tonnes it weighs.
+
+    Each shipper, leg and week that buys whole trips (the evaluator's ``trips`` table)
+    has fill :math:`(t - p) / (n q)`: tonnes loaded in whole trips over their capacity;
+    the mean of those fills weighted by the tonnes loaded in whole trips :math:`t - p`
+    is how full the vehicle an average tonne rides in is. Part loads, sold by the
+    tonne, fill no vehicle of their own and are left out.
+
+    Returns
+    -------
+    tuple of float
+        The fill (NaN where the plan buys no whole trip) and the weight (tonnes).
+    """
+    whole = trips[trips["trips"] > 0] if len(trips) else trips
+    if not len(whole):
+        return math.nan, 0.0
+    loaded = whole["tonnes"] - whole["part_load_t"]
+    weight = float(loaded.sum())
+    if weight <= 0:
+        return math.nan, 0.0
+    return float((loaded * whole["fill"]).sum() / weight), weight
+
+
+def evaluated_parts(evaluation: Evaluation) -> dict[str, float]:
+    """An evaluated plan's cost by part: :data:`COST_PARTS` and ``other.KEY``.
+
+    ``trip`` is the freight of the ``trips`` table (whole trips and part loads on legs
+    sold by the trip); ``hub`` the hubs' fixed costs; ``spoilage`` the purchase value of
+    the fruit lost; ``other`` the rest of ``total_cost``, also given by evaluator key
+    (``other.freight_per_t`` is the freight on legs sold by the tonne).
+    """
+    totals = evaluation.totals
+    trip = float(evaluation.trips["cost"].sum()) if len(evaluation.trips) else 0.0
+    hub, spoilage = float(totals["hub_cost"]), float(totals["spoilage_cost"])
+    parts = {
+        "trip": trip,
+        "hub": hub,
+        "spoilage": spoilage,
+        "other": float(totals["total_cost"]) - trip - hub - spoilage,
+    }
+    for name, key in OTHER_PARTS.items():
+        parts[f"other.{name}"] = float(totals[key]) - (trip if key == "transport_cost" else 0.0)
+    return parts
+
+
+def _per_firm(flows: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per firm, the evaluated ``total_cost``, ``spoilage_t``, ``co2_t``, ``shipped_t``."""
+    by_firm: dict[str, dict[str, float]] = {}
+    if flows.empty:
+        return by_firm
+    cost_columns = [c for c in flows.columns if c.endswith("_cost")]
+    grouped = flows.assign(total_cost=flows[cost_columns].sum(axis=1)).groupby("firm")
+    for firm, group in grouped:
+        by_firm[str(firm)] = {
+            "total_cost": float(group["total_cost"].sum()),
+            "spoilage_t": float(group["spoiled_t"].sum()),
+            "co2_t": float(group["co2_t"].sum()),
+            "shipped_t": float(group["tonnes"].sum()),
+        }
+    return by_firm
+
+
+def _hubs(plan: Plan) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((h, s) for h, s in plan.hubs.items() if s))
+
+
 def _coalition_result(
     network: Network,
     firms: frozenset[str],
@@ -158,31 +303,29 @@ def _coalition_result(
     detail: bool,
     seconds: float,
 ) -> CoalitionCost:
-    """A :class:`CoalitionCost` from a design result (optionally scored per firm)."""
+    """A :class:`CoalitionCost` from a design result: the model's own cost (``model``)."""
     stages = dict(result.stages)
     stages.update(build_seconds=result.build_seconds, solve_seconds=result.solve_seconds)
     status, limit = result.status, result.limit
     if not status.has_plan:
         diagnosis = tuple(d["message"] for d in result.diagnosis)
         return CoalitionCost(
-            firms, status, limit, math.nan, seconds, diagnosis=diagnosis, stages=stages
+            firms,
+            status,
+            limit,
+            math.nan,
+            seconds,
+            diagnosis=diagnosis,
+            stages=stages,
+            basis="model",
         )
     kpis = result.model_kpis
-    by_firm: dict[str, dict[str, float]] = {}
-    if detail:
-        from results.evaluate import evaluate
-
-        flows = evaluate(network, result.plan, regime=regime).flows
-        if not flows.empty:
-            cost_columns = [c for c in flows.columns if c.endswith("_cost")]
-            grouped = flows.assign(total_cost=flows[cost_columns].sum(axis=1)).groupby("firm")
-            for firm, group in grouped:
-                by_firm[str(firm)] = {
-                    "total_cost": float(group["total_cost"].sum()),
-                    "spoilage_t": float(group["spoiled_t"].sum()),
-                    "co2_t": float(group["co2_t"].sum()),
-                    "shipped_t": float(group["tonnes"].sum()),
-                }
+    evaluation = evaluate(network, result.plan, regime=regime) if detail else None
+    fill, fill_t = trip_fill(evaluation.trips) if evaluation is not None else (math.nan, 0.0)
+    trips = result.options.trips
+    note = "the design model's MIP bound" + (
+        " (trips linear: the model is a relaxation of the trips)" if trips == "linear" else ""
+    )
     return CoalitionCost(
         firms,
         status,
@@ -192,11 +335,70 @@ def _coalition_result(
         kpis["model_spoilage_t"],
         kpis["model_co2_t"],
         kpis["model_shipped_t"],
-        by_firm=by_firm,
-        hubs=tuple(sorted((h, s) for h, s in result.plan.hubs.items() if s)),
+        by_firm=_per_firm(evaluation.flows) if evaluation is not None else {},
+        hubs=_hubs(result.plan),
         stages=stages,
         plan_cost=result.objective,
-        cost_parts={part: kpis[f"model_{part}_cost"] for part in COST_PARTS},
+        cost_parts={
+            "hub": kpis["model_hub_cost"],
+            "trip": kpis["model_trip_cost"],
+            "other": kpis["model_flow_cost"] + kpis["model_storage_cost"],
+        },
+        basis="model",
+        bound=result.bound,
+        bound_note=note,
+        plan=result.plan,
+        trip_fill=fill,
+        trip_fill_t=fill_t,
+    )
+
+
+def _evaluated_result(
+    firms: frozenset[str], scored: ScoredDesign, detail: bool, seconds: float
+) -> CoalitionCost:
+    """A :class:`CoalitionCost` from solve's pipeline: the evaluated cost (``evaluated``)."""
+    result = scored.result
+    stages = dict(result.stages)
+    stages.update(build_seconds=result.build_seconds, solve_seconds=result.solve_seconds)
+    if scored.paths is not None:
+        stages["paths_seconds"] = scored.paths.seconds
+    if scored.bound is not None:
+        stages["bound_seconds"] = scored.bound.seconds
+    if not scored.has_plan:
+        diagnosis = tuple(d["message"] for d in result.diagnosis)
+        return CoalitionCost(
+            firms,
+            scored.status,
+            scored.limit,
+            math.nan,
+            seconds,
+            diagnosis=diagnosis,
+            stages=stages,
+        )
+    evaluation = scored.evaluation
+    assert evaluation is not None
+    totals = evaluation.totals
+    fill, fill_t = trip_fill(evaluation.trips)
+    return CoalitionCost(
+        firms,
+        scored.status,
+        scored.limit,
+        scored.gap,
+        seconds,
+        float(totals["spoilage_t"]),
+        float(totals["co2_t"]),
+        float(totals["shipped_t"]),
+        by_firm=_per_firm(evaluation.flows) if detail else {},
+        hubs=_hubs(result.plan),
+        stages=stages,
+        plan_cost=scored.objective,
+        cost_parts=evaluated_parts(evaluation),
+        basis="evaluated",
+        bound=scored.bound_value,
+        bound_note=str(scored.kpis()["bound_note"]),
+        plan=result.plan,
+        trip_fill=fill,
+        trip_fill_t=fill_t,
     )
 
 
@@ -205,10 +407,11 @@ def coalition_cost(
     firms: Iterable[str],
     options: DesignOptions | None = None,
     detail: bool = False,
+    costs: str = "evaluated",
 ) -> CoalitionCost:
     """Solve :math:`c(S)` for one coalition (see the module docstring).
 
-    A model built for this coalition alone and thrown away (``solve_design``); the
+    A model built for this coalition alone and thrown away; with ``costs="model"``, the
     reference that :class:`CoalitionSolver`'s reused models are tested against.
 
     Parameters
@@ -220,11 +423,21 @@ def coalition_cost(
     options
         Base design options (solver, limits); the firms and shipper are set here.
     detail
-        Also score the plan with the exact evaluator, per firm.
+        Also give the exact evaluator's figures per firm.
+    costs
+        ``evaluated`` (solve's pipeline, the plan's evaluated cost) or ``model`` (the
+        design model's objective), :data:`COST_BASES`.
     """
+    if costs not in COST_BASES:
+        raise ValueError(f"costs: expected one of {', '.join(COST_BASES)}, got {costs!r}")
     firms = frozenset(firms)
     base = options or DesignOptions.from_network(network)
-    result = solve_design(network, _coalition_options(base, firms))
+    options = _coalition_options(base, firms)
+    if costs == "evaluated":
+        clock = time.perf_counter()
+        scored = solve_and_score(network, options, status_quo=None)
+        return _evaluated_result(firms, scored, detail, time.perf_counter() - clock)
+    result = solve_design(network, options)
     seconds = result.build_seconds + result.solve_seconds
     return _coalition_result(network, firms, result, base.regime, detail, seconds)
 
@@ -232,11 +445,12 @@ def coalition_cost(
 class _Engine:
     """What solves coalitions in one process (a pool worker, or the caller with 1 worker).
 
-    A firm alone is always a model of its own (its own terms: ``solve_design``). With
-    ``reuse_model``, coalitions of two or more are solved on one
-    :class:`~optimizer.design.network_design.DesignModel` built (lazily, once per process) for
-    all ``players`` under the 3PL and restricted to each coalition by bounds; otherwise
-    each gets a model of its own too.
+    Evaluated costs (``costs="evaluated"``) run solve's pipeline for every coalition
+    (:func:`coalition_cost`). Model costs: a firm alone is always a model of its own
+    (its own terms: ``solve_design``); with ``reuse_model``, coalitions of two or more
+    are solved on one :class:`~optimizer.design.network_design.DesignModel` built
+    (lazily, once per process) for all ``players`` under the 3PL and restricted to each
+    coalition by bounds; otherwise each gets a model of its own too.
     """
 
     def __init__(
@@ -247,6 +461,7 @@ class _Engine:
         reuse_model: bool,
         heuristics: bool = False,
         start: bool | None = None,
+        costs: str = "evaluated",
     ):
         self.network = network
         self.options = options
@@ -254,14 +469,16 @@ class _Engine:
         self.reuse_model = reuse_model
         self.heuristics = heuristics
         self.start = start
+        self.costs = costs
         self.model = None
 
     def solve(
         self, firms: frozenset[str], start_hubs: dict[str, str | None] | None, detail: bool
     ) -> CoalitionCost:
         cpu = time.process_time()
-        if len(firms) == 1 or not self.reuse_model or not firms <= self.players:
-            cost = coalition_cost(self.network, firms, self.options, detail)
+        reused = self.costs == "model" and self.reuse_model and len(firms) > 1
+        if not reused or not firms <= self.players:
+            cost = coalition_cost(self.network, firms, self.options, detail, self.costs)
         else:
             cost = self._reused(firms, start_hubs, detail)
         # CPU seconds of this process: what the solve cost, whatever else the machine ran
@@ -351,6 +568,13 @@ class CoalitionSolver:
         100 CPU seconds instead of 180 (warm starts from the grand coalition's
         openings), or 155 with the design defaults (no start, heuristics on).
 
+    costs
+        ``evaluated`` (default: each coalition runs solve's pipeline and costs what the
+        evaluator scores its plan at) or ``model`` (the design model's own objective),
+        :data:`COST_BASES`. ``warm``, ``reuse_model`` and ``heuristics`` act on model
+        costs only: an evaluated coalition's pipeline starts from scratch (``warm`` is
+        then ``none``: nothing waits for the grand coalition).
+
     With warm starts or the heuristics off, the reused model runs the start heuristic
     (:mod:`optimizer.design._start`) on every solve, whatever the design default.
     """
@@ -365,9 +589,13 @@ class CoalitionSolver:
         warm: str = "grand",
         reuse_model: bool = True,
         heuristics: bool = False,
+        costs: str = "evaluated",
     ):
         if warm not in WARM_STARTS:
             raise ValueError(f"warm: expected one of {', '.join(WARM_STARTS)}, got {warm!r}")
+        if costs not in COST_BASES:
+            raise ValueError(f"costs: expected one of {', '.join(COST_BASES)}, got {costs!r}")
+        self.costs = costs
         self.network = network
         self.options = options or DesignOptions.from_network(network)
         self.workers = max(1, workers)
@@ -376,7 +604,8 @@ class CoalitionSolver:
             owners = {v.firm for v in network.villages if v.firm}
             players = owners | (set(network.demand["firm"]) - {""})
         self.players = frozenset(players)
-        self.warm = warm
+        # an evaluated coalition's pipeline takes no start: none waits for another
+        self.warm = warm if costs == "model" else "none"
         self.reuse_model = reuse_model
         self.heuristics = heuristics
         self.cache: dict[frozenset[str], CoalitionCost] = {}
@@ -418,6 +647,7 @@ class CoalitionSolver:
                 self.reuse_model,
                 self.heuristics,
                 start,
+                self.costs,
             )
             if self.workers == 1:
                 self._pool = _Inline(_Engine(*args))

@@ -25,7 +25,11 @@ from collections.abc import Callable, Iterable
 from itertools import combinations
 
 from networks.network import Network
-from optimizer.consolidation.coalitions import CoalitionInfeasibleError, CoalitionSolver
+from optimizer.consolidation.coalitions import (
+    CoalitionCost,
+    CoalitionInfeasibleError,
+    CoalitionSolver,
+)
 from optimizer.consolidation.core import core_check, core_is_empty
 from optimizer.consolidation.epm import equal_profit
 from optimizer.consolidation.game import Allocation, CostGame
@@ -37,6 +41,7 @@ from optimizer.consolidation.shapley import (
     first_comer_cost,
     sampled_shapley,
     shapley,
+    shapley_range,
 )
 from optimizer.design import DesignOptions
 
@@ -60,6 +65,7 @@ def consolidate(
     heuristics: bool = False,
     antithetic: bool = False,
     baseline: bool = True,
+    costs: str = "evaluated",
 ) -> ConsolidationResult:
     """Cost of every coalition and the allocations of the grand coalition's cost.
 
@@ -97,7 +103,11 @@ def consolidate(
         unbiased; the position effect of economies of scale leaves its variance).
     warm, reuse_model, heuristics
         Warm starts, model reuse and HiGHS heuristics of the coalition solves
-        (:class:`CoalitionSolver`).
+        (:class:`CoalitionSolver`); model costs only.
+    costs
+        ``evaluated`` (each coalition's cost is the evaluator's score of the plan solve's
+        pipeline finds for it, with its proven bound) or ``model`` (the design model's own
+        objective: faster; with ``[design] trips = "linear"`` a relaxation of the trips).
     """
     start = time.perf_counter()
     if firms is None:
@@ -113,7 +123,7 @@ def consolidate(
         )
     methods = tuple(methods)
     with CoalitionSolver(
-        network, options, workers, progress, players, warm, reuse_model, heuristics
+        network, options, workers, progress, players, warm, reuse_model, heuristics, costs=costs
     ) as solver:
         return _consolidate(
             network,
@@ -128,6 +138,31 @@ def consolidate(
             antithetic,
             baseline,
         )
+
+
+def core_tolerance(
+    solved: Iterable[CoalitionCost], grand: float, notes: list[str] | None = None
+) -> float:
+    """The core tests' tolerance (CNY): the largest slack of a coalition cost, plus a hair.
+
+    The hair is 1e-6 of the grand coalition's cost ``grand``. Each :math:`c(S)` lies
+    at most its slack (cost minus proven bound, :attr:`CoalitionCost.slack`) above the
+    optimum, so an inequality of the core may be off by that much. A coalition with no
+    proven bound adds nothing: its cost is taken as found, and ``notes`` (where given)
+    says which coalitions those are and why.
+    """
+    solved = list(solved)
+    slacks = [r.slack for r in solved if math.isfinite(r.slack)]
+    unbounded = [r for r in solved if r.status.has_plan and not math.isfinite(r.slack)]
+    if unbounded and notes is not None:
+        why = sorted({r.bound_note for r in unbounded if r.bound_note})
+        notes.append(
+            f"no proven bound for {len(unbounded)} of {len(solved)} coalitions "
+            f"({', '.join(r.label for r in unbounded[:5])}{', ...' if len(unbounded) > 5 else ''})"
+            + (f": {'; '.join(why)}" if why else "")
+            + "; the core tests take their costs as found"
+        )
+    return max(slacks, default=0.0) + 1e-6 * abs(grand)
 
 
 def _consolidate(
@@ -154,6 +189,8 @@ def _consolidate(
     allocations: dict[str, Allocation] = {}
     core: dict[str, object] = {}
     core_empty = None
+    tolerance = math.nan
+    ranges: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {}
     n = len(players)
     needs_every_coalition = any(m in ("shapley", "nucleolus", "epm") for m in methods)
     if n <= MAX_EXACT_FIRMS and not needs_every_coalition:
@@ -183,9 +220,7 @@ def _consolidate(
                 + ("".join("\n  " + line for line in worst.diagnosis) if worst.diagnosis else "")
             )
         game = CostGame(players, {c: r.cost for c, r in solved.items()})
-        tolerance = max(
-            (r.gap if math.isfinite(r.gap) else 0.0) * abs(r.cost) for r in solved.values()
-        ) + 1e-6 * abs(game.cost_of(players))
+        tolerance = core_tolerance(solved.values(), game.cost_of(players), notes)
         for method in methods:
             if method == "shapley":
                 allocations[method] = shapley(game)
@@ -202,6 +237,10 @@ def _consolidate(
                 allocations[method] = proportional_shares(
                     players, game.cost_of(players), standalone, method
                 )
+        slacks = {c: r.slack for c, r in solved.items()}
+        if "shapley" in allocations and all(math.isfinite(v) for v in slacks.values()):
+            low, high = shapley_range(game, CostGame(players, slacks))
+            ranges["shapley"] = (tuple(low.tolist()), tuple(high.tolist()))
         for method, allocation in allocations.items():
             if allocation.costs is not None:
                 core[method] = core_check(game, allocation, tolerance=tolerance)
@@ -255,6 +294,22 @@ def _consolidate(
         dropped = [m for m in methods if m in ("nucleolus", "epm")]
         if dropped:
             notes.append(f"not computed past {MAX_EXACT_FIRMS} firms: {', '.join(dropped)}")
+    if solver.costs == "evaluated" and solver.cache:
+        notes.append(
+            "costs evaluated: each coalition runs solve's pipeline (hub model, exact path "
+            "model, bound) from scratch; warm starts, model reuse and HiGHS heuristics act "
+            "on model costs only (--costs model)"
+        )
+    elif solver.cache:
+        notes.append(
+            "costs from the design model's own objective (--costs model), not the evaluated "
+            "plans: spoilage by survival factors"
+            + (
+                "; trips linear: a relaxation of the trips"
+                if solver.options.trips == "linear"
+                else ""
+            )
+        )
     return ConsolidationResult(
         players,
         dict(solver.cache),
@@ -264,4 +319,6 @@ def _consolidate(
         volumes,
         tuple(notes),
         time.perf_counter() - start,
+        tolerance,
+        ranges,
     )

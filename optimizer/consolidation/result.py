@@ -35,6 +35,14 @@ class ConsolidationResult:
         What was not computed and why.
     seconds
         Wall-clock seconds.
+    core_tolerance
+        The core tests' tolerance (CNY): the largest slack of a coalition cost above its
+        proven bound, plus 1e-6 of the grand coalition's cost (NaN where the core was
+        not checked).
+    ranges
+        Per method, the lowest and highest cost of each firm that the coalitions' slacks
+        allow (exact Shapley, where every coalition has a proven bound:
+        :func:`~optimizer.consolidation.shapley.shapley_range`).
     """
 
     firms: tuple[str, ...]
@@ -45,6 +53,8 @@ class ConsolidationResult:
     volumes_t: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     seconds: float = 0.0
+    core_tolerance: float = math.nan
+    ranges: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = field(default_factory=dict)
 
     @property
     def status(self) -> Status:
@@ -77,22 +87,29 @@ class ConsolidationResult:
         return self.coalitions[frozenset([firm])]
 
     def coalitions_frame(self) -> pd.DataFrame:
-        """``coalitions.csv``: each coalition's cost, status, gap, seconds, and more.
+        """``coalitions.csv``: each coalition's cost, its basis, bound, gap and more.
 
-        Also the model's spoilage, CO2 and tonnes picked (``model_*``: its survival
-        factors, not the evaluator's exact figures that ``allocation.csv`` gives per firm).
+        Spoilage, CO2 and tonnes picked are the evaluator's where the cost is
+        (``cost_basis`` ``evaluated``), the model's survival view otherwise.
         """
         rows = [
             {
                 "coalition": c.label,
                 "size": len(c.firms),
                 "cost": c.plan_cost,
+                "cost_basis": c.basis,
                 "status": c.status.value,
+                "bound": c.bound,
                 "gap": c.gap,
+                "slack": c.slack,
+                "bound_note": c.bound_note,
                 "seconds": c.seconds,
-                "model_spoilage_t": c.spoilage_t,
-                "model_co2_t": c.co2_t,
-                "model_shipped_t": c.shipped_t,
+                "trip_fill": c.trip_fill,
+                "trip_fill_t": c.trip_fill_t,
+                "spoilage_t": c.spoilage_t,
+                "co2_t": c.co2_t,
+                "shipped_t": c.shipped_t,
+                **{f"cost.{part}": value for part, value in c.cost_parts.items()},
             }
             for c in self._in_order()
         ]
@@ -115,10 +132,13 @@ class ConsolidationResult:
         -------
         dict
             ``status`` and ``limit`` (:attr:`status`, :attr:`limit`), the costs alone
-            and pooled and the savings (the model's), the exact evaluator's spoilage
-            and CO2e alone and pooled, the coalitions solved, whether the core is
-            empty, seconds, notes, and per method its core verdict (``in_core.M``,
-            with ``most_dissatisfied.M`` and ``max_excess.M`` outside the core),
+            and pooled and the savings (on ``cost_basis``: evaluated, or the model's),
+            the exact evaluator's spoilage and CO2e alone and pooled, the whole trips'
+            fill alone and pooled, the savings by part, the coalitions solved and how
+            many lack a proven bound, the largest gap, the core tests' tolerance,
+            whether the core is empty, seconds, notes, and per method its core verdict
+            (``in_core.M``, with ``most_dissatisfied.M`` and ``max_excess.M`` outside
+            the core),
             ``status.M`` where it gave no allocation, and for sampled estimates
             ``orders.M``, ``max_half_width.M`` and ``target_met.M``. docs/outputs.md
             lists every key.
@@ -146,8 +166,18 @@ class ConsolidationResult:
             "spoilage_rate_pooled": spoiled_pooled / shipped_pooled if shipped_pooled else math.nan,
             "co2_t_alone": sum(a.get("co2_t", 0.0) for a in alone),
             "co2_t_pooled": sum(p.get("co2_t", 0.0) for p in pooled),
+            "trip_fill_alone": self._fill([self.standalone(f) for f in firms]),
+            "trip_fill_pooled": self._fill([self.grand]),
             **self._savings_by_part(),
+            "cost_basis": self.grand.basis,
             "coalitions_solved": len(self.coalitions),
+            "coalitions_without_bound": sum(
+                1 for c in self.coalitions.values() if not math.isfinite(c.slack)
+            ),
+            "max_gap": max(
+                (c.gap for c in self.coalitions.values() if math.isfinite(c.gap)), default=math.nan
+            ),
+            "core_tolerance": self.core_tolerance,
             "core_empty": self.core_empty,
             "seconds": self.seconds,
             "notes": list(self.notes),
@@ -167,14 +197,23 @@ class ConsolidationResult:
                     kpis[f"target_met.{method}"] = bool(allocation.info["target_met"])
         return kpis
 
-    def _savings_by_part(self) -> dict[str, float]:
-        """What pooling saves on hubs, trips, flows and storage (``savings.PART``, CNY).
+    @staticmethod
+    def _fill(solves: list[CoalitionCost]) -> float:
+        """The tonne-weighted fill of whole trips over the plans of ``solves`` together."""
+        weight = sum(c.trip_fill_t for c in solves if math.isfinite(c.trip_fill))
+        if weight <= 0:
+            return math.nan
+        return sum(c.trip_fill * c.trip_fill_t for c in solves if c.trip_fill_t > 0) / weight
 
-        Each part's sum over the firms alone minus the grand coalition's, in the model's
-        costs (:attr:`CoalitionCost.cost_parts`): where the savings come from (fuller
-        trucks and containers show in ``savings.trip``; fewer or smaller hubs in
-        ``savings.hub``; less fruit lost and cheaper per-tonne freight in
-        ``savings.flow``).
+    def _savings_by_part(self) -> dict[str, float]:
+        """What pooling saves by part of the cost (``savings.PART``, CNY).
+
+        Each part's sum over the firms alone minus the grand coalition's
+        (:attr:`CoalitionCost.cost_parts`). Evaluated costs: ``trip`` (whole trips and
+        part loads: fuller trucks and containers), ``hub`` (fewer or smaller hubs),
+        ``spoilage`` (less fruit lost) and ``other``, which add up to the savings, and
+        ``other.KEY`` (:data:`~optimizer.consolidation.coalitions.OTHER_PARTS`), which add
+        up to ``other``. Model costs: ``hub``, ``trip``, ``other`` (the model's own parts).
         """
         alone = [self.standalone(f).cost_parts for f in self.firms]
         pooled = self.grand.cost_parts
@@ -206,6 +245,10 @@ class ConsolidationResult:
                 if allocation.half_widths is not None:
                     index = allocation.players.index(firm)
                     row[f"{method}.half_width"] = allocation.half_widths[index]
+                if method in self.ranges:
+                    low, high = self.ranges[method]
+                    index = allocation.players.index(firm)
+                    row[f"{method}.low"], row[f"{method}.high"] = low[index], high[index]
             pooled = self.grand.by_firm.get(firm, {})
             mine = alone.by_firm.get(firm, {})
             row["spoilage_t_alone"] = mine.get("spoilage_t", math.nan)

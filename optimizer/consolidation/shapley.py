@@ -70,6 +70,46 @@ def shapley(game: CostGame) -> Allocation:
     return Allocation("shapley", game.players, tuple(phi.tolist()))
 
 
+def shapley_range(game: CostGame, slack: CostGame) -> tuple[np.ndarray, np.ndarray]:
+    r"""Where the exact Shapley value of the true costs lies, given each cost's slack.
+
+    Each solved :math:`c(S)` is at most :math:`\delta(S) \ge 0` above the optimal cost
+    :math:`c^*(S) \in [c(S) - \delta(S), c(S)]` (cost minus proven bound). The Shapley
+    value is linear in the costs, :math:`c(T)` entering :math:`\phi_i` with weight
+    :math:`w(|T|-1) > 0` where :math:`i \in T` and :math:`-w(|T|)` where not, so
+
+    .. math:: \phi_i - \sum_{T \ni i} w(|T|-1)\,\delta(T) \;\le\; \phi_i(c^*) \;\le\;
+              \phi_i + \sum_{\emptyset \ne T \not\ni i} w(|T|)\,\delta(T).
+
+    Parameters
+    ----------
+    game
+        The solved costs.
+    slack
+        Each coalition's slack :math:`\delta(S)`, same players.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The lowest and highest Shapley cost of each player, in ``game.players`` order.
+    """
+    if slack.players != game.players:
+        raise GameError("slack: expected the game's players in the game's order")
+    n = game.n
+    delta = slack.vector
+    phi = np.asarray(shapley(game).costs)
+    sizes = popcounts(n)
+    weights = np.array([1.0 / (n * math.comb(n - 1, k)) for k in range(n)])
+    masks = np.arange(1 << n)
+    low, high = phi.copy(), phi.copy()
+    for i in range(n):
+        bit = 1 << i
+        without = masks[(masks & bit) == 0]
+        low[i] -= np.dot(weights[sizes[without]], delta[without | bit])
+        high[i] += np.dot(weights[sizes[without]], delta[without])  # delta(empty) = 0
+    return low, high
+
+
 def sampled_shapley(
     players: Iterable[str],
     cost_fn: Callable[[frozenset[str]], float],
