@@ -469,16 +469,16 @@ class _Engine:
         self.reuse_model = reuse_model
         self.heuristics = heuristics
         self.start = start
-        self.costs = costs
+        self.basis = costs
         self.model = None
 
     def solve(
         self, firms: frozenset[str], start_hubs: dict[str, str | None] | None, detail: bool
     ) -> CoalitionCost:
         cpu = time.process_time()
-        reused = self.costs == "model" and self.reuse_model and len(firms) > 1
+        reused = self.basis == "model" and self.reuse_model and len(firms) > 1
         if not reused or not firms <= self.players:
-            cost = coalition_cost(self.network, firms, self.options, detail, self.costs)
+            cost = coalition_cost(self.network, firms, self.options, detail, self.basis)
         else:
             cost = self._reused(firms, start_hubs, detail)
         # CPU seconds of this process: what the solve cost, whatever else the machine ran
@@ -595,7 +595,7 @@ class CoalitionSolver:
             raise ValueError(f"warm: expected one of {', '.join(WARM_STARTS)}, got {warm!r}")
         if costs not in COST_BASES:
             raise ValueError(f"costs: expected one of {', '.join(COST_BASES)}, got {costs!r}")
-        self.costs = costs
+        self.basis = costs
         self.network = network
         self.options = options or DesignOptions.from_network(network)
         self.workers = max(1, workers)
@@ -647,7 +647,7 @@ class CoalitionSolver:
                 self.reuse_model,
                 self.heuristics,
                 start,
-                self.costs,
+                self.basis,
             )
             if self.workers == 1:
                 self._pool = _Inline(_Engine(*args))

@@ -2,7 +2,8 @@ r"""Consolidation: what pooling every firm's freight under one 3PL saves, and wh
 
 :func:`consolidate` solves the cost :math:`c(S)` of the coalitions it needs
 (:mod:`optimizer.consolidation.coalitions`: each firm alone at its own terms, two or
-more under the 3PL) and divides the grand coalition's cost :math:`c(N)` among the firms:
+more under the 3PL; by default the evaluated cost of the plan ``solve`` finds, with its
+proven bound) and divides the grand coalition's cost :math:`c(N)` among the firms:
 
 - up to :data:`MAX_EXACT_FIRMS` firms, every coalition is solved and the complete game
   (:class:`~optimizer.consolidation.game.CostGame`) gives the exact Shapley value
@@ -10,7 +11,9 @@ more under the 3PL) and divides the grand coalition's cost :math:`c(N)` among th
   (:mod:`~optimizer.consolidation.nucleolus`), the equal profit method
   (:mod:`~optimizer.consolidation.epm`) and the proportional rules
   (:mod:`~optimizer.consolidation.proportional`), each checked against the core
-  (:mod:`~optimizer.consolidation.core`) within a tolerance of the solves' gaps;
+  (:mod:`~optimizer.consolidation.core`) within a tolerance of the costs' slack to their
+  proven bounds (:func:`core_tolerance`); exact Shapley also gets the range the slacks
+  allow (:func:`~optimizer.consolidation.shapley.shapley_range`);
 - when only proportional rules are asked for, only the stand-alone and grand coalitions
   are solved, and the core is not checked;
 - past :data:`MAX_EXACT_FIRMS` firms, only sampled Shapley (with simultaneous intervals,
@@ -294,7 +297,7 @@ def _consolidate(
         dropped = [m for m in methods if m in ("nucleolus", "epm")]
         if dropped:
             notes.append(f"not computed past {MAX_EXACT_FIRMS} firms: {', '.join(dropped)}")
-    if solver.costs == "evaluated" and solver.cache:
+    if solver.basis == "evaluated" and solver.cache:
         notes.append(
             "costs evaluated: each coalition runs solve's pipeline (hub model, exact path "
             "model, bound) from scratch; warm starts, model reuse and HiGHS heuristics act "

@@ -99,6 +99,6 @@ def core_html(run: RunFolder) -> str:
                 [str(r.coalition), f"{r.size:d}", format_value(r.cost, "cny"), str(r.status)]
                 for r in coalitions.itertuples()
             ],
-            ["coalition", "firms", "cost (model)", "status"],
+            ["coalition", "firms", f"cost ({run.kpis.get('cost_basis', 'model')})", "status"],
         )
     return text

@@ -1,5 +1,6 @@
 """The fast coalition solves (one reused model per process, warm starts, the pool) against
-one plain ``solve_design`` per coalition, on a small generated scenario."""
+one plain ``solve_design`` per coalition, on a small generated scenario. These levers act
+on the design model's own costs (``costs="model"``), which every test here uses."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ EVERY = [frozenset(c) for k in range(1, 5) for c in combinations(FIRMS, k)]
 @pytest.fixture(scope="module")
 def plain():
     """c(S) of all 15 coalitions, each its own model built and solved from scratch."""
-    return {c: coalition_cost(NETWORK, c).cost for c in EVERY}
+    return {c: coalition_cost(NETWORK, c, costs="model").cost for c in EVERY}
 
 
 @pytest.mark.parametrize(
@@ -45,7 +46,9 @@ def test_reused_model_and_warm_starts_give_the_plain_costs(
         return real(network, options)
 
     monkeypatch.setattr(coalitions, "DesignModel", counted)
-    with CoalitionSolver(NETWORK, workers=workers, warm=warm, heuristics=heuristics) as solver:
+    with CoalitionSolver(
+        NETWORK, workers=workers, warm=warm, heuristics=heuristics, costs="model"
+    ) as solver:
         solved = solver.solve_all(EVERY)
     assert len(solved) == 15
     for coalition, cost in plain.items():
@@ -59,7 +62,7 @@ def test_reused_model_and_warm_starts_give_the_plain_costs(
 
 
 def test_warm_start_is_the_union_of_the_solved_subsets_openings(plain):
-    solver = CoalitionSolver(NETWORK, workers=1, warm="subsets")
+    solver = CoalitionSolver(NETWORK, workers=1, warm="subsets", costs="model")
     a, b, c = FIRMS[:3]
     solver.solve_all([frozenset({a, b}), frozenset({a, c}), frozenset({b, c})])
     expected = {}
@@ -69,10 +72,14 @@ def test_warm_start_is_the_union_of_the_solved_subsets_openings(plain):
     assert set(start) == set(expected)
     assert all(size is not None for size in start.values())
     assert CoalitionSolver(NETWORK, workers=1, warm="none")._start_hubs(frozenset(FIRMS)) is None
+    # evaluated costs run solve's pipeline from scratch: no coalition waits for another
+    evaluated = CoalitionSolver(NETWORK, workers=1, warm="subsets")
+    evaluated.cache.update(solver.cache)
+    assert evaluated._start_hubs(frozenset({a, b, c})) is None
 
 
 def test_exact_shapley_is_efficient_and_matches_the_plain_game(plain):
-    result = consolidate(NETWORK, methods=("shapley",), workers=2)
+    result = consolidate(NETWORK, methods=("shapley",), workers=2, costs="model")
     costs = result.allocations["shapley"].costs
     assert sum(costs) == pytest.approx(result.grand.cost, rel=1e-9)
     reference = shapley(CostGame(FIRMS, plain))
@@ -82,7 +89,13 @@ def test_exact_shapley_is_efficient_and_matches_the_plain_game(plain):
 def test_sampled_shapley_stops_at_its_target_and_covers_the_exact_value(plain, monkeypatch):
     monkeypatch.setattr(pooling, "MAX_EXACT_FIRMS", 3)  # 4 firms: the sampled path
     result = consolidate(
-        NETWORK, methods=("shapley",), target_pct=2.0, min_samples=4, samples=500, workers=1
+        NETWORK,
+        methods=("shapley",),
+        target_pct=2.0,
+        min_samples=4,
+        samples=500,
+        workers=1,
+        costs="model",
     )
     sampled = result.allocations["shapley"]
     grand = result.grand.cost
