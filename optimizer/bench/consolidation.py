@@ -59,6 +59,7 @@ CONSOLIDATE_COLUMNS = [
     "start_seconds",
     "cpu_seconds",
     "heuristics",
+    "costs",
     "seed",
     "projected_from",
     "projected_coalitions",
@@ -93,6 +94,7 @@ def bench_consolidate(
     baseline: bool = True,
     coalitions: Callable[[int, pd.DataFrame], None] | None = None,
     project: int = 0,
+    costs: str = "evaluated",
 ) -> pd.DataFrame:
     """Consolidate generated scenarios with each number of firms.
 
@@ -134,6 +136,10 @@ def bench_consolidate(
         computed. 0: solve them all.
     progress
         Called with (coalitions solved, coalitions asked) as solves finish.
+    costs
+        What coalition costs are: ``evaluated`` (solve's pipeline per coalition, scored
+        by the evaluator) or ``model`` (the design model's own objective; the levers
+        ``warm``, ``reuse_model`` and ``heuristics`` act on these only).
 
     Returns
     -------
@@ -153,7 +159,15 @@ def bench_consolidate(
         options = DesignOptions.from_network(network, time_limit=time_limit, gap=gap)
         if project and firms <= 15:
             row = project_exact(
-                network, options, project, seed, workers, warm, reuse_model, heuristics
+                network,
+                options,
+                project,
+                seed,
+                workers,
+                warm,
+                reuse_model,
+                heuristics,
+                costs=costs,
             )
             row.update(firms=firms, villages=count, hubs=hubs, weeks=weeks, seed=seed)
             rows.append(row)
@@ -176,6 +190,7 @@ def bench_consolidate(
             heuristics=heuristics,
             antithetic=antithetic,
             baseline=baseline,
+            costs=costs,
         )
         seconds = time.perf_counter() - start
         if coalitions is not None:
@@ -227,6 +242,7 @@ def bench_consolidate(
                 "start_seconds": sum(c.stages.get("start_seconds", 0.0) for c in solved),
                 "cpu_seconds": sum(c.stages.get("cpu_seconds", 0.0) for c in solved),
                 "heuristics": heuristics,
+                "costs": costs,
                 "seed": seed,
             }
         )
@@ -242,6 +258,7 @@ def project_exact(
     warm: str = "grand",
     reuse_model: bool = True,
     heuristics: bool = False,
+    costs: str = "evaluated",
 ) -> dict:
     """Project the work of solving every coalition from a uniform sample of them.
 
@@ -259,7 +276,7 @@ def project_exact(
         Coalitions to draw besides the grand one (at least 2).
     seed
         Seed of the draw.
-    workers, warm, reuse_model, heuristics
+    workers, warm, reuse_model, heuristics, costs
         The levers of :class:`optimizer.consolidation.coalitions.CoalitionSolver`.
 
     Returns
@@ -273,7 +290,9 @@ def project_exact(
     """
     from optimizer.consolidation import CoalitionSolver, student_t_quantile
 
-    solver = CoalitionSolver(network, options, workers, None, None, warm, reuse_model, heuristics)
+    solver = CoalitionSolver(
+        network, options, workers, None, None, warm, reuse_model, heuristics, costs=costs
+    )
     players = sorted(solver.players)  # every firm that owns supply or demand
     n = len(players)
     others = 2**n - 2

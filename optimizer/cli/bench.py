@@ -526,6 +526,7 @@ def cmd_bench_consolidate(args: argparse.Namespace) -> int:
         coalitions=write_coalitions if args.coalitions_out else None,
         progress=progress if args.verbose else None,
         project=args.project,
+        costs=args.costs,
     )
     _keep_table(args, frame)
     _show_by_case("bench consolidate", frame, "firms")

@@ -153,13 +153,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="past 15 firms, sample orders until every 95%% half-width is within this %% "
         "of the grand coalition's cost (--samples: the most orders)",
     )
-    p.add_argument(
-        "--costs",
-        default="evaluated",
-        choices=["evaluated", "model"],
-        help="coalition costs: the evaluated cost of the plan solve finds (default), or the "
-        "design model's own objective (faster; with [design] trips = linear a relaxation)",
-    )
     add_coalition_solver_args(p)
     add_report_flag(p)
     p.set_defaults(func=cmd_consolidate)
@@ -167,6 +160,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_coalition_solver_args(p: argparse.ArgumentParser) -> None:
     """Flags of the coalition solves and the sampler shared by consolidate and its bench."""
+    p.add_argument(
+        "--costs",
+        default="evaluated",
+        choices=["evaluated", "model"],
+        help="coalition costs: the evaluated cost of the plan solve finds (default), or the "
+        "design model's own objective (faster; with [design] trips = linear a relaxation; "
+        "--warm and --heuristics act on these only)",
+    )
     p.add_argument("--min-samples", type=int, default=10, help="fewest orders before stopping")
     p.add_argument(
         "--antithetic",

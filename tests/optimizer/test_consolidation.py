@@ -631,10 +631,12 @@ def test_past_the_limit_proportional_rules_solve_only_n_plus_one(gen4, past_the_
 # ---------------------------------------------------------------------------------------
 def test_bench_consolidate_writes_seconds_and_coalitions_solved(tmp_path):
     out = tmp_path / "bench.csv"
-    assert main(["bench", "consolidate", "--sizes", "2,3", "--out", str(out)]) == 0
+    args = ["bench", "consolidate", "--sizes", "2,3", "--costs", "model", "--out", str(out)]
+    assert main(args) == 0
     table = pd.read_csv(out)
     assert table["firms"].tolist() == [2, 3]
     assert table["coalitions_solved"].tolist() == [2**2 - 1, 2**3 - 1]
+    assert (table["costs"] == "model").all()
     assert (table["seconds"] > 0).all()
     assert (table["grand_coalition_cost"] <= table["standalone_cost_sum"]).all()
 
@@ -646,15 +648,16 @@ def test_bench_projection_from_every_coalition_is_the_measured_work():
     network = generate_network(villages=12, hubs=6, weeks=2, firms=4, markets=1, seed=1)
     options = DesignOptions.from_network(network)
     # a "sample" of all 14 other coalitions: the projection is the sum it measured
-    row = project_exact(network, options, sample=100, seed=3, workers=1)
+    # the bench's arithmetic, on the design model's own costs (fast)
+    row = project_exact(network, options, sample=100, seed=3, workers=1, costs="model")
     assert row["projected_from"] == 14
     assert row["coalitions_solved"] == row["projected_coalitions"] == 2**4 - 1
     assert row["projected_cpu_seconds"] == pytest.approx(row["cpu_seconds"], rel=1e-9)
     assert row["projected_wall_seconds"] == pytest.approx(row["projected_cpu_seconds"])
-    exact = consolidate(network, None, ("shapley",), options, workers=1)
+    exact = consolidate(network, None, ("shapley",), options, workers=1, costs="model")
     assert row["grand_coalition_cost"] == pytest.approx(exact.grand.cost, rel=1e-6)
     # a real sample: distinct coalitions other than the grand one, a finite interval
-    part = project_exact(network, options, sample=5, seed=3, workers=1)
+    part = project_exact(network, options, sample=5, seed=3, workers=1, costs="model")
     assert part["coalitions_solved"] == 6
     assert part["projected_from"] == 5
     assert 0 < part["projected_cpu_half_width"] < math.inf
@@ -662,7 +665,8 @@ def test_bench_projection_from_every_coalition_is_the_measured_work():
 
 def test_bench_consolidate_project_writes_the_projection(tmp_path):
     out = tmp_path / "bench.csv"
-    args = ["bench", "consolidate", "--sizes", "3", "--project", "3", "--out", str(out)]
+    args = ["bench", "consolidate", "--sizes", "3", "--project", "3", "--costs", "model"]
+    args += ["--out", str(out)]
     assert main(args) == 0
     table = pd.read_csv(out)
     assert table["projected_coalitions"].tolist() == [7]
@@ -673,9 +677,10 @@ def test_bench_consolidate_project_writes_the_projection(tmp_path):
 def test_consolidate_records_its_levers_in_kpis(tiny_run):
     # a run said nothing of its sampling and solving settings (warm, baseline, ...)
     kpis = json.loads((tiny_run / "kpis.json").read_text())
-    for key in ("warm", "heuristics", "antithetic", "baseline", "target_pct", "gap"):
+    for key in ("warm", "heuristics", "antithetic", "baseline", "target_pct", "gap", "costs"):
         assert f"param_{key}" in kpis, key
     assert kpis["param_warm"] == "grand" and kpis["param_baseline"] is True
+    assert kpis["param_costs"] == "evaluated"
 
 
 @pytest.fixture
