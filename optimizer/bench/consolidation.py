@@ -95,6 +95,7 @@ def bench_consolidate(
     coalitions: Callable[[int, pd.DataFrame], None] | None = None,
     project: int = 0,
     costs: str = "evaluated",
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Consolidate generated scenarios with each number of firms.
 
@@ -111,6 +112,8 @@ def bench_consolidate(
         Hub candidates, weeks and markets of the generated scenarios.
     workers
         Parallel coalition solves.
+    scheduler
+        Solve on a Dask cluster instead of the local pool (``local:N`` or an address).
     samples
         Random orders of sampled Shapley (past 15 firms): the most drawn, with
         ``target_pct``.
@@ -168,6 +171,7 @@ def bench_consolidate(
                 reuse_model,
                 heuristics,
                 costs=costs,
+                scheduler=scheduler,
             )
             row.update(firms=firms, villages=count, hubs=hubs, weeks=weeks, seed=seed)
             rows.append(row)
@@ -191,6 +195,7 @@ def bench_consolidate(
             antithetic=antithetic,
             baseline=baseline,
             costs=costs,
+            scheduler=scheduler,
         )
         seconds = time.perf_counter() - start
         if coalitions is not None:
@@ -259,6 +264,7 @@ def project_exact(
     reuse_model: bool = True,
     heuristics: bool = False,
     costs: str = "evaluated",
+    scheduler: str | None = None,
 ) -> dict:
     """Project the work of solving every coalition from a uniform sample of them.
 
@@ -276,7 +282,7 @@ def project_exact(
         Coalitions to draw besides the grand one (at least 2).
     seed
         Seed of the draw.
-    workers, warm, reuse_model, heuristics, costs
+    workers, warm, reuse_model, heuristics, costs, scheduler
         The levers of :class:`optimizer.consolidation.coalitions.CoalitionSolver`.
 
     Returns
@@ -291,7 +297,16 @@ def project_exact(
     from optimizer.consolidation import CoalitionSolver, student_t_quantile
 
     solver = CoalitionSolver(
-        network, options, workers, None, None, warm, reuse_model, heuristics, costs=costs
+        network,
+        options,
+        workers,
+        None,
+        None,
+        warm,
+        reuse_model,
+        heuristics,
+        costs=costs,
+        scheduler=scheduler,
     )
     players = sorted(solver.players)  # every firm that owns supply or demand
     n = len(players)

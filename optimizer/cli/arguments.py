@@ -115,3 +115,31 @@ def add_report_flag(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="write no report.html (network.gpkg and the tables are written all the same)",
     )
+
+
+def scheduler_address(text: str) -> str:
+    """``local:N`` (N >= 1) or a Dask scheduler's address (``tcp://host:8786``)."""
+    if text.startswith("local:"):
+        count = text[len("local:") :]
+        if not count.isdigit() or int(count) < 1:
+            raise argparse.ArgumentTypeError(
+                f"expected local:N with N >= 1 workers, or a scheduler address, got {text!r}"
+            )
+    elif not text.strip() or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(
+            f"expected local:N or a scheduler address like tcp://host:8786, got {text!r}"
+        )
+    return text
+
+
+def add_scheduler_flag(parser: argparse.ArgumentParser) -> None:
+    """Add ``--scheduler``: run the solves on a Dask cluster instead of the local pool."""
+    parser.add_argument(
+        "--scheduler",
+        type=scheduler_address,
+        default=None,
+        metavar="ADDRESS",
+        help="run the solves on a Dask cluster: a scheduler's address (tcp://host:8786; "
+        "its workers stay up) or local:N to start N local workers for this run "
+        "(needs coldchain[dask]; default: the local process pool of --workers)",
+    )

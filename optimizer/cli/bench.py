@@ -34,7 +34,14 @@ from optimizer.bench import (
     run_benchmark,
     summary,
 )
-from optimizer.cli.arguments import add_scenario_sizes, at_least, gap_fraction, int_list, seconds
+from optimizer.cli.arguments import (
+    add_scenario_sizes,
+    add_scheduler_flag,
+    at_least,
+    gap_fraction,
+    int_list,
+    seconds,
+)
 from optimizer.cli.console import ExitCode, console
 from optimizer.cli.consolidate import add_coalition_solver_args
 from optimizer.routing import BACKENDS
@@ -527,6 +534,7 @@ def cmd_bench_consolidate(args: argparse.Namespace) -> int:
         progress=progress if args.verbose else None,
         project=args.project,
         costs=args.costs,
+        scheduler=args.scheduler,
     )
     _keep_table(args, frame)
     _show_by_case("bench consolidate", frame, "firms")
@@ -560,6 +568,7 @@ def _add_consolidate(sub: argparse._SubParsersAction) -> None:
     )
     add_scenario_sizes(p, hubs=6, weeks=2, markets=1, products=False)
     p.add_argument("--workers", type=at_least(1), default=2, help="solver processes (default 2)")
+    add_scheduler_flag(p)
     p.add_argument("--samples", type=int, default=200, help="most random orders of sampled Shapley")
     p.add_argument(
         "--target-pct",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from optimizer.cli.arguments import add_report_flag, seconds
+from optimizer.cli.arguments import add_report_flag, add_scheduler_flag, seconds
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
@@ -54,6 +54,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
                 workers=args.workers,
                 progress=progress,
                 costs=args.costs,
+                scheduler=args.scheduler,
                 **levers,
             )
         except CoalitionInfeasibleError as exc:
@@ -70,6 +71,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         solver=options.solver,
         workers=args.workers,
         costs=args.costs,
+        scheduler=args.scheduler,
         time_limit=options.time_limit,
         gap=options.gap,
         **levers,
@@ -146,6 +148,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--solver", default=None, help="highs (default) or cbc")
     p.add_argument("--time-limit", type=seconds, default=None, help="seconds per coalition")
     p.add_argument("--workers", type=int, default=2, help="parallel coalition solves")
+    add_scheduler_flag(p)
     p.add_argument(
         "--target-pct",
         type=float,

@@ -53,10 +53,9 @@ cost and the core tests) is :func:`optimizer.consolidation.pooling.consolidate`.
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
 import time
+import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
@@ -65,7 +64,7 @@ from networks.errors import ColdchainError
 from networks.network import Network
 from networks.plan import THIRD_PARTY, Plan
 from networks.status import Limit, NoPlanError, Status
-from optimizer.backends.interrupt import WorkerPool
+from optimizer.backends.executor import Executor, Shared, Task, make_executor
 from optimizer.design import DesignOptions, DesignResult, solve_design
 from optimizer.design.network_design import DesignModel
 from optimizer.design.scored import ScoredDesign, solve_and_score
@@ -507,31 +506,9 @@ class _Engine:
         return _coalition_result(self.network, firms, result, self.options.regime, detail, seconds)
 
 
-_ENGINE: _Engine | None = None
-_ENGINE_ARGS: tuple | None = None
-
-
-def _init_worker() -> None:
-    global _ENGINE
-    assert _ENGINE_ARGS is not None
-    _ENGINE = _Engine(*_ENGINE_ARGS)
-
-
-def _solve_in_worker(task: tuple[frozenset[str], dict | None, bool]) -> CoalitionCost:
-    assert _ENGINE is not None
-    return _ENGINE.solve(*task)
-
-
-class _Inline:
-    """A stand-in for a process pool that solves in this process, when submitted."""
-
-    def __init__(self, engine: _Engine):
-        self.engine = engine
-
-    def submit(self, fn, task) -> Future:
-        future: Future = Future()
-        future.set_result(self.engine.solve(*task))
-        return future
+def _solve_task(engine: _Engine, task: tuple[frozenset[str], dict | None, bool]) -> CoalitionCost:
+    """One coalition's solve on a worker, whose engine the executor built there once."""
+    return engine.solve(*task)
 
 
 class CoalitionSolver:
@@ -547,6 +524,10 @@ class CoalitionSolver:
         Processes in the local pool (1: solve in this process). The pool is forked once,
         before any solve, and kept until :meth:`close`, so that each worker builds its
         reused model once; the parent never holds a HiGHS model while forking.
+    scheduler
+        Solve on a Dask cluster instead (``local:N`` or a scheduler's address;
+        :func:`optimizer.backends.executor.make_executor`): the scenario and options go
+        to each worker once, and each worker builds its reused model once.
     progress
         Called as ``progress(done, total)`` while a batch solves.
     players
@@ -590,6 +571,7 @@ class CoalitionSolver:
         reuse_model: bool = True,
         heuristics: bool = False,
         costs: str = "evaluated",
+        scheduler: str | None = None,
     ):
         if warm not in WARM_STARTS:
             raise ValueError(f"warm: expected one of {', '.join(WARM_STARTS)}, got {warm!r}")
@@ -599,6 +581,7 @@ class CoalitionSolver:
         self.network = network
         self.options = options or DesignOptions.from_network(network)
         self.workers = max(1, workers)
+        self.scheduler = scheduler
         self.progress = progress
         if players is None:
             owners = {v.firm for v in network.villages if v.firm}
@@ -609,7 +592,7 @@ class CoalitionSolver:
         self.reuse_model = reuse_model
         self.heuristics = heuristics
         self.cache: dict[frozenset[str], CoalitionCost] = {}
-        self._pool = None
+        self._pool: Executor | None = None
         self._capacity = {
             h.id: {s.name: (s.throughput_t_per_week, s.cold_storage_t) for s in h.sizes}
             for h in network.county_hubs
@@ -627,16 +610,12 @@ class CoalitionSolver:
         ``kill``: kill the workers at once instead of letting them finish (on an
         exception, Ctrl-C above all).
         """
-        if isinstance(self._pool, WorkerPool):
-            if kill:
-                self._pool.kill()
-            else:
-                self._pool.shutdown()
+        if self._pool is not None:
+            self._pool.close(kill=kill)
         self._pool = None
 
-    def _executor(self):
+    def _executor(self) -> Executor:
         if self._pool is None:
-            global _ENGINE_ARGS
             # warm starts go through the start heuristic, and with HiGHS's heuristics off
             # its plan is the first incumbent: both need it on, whatever the default
             start = True if self.warm != "none" or not self.heuristics else None
@@ -649,13 +628,15 @@ class CoalitionSolver:
                 start,
                 self.basis,
             )
-            if self.workers == 1:
-                self._pool = _Inline(_Engine(*args))
-            else:
-                _ENGINE_ARGS = args  # inherited by fork; read by each worker's initializer
-                self._pool = WorkerPool(
-                    self.workers, mp_context=mp.get_context("fork"), initializer=_init_worker
-                )
+            key = f"coalitions:{self.network.content_hash}:{uuid.uuid4().hex}"
+            pool = make_executor(self.workers, self.scheduler)
+            try:
+                pool.start(Shared(key, _Engine, args))
+            except BaseException:
+                pool.close(kill=True)
+                raise
+            self._pool = pool
+            self.workers = pool.workers
         return self._pool
 
     def _start_hubs(self, firms: frozenset[str]) -> dict[str, str | None] | None:
@@ -714,15 +695,14 @@ class CoalitionSolver:
         else:
             ready = sorted((c for c in todo if not blockers[c]), key=len, reverse=True)
         pool = self._executor()
-        running: dict[Future, frozenset] = {}
+        running: dict[Task, frozenset] = {}
         done_count = 0
         while ready or running:
             while ready and len(running) < 2 * self.workers:
                 firms = ready.pop()
                 task = (firms, self._start_hubs(firms), firms in detail)
-                running[pool.submit(_solve_in_worker, task)] = firms
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            for future in finished:
+                running[pool.submit(_solve_task, task)] = firms
+            for future in pool.wait_any(running):
                 firms = running.pop(future)
                 result = future.result()
                 self.cache[firms] = result

@@ -69,6 +69,7 @@ def consolidate(
     antithetic: bool = False,
     baseline: bool = True,
     costs: str = "evaluated",
+    scheduler: str | None = None,
 ) -> ConsolidationResult:
     """Cost of every coalition and the allocations of the grand coalition's cost.
 
@@ -89,6 +90,9 @@ def consolidate(
         ``samples`` is the most orders drawn.
     workers
         Processes solving coalitions in parallel.
+    scheduler
+        Solve the coalitions on a Dask cluster (``local:N`` or a scheduler's address)
+        instead of the local pool (:mod:`optimizer.backends.executor`).
     progress
         Called as ``progress(done, total)``.
     target_pct
@@ -126,7 +130,16 @@ def consolidate(
         )
     methods = tuple(methods)
     with CoalitionSolver(
-        network, options, workers, progress, players, warm, reuse_model, heuristics, costs=costs
+        network,
+        options,
+        workers,
+        progress,
+        players,
+        warm,
+        reuse_model,
+        heuristics,
+        costs=costs,
+        scheduler=scheduler,
     ) as solver:
         return _consolidate(
             network,
