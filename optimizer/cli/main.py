@@ -50,9 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
         regimes,
         report,
         route,
+        runs,
         shelf_life,
         show,
         solve,
+        sweep,
         validate,
     )
     from optimizer.cli import list as list_command
@@ -66,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
         route,
         corridors,
         consolidate,
+        sweep,
+        runs,
         report,
         regimes,
         shelf_life,
@@ -118,7 +122,9 @@ def _run(args: argparse.Namespace) -> int:
             # a run folder that exists, a place no run can be written to, or one that
             # another run is writing, stops the run before any solving, not after it
             refuse_unwritable(out)
-            if getattr(args, "command", None) != "bench":
+            # a bench table may sit in a folder of others; a study resumed continues
+            # its own store (under the same claim)
+            if getattr(args, "command", None) != "bench" and not getattr(args, "resume", False):
                 refuse_existing_file(out, "folder")
         with claimed(out) if out else contextlib.nullcontext():
             code = int(args.func(args))

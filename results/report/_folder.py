@@ -90,12 +90,12 @@ def read_run(folder: str | os.PathLike, name: str = "") -> RunFolder:
     RunFolderError
         If ``folder`` has no ``kpis.json``.
     """
-    path = Path(folder)
+    from results.runstore import resolve_run
+
+    path = resolve_run(str(folder))  # STORE:RUN_ID: the run's folder in a run store
     kpis_file = path / "kpis.json"
     if not kpis_file.is_file():
         got = "a folder without kpis.json" if path.is_dir() else "nothing there"
-        if not path.exists() and ":" in str(folder):
-            got = "STORE:RUN_ID, which needs a run store (not in this version)"
         raise RunFolderError(f"{path}: RUN: expected a run folder (with kpis.json), got {got}")
     kpis = json.loads(kpis_file.read_text())
     tables = {}
