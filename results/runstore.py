@@ -35,7 +35,6 @@ from typing import Any
 
 import pandas as pd
 
-from networks.errors import ColdchainError
 from results.store import RunFolderError, RunWriter, _json_text
 
 #: The store's own description file.
@@ -45,8 +44,8 @@ STORE_FORMAT = "coldchain-run-store"
 STORE_VERSION = 1
 
 
-class RunStoreError(ColdchainError, ValueError):
-    """A folder that is not a run store, or a run id it does not hold (exit 2)."""
+class RunStoreError(RunFolderError):
+    """A folder given as a run store is not one (exit 2)."""
 
 
 def run_key(spec: dict[str, Any]) -> str:

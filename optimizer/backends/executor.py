@@ -32,7 +32,11 @@ model is not thread-safe: start Dask workers with ``--nthreads 1``.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing as mp
+import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -49,6 +53,12 @@ RETRIES = 3
 
 #: Seconds between two looks at the tasks while waiting (a signal is seen in between).
 POLL_S = 0.2
+
+#: Seconds to wait for an external Dask scheduler to answer.
+CONNECT_S = 10.0
+
+#: Loggers that report a closed connection with a traceback (quiet while killing).
+_DASK_LOGGERS = ("distributed", "tornado", "asyncio")
 
 #: The prefix of ``--scheduler`` that starts a local Dask cluster (``local:2``).
 LOCAL_CLUSTER = "local:"
@@ -307,22 +317,29 @@ class DaskExecutor(Executor):
         self.name = scheduler
         self._distributed = distributed
         self.cluster = None
+        self._children: set[int] = set()
         if scheduler.startswith(LOCAL_CLUSTER):
             workers = _local_workers(scheduler)
-            self.cluster = distributed.LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=50,  # CRITICAL: the run's own progress is what the user sees
-            )
-            self.client = distributed.Client(self.cluster)
-            from optimizer.backends._dask import IgnoreSigint
+            before = {p.pid for p in mp.active_children()}
+            try:
+                self.cluster = distributed.LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=50,  # CRITICAL: the run's own progress is what the user sees
+                )
+                self.client = distributed.Client(self.cluster)
+                from optimizer.backends._dask import IgnoreSigint
 
-            self.client.register_plugin(IgnoreSigint(), name="coldchain-ignore-sigint")
+                self.client.register_plugin(IgnoreSigint(), name="coldchain-ignore-sigint")
+            except BaseException:  # a Ctrl-C while the cluster starts: its workers go now
+                _kill_quietly({p.pid for p in mp.active_children()} - before)
+                raise
+            self._children = {p.pid for p in mp.active_children()} - before
         else:
             try:
-                self.client = distributed.Client(scheduler, timeout=10)
+                self.client = distributed.Client(scheduler, timeout=CONNECT_S)
             except (OSError, TimeoutError) as exc:
                 raise ExecutorError(
                     f"--scheduler {scheduler}: expected a running Dask scheduler "
@@ -359,16 +376,50 @@ class DaskExecutor(Executor):
                 pass
 
     def close(self, kill: bool = False) -> None:
-        """Cancel this run's tasks (``kill``), close the client and a local cluster."""
-        if kill and self._futures:
-            try:
-                self.client.cancel(list(self._futures), force=True)
-            except Exception:  # noqa: BLE001 - the cluster may be gone already
-                pass
-        self._futures.clear()
-        self.client.close(timeout=2)
+        """Close the client and a local cluster.
+
+        ``kill`` (an interrupt): a local cluster's workers are killed at once, then the
+        cluster closed; with an external scheduler, this run's tasks are cancelled and
+        its workers left running for other clients.
+        """
+        if not kill:
+            self.client.close(timeout=10)
+            if self.cluster is not None:
+                self.cluster.close(timeout=10)
+            return
         if self.cluster is not None:
-            self.cluster.close(timeout=2)
+            # closing the cluster would ask each worker to finish its solve first
+            _kill_quietly(self._children | {p.pid for p in mp.active_children()})
+        with _quiet_dask():
+            with contextlib.suppress(Exception):  # the cluster may be gone already
+                if self.cluster is None and self._futures:
+                    self.client.cancel(list(self._futures), force=True)
+            self._futures.clear()
+            with contextlib.suppress(Exception):
+                self.client.close(timeout=1)
+            if self.cluster is not None:
+                with contextlib.suppress(Exception):
+                    self.cluster.close(timeout=1)
+
+
+@contextlib.contextmanager
+def _quiet_dask():
+    """Dask logs each connection to a killed worker with a traceback: not while killing."""
+    levels = {name: logging.getLogger(name).level for name in _DASK_LOGGERS}
+    for name in _DASK_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+
+
+def _kill_quietly(pids: set[int]) -> None:
+    """SIGKILL each of a local cluster's worker processes (gone ones are skipped)."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _local_workers(scheduler: str) -> int:

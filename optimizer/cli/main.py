@@ -105,6 +105,7 @@ def _run(args: argparse.Namespace) -> int:
     """Run the command ``args`` names; map what it raises to one message and an exit code."""
     from networks.errors import ColdchainError, ScenarioError, SolverUnavailableError
     from optimizer.backends import interrupt
+    from optimizer.backends.executor import ExecutorError
     from optimizer.cli.console import ExitCode, error_console
     from results.store import (
         OutputClaimedError,
@@ -138,7 +139,13 @@ def _run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             error_console.print(str(problem), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
-    except (RunFolderExistsError, OutputLocationError, OutputClaimedError, RunFolderError) as exc:
+    except (
+        RunFolderExistsError,
+        OutputLocationError,
+        OutputClaimedError,
+        RunFolderError,
+        ExecutorError,  # a --scheduler that cannot be used
+    ) as exc:
         error_console.print(str(exc), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
     except OSError as exc:  # a write that failed anyway (a full disk): one line, no trace

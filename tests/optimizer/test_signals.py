@@ -199,3 +199,41 @@ def test_sigterm_stops_an_ortools_search_at_once(tmp_path):
     assert stderr.strip() == "interrupted by SIGTERM: nothing written"
     _wait_for(lambda: not any(map(_alive, searches)), 2.0)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("executor", [["--workers", "2"], ["--scheduler", "local:2"]])
+def test_ctrl_c_stops_a_sweep_keeps_its_finished_runs_and_leaves_no_worker(
+    slow_scenario, tmp_path, executor
+):
+    pytest.importorskip("distributed") if "--scheduler" in executor else None
+    store = tmp_path / "store"
+    costs = ",".join(str(f) for f in range(1, 17))  # more runs than the test waits for
+    args = ["sweep", str(slow_scenario), "--vary", f"hub_cost={costs}", "--out", str(store)]
+    process = _start(
+        [sys.executable, "-m", "optimizer.cli.main", *args, *executor, "--time-limit", "60"],
+        start_new_session=True,
+    )
+    _wait_for(lambda: len(_descendants(process.pid)) >= 2)
+    time.sleep(3.0)  # the workers (a local cluster's: started) are solving
+    workers = _descendants(process.pid)
+    _, stderr, seconds = _signal_and_wait(process, signal.SIGINT, group=True)
+    assert process.returncode == 130, stderr
+    assert seconds < 2.0
+    assert "Traceback" not in stderr and "--resume runs the rest" in stderr
+    _wait_for(lambda: not any(map(_alive, workers)), 2.0)
+    assert (store / "store.json").exists()  # what was finished stays, --resume goes on
+    assert not [p for p in (store / "index").iterdir() if p.name.startswith(".")]
+
+
+def test_killing_a_sweep_on_a_local_cluster_leaves_no_dask_worker(slow_scenario, tmp_path):
+    pytest.importorskip("distributed")
+    args = ["sweep", str(slow_scenario), "--vary", "hub_cost=1,2", "--out", str(tmp_path / "s")]
+    process = _start(
+        [sys.executable, "-m", "optimizer.cli.main", *args, "--scheduler", "local:2"],
+    )
+    _wait_for(lambda: len(_descendants(process.pid)) >= 2)
+    time.sleep(3.0)
+    children = _descendants(process.pid)
+    process.kill()
+    process.communicate(timeout=30)
+    _wait_for(lambda: not any(map(_alive, children)), 5.0)
