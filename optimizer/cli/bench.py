@@ -752,6 +752,70 @@ def cmd_bench_vrptw(args: argparse.Namespace, console: Console = console) -> int
     return _bench_routing("vrptw", args, console)
 
 
+# --- bench sweep ------------------------------------------------------------------------
+def cmd_bench_sweep(args: argparse.Namespace) -> int:
+    """Run the same sweep on each executor, write the table."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from optimizer.bench.sweep import bench_sweep
+    from optimizer.cli.console import error_console
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=error_console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(scheduler: str, done: int, total: int) -> None:
+            if scheduler not in tasks:
+                tasks[scheduler] = bar.add_task(scheduler, total=total)
+            bar.update(tasks[scheduler], completed=done)
+
+        frame = bench_sweep(
+            args.schedulers.split(","),
+            args.villages,
+            args.hubs,
+            args.weeks,
+            args.runs,
+            args.seed,
+            args.gap,
+            progress=progress,
+        )
+    _keep_table(args, frame)
+    _show_by_case("bench sweep", frame, "scheduler")
+    return ExitCode.OK
+
+
+def _add_sweep(sub: argparse._SubParsersAction) -> None:
+    """Add ``bench sweep``."""
+    p = sub.add_parser(
+        "sweep",
+        help="one sweep on each executor: speed-up and overhead per task",
+        description="Solve a generated scenario under --runs hub-cost factors on each "
+        "executor in turn (pool:N for the local pool, local:N for a local Dask cluster, "
+        "or a scheduler's address), one task per worker in flight, and write one row "
+        "per executor: wall seconds, median task, overhead per task (submission, "
+        "transfer, store write), speed-up and parallel efficiency against the first.",
+    )
+    p.add_argument(
+        "--schedulers",
+        default="local:1,local:2",
+        help="executors, comma-separated (default local:1,local:2)",
+    )
+    p.add_argument("--villages", type=at_least(1), default=200, help="villages (default 200)")
+    p.add_argument("--hubs", type=at_least(1), default=20, help="hub candidates (default 20)")
+    p.add_argument("--weeks", type=at_least(1), default=4, help="weeks (default 4)")
+    p.add_argument("--runs", type=at_least(1), default=20, help="runs of the sweep (default 20)")
+    p.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    p.add_argument("--gap", type=gap_fraction, default=None, help="relative MIP gap per solve")
+    p.add_argument("--out", required=True, help="CSV file to write")
+    p.set_defaults(func=cmd_bench_sweep)
+
+
 # --- registration -----------------------------------------------------------------------
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``bench`` and its subcommands to the ``coldchain`` parser."""
@@ -762,7 +826,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sub = bench.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
 
-    for add in (_add_cflp, _add_scale, _add_design, add_routing_parsers, _add_consolidate):
+    for add in (
+        _add_cflp,
+        _add_scale,
+        _add_design,
+        add_routing_parsers,
+        _add_consolidate,
+        _add_sweep,
+    ):
         add(sub)
     for parser in sub.choices.values():  # every bench: no overwriting, a run record
         parser.set_defaults(func=_recorded(parser.get_default("func")))

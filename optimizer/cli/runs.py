@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 #: Columns shown by default (those the store has), after the lever columns.
 DEFAULT_COLUMNS = (
@@ -63,10 +64,62 @@ def _filter(frame, column: str, op: str, value: str):
     return frame[ops[op](target)]
 
 
-def cmd_runs(args: argparse.Namespace) -> int:
-    """Print the store's runs (filtered, sorted), or write them to ``--export``."""
-    from pathlib import Path
+def summary(frame, columns: list[str]):
+    """Mean, standard deviation, 5% and 95% quantiles of each column (NaN skipped)."""
+    import pandas as pd
 
+    _known(frame, columns, "--summary")
+    rows = []
+    for column in columns:
+        values = pd.to_numeric(frame[column], errors="coerce").dropna()
+        rows.append(
+            {
+                "column": column,
+                "runs": len(values),
+                "mean": values.mean(),
+                "std": values.std(),
+                "p5": values.quantile(0.05),
+                "p50": values.quantile(0.5),
+                "p95": values.quantile(0.95),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _known(frame, columns: list[str], flag: str) -> None:
+    from networks.errors import Problem, ScenarioError
+
+    wrong = [c for c in columns if c not in frame.columns]
+    if wrong:
+        raise ScenarioError(
+            Problem(flag, wrong[0], f"a column of the index ({', '.join(frame.columns)})", wrong[0])
+        )
+
+
+def _plot(args: argparse.Namespace, store, frame) -> int:
+    """Write the study's page: runs on two KPIs, the efficient ones joined."""
+    from networks.errors import Problem, ScenarioError
+    from optimizer.cli.console import ExitCode, console
+    from results.report.study import study_page
+    from results.store import RunWriter
+
+    columns = [c.strip() for c in args.plot.split(",") if c.strip()]
+    if len(columns) not in (2, 3) or not args.html:
+        raise ScenarioError(
+            Problem("--plot", "X,Y[,COLOR]", "two or three columns and --html FILE", args.plot)
+        )
+    _known(frame, columns, "--plot")
+    x, y, *color = columns
+    title = f"{store.study.get('scenario', '')}: {y} against {x}"
+    page = study_page(frame, x, y, color[0] if color else None, title)
+    with RunWriter(args.html, files=True) as run:
+        run.write_text(Path(args.html).name, page)
+    console.print(f"{len(frame)} runs -> {args.html}")
+    return ExitCode.OK
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """Print the store's runs (filtered, sorted), sum them up, plot or export them."""
     from optimizer.cli.console import ExitCode, _table, console
     from results.runstore import RunStore
     from results.store import write_csv_atomic
@@ -79,6 +132,11 @@ def cmd_runs(args: argparse.Namespace) -> int:
         column = args.sort.lstrip("-")
         if column in frame.columns:
             frame = frame.sort_values(column, ascending=not args.sort.startswith("-"))
+    if args.summary:
+        console.print(_table(f"{len(frame)} runs ({args.store})", summary(frame, args.summary)))
+        return ExitCode.OK
+    if args.plot:
+        return _plot(args, store, frame)
     if args.export:
         out = Path(args.export)
         if out.suffix == ".parquet":
@@ -124,4 +182,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--export", default=None, help="write the (filtered) index to FILE.csv or FILE.parquet"
     )
+    p.add_argument(
+        "--summary",
+        type=lambda t: [c.strip() for c in t.split(",") if c.strip()],
+        default=None,
+        metavar="COL,COL",
+        help="mean, std and 5/50/95%% quantiles of these columns over the runs (Monte Carlo)",
+    )
+    p.add_argument(
+        "--plot",
+        default=None,
+        metavar="X,Y[,COLOR]",
+        help="plot the runs on two columns (colored by a third), the efficient ones "
+        "(lower is better on both) joined: a Pareto front; needs --html",
+    )
+    p.add_argument("--html", default=None, help="the new HTML file --plot writes")
     p.set_defaults(func=cmd_runs)

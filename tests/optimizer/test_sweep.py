@@ -222,3 +222,40 @@ def test_runs_lists_filters_exports_and_report_reads_a_stored_run(tmp_path, caps
     assert main(["report", f"{store}:nope", "--out", str(tmp_path / "rep2")]) == 2
     assert "(4 runs: " in capsys.readouterr().err
     assert main(["runs", str(tmp_path / "rep")]) == 2  # not a store
+
+
+def test_the_efficient_runs_are_those_no_other_beats_on_both():
+    from results.report.study import efficient
+
+    frame = pd.DataFrame(
+        {"cost": [1.0, 2.0, 3.0, 2.5, 1.0, np.nan], "co2": [5.0, 3.0, 1.0, 3.5, 6.0, 0.0]}
+    )
+    # by hand: (1,5), (2,3), (3,1) efficient; (2.5,3.5) beaten by (2,3); (1,6) by (1,5)
+    assert efficient(frame, "cost", "co2").tolist() == [True, True, True, False, False, False]
+
+
+def test_runs_sums_up_draws_and_plots_a_front(tmp_path, capsys):
+    store = tmp_path / "s"
+    argv = ["sweep", "tiny", "--plan", "by-hand", "--vary", "delay=uniform:0,48"]
+    assert main([*argv, "--draws", "6", "--seed", "1", "--out", str(store), "--workers", "1"]) == 0
+    index = RunStore.open(store).index()
+    capsys.readouterr()
+    assert main(["runs", str(store), "--summary", "total_cost,spoilage_rate"]) == 0
+    out = capsys.readouterr().out
+    mean = index["total_cost"].mean()
+    assert f"{mean:,.2f}" in out  # the mean over the draws, as pandas computes it
+    page = tmp_path / "front.html"
+    argv = [
+        "runs",
+        str(store),
+        "--plot",
+        "total_cost,spoilage_rate,lever_draw",
+        "--html",
+        str(page),
+    ]
+    assert main(argv) == 0
+    from results.report.page import page_figures
+
+    (figure,) = page_figures(page.read_text()).values()
+    assert len(figure["data"][0]["x"]) == 6
+    assert main(["runs", str(store), "--summary", "nope"]) == 2
