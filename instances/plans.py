@@ -108,6 +108,10 @@ def _flow(row: dict, label: str, line: int, problems: ProblemCollector) -> PathF
     if not storage.isdigit():
         problems.add(label, "storage_weeks", "an integer >= 0", storage, line=line)
         return None
+    abroad = str(row.get("abroad_weeks", "") or "0").strip()
+    if not abroad.isdigit():
+        problems.add(label, "abroad_weeks", "an integer >= 0", abroad, line=line)
+        return None
     try:
         wait_hours = float(wait) if wait else None
     except ValueError:
@@ -132,6 +136,7 @@ def _flow(row: dict, label: str, line: int, problems: ProblemCollector) -> PathF
             storage_weeks=int(storage),
             precool=precool in TRUE_WORDS,
             wait_hours=wait_hours,
+            abroad_weeks=int(abroad),
         )
     except ValueError as exc:
         problems.add(label, "path/services", "one service per leg of the path", str(exc), line=line)

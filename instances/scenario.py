@@ -69,6 +69,7 @@ NODE_COLUMNS = [
     Column("clearance_hours", "float", False, 0.0, low=0),
     Column("port_mode", "choice", False, "", choices=tuple(m.value for m in PortMode)),
     Column("capacity_t_per_week", "float", False, INF, low=0),
+    Column("stock_capacity_t", "float", False, INF, low=0),
     Column("temp_c", "float", False, None, low=-30, high=50),
     Column("max_age_days", "float", False, INF, positive=True),
     Column("climate", "choice", False, "", choices=PLACES),
@@ -268,6 +269,7 @@ def _build_nodes(frame, sizes_by_hub, problems: ProblemCollector, rel: str) -> d
             extra = dict(
                 storage_cost_cny_per_t_week=row["storage_cost_cny_per_t_week"],
                 capacity_t_per_week=row["capacity_t_per_week"],
+                stock_capacity_t=row["stock_capacity_t"],
                 temp_c=None if temp is None or math.isnan(temp) else temp,
             )
         elif kind == NodeKind.MARKET:

@@ -28,6 +28,7 @@ SEGMENT_KINDS: tuple[str, ...] = (
     "dwell",
     "storage",
     "customs",
+    "stock",
 )
 """Usual segment kinds (any string is accepted; ``"precool"`` marks the start of cooling)."""
 

@@ -242,11 +242,16 @@ class OverseasWarehouse(Node):
         Tonnes it can receive per week (``inf`` where unlimited).
     temp_c
         Storage temperature (``None``: ambient).
+    stock_capacity_t
+        Tonnes it can hold as stock across weeks (a plan row's ``abroad_weeks``: the
+        purpose of customs mode 9810, fill a container and sell over weeks); ``inf``
+        where unlimited, 0 where it holds no stock.
     """
 
     storage_cost_cny_per_t_week: float = 0.0
     capacity_t_per_week: float = float("inf")
     temp_c: float | None = None
+    stock_capacity_t: float = float("inf")
     kind: NodeKind = field(init=False, default=NodeKind.OVERSEAS_WAREHOUSE)
 
 

@@ -4,7 +4,7 @@ One path-based format holds every plan, hand-made (the status quo) or optimized,
 the same evaluator scores both. A plan is a table, one row per path flow:
 
 ``firm, shipper, product, week, tonnes, path, services, customs_mode, storage_weeks,
-precool, wait_hours`` (see docs/scenario-format.md), plus a hubs table ``hub, size``.
+precool, wait_hours, abroad_weeks`` (see docs/scenario-format.md), plus a hubs table ``hub, size``.
 Plan files are read and written by :mod:`instances.plans`.
 """
 
@@ -30,6 +30,7 @@ PLAN_COLUMNS = (
     "storage_weeks",
     "precool",
     "wait_hours",
+    "abroad_weeks",
 )
 
 
@@ -62,6 +63,9 @@ class PathFlow:
     wait_hours
         Hours from picking to departure from the village (ambient); ``None`` takes the
         scenario's default.
+    abroad_weeks
+        Whole weeks held as stock in the path's overseas warehouse before the last leg
+        to the market (customs mode 9810: fill a container, sell over weeks).
     """
 
     firm: str
@@ -75,6 +79,7 @@ class PathFlow:
     storage_weeks: int = 0
     precool: bool = True
     wait_hours: float | None = None
+    abroad_weeks: int = 0
 
     def __post_init__(self) -> None:
         if len(self.services) != len(self.nodes) - 1:
@@ -183,6 +188,7 @@ class Plan:
                 "storage_weeks": f.storage_weeks,
                 "precool": f.precool,
                 "wait_hours": "" if f.wait_hours is None else f.wait_hours,
+                "abroad_weeks": f.abroad_weeks,
             }
             for f in self.flows
         ]
@@ -209,6 +215,7 @@ def merge_flows(flows: Iterable[PathFlow]) -> tuple[PathFlow, ...]:
             f.storage_weeks,
             f.precool,
             f.wait_hours,
+            f.abroad_weeks,
         )
         merged[key] = merged.get(key, 0.0) + f.tonnes
         template.setdefault(key, f)

@@ -108,7 +108,12 @@ class DesignSettings:
     co2_cap_t
         Cap on CO2e, tonnes (``None``: no cap).
     routes_per_pair
-        Routes kept per hub, market, product and customs mode (0: all).
+        Routes kept per hub, market, product, customs mode and weeks of stock abroad
+        (0: all).
+    abroad_weeks
+        Most whole weeks the model may hold a lot as stock in an overseas warehouse
+        that holds stock (``stock_capacity_t`` > 0 in ``nodes.csv``) before selling it
+        (0: none; the evaluator scores any plan's ``abroad_weeks`` whatever this is).
     objective
         ``cost`` or ``margin`` (``None``: the scenario's ``objective``).
     seed
@@ -143,6 +148,7 @@ class DesignSettings:
     co2_price_cny_per_t: float = _key(0.0, "number", 0.0)
     co2_cap_t: float | None = _key(None, "number", 0.0)
     routes_per_pair: int = _key(6, "integer", 0)
+    abroad_weeks: int = _key(0, "integer", 0, 52)
     objective: str | None = _key(None, "choice", choices=("cost", "margin"))
     seed: int = _key(0, "integer", 0)
     msg: bool = _key(False, "bool")

@@ -93,6 +93,7 @@ def lot_history(
     wait_hours: float | None = None,
     customs_mode: str = "",
     atmosphere: str = "air",
+    abroad_weeks: int = 0,
 ) -> PathTimeline:
     """The stages a lot passes along a path.
 
@@ -115,6 +116,10 @@ def lot_history(
         Customs mode; clearance hours are spent at the node that runs it.
     atmosphere
         Atmosphere of the hub's cold store (``air`` or ``ca``).
+    abroad_weeks
+        Whole weeks held as stock in the path's overseas warehouse (a ``stock``
+        segment after its dwell and any clearance there, at the warehouse's
+        temperature, or the place's air where it has none).
 
     Returns
     -------
@@ -173,4 +178,7 @@ def lot_history(
             terms = network.customs.get(customs_mode)
             hours += terms.clearance_hours if terms is not None else 0.0
             add("customs", node_id, hours, dwell_temp)
+        if isinstance(node, OverseasWarehouse) and abroad_weeks > 0:
+            stock_temp = node.temp_c if node.temp_c is not None else ambient(node_id)
+            add("stock", node_id, abroad_weeks * HOURS_PER_WEEK, stock_temp)
     return PathTimeline(LotHistory(tuple(segments)), tuple(leg_start), tuple(leg_end))

@@ -25,7 +25,7 @@ import pandas as pd
 from networks.errors import PlanError, ProblemCollector
 from networks.firms import load_cost, part_load_rate, trip_terms
 from networks.network import Network
-from networks.nodes import CountyHub, NodeKind
+from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
 from networks.plan import PATH_SEPARATOR, THIRD_PARTY, Plan
 from networks.timeline import customs_mode_fits, customs_node
 from results.scoring import FlowScorer, hub_atmosphere, origin_country
@@ -59,6 +59,15 @@ TRIP_COLUMNS = [
     "fill",
     "cost",
 ]
+#: Columns of the evaluation's ``warehouses`` table.
+WAREHOUSE_COLUMNS = [
+    "warehouse",
+    "week",
+    "received_t",
+    "capacity_t_per_week",
+    "stock_t",
+    "stock_capacity_t",
+]
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,10 @@ class Evaluation:
         Freight bought on legs sold by the trip, per shipper, leg and week
         (:data:`TRIP_COLUMNS`): tonnes loaded, whole trips, their capacity, tonnes sent
         as a part load, the whole trips' fill and the cost (CNY, 3PL margin included).
+    warehouses
+        Overseas warehouse use by week where the plan uses one
+        (:data:`WAREHOUSE_COLUMNS`): tonnes received and held as stock, and the
+        warehouse's capacities.
     """
 
     totals: MappingProxyType
@@ -88,6 +101,7 @@ class Evaluation:
     hubs: pd.DataFrame
     deliveries: pd.DataFrame = field(default_factory=pd.DataFrame)
     trips: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warehouses: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def kpis(self) -> dict:
         """The plan's key figures, one flat mapping (what ``kpis.json`` holds)."""
@@ -104,6 +118,7 @@ class Evaluation:
             "hubs": self.hubs,
             "deliveries": self.deliveries,
             "trips": self.trips,
+            "warehouses": self.warehouses,
         }
 
 
@@ -216,6 +231,17 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
                 f"at most {limit} (the longest {flow.product} may stay in a cold store)",
                 flow.storage_weeks,
             )
+        if flow.abroad_weeks < 0:
+            bad("abroad_weeks", "an integer >= 0", flow.abroad_weeks)
+        elif flow.abroad_weeks > 0:
+            if not any(isinstance(network.nodes.get(n), OverseasWarehouse) for n in flow.nodes):
+                bad("abroad_weeks", "0 on a path through no overseas warehouse", flow.abroad_weeks)
+            elif limit is not None and flow.abroad_weeks > limit:
+                bad(
+                    "abroad_weeks",
+                    f"at most {limit} (the longest {flow.product} may stay in a cold store)",
+                    flow.abroad_weeks,
+                )
         drawn[(flow.village, flow.product, flow.week)] += flow.tonnes
         drawn_row[(flow.village, flow.product, flow.week)] = row
     supply = network.supply.groupby(["village", "product", "week"])["tonnes"].sum()
@@ -291,6 +317,8 @@ def evaluate(
     trip_members: dict[tuple[str, str, int], list[tuple[int, float]]] = defaultdict(list)
     throughput: dict[tuple[str, int], float] = defaultdict(float)
     storage: dict[tuple[str, int], float] = defaultdict(float)
+    received: dict[tuple[str, int], float] = defaultdict(float)
+    stock: dict[tuple[str, int], float] = defaultdict(float)
     rows = []
     last_row: dict[tuple, int] = {}  # the last plan row that loads a hub in a week
     for index, flow in enumerate(plan.flows):
@@ -306,6 +334,12 @@ def evaluate(
         for key, tonnes in score.storage:
             storage[key] += tonnes
             last_row[("storage", *key)] = row_number
+        for key, tonnes in score.received:
+            received[key] += tonnes
+            last_row[("received", *key)] = row_number
+        for key, tonnes in score.stock:
+            stock[key] += tonnes
+            last_row[("stock", *key)] = row_number
     # Freight as it is sold, per shipper, leg and week: the cheaper mix of whole trips
     # and part loads (networks.firms.load_cost, as the design model's rows (9) price it);
     # its cost is shared among the rows that ride it in proportion to tonnes (so margins
@@ -334,9 +368,44 @@ def evaluate(
     flows = pd.DataFrame(rows)
     hub_cost = sum(network.nodes[h].size(s).fixed_cost_cny for h, s in plan.hubs.items())
     hubs = _hub_use(network, plan, throughput, storage, label, last_row)
+    warehouses = _warehouse_use(network, received, stock, label, last_row)
     deliveries = _deliveries(network, flows)
     kpis = _kpis(network, flows, hub_cost, deliveries)
-    return Evaluation(MappingProxyType(kpis), flows, hubs, deliveries, trips)
+    return Evaluation(MappingProxyType(kpis), flows, hubs, deliveries, trips, warehouses)
+
+
+def _warehouse_use(network, received, stock, label, last_row) -> pd.DataFrame:
+    """Overseas warehouses' weekly use, checked against their capacities."""
+    problems = ProblemCollector()
+    rows = []
+    for warehouse_id, week in sorted(set(received) | set(stock)):
+        node = network.nodes[warehouse_id]
+        r, s = received.get((warehouse_id, week), 0.0), stock.get((warehouse_id, week), 0.0)
+        rows.append(
+            {
+                "warehouse": warehouse_id,
+                "week": week,
+                "received_t": r,
+                "capacity_t_per_week": node.capacity_t_per_week,
+                "stock_t": s,
+                "stock_capacity_t": node.stock_capacity_t,
+            }
+        )
+        for kind, tonnes, cap, field_name, what in (
+            ("received", r, node.capacity_t_per_week, "tonnes", "received at"),
+            ("stock", s, node.stock_capacity_t, "abroad_weeks", "held as stock in"),
+        ):
+            if tonnes > cap * (1 + 1e-6) + TOLERANCE_T:
+                problems.add(
+                    label,
+                    field_name,
+                    f"at most {cap:g} t {what} {warehouse_id} in week {week} (this row "
+                    "brings the plan's total over it)",
+                    f"{tonnes:.3f} t",
+                    line=last_row.get((kind, warehouse_id, week)),
+                )
+    problems.raise_if_any(PlanError)
+    return pd.DataFrame(rows, columns=WAREHOUSE_COLUMNS)
 
 
 def _hub_use(network, plan, throughput, storage, label, last_row) -> pd.DataFrame:

@@ -49,12 +49,20 @@ class FlowScore:
         Tonnes received at a county hub: ``((hub, week), tonnes)``.
     storage
         Tonnes in a hub's cold store: ``((hub, week), tonnes)``, one per week stored.
+    received
+        Tonnes arriving at an overseas warehouse: ``((warehouse, week), tonnes)``, in the
+        week the lot arrives (the trip clock of :func:`trip_week`).
+    stock
+        Tonnes held as stock in an overseas warehouse: ``((warehouse, week), tonnes)``,
+        one per week held (``abroad_weeks``), counted as they arrived.
     """
 
     row: dict[str, Any]
     loads: tuple[tuple[tuple[str, str, int], float], ...]
     throughput: tuple[tuple[tuple[str, int], float], ...]
     storage: tuple[tuple[tuple[str, int], float], ...]
+    received: tuple[tuple[tuple[str, int], float], ...] = ()
+    stock: tuple[tuple[tuple[str, int], float], ...] = ()
 
 
 def origin_country(network: Network, flow: PathFlow) -> str:
@@ -112,6 +120,7 @@ class FlowScorer:
             flow.wait_hours,
             flow.customs_mode,
             atmosphere,
+            flow.abroad_weeks,
         )
         segments = timeline.history.segments
 
@@ -130,7 +139,7 @@ class FlowScorer:
         premium = firm.part_load_premium if firm is not None else 0.0
         uplift = (1.0 + self.margin_3pl) if flow.shipper == THIRD_PARTY else 1.0
 
-        loads, throughput, storage = [], [], []
+        loads, throughput, storage, received, stock = [], [], [], [], []
         transport = handling = storage_cost = customs = co2_g = 0.0
         for i, leg in enumerate(legs):
             start = timeline.leg_start[i]
@@ -151,9 +160,11 @@ class FlowScorer:
                 storage.extend(((node.id, flow.week + k), t) for k, t in enumerate(stored))
                 storage_cost += node.storage_cost_cny_per_t_week * sum(stored)
             elif isinstance(node, OverseasWarehouse):
-                storage_cost += (
-                    node.storage_cost_cny_per_t_week * arriving * node.dwell_hours / HOURS_PER_WEEK
-                )
+                held = node.dwell_hours / HOURS_PER_WEEK + flow.abroad_weeks
+                storage_cost += node.storage_cost_cny_per_t_week * arriving * held
+                arrival = arrival_week(flow, timeline, i)
+                received.append(((node.id, arrival), arriving))
+                stock.extend(((node.id, arrival + k), arriving) for k in range(flow.abroad_weeks))
             if flow.customs_mode and node.id == customs_node(
                 network, flow.nodes, flow.customs_mode
             ):
@@ -183,6 +194,7 @@ class FlowScorer:
             "services": PATH_SEPARATOR.join(flow.services),
             "customs_mode": flow.customs_mode,
             "storage_weeks": flow.storage_weeks,
+            "abroad_weeks": flow.abroad_weeks,
             "precool": flow.precool,
             "market": flow.market,
             "delivery_week": delivery_week,
@@ -211,7 +223,9 @@ class FlowScorer:
                 network, flow.nodes, legs, timeline, lambda k: x * (1.0 - loss_before(k))
             )
         )
-        return FlowScore(row, tuple(loads), tuple(throughput), tuple(storage))
+        return FlowScore(
+            row, tuple(loads), tuple(throughput), tuple(storage), tuple(received), tuple(stock)
+        )
 
 
 def spoilage_by_stage(
@@ -271,6 +285,19 @@ def trip_week(flow: PathFlow, timeline, leg_index: int) -> int:
     segments = timeline.history.segments
     departed = timeline.leg_start[1]
     before = sum(s.hours for s in segments[departed : timeline.leg_start[leg_index]])
+    return flow.week + flow.storage_weeks + int(before // HOURS_PER_WEEK)
+
+
+def arrival_week(flow: PathFlow, timeline, leg_index: int) -> int:
+    """The week a flow's lot arrives at the end of its ``leg_index``-th leg (``>= 1``).
+
+    The same clock as :func:`trip_week`: the week the lot leaves the hub plus the whole
+    weeks of the route up to the leg's end. The design model counts warehouse
+    arrivals and stock (its rows 11) on it.
+    """
+    segments = timeline.history.segments
+    departed = timeline.leg_start[1]
+    before = sum(s.hours for s in segments[departed : timeline.leg_end[leg_index]])
     return flow.week + flow.storage_weeks + int(before // HOURS_PER_WEEK)
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from networks.network import Network
+from networks.nodes import OverseasWarehouse
 from networks.plan import PathFlow, Plan, merge_flows
 from networks.status import Limit, NoPlanError, Status
 from optimizer.backends.mip import SolveOutcome
@@ -354,12 +355,64 @@ def _decompose(
                                     storage_weeks=w - harvest,
                                     precool=network.products[p].perishable,
                                     wait_hours=None,
+                                    abroad_weeks=route.abroad_weeks,
                                 )
                             )
                         item[2] *= 1.0 - fraction
                         item[3] *= 1.0 - fraction
                 pool = [item for item in pool if item[2] > 1e-9]
-    return merge_flows(flows)
+    return within_warehouses(network, merge_flows(flows), opened)
+
+
+def within_warehouses(
+    network: Network, flows: tuple[PathFlow, ...], opened: dict[str, str]
+) -> tuple[PathFlow, ...]:
+    """The flows, those over an overseas warehouse's capacity scaled down to fit it.
+
+    The design model counts a warehouse's arrivals and stock (rows 11) with its
+    per-stage survival factors; the evaluator counts the tonnes the exact loss model
+    leaves sound, which can be more. Each row through a warehouse week the evaluator
+    would find over capacity is scaled by the least ``capacity / use`` of the weeks it
+    uses: every count then falls within its capacity (a row's tonnes only shrink), and
+    the design model's plan stays one the evaluator accepts. Rows through no
+    warehouse with a finite capacity are left as they are.
+    """
+    from results.scoring import FlowScorer, hub_atmosphere  # results sits above
+
+    capped = {
+        node.id
+        for node in network.nodes.values()
+        if isinstance(node, OverseasWarehouse)
+        and (math.isfinite(node.capacity_t_per_week) or math.isfinite(node.stock_capacity_t))
+    }
+    if not capped:
+        return flows
+    scorer = FlowScorer(network)
+    use: dict[tuple, float] = defaultdict(float)
+    keys: dict[int, list[tuple]] = {}
+    for i, flow in enumerate(flows):
+        if not capped.intersection(flow.nodes):
+            continue
+        score = scorer.score(flow, hub_atmosphere(network, opened, flow.county_hub))
+        keys[i] = []
+        for kind, pairs in (("received", score.received), ("stock", score.stock)):
+            for (house, week), tonnes in pairs:
+                use[(kind, house, week)] += tonnes
+                keys[i].append((kind, house, week))
+    factor = {}
+    for kind, house, week in use:
+        node = network.nodes[house]
+        cap = node.capacity_t_per_week if kind == "received" else node.stock_capacity_t
+        total = use[(kind, house, week)]
+        factor[(kind, house, week)] = 1.0 if total <= cap else cap / total * (1.0 - 1e-9)
+    scaled = []
+    for i, flow in enumerate(flows):
+        f = min((factor[k] for k in keys.get(i, ())), default=1.0)
+        if f < 1.0:
+            flow = replace(flow, tonnes=flow.tonnes * f)
+        if flow.tonnes > 1e-9:
+            scaled.append(flow)
+    return tuple(scaled)
 
 
 def _hub_table(

@@ -409,6 +409,10 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
         trip_use={
             key: [use for use in uses if use[2] >= SMALLEST] for key, uses in trip_use.items()
         },
+        # overseas warehouses' capacities left out (rows 11): their arrivals would be
+        # counted with optimistic survival, too many tonnes; dropping rows relaxes
+        warehouse_use={},
+        warehouse_capacity={},
     )
 
 
@@ -469,6 +473,7 @@ def _route_use(network, data, route, p, d, arcs, shelf, stage_hours):
             network.products[p].perishable,
             default_wait_hours(network),
             route.customs_mode,
+            abroad_weeks=route.abroad_weeks,
         )
         segments = timeline.history.segments
         used, chilled = _segments_consumption(shelf, segments)

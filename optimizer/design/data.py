@@ -44,6 +44,9 @@ class Route:
         Customs mode (empty for a domestic route).
     clears_at
         The node that clears customs, if any.
+    abroad_weeks
+        Whole weeks the lot is held as stock in the route's overseas warehouse before
+        its last leg (a plan row's ``abroad_weeks``).
     """
 
     hub: str
@@ -52,12 +55,22 @@ class Route:
     legs: tuple[Leg, ...]
     customs_mode: str
     clears_at: str | None
+    abroad_weeks: int = 0
 
     @property
     def key(self) -> str:
         """A readable unique key."""
         services = "/".join(leg.service for leg in self.legs)
-        return f"{'>'.join(self.nodes)}[{services}]{self.customs_mode}"
+        held = f"+{self.abroad_weeks}w" if self.abroad_weeks else ""
+        return f"{'>'.join(self.nodes)}[{services}]{self.customs_mode}{held}"
+
+    def warehouse(self, network: Network) -> OverseasWarehouse | None:
+        """The overseas warehouse the route passes, if any."""
+        for node_id in self.nodes:
+            node = network.nodes[node_id]
+            if isinstance(node, OverseasWarehouse):
+                return node
+        return None
 
 
 @dataclass
@@ -98,6 +111,13 @@ class DesignData:
     # charged as the larger of itself and the cheapest cost per tonne delivered (8b)
     route_other_cost: dict[tuple[int, str, int], float] = field(default_factory=dict)
     delivered_cost_floor: dict[tuple[str, str, int], float] = field(default_factory=dict)
+    # overseas warehouses (rows 11): ("received"|"stock", warehouse, week) -> the route
+    # flows using it, [((route, product, dispatch week), tonnes per tonne dispatched)],
+    # and its capacity (only where finite)
+    warehouse_use: dict[tuple[str, str, int], list[tuple[tuple, float]]] = field(
+        default_factory=dict
+    )
+    warehouse_capacity: dict[tuple[str, str, int], float] = field(default_factory=dict)
 
 
 def _customs_modes(network: Network, nodes: tuple[str, ...], legs: tuple[Leg, ...]):
@@ -187,6 +207,7 @@ def build_design_data(
     regime: str | None = None,
     co2_price_cny_per_t: float = 0.0,
     routes_per_pair: int = 6,
+    abroad_weeks: int = 0,
 ) -> DesignData:
     """Compute every coefficient of the network design model.
 
@@ -205,8 +226,13 @@ def build_design_data(
     co2_price_cny_per_t
         Price of a tonne of CO2e, added to each flow's cost.
     routes_per_pair
-        Keep, for each hub, market, product and customs mode, the cheapest this many
-        routes (by cost per delivered tonne in the first week); 0 keeps all.
+        Keep, for each hub, market, product, customs mode and weeks of stock abroad, the
+        cheapest this many routes (by cost per delivered tonne in the first week); 0
+        keeps all.
+    abroad_weeks
+        Most whole weeks a lot may be held as stock in an overseas warehouse that holds
+        stock (``stock_capacity_t > 0``): each route through one also comes held 1 to
+        this many weeks (within the product's ``max_storage_weeks``).
     """
     weeks = list(network.periods.weeks)
     tariffs = network.regime(regime)
@@ -362,6 +388,12 @@ def build_design_data(
     candidates = enumerate_routes(network)
     markets_demanded = {m for m, _, _ in demand}
     candidates = [r for r in candidates if r.market in markets_demanded]
+    candidates += [
+        replace(route, abroad_weeks=j)
+        for route in candidates
+        if (house := route.warehouse(network)) is not None and house.stock_capacity_t > 0
+        for j in range(1, abroad_weeks + 1)
+    ]
     scored: dict[tuple, list[tuple[float, int]]] = defaultdict(list)
     route_rows = []
     for route in candidates:
@@ -381,6 +413,8 @@ def build_design_data(
             ):
                 continue
             if not any((route.market, product, w) in demand for w in weeks):
+                continue
+            if prod.max_storage_weeks is not None and route.abroad_weeks > prod.max_storage_weeks:
                 continue
             shelf = prod.shelf_life
             # consumed fraction before each stage, per week (shape stages x weeks)
@@ -419,15 +453,16 @@ def build_design_data(
                 co2_price_cny_per_t,
                 network,
             )[0]
-            scored[(route.hub, route.market, product, route.customs_mode)].append(
-                (first_week_cost / max(alive[-1, 0], 1e-9), len(route_rows) - 1)
-            )
+            scored[
+                (route.hub, route.market, product, route.customs_mode, route.abroad_weeks)
+            ].append((first_week_cost / max(alive[-1, 0], 1e-9), len(route_rows) - 1))
     keep = set()
     for options in scored.values():
         options.sort()
         chosen = options if routes_per_pair <= 0 else options[:routes_per_pair]
         keep.update(i for _, i in chosen)
     route_index: dict[str, int] = {}
+    use: dict[tuple[str, str, int], list] = defaultdict(list)
     for row_index, (route, product, alive, node_cost, leg_rows, trade, offset) in enumerate(
         route_rows
     ):
@@ -465,8 +500,19 @@ def build_design_data(
                     (r, product, week),
                     float(alive[stage_index, w_index]),
                 )
+            for house, stage_index, arrival in _warehouse_stops(network, route, week_start):
+                key, arriving = (r, product, week), float(alive[stage_index, w_index])
+                use[("received", house.id, week + arrival)].append((key, arriving))
+                for k in range(route.abroad_weeks):
+                    use[("stock", house.id, week + arrival + k)].append((key, arriving))
     data.trip_legs = trip_legs
     data.trip_use = dict(trip_use)
+    for kind, house_id, week in use:
+        house = network.nodes[house_id]
+        cap = house.capacity_t_per_week if kind == "received" else house.stock_capacity_t
+        if math.isfinite(cap) and week <= weeks[-1]:
+            data.warehouse_use[(kind, house_id, week)] = use[(kind, house_id, week)]
+            data.warehouse_capacity[(kind, house_id, week)] = cap
     return data if firms is None else restrict(data, network, firms)
 
 
@@ -535,7 +581,8 @@ def _route_stages(network: Network, route: Route, week_start: np.ndarray):
             terms = network.customs.get(route.customs_mode)
             fee += terms.fee_cny_per_t if terms else 0.0
         if isinstance(node, OverseasWarehouse):
-            fee += node.storage_cost_cny_per_t_week * node.dwell_hours / HOURS_PER_WEEK
+            held = node.dwell_hours / HOURS_PER_WEEK + route.abroad_weeks
+            fee += node.storage_cost_cny_per_t_week * held
         node_cost.append((len(hours), fee))
         if i == len(route.legs) - 1:
             break
@@ -554,7 +601,32 @@ def _route_stages(network: Network, route: Route, week_start: np.ndarray):
         hours.append(dwell)
         temps.append(temp)
         elapsed += dwell
+        if isinstance(node, OverseasWarehouse) and route.abroad_weeks > 0:
+            held = route.abroad_weeks * HOURS_PER_WEEK  # stock, as lot_history holds it
+            if node.temp_c is None:
+                temp = place_temps(network, node.climate, week_start + elapsed)
+            hours.append(held)
+            temps.append(temp)
+            elapsed += held
     return hours, temps, node_cost, leg_rows
+
+
+def _warehouse_stops(network: Network, route: Route, week_start: np.ndarray):
+    """Where a route's lot reaches an overseas warehouse.
+
+    Yields ``(warehouse, stage index on arrival, whole weeks from dispatch to
+    arrival)``: the clock of :func:`results.scoring.arrival_week`.
+    """
+    if route.warehouse(network) is None:
+        return ()
+    hours, _, node_cost, _ = _route_stages(network, route, week_start[:1])
+    stops = []
+    for i, leg in enumerate(route.legs):
+        node = network.nodes[leg.destination]
+        if isinstance(node, OverseasWarehouse):
+            stage = node_cost[i][0]
+            stops.append((node, stage, int(sum(hours[:stage]) // HOURS_PER_WEEK)))
+    return stops
 
 
 def _route_cost(

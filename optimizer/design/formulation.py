@@ -58,7 +58,11 @@ Constraints:
    loads :math:`p \ge 0` at :math:`r_\ell` per tonne (where the leg sells them; else
    :math:`p = 0`): at the optimum the cheaper mix, as
    :func:`networks.firms.load_cost` prices it for the evaluator;
-10. CO2e cap, where the scenario sets one: :math:`\sum e x + \sum e z \le E`.
+10. CO2e cap, where the scenario sets one: :math:`\sum e x + \sum e z \le E`;
+11. overseas warehouses, where their capacities are finite: the tonnes arriving in a
+    week, :math:`\sum_{r \ni w} \alpha_{rpt} z_{rpt} \le U_w`, and the tonnes held as
+    stock in a week (routes held :math:`j` weeks count their arrivals in each of those
+    weeks), :math:`\le K_w`; :math:`\alpha` the tonnes arriving per tonne dispatched.
 
 Maximum delivered age (days from harvest) is enforced on routes: a route whose transit
 (counted from harvest with the hub's longest inbound) exceeds the market's
@@ -437,6 +441,11 @@ class DesignMatrix:
             idx = list(self.x.values()) + list(self.z.values())
             val = [d.inbound_co2_t[k] for k in self.x] + [d.route_co2_t[k] for k in self.z]
             add(idx, val, -INF, options.co2_cap_t, "c10_co2_cap")
+        # (11) overseas warehouses: arrivals and stock
+        for key, uses in d.warehouse_use.items():
+            idx = [self.z[k] for k, _ in uses]
+            val = [a for _, a in uses]
+            add(idx, val, -INF, d.warehouse_capacity[key], f"c11_{_name(key[0], key[1:])}")
 
     def _single_sourcing(self, options, names: bool) -> None:
         d, rows, cols = self.data, self._rows, self._cols

@@ -141,6 +141,7 @@ def design_data(network: Network, options: DesignOptions) -> DesignData:
         options.regime,
         options.co2_price_cny_per_t,
         options.routes_per_pair,
+        options.abroad_weeks,
     )
 
 

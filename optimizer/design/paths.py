@@ -41,7 +41,10 @@ P3. freight as it is sold: :math:`\sum_j e_{jk} x_j \le q_k n_k + p_k`;
 P4. throughput: :math:`\sum_j r_{j,ht} x_j \le u_h` for every open hub and week;
 P5. cold storage: :math:`\sum_j s_{j,ht} x_j \le k_h (1 + 0.005)`, the evaluator's
     tolerance on occupancy (which it counts with the survival view);
-P6. CO2e cap, where set: :math:`\sum_j \epsilon_j x_j \le E`.
+P6. CO2e cap, where set: :math:`\sum_j \epsilon_j x_j \le E`;
+P7. overseas warehouses, where their capacities are finite: tonnes each receives in a
+    week, and tonnes it holds as stock in a week (a row held ``abroad_weeks`` counts its
+    arrival in each), at most its capacities (the evaluator's counts).
 
 At an optimum :math:`w = \min(d, \text{delivered})` and :math:`(n, p)` is the cheapest mix
 of whole trips and part loads (:func:`networks.firms.load_cost`), which is how the
@@ -215,6 +218,8 @@ class PathModel:
         loads: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
         received: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
         stored: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        house_in: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        house_stock: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
         co2 = []
         for key in keys:
             column = self.columns[key]
@@ -232,6 +237,8 @@ class PathModel:
                 (loads, column.score.loads),
                 (received, column.score.throughput),
                 (stored, column.score.storage),
+                (house_in, column.score.received),
+                (house_stock, column.score.stock),
             ):
                 for k, t in pairs:
                     if t > SMALLEST:
@@ -311,6 +318,15 @@ class PathModel:
             )
         if self.co2_cap_t is not None:
             rows.add([j for j, _ in co2], [t for _, t in co2], -math.inf, self.co2_cap_t, "P6")
+        # P7 overseas warehouses: tonnes received, tonnes held as stock
+        for uses, capacity in (
+            (house_in, "capacity_t_per_week"),
+            (house_stock, "stock_capacity_t"),
+        ):
+            for (w, _week), pairs in uses.items():
+                cap = getattr(network.nodes[w], capacity)
+                if math.isfinite(cap):
+                    rows.add([j for j, _ in pairs], [t for _, t in pairs], -math.inf, cap, "P7")
         arrays = model_arrays(cols, rows)
         return {
             "arrays": arrays,
@@ -380,6 +396,7 @@ def _flow_key(flow: PathFlow) -> tuple:
         flow.services,
         flow.customs_mode,
         flow.storage_weeks,
+        flow.abroad_weeks,
     )
 
 
@@ -472,6 +489,7 @@ def _path_flow(network, data: DesignData, a: int, r: int, p: str, t: int, k: int
         storage_weeks=k,
         precool=network.products[p].perishable,
         wait_hours=None,
+        abroad_weeks=route.abroad_weeks,
     )
 
 
