@@ -73,6 +73,7 @@ PRODUCT = (
     Setting("value_cny_per_kg", "number", 0.0, required=True),
     Setting("markets", "texts", expect="a list of countries (ISO alpha-2 strings)"),
     Setting("perishable", "bool"),
+    Setting("green_channel", "bool"),
     Setting("source", "text"),
     Setting("max_storage_weeks", "integer", 0),
     Setting("export_value_cny_per_kg", "number", 0.0),
@@ -267,6 +268,7 @@ def read_products(config: dict, toml: TomlFile) -> dict[str, Product]:
             max_storage_weeks=fields.get("max_storage_weeks"),
             export_value_cny_per_kg=None if export_value is None else float(export_value),
             access=access,
+            green_channel=bool(fields.get("green_channel", False)),
         )
     return products
 

@@ -113,6 +113,7 @@ LEG_COLUMNS = [
     Column("cost_cny_per_trip", "float", False, 0.0, low=0),
     Column("trip_capacity_t", "float", False, INF, positive=True),
     Column("part_load_cny_per_t", "float", False, INF, positive=True),
+    Column("toll_cny_per_trip", "float", False, 0.0, low=0),
     Column("co2e_g_per_tkm", "float", False, 0.0, low=0),
     Column("via", "list", False, choices=PLACES),
     Column("source", required=False, default=""),
@@ -161,7 +162,7 @@ REGIME = (
 MONEY_COLUMNS = {
     "nodes": ("handling_cost_cny_per_t", "precool_cost_cny_per_t", "storage_cost_cny_per_t_week"),
     "hub_sizes": ("fixed_cost_cny",),
-    "legs": ("cost_cny_per_t", "cost_cny_per_trip", "part_load_cny_per_t"),
+    "legs": ("cost_cny_per_t", "cost_cny_per_trip", "part_load_cny_per_t", "toll_cny_per_trip"),
     "demand": ("price_cny_per_t",),
 }
 
@@ -361,6 +362,7 @@ def _explicit_legs(frame, nodes, known_ids, problems, rel, nodes_rel) -> list[Le
                     cost_cny_per_trip=row["cost_cny_per_trip"],
                     trip_capacity_t=row["trip_capacity_t"],
                     part_load_cny_per_t=row["part_load_cny_per_t"],
+                    toll_cny_per_trip=row["toll_cny_per_trip"],
                     co2e_g_per_tkm=row["co2e_g_per_tkm"],
                     source=row["source"],
                     via=tuple(row["via"] or ()),

@@ -176,3 +176,84 @@ def load_cost(
     """
     cost, trips, part = cheapest_mix(tonnes, per_trip, capacity_t, part_rate)
     return float(cost), int(trips), float(part)
+
+
+#: Share of a truck's rated load that listed fresh produce must fill for the green
+#: channel's toll exemption (FACTS 2.1: at least 80%, not mixed with other goods).
+GREEN_CHANNEL_FILL = 0.8
+
+
+def load_cost_tolled(
+    tonnes: float,
+    per_trip: float,
+    capacity_t: float,
+    part_rate: float,
+    toll: float,
+    other_t: float = 0.0,
+) -> tuple[float, int, float, int]:
+    r"""The cheapest mix of whole trips and part loads where whole trips pay a toll.
+
+    A whole trip pays ``toll`` unless China's green channel exempts it: it carries
+    listed fresh produce only, at least :data:`GREEN_CHANNEL_FILL` of its capacity
+    (FACTS 2.1). Of ``tonnes``, ``other_t`` are goods that are not listed produce; they
+    ride as a part load where one is bought (a groupage lot rides with other shippers'
+    goods, its rate has the toll in it), else they mix into the whole trips, which then
+    all pay the toll. So with :math:`n` whole trips of capacity :math:`q` and part load
+    :math:`p \ge \max(0, L - q n)`, the exempt trips are
+    :math:`\min(n, \lfloor (L - p) / (0.8 q) \rfloor)` where :math:`p \ge N` (the other
+    goods all in the part load) and none otherwise; the cost is
+    :math:`g n + r p + \tau (n - \text{exempt})`. For each :math:`n` the cheapest
+    :math:`p` is :math:`\max(0, L - qn)` or, if that leaves other goods on the trucks,
+    :math:`\max(0, L - qn, N)`; every :math:`n` from 0 to :math:`\lceil L/q \rceil + 1` is
+    tried. The exact path model prices the same (its rows P3b).
+
+    Parameters
+    ----------
+    tonnes
+        Tonnes loaded on the leg in the week.
+    per_trip, capacity_t
+        Price and tonnes of one whole trip.
+    part_rate
+        Price per tonne of a part load (``inf``: none sold).
+    toll
+        Toll one whole trip pays unless exempt.
+    other_t
+        Tonnes of goods that are not listed fresh produce (the rest are).
+
+    Returns
+    -------
+    tuple
+        ``(cost, whole trips, part-load tonnes, trips that pay the toll)``.
+
+    Examples
+    --------
+    12 t trucks at 2,400 CNY, a 460 CNY toll, part loads at 340 CNY/t: 11 t of kiwi ride
+    one exempt truck (2,400); with 1 t of it dried kiwi, the dried kiwi goes as a part
+    load (340) and the 10 t of fresh kiwi fill 83% of a truck, still exempt.
+
+    >>> load_cost_tolled(11.0, 2400.0, 12.0, 340.0, 460.0)
+    (2400.0, 1, 0.0, 0)
+    >>> load_cost_tolled(11.0, 2400.0, 12.0, 340.0, 460.0, other_t=1.0)
+    (2740.0, 1, 1.0, 0)
+    """
+    tonnes, other_t = max(float(tonnes), 0.0), min(max(float(other_t), 0.0), max(tonnes, 0.0))
+    sold = math.isfinite(part_rate)
+    best = None
+    most = math.ceil(tonnes / capacity_t - 1e-9) if tonnes > 1e-9 else 0
+    for n in range(0, most + 2):  # one more: what the rounding tolerance leaves over
+        least = max(0.0, tonnes - n * capacity_t)
+        for part in {least, max(least, other_t)}:
+            if part > 1e-9 and not sold:
+                continue
+            mixed = other_t > part + 1e-9
+            exempt = 0 if mixed else min(n, _fits(tonnes - part, capacity_t))
+            cost = n * per_trip + (part_rate * part if part > 1e-9 else 0.0)
+            cost += toll * (n - exempt)
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, n, part if part > 1e-9 else 0.0, n - exempt)
+    return best
+
+
+def _fits(whole_t: float, capacity_t: float) -> int:
+    """Trucks that ``whole_t`` tonnes fill to the green channel's share each."""
+    return int(math.floor(whole_t / (GREEN_CHANNEL_FILL * capacity_t) + 1e-9))

@@ -78,6 +78,10 @@ class Leg:
         truckload or groupage, sea LCL, rail by weight): each shipper, leg and week pays
         the cheaper mix of whole trips and part loads (:func:`networks.firms.load_cost`).
         ``inf`` (the default): no part loads sold, every started trip is paid whole.
+    toll_cny_per_trip
+        Expressway toll a whole trip pays on top of ``cost_cny_per_trip``, unless the
+        green channel exempts it (listed fresh produce only, at least 80% of the
+        capacity: :func:`networks.firms.load_cost_tolled`); 0: none, or in the rates.
     co2e_g_per_tkm
         Well-to-wheel emissions per tonne-km (GLEC / ISO 14083).
     source
@@ -97,6 +101,7 @@ class Leg:
     cost_cny_per_trip: float = 0.0
     trip_capacity_t: float = float("inf")
     part_load_cny_per_t: float = float("inf")
+    toll_cny_per_trip: float = 0.0
     co2e_g_per_tkm: float = 0.0
     temp_c: float | None = None
     source: str = ""
@@ -109,6 +114,7 @@ class Leg:
             "cost_cny_per_t",
             "cost_cny_per_trip",
             "part_load_cny_per_t",
+            "toll_cny_per_trip",
             "co2e_g_per_tkm",
         ):
             if getattr(self, attr) < 0:

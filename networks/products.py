@@ -71,6 +71,10 @@ class Product:
     access
         Conditions of admission by importing country (:class:`MarketAccess`); a country
         of ``markets`` without one admits the product from anywhere.
+    green_channel
+        Listed fresh produce under China's green channel (FACTS 2.1: fresh fruit and
+        vegetables): a whole truck of it alone, at least 80% full, pays no expressway toll
+        (a leg's ``toll_cny_per_trip``).
     """
 
     id: str
@@ -83,6 +87,7 @@ class Product:
     max_storage_weeks: int | None = None
     export_value_cny_per_kg: float | None = None
     access: Mapping[str, MarketAccess] = field(default_factory=dict, hash=False)
+    green_channel: bool = False
 
     def __post_init__(self) -> None:
         if self.value_cny_per_kg < 0:

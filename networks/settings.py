@@ -134,6 +134,9 @@ class DesignSettings:
     paths
         After the design model, re-plan the flows on its hubs with the exact path model
         (every coefficient as the evaluator counts it).
+    search
+        After the exact path model, search hub openings (close, resize, swap, open one
+        hub), each solved with the exact path model (:mod:`optimizer.design.search`).
     bound
         Prove a bound on the evaluated objective with a relaxation of the evaluated
         problem (the headline ``bound`` and ``gap``).
@@ -158,6 +161,7 @@ class DesignSettings:
     build: str = _key("direct", "choice", choices=("direct", "pulp"))
     lazy_links: bool = _key(True, "bool")
     paths: bool = _key(True, "bool")
+    search: bool = _key(True, "bool")
     bound: bool = _key(True, "bool")
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 
 from networks.errors import PlanError, ProblemCollector
-from networks.firms import load_cost, part_load_rate, trip_terms
+from networks.firms import load_cost_tolled, part_load_rate, trip_terms
 from networks.network import Network
 from networks.nodes import CountyHub, NodeKind, OverseasWarehouse
 from networks.plan import PATH_SEPARATOR, THIRD_PARTY, Plan
@@ -57,6 +57,7 @@ TRIP_COLUMNS = [
     "capacity_t",
     "part_load_t",
     "fill",
+    "tolled_trips",
     "cost",
 ]
 #: Columns of the evaluation's ``warehouses`` table.
@@ -260,26 +261,36 @@ def check_plan(network: Network, plan: Plan, label: str = "plan") -> None:
 
 
 def freight_cost(
-    network: Network, shipper: str, leg_id: str, tonnes: float, margin_3pl: float
-) -> tuple[float, int, float, float]:
+    network: Network,
+    shipper: str,
+    leg_id: str,
+    tonnes: float,
+    margin_3pl: float,
+    other_t: float = 0.0,
+) -> tuple[float, int, float, float, int]:
     """What ``shipper`` pays for ``tonnes`` on a leg sold by the trip in one week.
 
-    The cheaper mix of whole trips and a part load (:func:`networks.firms.load_cost`)
-    at the shipper's terms (:func:`networks.firms.trip_terms`: a firm's own vehicles on
-    road legs; :func:`networks.firms.part_load_rate`), the 3PL's margin added where the
-    3PL ships: how :func:`evaluate` prices each shipper, leg and week.
+    The cheapest mix of whole trips and a part load, whole trips paying the leg's toll
+    unless the green channel exempts them (:func:`networks.firms.load_cost_tolled`;
+    ``other_t`` of the tonnes are goods that are not listed produce), at the shipper's
+    terms (:func:`networks.firms.trip_terms`: a firm's own vehicles on road legs;
+    :func:`networks.firms.part_load_rate`), the 3PL's margin added where the 3PL ships:
+    how :func:`evaluate` prices each shipper, leg and week.
 
     Returns
     -------
     tuple
-        ``(cost, whole trips, part-load tonnes, tonnes a whole trip carries)``.
+        ``(cost, whole trips, part-load tonnes, tonnes a whole trip carries, whole trips
+        that pay the toll)``.
     """
     leg = network.legs_by_id[leg_id]
     firm = network.firms.get(shipper)
     per_trip, capacity = trip_terms(leg, firm)
-    cost, whole, part_t = load_cost(tonnes, per_trip, capacity, part_load_rate(leg, firm))
+    cost, whole, part_t, tolled = load_cost_tolled(
+        tonnes, per_trip, capacity, part_load_rate(leg, firm), leg.toll_cny_per_trip, other_t
+    )
     uplift = (1.0 + margin_3pl) if shipper == THIRD_PARTY else 1.0
-    return cost * uplift, whole, part_t, capacity
+    return cost * uplift, whole, part_t, capacity, tolled
 
 
 def evaluate(
@@ -314,6 +325,7 @@ def evaluate(
     margin_3pl = scorer.margin_3pl
 
     trip_load: dict[tuple[str, str, int], float] = defaultdict(float)
+    trip_other: dict[tuple[str, str, int], float] = defaultdict(float)  # not listed produce
     trip_members: dict[tuple[str, str, int], list[tuple[int, float]]] = defaultdict(list)
     throughput: dict[tuple[str, int], float] = defaultdict(float)
     storage: dict[tuple[str, int], float] = defaultdict(float)
@@ -325,9 +337,12 @@ def evaluate(
         row_number = plan.line(index)
         score = scorer.score(flow, hub_atmosphere(network, plan.hubs, flow.county_hub))
         rows.append(dict(score.row))
+        listed = network.products[flow.product].green_channel
         for key, tonnes in score.loads:
             trip_load[key] += tonnes
             trip_members[key].append((index, tonnes))
+            if not listed:
+                trip_other[key] += tonnes
         for key, tonnes in score.throughput:
             throughput[key] += tonnes
             last_row[("throughput", *key)] = row_number
@@ -341,12 +356,16 @@ def evaluate(
             stock[key] += tonnes
             last_row[("stock", *key)] = row_number
     # Freight as it is sold, per shipper, leg and week: the cheaper mix of whole trips
-    # and part loads (networks.firms.load_cost, as the design model's rows (9) price it);
+    # and part loads, whole trips paying the leg's toll unless the green channel exempts
+    # them (networks.firms.load_cost_tolled; the design model's rows (9) and the path
+    # model's rows (P3) price it alike);
     # its cost is shared among the rows that ride it in proportion to tonnes (so margins
     # by market and by firm add up).
     freight = []
     for key, tonnes in trip_load.items():
-        cost, whole, part_t, capacity = freight_cost(network, key[0], key[1], tonnes, margin_3pl)
+        cost, whole, part_t, capacity, tolled = freight_cost(
+            network, key[0], key[1], tonnes, margin_3pl, trip_other.get(key, 0.0)
+        )
         for index, share in trip_members[key]:
             rows[index]["transport_cost"] += cost * share / tonnes if tonnes > 0 else 0.0
         freight.append(
@@ -359,6 +378,7 @@ def evaluate(
                 "capacity_t": capacity,
                 "part_load_t": part_t,
                 "fill": (tonnes - part_t) / (whole * capacity) if whole else float("nan"),
+                "tolled_trips": tolled,
                 "cost": cost,
             }
         )

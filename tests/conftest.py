@@ -3,6 +3,9 @@
 - ``tiny``: the bundled ``tiny`` scenario, loaded once per session. A
   :class:`~networks.Network` is immutable (frozen dataclass, read-only mappings and
   arrays), so tests share it safely; derive a variant with ``tiny.replace(...)``.
+- ``whole_trip_tiny``: ``tiny`` as a scenario written before part-load rates: its
+  ``legs.csv`` without the ``part_load_cny_per_t`` column, so every started trip is paid
+  whole (the hand-computed costs of the evaluator's tests count trips that way).
 - ``scenario_copy``: a factory, ``scenario_copy("tiny")``, that copies a bundled scenario
   into a fresh temporary folder and returns it as a :class:`ScenarioCopy`, a path with
   the edits tests make (``edit``, ``append``, ``write``, ``drop_lines``, ``use_files``,
@@ -106,6 +109,23 @@ class ScenarioCopy(os.PathLike):
 def tiny() -> Network:
     """The bundled ``tiny`` scenario, loaded once."""
     return load_scenario("tiny")
+
+
+@pytest.fixture(scope="session")
+def whole_trip_tiny(scenario_copy) -> Network:
+    """``tiny`` without its ``part_load_cny_per_t`` column (an older scenario)."""
+    import csv
+    import io
+
+    copy = scenario_copy("tiny")
+    rows = list(csv.DictReader(io.StringIO((copy / "legs.csv").read_text(encoding="utf-8"))))
+    names = [n for n in rows[0] if n != "part_load_cny_per_t"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, names, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    copy.write("legs.csv", out.getvalue())
+    return copy.load()
 
 
 @pytest.fixture(scope="session")

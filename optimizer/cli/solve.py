@@ -159,7 +159,7 @@ def _summary(network, out, scored, kpis: dict, options) -> list[str]:
     stage = "hub model" if scored.paths is not None else "model"
     lines.append(
         f"  {stage}: {result.status}{limit}, its own {what} {result.objective:,.0f}, "
-        f"bound {result.bound:,.0f}, gap {result.gap:.2%} (survival factors, {trips}; "
+        f"bound {result.bound:,.0f}, {_gap_words(result.gap)} (survival factors, {trips}; "
         f"its bound is not one on the evaluated {what})"
     )
     if scored.paths is not None and scored.paths.plan is None:
@@ -173,10 +173,26 @@ def _summary(network, out, scored, kpis: dict, options) -> list[str]:
             f"  exact path model (hubs fixed, {scored.paths.columns:,} candidate paths): "
             f"{ending.status}{_LIMIT_WORDS.get(ending.limit, '')}, its {what} "
             f"{ending.objective:,.0f} (the evaluated {what}), bound over those paths "
-            f"{ending.bound:,.0f}, gap {ending.gap:.2%}"
+            f"{ending.bound:,.0f}, {_gap_words(ending.gap)}"
+        )
+    if scored.search is not None:
+        found = scored.search
+        lines.append(
+            f"  search over hub openings (exact path model inside): {found.tried} tried, "
+            f"{found.improved} improved it by {found.gain:,.0f} CNY in {found.seconds:.0f} s "
+            f"(ended: {found.stopped})"
         )
     lines.append(f"  -> {out}")
     return lines
+
+
+def _gap_words(gap: float) -> str:
+    """A relative gap for the console: a percentage, or why there is none."""
+    if not math.isfinite(gap):
+        return "gap undefined"
+    if gap >= 10.0:
+        return "gap over 1,000% (the objective is near zero)"
+    return f"gap {gap:.2%}"
 
 
 def register(sub: argparse._SubParsersAction) -> None:

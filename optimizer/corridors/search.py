@@ -435,8 +435,12 @@ def score_corridor(
     score = scorer.score(flow, hub_atmosphere(network, {}, flow.county_hub))
     row = dict(score.row)
     trips, part_t = 0, 0.0
+    listed = network.products[flow.product].green_channel
     for (shipper, leg_id, _week), tonnes in score.loads:
-        cost, whole, part, _ = freight_cost(network, shipper, leg_id, tonnes, scorer.margin_3pl)
+        other = 0.0 if listed else tonnes
+        cost, whole, part, _, _ = freight_cost(
+            network, shipper, leg_id, tonnes, scorer.margin_3pl, other
+        )
         row["transport_cost"] += cost
         trips += whole
         part_t += part

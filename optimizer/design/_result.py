@@ -169,7 +169,8 @@ class DesignResult:
             evaluator's columns but its ``market`` (the path's last node);
             ``hubs``: hub use by week, as the model sized it; ``deliveries``: the
             evaluator's deliveries by market, product and week; ``trips``: the freight
-            bought per leg and week (whole trips, part loads, fill), as evaluated.
+            bought per leg and week (whole trips, part loads, fill), as evaluated;
+            ``warehouses``: overseas warehouses' arrivals and stock by week.
 
         Raises
         ------
@@ -184,6 +185,7 @@ class DesignResult:
             "hubs": self.hubs,
             "deliveries": evaluation.deliveries,
             "trips": evaluation.trips,
+            "warehouses": evaluation.warehouses,
         }
 
     def documents(self) -> dict[str, dict]:

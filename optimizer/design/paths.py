@@ -38,6 +38,13 @@ P1. supply: :math:`\sum_{j \in (v,p,t)} x_j \le b_{vpt}` (``=`` with ``ship_all_
 P2. sales: :math:`w_{mpt} \le \sum_{j \to (m,p,t)} \delta_j x_j` (margin), or
     :math:`\sum_{j \to (m,p,t)} \delta_j x_j \ge d_{mpt}` (cost);
 P3. freight as it is sold: :math:`\sum_j e_{jk} x_j \le q_k n_k + p_k`;
+P3b. tolls, on legs with a toll :math:`\tau_k` per whole trip (objective
+    :math:`+\tau_k (n_k - a_k)`): exempt trips :math:`a_k \le n_k`, each filled to 80%
+    with the tonnes on whole trips, :math:`0.8 q_k a_k \le \sum_j e_{jk} x_j - p_k`;
+    where columns of goods that are not listed produce load :math:`k`, a binary
+    :math:`\mu_k` marks a mixed load, :math:`\sum_{j \,\text{other}} e_{jk} x_j - p_k \le
+    M \mu_k` and :math:`a_k \le U (1 - \mu_k)` (the other goods ride as the part load,
+    or every whole trip pays the toll: :func:`networks.firms.load_cost_tolled`);
 P4. throughput: :math:`\sum_j r_{j,ht} x_j \le u_h` for every open hub and week;
 P5. cold storage: :math:`\sum_j s_{j,ht} x_j \le k_h (1 + 0.005)`, the evaluator's
     tolerance on occupancy (which it counts with the survival view);
@@ -47,9 +54,9 @@ P7. overseas warehouses, where their capacities are finite: tonnes each receives
     arrival in each), at most its capacities (the evaluator's counts).
 
 At an optimum :math:`w = \min(d, \text{delivered})` and :math:`(n, p)` is the cheapest mix
-of whole trips and part loads (:func:`networks.firms.load_cost`), which is how the
-evaluator scores the plan: model objective and evaluated margin are one number (the CO2
-price, which the evaluator does not charge, aside).
+of whole trips and part loads, tolls counted (:func:`networks.firms.load_cost_tolled`),
+which is how the evaluator scores the plan: model objective and evaluated margin are one
+number (the CO2 price, which the evaluator does not charge, aside).
 
 Candidate columns
 -----------------
@@ -71,7 +78,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from networks.firms import load_cost, part_load_rate, trip_terms
+from networks.firms import GREEN_CHANNEL_FILL, load_cost_tolled, part_load_rate, trip_terms
 from networks.network import Network
 from networks.plan import THIRD_PARTY, PathFlow, Plan, merge_flows
 from networks.status import Status
@@ -134,6 +141,11 @@ class PathModel:
         As the design options set them.
     regime
         Tariff regime.
+    scores
+        A cache of column scores by ``(path key, hub atmosphere)``, shared between path
+        models of one scenario and options (a row's score depends on the hubs opened
+        only through its hub's atmosphere): the search over openings
+        (:mod:`optimizer.design.search`) solves many.
     """
 
     def __init__(
@@ -146,8 +158,10 @@ class PathModel:
         co2_cap_t: float | None = None,
         co2_price: float = 0.0,
         regime: str | None = None,
+        scores: dict | None = None,
     ) -> None:
         self.network, self.data, self.hubs = network, data, dict(hubs)
+        self.scores = {} if scores is None else scores
         self.margin_mode = margin_mode
         self.ship_all_supply = ship_all_supply
         self.co2_cap_t, self.co2_price = co2_cap_t, co2_price
@@ -164,10 +178,14 @@ class PathModel:
     def add(self, flow: PathFlow) -> bool:
         """Score ``flow`` (as a row of 1 t) and add it as a column; whether it is new."""
         unit = replace(flow, tonnes=1.0)
-        column = PathColumn(unit, self.scorer.score(unit, self._atmosphere(flow.county_hub)))
-        if column.key in self.columns:
+        key = _flow_key(unit)
+        if key in self.columns:
             return False
-        self.columns[column.key] = column
+        atmosphere = self._atmosphere(flow.county_hub)
+        score = self.scores.get((key, atmosphere))
+        if score is None:
+            score = self.scores[(key, atmosphere)] = self.scorer.score(unit, atmosphere)
+        self.columns[key] = PathColumn(unit, score)
         return True
 
     def only_arcs(self, arcs: set[tuple[str, str]]) -> None:
@@ -216,6 +234,9 @@ class PathModel:
         supply_of: dict[tuple, list[int]] = defaultdict(list)
         into: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
         loads: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
+        other: dict[tuple, list[tuple[int, float]]] = defaultdict(list)  # not listed produce
+        most: dict[tuple, float] = defaultdict(float)  # most tonnes a column can put on a key
+        most_other: dict[tuple, float] = defaultdict(float)
         received: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
         stored: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
         house_in: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
@@ -245,6 +266,13 @@ class PathModel:
                         rows_of[k].append((j, t))
             if row["co2_t"] > SMALLEST:
                 co2.append((j, row["co2_t"]))
+            listed = network.products[flow.product].green_channel
+            lot = data.supply.get((flow.village, flow.product, flow.week), 0.0)
+            for k, t in column.score.loads:
+                most[k] += t * lot
+                if not listed and t > SMALLEST:
+                    other[k].append((j, t))
+                    most_other[k] += t * lot
         # P1 supply
         for (v, p, w), js in supply_of.items():
             b = data.supply.get((v, p, w), 0.0)
@@ -275,7 +303,7 @@ class PathModel:
                 rows.add(
                     [s] + [j for j, _ in pairs], [1.0] + [t for _, t in pairs], d, math.inf, "P2"
                 )
-        # P3 trips
+        # P3 trips; P3b the toll whole trips pay unless the green channel exempts them
         trips = {}
         for k, pairs in loads.items():
             _, leg_id, _ = k
@@ -283,13 +311,13 @@ class PathModel:
             per_trip, capacity = trip_terms(leg, self._own_vehicles)
             per_trip *= self._uplift
             rate = part_load_rate(leg, self._own_vehicles) * self._uplift
-            n = cols.add("n", cost=sign * per_trip, integer=True)
+            toll = leg.toll_cny_per_trip * self._uplift
+            n = cols.add("n", cost=sign * (per_trip + toll), integer=True)
             p = cols.add(
                 "p",
                 upper=math.inf if math.isfinite(rate) else 0.0,
                 cost=sign * (rate if math.isfinite(rate) else 0.0),
             )
-            trips[k] = (n, p, per_trip, capacity, rate)
             rows.add(
                 [j for j, _ in pairs] + [n, p],
                 [t for _, t in pairs] + [-capacity, -1.0],
@@ -297,6 +325,30 @@ class PathModel:
                 0.0,
                 "P3",
             )
+            exempt = mixed = None
+            if toll > 0:
+                most_trips = math.ceil(most[k] / capacity) + 1
+                exempt = cols.add("e", upper=most_trips, cost=-sign * toll, integer=True)
+                rows.add([exempt, n], [1.0, -1.0], -math.inf, 0.0, "P3b")
+                fill = GREEN_CHANNEL_FILL * capacity
+                rows.add(
+                    [exempt, p] + [j for j, _ in pairs],
+                    [fill, 1.0] + [-t for _, t in pairs],
+                    -math.inf,
+                    0.0,
+                    "P3b",
+                )
+                if other.get(k):
+                    mixed = cols.add("b", upper=1.0, integer=True)
+                    rows.add(
+                        [j for j, _ in other[k]] + [p, mixed],
+                        [t for _, t in other[k]] + [-1.0, -max(most_other[k], 1.0)],
+                        -math.inf,
+                        0.0,
+                        "P3b",
+                    )
+                    rows.add([exempt, mixed], [1.0, most_trips], -math.inf, most_trips, "P3b")
+            trips[k] = (n, p, per_trip, capacity, rate, toll, exempt, mixed)
         # P4 throughput, P5 cold storage
         for (h, _week), pairs in received.items():
             size = network.nodes[h].size(self.hubs[h])
@@ -341,6 +393,7 @@ class PathModel:
         values = np.zeros(len(built["arrays"]["col_cost"]))
         delivered: dict[tuple, float] = defaultdict(float)
         load: dict[tuple, float] = defaultdict(float)
+        other: dict[tuple, float] = defaultdict(float)
         for flow in start.flows:
             key = _flow_key(flow)
             if key not in built["x"]:
@@ -351,11 +404,20 @@ class PathModel:
             delivered[(flow.market, flow.product, row["delivery_week"])] += (
                 flow.tonnes * row["delivered_t"]
             )
+            listed = self.network.products[flow.product].green_channel
             for k, t in column.score.loads:
                 load[k] += flow.tonnes * t
-        for k, (n, p, per_trip, capacity, rate) in built["trips"].items():
-            _, whole, part = load_cost(load.get(k, 0.0), per_trip, capacity, rate)
+                if not listed:
+                    other[k] += flow.tonnes * t
+        for k, (n, p, per_trip, capacity, rate, toll, exempt, mixed) in built["trips"].items():
+            _, whole, part, tolled = load_cost_tolled(
+                load.get(k, 0.0), per_trip, capacity, rate, toll, other.get(k, 0.0)
+            )
             values[n], values[p] = whole, part
+            if exempt is not None:
+                values[exempt] = whole - tolled
+            if mixed is not None:
+                values[mixed] = 1.0 if other.get(k, 0.0) > part + 1e-9 else 0.0
         for k, s in built["sold"].items():
             values[s] = min(delivered.get(k, 0.0), self.data.demand.get(k, 0.0))
         for k, s in built["short"].items():

@@ -34,14 +34,17 @@ from optimizer.design.bound import EvaluatedBound, solve_bound
 from optimizer.design.data import DesignData
 from optimizer.design.network_design import design_data, solve_design_and_data
 from optimizer.design.paths import PathModel, PathSolve, solve_paths
+from optimizer.design.search import SearchResult, search_openings
 from results.evaluate import Evaluation, evaluate
 
 #: The name of a scenario's hand-made plan of today's chain (``plans/NAME.csv``).
 STATUS_QUO = "status-quo"
 
-#: Shares of a solve's time limit: the exact path model, and the relaxation that bounds
-#: the evaluated objective (the rest: the design model that chooses the hubs).
+#: Shares of a solve's time limit: the exact path model, the search over hub openings
+#: with it inside, and the relaxation that bounds the evaluated objective (the rest: the
+#: design model that chooses the hubs).
 PATHS_SHARE = 0.15
+SEARCH_SHARE = 0.15
 BOUND_SHARE = 0.3
 
 #: What ``bound`` is, where one is proven.
@@ -73,6 +76,8 @@ class ScoredDesign:
         The exact path model's ending, where it ran (its plan is ``result.plan``).
     bound
         The relaxation's bound on the evaluated objective, where it ran.
+    search
+        The search over hub openings, where it ran (its best is ``paths``).
     """
 
     result: DesignResult
@@ -81,6 +86,7 @@ class ScoredDesign:
     status_quo: Evaluation | None = None
     paths: PathSolve | None = None
     bound: EvaluatedBound | None = None
+    search: SearchResult | None = None
 
     @property
     def has_plan(self) -> bool:
@@ -177,6 +183,8 @@ class ScoredDesign:
             kpis.update(self.evaluation.kpis())
         if self.paths is not None:
             kpis.update(_path_kpis(self.paths))
+        if self.search is not None:
+            kpis.update(self.search.kpis())
         if self.status_quo is not None:
             kpis["status_quo_objective"] = self._headline(self.status_quo)
             kpis["versus_status_quo"] = self.versus_status_quo
@@ -261,7 +269,9 @@ def solve_and_score(
             today_plan = read_plan(path, label=label)
             check_plan(network, today_plan, label)
     margin_mode = (options.objective or network.objective) == "margin"
+    searching = options.paths and options.search and not options.single_sourcing
     share = (PATHS_SHARE if options.paths else 0.0) + (BOUND_SHARE if options.bound else 0.0)
+    share += SEARCH_SHARE if searching else 0.0
     design_options = options
     if options.time_limit is not None and share:
         design_options = replace(options, time_limit=(1.0 - share) * options.time_limit)
@@ -279,11 +289,31 @@ def solve_and_score(
             left = max(1.0, options.time_limit - (time.perf_counter() - clock))
         if options.bound and left is not None:
             left = max(1.0, left - BOUND_SHARE * options.time_limit)
+        if searching and left is not None:
+            left = max(1.0, left - SEARCH_SHARE * options.time_limit)
         say("re-planning the flows on its hubs: the exact path model")
         if data is None:
             data = design_data(network, options)
         paths = exact_paths(network, result.plan, options, margin_mode, left, data)
         if paths.plan is not None:
+            result = replace(result, plan=paths.plan)
+    search = None
+    if searching and paths is not None and paths.plan is not None:
+        if not interrupt.stop_requested():
+            left = None
+            if options.time_limit is not None:
+                left = options.time_limit - (time.perf_counter() - clock)
+                left = max(0.0, left - (BOUND_SHARE * options.time_limit if options.bound else 0))
+            search = search_openings(
+                network,
+                data,
+                options,
+                margin_mode,
+                paths,
+                left,
+                lambda opening: say(f"searching hub openings: {opening}"),
+            )
+            paths = search.best
             result = replace(result, plan=paths.plan)
     bound = None
     if options.bound and interrupt.stop_requested():
@@ -299,7 +329,7 @@ def solve_and_score(
     today = None
     if today_plan is not None:
         today = evaluate(network, today_plan, regime=options.regime, label=label, check=False)
-    return ScoredDesign(result, evaluation, margin_mode, today, paths, bound)
+    return ScoredDesign(result, evaluation, margin_mode, today, paths, bound, search)
 
 
 def exact_paths(

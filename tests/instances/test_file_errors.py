@@ -123,8 +123,9 @@ def test_unclosed_quote_that_swallows_rows(folder, rejected):
 
 
 def test_unclosed_quote_that_swallows_one_row(folder, rejected):
-    # it used to validate with 13 legs of 14
-    line = open_quote(folder, "legs.csv", "BZ_CS,P_NS,")
+    # it used to validate with 13 legs of 14; the quote pairs with the one opening
+    # P_NS>M_BKK's source on the next line
+    line = open_quote(folder, "legs.csv", "BZ_CS,M_BKK,")
     rejected(
         folder,
         rf"legs\.csv:{line}: source: expected a closing quote on that line, got a quoted cell "
@@ -144,8 +145,8 @@ def test_quote_never_closed(folder, rejected):
 def test_quote_never_closed_names_its_line_after_multi_line_cells(folder, rejected):
     # pandas said "EOF inside string starting at row 14", a record count, not a line
     folder.edit("legs.csv", '125,"ASSUMPTION: 0.30', '125,"ASSUMPTION:\n0.30')
-    line = folder.append("legs.csv", '"W_SG,M_XX,road,true,2,10,1,0,0,,150,x')
-    folder.append("legs.csv", "W_SG,M_YY,road,true,2,10,1,0,0,,150,x")
+    line = folder.append("legs.csv", '"W_SG,M_XX,road,true,2,10,1,0,0,,,150,x')
+    folder.append("legs.csv", "W_SG,M_YY,road,true,2,10,1,0,0,,,150,x")
     rejected(
         folder,
         rf"legs\.csv:{line}: origin: expected a closing quote, got a quote that is never closed",

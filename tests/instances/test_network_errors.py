@@ -46,7 +46,7 @@ def test_market_no_path_reaches(folder, rejected):
 
 
 def test_leg_from_village_straight_to_market(folder, rejected):
-    line = folder.append("legs.csv", "V1,M_CS,road,false,,300,5,50,0,,125,x")
+    line = folder.append("legs.csv", "V1,M_CS,road,false,,300,5,50,0,,,125,x")
     rejected(
         folder,
         rf"legs\.csv:{line}: destination: expected a county_hub after a village "
@@ -55,7 +55,7 @@ def test_leg_from_village_straight_to_market(folder, rejected):
 
 
 def test_leg_from_bonded_zone_to_market_not_by_parcel(folder, rejected):
-    line = folder.append("legs.csv", "BZ_CS,M_CS,road,true,2,30,1,0,100,10,150,x")
+    line = folder.append("legs.csv", "BZ_CS,M_CS,road,true,2,30,1,0,100,10,,150,x")
     rejected(
         folder,
         rf"legs\.csv:{line}: mode: expected parcel from a bonded zone to a market "
@@ -64,7 +64,7 @@ def test_leg_from_bonded_zone_to_market_not_by_parcel(folder, rejected):
 
 
 def test_leg_listed_twice(folder, rejected):
-    folder.append("legs.csv", "V3,H_FH,road,false,,9,0.5,3,0,,125,again")
+    folder.append("legs.csv", "V3,H_FH,road,false,,9,0.5,3,0,,,125,again")
     rejected(
         folder,
         r"legs\.csv:\d+: id: expected each origin, destination and service "
@@ -73,7 +73,7 @@ def test_leg_listed_twice(folder, rejected):
 
 
 def test_leg_listed_twice_names_the_repeating_line(folder):
-    line = folder.append("legs.csv", "V3,H_FH,road,false,,9,0.5,3,0,,125,again")
+    line = folder.append("legs.csv", "V3,H_FH,road,false,,9,0.5,3,0,,,125,again")
     with pytest.raises(ScenarioError) as info:
         load_folder(folder)
     assert [str(p) for p in info.value.problems] == [
@@ -82,7 +82,7 @@ def test_leg_listed_twice_names_the_repeating_line(folder):
 
 
 def test_leg_between_kinds_that_cannot_follow_names_legs_csv_and_its_line(folder):
-    line = folder.append("legs.csv", "V1,M_CS,road,false,,300,5,50,0,,125,x")
+    line = folder.append("legs.csv", "V1,M_CS,road,false,,300,5,50,0,,,125,x")
     with pytest.raises(ScenarioError, match=rf"(?m)^legs\.csv:{line}: destination: "):
         load_folder(folder)
 
@@ -91,7 +91,7 @@ def test_whole_network_problems_name_the_files_of_the_files_table(folder, reject
     (folder / "legs.csv").rename(folder / "routes.csv")
     (folder / "supply.csv").rename(folder / "harvest.csv")
     folder.use_files(legs="routes.csv", supply="harvest.csv")
-    line = folder.append("routes.csv", "V1,M_CS,road,false,,300,5,50,0,,125,x")
+    line = folder.append("routes.csv", "V1,M_CS,road,false,,300,5,50,0,,,125,x")
     folder.edit("harvest.csv", "V2,fresh_kiwi,1,6", "V9,fresh_kiwi,1,6")
     error = rejected(folder, rf"routes\.csv:{line}: destination: expected .*, got market")
     assert "harvest.csv:4: village: expected a village id of nodes.csv, got V9" in [

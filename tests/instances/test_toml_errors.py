@@ -122,7 +122,7 @@ def test_unknown_design_key(folder, rejected):
     rejected(
         folder,
         rf"scenario\.toml:{line}: design\.time_limt: expected a key of \[design\] "
-        r"\(bound, build, .*time_limit.*\), got time_limt",
+        r"\(abroad_weeks, bound, build, .*time_limit.*\), got time_limt",
     )
 
 
@@ -183,8 +183,8 @@ def test_negative_consolidation_margin(folder, rejected):
             'markets = ["CN", "TH"]',
             'markets = ["CN", "TH"]\nmax_storage_week = 0',
             r"products\.fresh_kiwi\.max_storage_week",
-            r"a key of \[products\.fresh_kiwi\] \(access, export_value_cny_per_kg, hs_code, "
-            r"markets, max_storage_weeks, name, perishable, shelf_life, source, "
+            r"a key of \[products\.fresh_kiwi\] \(access, export_value_cny_per_kg, "
+            r"green_channel, hs_code, markets, max_storage_weeks, name, perishable, shelf_life, source, "
             r"value_cny_per_kg\)",
         ),
         (

@@ -254,7 +254,7 @@ def test_demand_at_a_node_that_is_no_market(folder, rejected):
 
 def test_fresh_kiwi_demanded_where_not_admitted(folder, rejected):
     folder.append("nodes.csv", "M_NY,New York,market,-74.0,40.7,US")
-    folder.append("legs.csv", "P_NS,M_NY,sea,true,1,13000,600,0,13000,7,20,x")
+    folder.append("legs.csv", "P_NS,M_NY,sea,true,1,13000,600,0,13000,7,,20,x")
     line = folder.append("demand.csv", "M_NY,fresh_kiwi,2,1,30000,firmB")
     rejected(
         folder,

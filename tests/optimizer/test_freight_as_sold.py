@@ -87,24 +87,24 @@ def test_model_and_evaluator_buy_the_same_freight(part_load_tiny):
     assert result.kpis()["model_trip_cost"] == pytest.approx(trips["cost"].sum(), rel=0.03)
 
 
-def test_selling_part_loads_never_costs_more(part_load_tiny, tiny):
+def test_selling_part_loads_never_costs_more(part_load_tiny, whole_trip_tiny):
     # more ways to buy freight: the model's optimum can only fall (both solved to 1e-9)
-    options = DesignOptions.from_network(tiny, gap=1e-9, trips="integer")
-    whole = solve_design(tiny, options).objective
+    options = DesignOptions.from_network(whole_trip_tiny, gap=1e-9, trips="integer")
+    whole = solve_design(whole_trip_tiny, options).objective
     mixed = solve_design(part_load_tiny, options).objective
     assert mixed <= whole + 1e-6
     assert mixed < whole  # tiny's half-empty trucks do ride cheaper as part loads
 
 
-def test_an_old_scenario_sells_no_part_loads(tiny):
+def test_an_old_scenario_sells_no_part_loads(whole_trip_tiny):
     # no part_load_cny_per_t column: every started trip is paid whole, as before
-    assert all(math.isinf(leg.part_load_cny_per_t) for leg in tiny.legs_by_id.values())
-    result = solve_design(tiny, DesignOptions.from_network(tiny, gap=1e-9))
-    trips = evaluate(tiny, result.plan).trips
+    assert all(math.isinf(leg.part_load_cny_per_t) for leg in whole_trip_tiny.legs_by_id.values())
+    result = solve_design(whole_trip_tiny, DesignOptions.from_network(whole_trip_tiny, gap=1e-9))
+    trips = evaluate(whole_trip_tiny, result.plan).trips
     assert (trips["part_load_t"] == 0).all()
     assert (
         trips["cost"]
         == trips["trips"]
-        * trips["leg"].map(lambda leg: tiny.legs_by_id[leg].cost_cny_per_trip)
-        * (1 + tiny.consolidation.margin)
+        * trips["leg"].map(lambda leg: whole_trip_tiny.legs_by_id[leg].cost_cny_per_trip)
+        * (1 + whole_trip_tiny.consolidation.margin)
     ).all()

@@ -531,7 +531,7 @@ def test_solve_kpis_json_is_the_library_results_kpis(tiny, tmp_path):
     assert list(_without_run_record(written)) == list(_without_run_record(expected))
     assert _without_run_record(written) == _without_run_record(expected)
     tables = scored.to_frames()
-    assert list(tables) == ["flows", "hubs", "deliveries", "trips"]
+    assert list(tables) == ["flows", "hubs", "deliveries", "trips", "warehouses"]
     for name, frame in tables.items():
         assert (out / f"{name}.csv").read_text() == frame.to_csv(index=False), name
 
@@ -546,10 +546,11 @@ def test_solve_writes_kpis_and_evaluate_reads_its_flows_back(tiny, tmp_path):
     for key in ("spoilage_rate", "co2_t", "delivered_t", "mean_delivery_days"):
         assert key in kpis, key
     # the headline is the evaluated cost; the bound is the relaxation's, below it; tiny's
-    # plan is within 0.04% of it, which is not the asked gap of 1e-6: feasible
+    # plan (with part loads, the enumeration's best) is within 0.2% of it, which is not
+    # the asked gap of 1e-6: feasible
     assert kpis["status"] == "feasible" and kpis["limit"] == "none"
     assert kpis["objective"] == kpis["total_cost"] and kpis["objective_sense"] == "cost"
-    assert kpis["bound"] <= kpis["objective"] and 0 < kpis["gap"] < 1e-3 and kpis["bound_note"]
+    assert kpis["bound"] <= kpis["objective"] and 0 < kpis["gap"] < 2e-3 and kpis["bound_note"]
     assert kpis["gap"] == pytest.approx((kpis["objective"] - kpis["bound"]) / kpis["bound"])
     assert kpis["model_status"] == "optimal" and kpis["model_gap"] <= 1e-6
     assert kpis["model_objective"] == pytest.approx(solve_design(tiny).objective, rel=REL)

@@ -143,8 +143,8 @@ CO2_T = (
 ) / 1e6
 
 
-def test_hand_computed_plan_costs_to_the_cent(tiny):
-    kpis = evaluate(tiny, HAND_PLAN).kpis()
+def test_hand_computed_plan_costs_to_the_cent(whole_trip_tiny):
+    kpis = evaluate(whole_trip_tiny, HAND_PLAN).kpis()
     expected = {
         "hub_cost": HUB,
         "transport_cost": TRANSPORT,
@@ -167,7 +167,7 @@ def test_hand_computed_plan_costs_to_the_cent(tiny):
     assert kpis["spoilage_rate"] == 0.0  # no perishable product shipped
 
 
-def test_pooling_under_one_shipper_fills_trips(tiny):
+def test_pooling_under_one_shipper_fills_trips(whole_trip_tiny):
     # A and B under one shipper share one trip on H_JS>BZ_CS in week 1: one trip fewer
     # (2400 CNY) and B now pays firmB's 40% part-load premium on V3>H_JS (16 * 0.4 * 0.1).
     pooled = replace(
@@ -178,7 +178,7 @@ def test_pooling_under_one_shipper_fills_trips(tiny):
             HAND_PLAN.flows[2],
         ),
     )
-    kpis = evaluate(tiny, pooled).kpis()
+    kpis = evaluate(whole_trip_tiny, pooled).kpis()
     assert kpis["transport_cost"] == pytest.approx(TRANSPORT - 2400.0 + 16 * 0.4 * 0.1, abs=CENT)
 
 
@@ -207,20 +207,20 @@ def _fill_plan(tiny, shipper: str) -> tuple:
     return network, plan
 
 
-def test_a_part_load_costs_a_full_trip(tiny):
+def test_a_part_load_costs_a_full_trip(whole_trip_tiny):
     # Under the 3PL (tiny sets no margin): H_JS>M_CS carries 10 t per trip, so the
     # 10.5 t take 2 trips of 2300, not 1.05; V1>H_JS 5/t and V2>H_JS 8/t, no premium.
-    network, plan = _fill_plan(tiny, "3pl")
+    network, plan = _fill_plan(whole_trip_tiny, "3pl")
     kpis = evaluate(network, plan).kpis()
     assert kpis["transport_cost"] == pytest.approx(5 * 10 + 8 * 0.5 + 2 * 2300.0, abs=CENT)
     assert kpis["spoilage_cost"] == 0.0
 
 
-def test_a_firm_alone_drives_its_own_vehicles(tiny):
+def test_a_firm_alone_drives_its_own_vehicles(whole_trip_tiny):
     # coopA alone (firms.csv: part_load_premium 0.4, trip_capacity_t 2): its own 2 t
     # vans on H_JS>M_CS, ceil(10.5 / 2) = 6 trips, each 2 t at the leg's full-load rate
     # 2300 / 10 per tonne times 1.4: 644 CNY; the premium on V1>H_JS 5/t and V2>H_JS 8/t.
-    network, plan = _fill_plan(tiny, "coopA")
+    network, plan = _fill_plan(whole_trip_tiny, "coopA")
     kpis = evaluate(network, plan).kpis()
     per_tonne = 5 * 1.4 * 10 + 8 * 1.4 * 0.5
     assert kpis["transport_cost"] == pytest.approx(per_tonne + 6 * 644.0, abs=CENT)
