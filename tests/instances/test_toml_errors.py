@@ -184,8 +184,8 @@ def test_negative_consolidation_margin(folder, rejected):
             'markets = ["CN", "TH"]\nmax_storage_week = 0',
             r"products\.fresh_kiwi\.max_storage_week",
             r"a key of \[products\.fresh_kiwi\] \(access, export_value_cny_per_kg, "
-            r"green_channel, hs_code, markets, max_storage_weeks, name, perishable, shelf_life, source, "
-            r"value_cny_per_kg\)",
+            r"green_channel, hs_code, markets, max_storage_weeks, name, perishable, shelf_life, "
+            r"source, value_cny_per_kg\)",
         ),
         (
             "[products.fresh_kiwi.shelf_life]",
