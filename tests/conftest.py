@@ -81,6 +81,20 @@ class ScenarioCopy(os.PathLike):
         path.write_text(text, encoding="utf-8")
         return path
 
+    def drop_column(self, name: str, column: str) -> None:
+        """Remove ``column`` from table ``name`` (as a scenario written before it)."""
+        import csv
+        import io
+
+        path = self.folder / name
+        rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+        names = [n for n in rows[0] if n != column]
+        out = io.StringIO()
+        writer = csv.DictWriter(out, names, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        path.write_text(out.getvalue(), encoding="utf-8")
+
     def drop_lines(self, name: str, *prefixes: str) -> None:
         """Remove from file ``name`` the line starting with each prefix (one line each)."""
         path = self.folder / name
@@ -114,17 +128,8 @@ def tiny() -> Network:
 @pytest.fixture(scope="session")
 def whole_trip_tiny(scenario_copy) -> Network:
     """``tiny`` without its ``part_load_cny_per_t`` column (an older scenario)."""
-    import csv
-    import io
-
     copy = scenario_copy("tiny")
-    rows = list(csv.DictReader(io.StringIO((copy / "legs.csv").read_text(encoding="utf-8"))))
-    names = [n for n in rows[0] if n != "part_load_cny_per_t"]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, names, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    copy.write("legs.csv", out.getvalue())
+    copy.drop_column("legs.csv", "part_load_cny_per_t")
     return copy.load()
 
 

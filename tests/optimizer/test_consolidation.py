@@ -174,6 +174,7 @@ def domestic(scenario_copy) -> Path:
     """tiny with domestic demand only (coopA 8 t in weeks 1 and 2, firmB 4 t in week 2 at
     M_CS) and a 10 % 3PL margin; kiwi is made non-perishable in the tests."""
     copy = scenario_copy("tiny")
+    copy.drop_column("legs.csv", "part_load_cny_per_t")  # the hand model buys whole trips
     copy.append("scenario.toml", "\n[consolidation]\nmargin = 0.1")
     folder = copy.folder
     rows = [
@@ -806,6 +807,7 @@ def shared_lanes(scenario_copy):
     shipped, coopA's 2 t vans and firmB's 5 t trucks run fuller alone (79%, tonne-weighted)
     than the pool's 10 t trucks (66%): there the saving is the hub."""
     copy = scenario_copy("tiny")
+    copy.drop_column("legs.csv", "part_load_cny_per_t")  # trucks bought whole, no groupage
     copy.append("demand.csv", "M_CS,fresh_kiwi,1,1.5,12000,firmB")
     copy.edit("firms.csv", "0.4,2,", "0.4,,")
     copy.edit("firms.csv", "0.4,5,", "0.4,,")
