@@ -44,8 +44,8 @@ STATUS_QUO = "status-quo"
 #: with it inside, and the relaxation that bounds the evaluated objective (the rest: the
 #: design model that chooses the hubs).
 PATHS_SHARE = 0.15
-SEARCH_SHARE = 0.15
-BOUND_SHARE = 0.3
+SEARCH_SHARE = 0.1
+BOUND_SHARE = 0.35
 
 #: What ``bound`` is, where one is proven.
 BOUND_NOTE = (
