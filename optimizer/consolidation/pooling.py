@@ -307,6 +307,16 @@ def _consolidate(
             allocations["proportional-cost"] = proportional_shares(
                 players, grand, standalone, "proportional-cost"
             )
+        estimate = allocations.get("shapley")
+        slacks = [r.slack for r in solver.cache.values()]
+        if estimate is not None and estimate.half_widths and all(map(math.isfinite, slacks)):
+            # each sampled marginal c(P + i) - c(P) of the optimal costs lies within the
+            # largest slack of the solved one: the interval widens by that much
+            spread = [h + max(slacks) for h in estimate.half_widths]
+            ranges["shapley"] = (
+                tuple(v - w for v, w in zip(estimate.costs, spread, strict=True)),
+                tuple(v + w for v, w in zip(estimate.costs, spread, strict=True)),
+            )
         dropped = [m for m in methods if m in ("nucleolus", "epm")]
         if dropped:
             notes.append(f"not computed past {MAX_EXACT_FIRMS} firms: {', '.join(dropped)}")

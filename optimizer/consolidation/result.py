@@ -41,8 +41,9 @@ class ConsolidationResult:
         not checked).
     ranges
         Per method, the lowest and highest cost of each firm that the coalitions' slacks
-        allow (exact Shapley, where every coalition has a proven bound:
-        :func:`~optimizer.consolidation.shapley.shapley_range`).
+        allow, where every coalition solved has a proven bound: exact Shapley
+        (:func:`~optimizer.consolidation.shapley.shapley_range`); sampled Shapley, its
+        95% simultaneous interval widened by the largest slack.
     """
 
     firms: tuple[str, ...]

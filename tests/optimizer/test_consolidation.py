@@ -607,10 +607,14 @@ def test_past_the_limit_only_sampled_shapley_and_proportional_rules(gen4, past_t
     # the exact Shapley value lies within the simultaneous intervals
     costs = {c: coalitions.coalition_cost(network, c).cost for c in coalitions_of(first.firms)}
     exact = shapley(CostGame(first.firms, costs)).as_dict()
-    for firm, value, half in zip(
-        estimate.players, estimate.costs, estimate.half_widths, strict=True
+    low, high = first.ranges["shapley"]  # the interval widened by the largest slack
+    widest = max(c.cost - c.bound for c in first.coalitions.values())
+    for index, (firm, value, half) in enumerate(
+        zip(estimate.players, estimate.costs, estimate.half_widths, strict=True)
     ):
         assert abs(value - exact[firm]) <= half, firm
+        assert low[index] == pytest.approx(value - half - widest, rel=1e-12)
+        assert high[index] == pytest.approx(value + half + widest, rel=1e-12)
 
 
 def test_past_the_limit_the_command_says_so(tmp_path, gen4, past_the_limit, capsys):
