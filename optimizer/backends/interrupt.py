@@ -32,7 +32,11 @@ GIL for its whole run, so no handler could run during it: its searches run in a
 Children: worker pools are :class:`WorkerPool` s, whose workers ignore SIGINT (a
 terminal sends it to the whole process group; the parent decides), die with their
 parent (Linux ``PR_SET_PDEATHSIG``, or a thread that watches the parent) and are killed
-when the parent leaves the pool by an exception. The CBC child leads its own process
+when the parent leaves the pool by an exception. A parent that waits for its tasks with
+:meth:`WorkerPool.gather` keeps what they found: on a stop request it asks the workers
+to stop (in a worker, :func:`stop_requested` then holds, so HiGHS, PyVRP and OR-Tools
+end with their best plans and return them), waits :data:`WORKER_STOP_S` for them, and
+kills those that have not returned. The CBC child leads its own process
 group and watches its parent (:func:`watch_parent`): when the parent is gone, however it
 died, the group (CBC included) is killed.
 """
@@ -46,7 +50,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 
 #: Seconds CBC may take to stop and write its plan after it is sent SIGINT.
@@ -54,6 +58,13 @@ CBC_STOP_S = 1.0
 
 #: Seconds between two looks at whether a child's parent is still there.
 PARENT_POLL_S = 0.2
+
+#: Seconds pool workers asked to stop may take to return their best plans before they
+#: are killed (a signal's 2 s: the parent then scores and writes what came back).
+WORKER_STOP_S = 0.8
+
+#: Seconds between two looks at the stop request while a parent waits for its workers.
+WAIT_POLL_S = 0.05
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -68,11 +79,15 @@ class _State:
     graceful = 0  # depth of graceful regions
     started = False  # a solver started inside the outermost graceful region
     installed = False  # the command line's handlers are in place
+    parent_stop = None  # in a pool worker: the flag its parent sets to ask it to stop
 
 
 def stop_requested() -> bool:
-    """Whether a SIGINT or SIGTERM asked this process to stop."""
-    return _State.signal is not None
+    """Whether a SIGINT or SIGTERM asked this process (or, in a worker, its parent) to stop."""
+    if _State.signal is not None:
+        return True
+    flag = _State.parent_stop
+    return flag is not None and bool(flag.value)
 
 
 def stop_signal() -> int | None:
@@ -167,7 +182,9 @@ def solving(native: bool = False) -> Iterator[None]:
         _State.native -= int(native)
         if own is not None:
             signal.signal(signal.SIGINT, own)
-    if stop_requested() and not _State.graceful and not _State.solving:
+    # only a signal to this process raises: a worker asked to stop by its parent
+    # returns its best plan (the parent decides)
+    if _State.signal is not None and not _State.graceful and not _State.solving:
         name = signal.Signals(_State.signal).name
         if own is not None:
             clear()
@@ -183,22 +200,32 @@ def listen(highs) -> None:
     """
 
     def check(event) -> None:
-        if _State.signal is not None:
+        if stop_requested() and getattr(highs, "_coldchain_stoppable", True):
             event.interrupt()
 
     for callbacks in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt):
         callbacks.subscribe(check)
 
 
-def run(highs):
+def run(highs, stoppable: bool = True):
     """``highs.run()`` (a ``highspy.Highs``), stopped by a signal as every solver run is.
 
     For code that drives highspy itself (the facility location solver, the routing
     schedules); the first call makes ``highs`` listen (:func:`listen`).
+
+    Parameters
+    ----------
+    highs
+        The ``highspy.Highs`` to run.
+    stoppable
+        ``False``: a short run that completes a plan already found (the exact schedule
+        of routes a search returned) runs to its end even when a stop was asked, so
+        that the plan can be written.
     """
     if not getattr(highs, "_coldchain_listens", False):
         listen(highs)
         highs._coldchain_listens = True
+    highs._coldchain_stoppable = stoppable
     with solving(native=True):
         return highs.run()
 
@@ -244,11 +271,12 @@ def watch_parent(parent_pid: int, group: bool = True) -> threading.Thread:
     return thread
 
 
-def _start_worker(parent_pid: int, initializer, initargs: tuple) -> None:
+def _start_worker(parent_pid: int, stop_flag, initializer, initargs: tuple) -> None:
     """A pool worker's first act: leave signals to the parent, and die with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's Ctrl-C: the parent decides
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _State.installed = True  # the worker's solvers use no handler of their own
+    _State.parent_stop = stop_flag  # stop_requested() once the parent asks
     clear()
     die_with_parent(parent_pid)
     if initializer is not None:
@@ -269,12 +297,42 @@ class WorkerPool(ProcessPoolExecutor):
     """
 
     def __init__(self, max_workers: int, mp_context, initializer=None, initargs: tuple = ()):
+        self._stop_flag = mp_context.Value("b", 0, lock=False)  # shared memory, no lock
         super().__init__(
             max_workers,
             mp_context=mp_context,
             initializer=_start_worker,
-            initargs=(os.getpid(), initializer, initargs),
+            initargs=(os.getpid(), self._stop_flag, initializer, initargs),
         )
+
+    def ask_stop(self) -> None:
+        """Ask the workers to stop: :func:`stop_requested` holds in them from now on."""
+        self._stop_flag.value = 1
+
+    def gather(self, futures: list[Future], grace: float = WORKER_STOP_S) -> list:
+        """Each future's result, in order; on a stop request, what the workers found.
+
+        The wait is a solver run (:func:`solving`): a signal only asks to stop. Then the
+        workers are asked to stop (:meth:`ask_stop`), those that have not returned within
+        ``grace`` seconds are killed, and their tasks' results are ``None``. A task that
+        raised raises here, as :meth:`Future.result` does.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            After the workers stopped, if a signal asked this process to stop outside a
+            :func:`graceful` region (as :func:`solving` does).
+        """
+        with solving():
+            pending = set(futures)
+            while pending and not stop_requested():
+                _, pending = wait(pending, timeout=WAIT_POLL_S)
+            if pending:
+                self.ask_stop()
+                _, pending = wait(pending, timeout=grace)
+            if pending:
+                self.kill()
+        return [None if f in pending or f.cancelled() else f.result() for f in futures]
 
     def kill(self) -> None:
         """Kill the workers and cancel what they have not started."""

@@ -16,6 +16,12 @@ returned :class:`~optimizer.routing.CollectionDay` holds, through
 
 Nothing is written when some hub got no plan within the time limit (exit 1).
 
+Ctrl-C or SIGTERM once a search has started stops it with its best routes (within a
+second: the searches are asked to stop, and killed if they have not); the hubs routed
+so far, the interrupted one among them, are checked and written with ``limit:
+interrupted``, the hubs left unrouted named in ``hubs_not_routed``, and the command
+exits 130. Without routes for any hub nothing is written (exit 130).
+
 With ``--plan`` it routes the villages each open hub receives in that plan's week, and
 writes to its own ``--out``, never into the plan's folder.
 """
@@ -24,7 +30,7 @@ from __future__ import annotations
 
 import argparse
 
-from networks.status import Status
+from networks.status import Limit, Status
 from optimizer.cli.arguments import add_report_flag, seconds
 from optimizer.routing import BACKENDS
 
@@ -92,26 +98,22 @@ def cmd_route(args: argparse.Namespace) -> int:
 
     Exit codes: 0 done (also when the time limit stopped the search with a plan),
     2 invalid input (raised as ``ScenarioError`` for the main command to report),
-    3 a hub cannot be served (``diagnosis.json``), 1 no plan found in the time limit.
+    3 a hub cannot be served (``diagnosis.json``), 1 no plan found in the time limit;
+    interrupted, the main command exits 130 (see the module docstring).
     """
     from instances import load_scenario
+    from optimizer.backends import interrupt
     from optimizer.cli.console import ExitCode, console
-    from optimizer.routing import route_day
     from results.runs import run_header
     from results.store import write_run
 
     network = load_scenario(args.scenario)
-    day = route_day(
-        network,
-        day=args.day,
-        hubs=[args.hub] if args.hub else None,
-        plan=_plan(network, args.plan),
-        backend=args.backend,
-        time_limit=args.time_limit,
-        seed=args.seed,
-        workers=args.workers,
-        progress=lambda h: console.print(_hub_line(h), markup=False),
-    )
+    # a signal once a search has started stops it with its best routes, which are
+    # written (limit: interrupted); main then exits with 130
+    with interrupt.graceful():
+        day = _route_day(args, network)
+    if day.unrouted and not day.hubs:
+        raise KeyboardInterrupt  # interrupted before any hub had routes: nothing to write
     header = run_header(
         network,
         "route",
@@ -124,6 +126,12 @@ def cmd_route(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     status = day.status
+    if day.unrouted:
+        console.print(
+            f"interrupted: {len(day.unrouted)} hub{'s' * (len(day.unrouted) > 1)} not "
+            f"routed ({', '.join(day.unrouted)})",
+            markup=False,
+        )
     if not status.has_plan:
         for row in day.diagnosis()["problems"]:
             console.print(row["message"], markup=False)
@@ -144,9 +152,28 @@ def cmd_route(args: argparse.Namespace) -> int:
         return ExitCode.INFEASIBLE
     write_run(args.out, header, kpis, day.to_frames(), network=network, report=not args.no_report)
     console.print(
-        f"{network.name} day {args.day}: {status}, cost {kpis['cost']:,.0f}, "
+        f"{network.name} day {args.day}: {status}"
+        f"{', interrupted' if day.limit is Limit.INTERRUPTED else ''}, cost {kpis['cost']:,.0f}, "
         f"{kpis['distance_km']:,.1f} km, {int(kpis['vehicles_used'])} vehicles, "
         f"worst freshness {kpis['worst_freshness_h']:.2f} h -> {args.out}",
         markup=False,
     )
     return ExitCode.OK
+
+
+def _route_day(args: argparse.Namespace, network):
+    """:func:`optimizer.routing.route_day` as the flags say, each hub printed when done."""
+    from optimizer.cli.console import console
+    from optimizer.routing import route_day
+
+    return route_day(
+        network,
+        day=args.day,
+        hubs=[args.hub] if args.hub else None,
+        plan=_plan(network, args.plan),
+        backend=args.backend,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        workers=args.workers,
+        progress=lambda h: console.print(_hub_line(h), markup=False),
+    )

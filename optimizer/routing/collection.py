@@ -98,6 +98,7 @@ from dataclasses import dataclass, field
 from networks.collection import CollectionProblem, Route
 from networks.errors import SolverUnavailableError
 from networks.status import Limit, Status
+from optimizer.backends import interrupt
 from optimizer.backends.interrupt import WorkerPool
 from optimizer.routing.diagnosis import (
     Diagnosis,
@@ -123,17 +124,32 @@ def _run_tasks(
 
     ``isolate``: in child processes even one at a time. OR-Tools' search holds the GIL
     for its whole run, so a signal to this process would wait for its time limit; a
-    child is killed at once (:class:`~optimizer.backends.interrupt.WorkerPool`).
+    child is asked to stop and, if it has not returned its best plan within a second,
+    killed (:meth:`~optimizer.backends.interrupt.WorkerPool.gather`).
+
+    A stop request (Ctrl-C, SIGTERM) ends every search with its best plan, limit
+    ``interrupted``; a task not started, or killed before it returned, has no plan.
     """
+    if interrupt.stop_requested():  # a stage after the stop: none of its searches runs
+        return [_not_run() for _ in tasks]
     if (workers <= 1 or len(tasks) <= 1) and not isolate:
-        return [_safe(fn, args) for fn, args in tasks]
+        results = []
+        for fn, args in tasks:
+            with interrupt.solving():  # a signal asks the search to stop (see _safe)
+                results.append(_not_run() if interrupt.stop_requested() else _safe(fn, args))
+        return results
     # fork: no re-import of the caller's main module (scripts without a __main__ guard
     # work) and no start-up cost; the parent runs no solver threads when it forks.
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with WorkerPool(min(workers, len(tasks)), mp_context=context) as pool:
         futures = [pool.submit(_safe, fn, args) for fn, args in tasks]
-        return [f.result() for f in futures]
+        return [_not_run() if r is None else r for r in pool.gather(futures)]
+
+
+def _not_run() -> tuple:
+    """What a search stopped before it started, or killed before it returned, reports."""
+    return None, "interrupted before it returned a plan", Limit.INTERRUPTED, (0.0, 0.0)
 
 
 def _safe(fn: Callable, args: tuple):
@@ -144,6 +160,8 @@ def _safe(fn: Callable, args: tuple):
         raise
     except Exception as exc:  # one failed search must not sink the others
         plan, note, stopped = None, f"failed: {type(exc).__name__}: {exc}", Limit.NONE
+    if interrupt.stop_requested():  # the search ended early, with its best plan
+        stopped = Limit.INTERRUPTED
     return plan, note, stopped, (time.time() - started, time.process_time() - cpu)
 
 
@@ -190,9 +208,14 @@ class _Best:
 
     @property
     def limit(self) -> Limit:
-        """``time`` if a time limit stopped any search, else ``iterations`` if one did."""
+        """What stopped the searches, the first of ``interrupted``, ``time``, ``iterations``.
+
+        ``interrupted``: a stop request ended some search; ``time``, ``iterations``: a
+        limit of that kind did.
+        """
         stopped = {s.limit for s in self.stages}
-        return next((x for x in (Limit.TIME, Limit.ITERATIONS) if x in stopped), Limit.NONE)
+        order = (Limit.INTERRUPTED, Limit.TIME, Limit.ITERATIONS)
+        return next((x for x in order if x in stopped), Limit.NONE)
 
 
 def solve(
@@ -357,20 +380,24 @@ def solve(
             best.offer(problem, plan, name, seeds[j], note, times, stopped)
 
     seconds = time.time() - started
+    # a stop asked between two stages skipped the second: interrupted all the same
+    limit = Limit.INTERRUPTED if interrupt.stop_requested() else best.limit
     if best.check is None:
         why = (
             "no feasible plan found within the time limit; each village alone can be "
             "served, so the fleet may be too small for all of them together (vehicles, "
             "trips, shifts or freshness limits), or more time is needed"
         )
-        if backend == "pyvrp" and freshness_binds(problem):
+        if limit is Limit.INTERRUPTED:
+            why = "interrupted before a feasible plan was found"
+        elif backend == "pyvrp" and freshness_binds(problem):
             why = (
                 "PyVRP cannot express the freshness limits and its plans break them; "
                 "use the auto or ortools backend"
             )
         return RoutingResult(
             status=Status.NO_SOLUTION,
-            limit=best.limit,
+            limit=limit,
             diagnosis=(Diagnosis(None, None, (why,)),),
             stages=tuple(best.stages),
             seconds=seconds,
@@ -380,7 +407,7 @@ def solve(
     check = best.check
     return RoutingResult(
         status=Status.FEASIBLE,
-        limit=best.limit,
+        limit=limit,
         routes=best.routes,
         cost=check.cost,
         fixed_cost=check.fixed_cost,

@@ -23,6 +23,7 @@ from networks.collection import CollectionProblem
 from networks.errors import ColdchainError, Problem, ScenarioError
 from networks.plan import Plan
 from networks.status import Limit, Status, first_limit, worst_status
+from optimizer.backends import interrupt
 from optimizer.routing.collection import solve
 from optimizer.routing.result import RoutingResult
 from results.route_check import RouteCheck, check_routes
@@ -96,12 +97,16 @@ class CollectionDay:
         Its week (1-based).
     hubs
         Each hub's runs, in the order routed.
+    unrouted
+        Hubs a stop request (Ctrl-C, SIGTERM) kept from being routed: the day's runs
+        are those of ``hubs`` only, and its limit is ``interrupted``.
     """
 
     scenario: str
     day: int
     week: int
     hubs: tuple[HubRoutes, ...]
+    unrouted: tuple[str, ...] = ()
 
     @property
     def status(self) -> Status:
@@ -110,8 +115,15 @@ class CollectionDay:
 
     @property
     def limit(self) -> Limit:
-        """What stopped the searches: the first hub's limit that is not ``none``."""
-        return first_limit(h.result.limit for h in self.hubs)
+        """What stopped the searches.
+
+        ``interrupted`` if a stop request ended any hub's search or kept a hub from being
+        routed, else the first hub's limit that is not ``none``.
+        """
+        limits = [h.result.limit for h in self.hubs]
+        if self.unrouted or Limit.INTERRUPTED in limits:
+            return Limit.INTERRUPTED
+        return first_limit(limits)
 
     def kpis(self) -> dict[str, Any]:
         """Flat key figures for ``kpis.json``.
@@ -119,7 +131,9 @@ class CollectionDay:
         ``status`` and ``limit`` of the day; totals over hubs (:data:`TOTAL_KEYS`, counts
         summed as floats); ``worst_freshness_h`` over hubs with a plan (0 without);
         ``route_check`` (``passed`` when some hub has routes, all of them checked, else
-        ``no routes``); then ``hub.ID.KEY`` for each hub and each of :data:`HUB_KEYS`.
+        ``no routes``); ``hubs_not_routed`` (the hubs an interruption kept from being
+        routed, comma-separated; empty when every hub was); then ``hub.ID.KEY`` for each
+        hub routed and each of :data:`HUB_KEYS`.
         """
         per_hub = {h.hub: h.kpis() for h in self.hubs}
         totals = dict.fromkeys(TOTAL_KEYS, 0.0)
@@ -136,6 +150,7 @@ class CollectionDay:
             **totals,
             "worst_freshness_h": max([0.0] + [c.worst_freshness_h for c in checked]),
             "route_check": "passed" if checked else "no routes",
+            "hubs_not_routed": ",".join(self.unrouted),
         }
         for hub, values in per_hub.items():
             out.update({f"hub.{hub}.{key}": value for key, value in values.items()})
@@ -230,7 +245,10 @@ def route_day(
     Returns
     -------
     CollectionDay
-        Every hub's result and route check; its ``kpis()`` is ``kpis.json``.
+        Every hub's result and route check; its ``kpis()`` is ``kpis.json``. Once a
+        stop is requested (Ctrl-C, SIGTERM: the hub being routed ends with its best
+        routes, limit ``interrupted``), the hubs not yet routed, and the one being
+        routed if it had no plan yet, are left out and named in its ``unrouted``.
 
     Raises
     ------
@@ -247,10 +265,16 @@ def route_day(
     >>> day.kpis()["cost"], day.to_frames()["routes"].head()  # doctest: +SKIP
     """
     week = week_of_day(network, day)
-    routed = []
-    for hub in day_hubs(network, week, plan, hubs):
+    routed: list[HubRoutes] = []
+    todo = day_hubs(network, week, plan, hubs)
+    for number, hub in enumerate(todo):
+        if interrupt.stop_requested():
+            return CollectionDay(network.name, day, week, tuple(routed), tuple(todo[number:]))
         problem = collection_problem(network, hub, day=day, plan=plan)
         result = solve(problem, backend=backend, time_limit=time_limit, seed=seed, workers=workers)
+        if result.status is Status.NO_SOLUTION and result.limit is Limit.INTERRUPTED:
+            # stopped before its first plan: not routed, like the hubs after it
+            return CollectionDay(network.name, day, week, tuple(routed), tuple(todo[number:]))
         check = None
         if result.has_plan:
             check = check_routes(problem, result.routes)

@@ -11,6 +11,7 @@ import time
 
 from networks.collection import CollectionProblem
 from networks.status import Limit
+from optimizer.backends import interrupt
 from optimizer.backends.routing import ortools_routing
 from optimizer.routing.ortools_model import OrtoolsModel, ortools_model
 from optimizer.routing.scaling import Scale
@@ -49,7 +50,10 @@ def ortools_search(
 
     It starts from ``initial`` if given and accepted, else from the first-solution
     strategies in turn (starting at ``variant``) until one succeeds. OR-Tools searches
-    until its time limit: the limit returned is ``time`` (``none`` with no vehicle).
+    until its time limit, or until a stop is requested (Ctrl-C, SIGTERM: a search limit
+    that asks :func:`~optimizer.backends.interrupt.stop_requested`, so the search ends
+    with its best plan): the limit returned is ``time`` or ``interrupted`` (``none``
+    with no vehicle).
     """
     pywrapcp, enums = ortools_routing()
 
@@ -61,7 +65,7 @@ def ortools_search(
         params.time_limit.FromMilliseconds(int(remaining * 1000))
         return params
 
-    model = ortools_model(problem, scale)
+    model = _stoppable(ortools_model(problem, scale))
     if model is None:
         return None, "no vehicles", Limit.NONE
     if model.drops:
@@ -86,17 +90,18 @@ def ortools_search(
         # Insertion heuristics can fail fast on tight pickup-and-drop models; then the
         # next strategy gets a fresh model (a model does not solve twice) and the rest
         # of the time.
-        if deadline - time.time() <= 0.05:
+        if deadline - time.time() <= 0.05 or interrupt.stop_requested():
             break
-        model = model or ortools_model(problem, scale)
+        model = model or _stoppable(ortools_model(problem, scale))
         solution = model.routing.SolveWithParameters(params_for(strategy))
         if solution is not None:
             notes.append(f"first solution {strategy}")
             break
         notes.append(f"{strategy} found no first solution (status {model.routing.status()})")
         model = None
+    stopped = Limit.INTERRUPTED if interrupt.stop_requested() else Limit.TIME
     if solution is None or model is None:
-        return None, "; ".join(notes + ["no solution"]), Limit.TIME
+        return None, "; ".join(notes + ["no solution"]), stopped
 
     routing, manager = model.routing, model.manager
     plan = []
@@ -116,7 +121,20 @@ def ortools_search(
             index = solution.Value(routing.NextVar(index))
         if trips:
             plan.append((k, tuple(tuple(t) for t in trips)))
-    return tuple(plan), "; ".join(notes), Limit.TIME
+    return tuple(plan), "; ".join(notes), stopped
+
+
+def _stoppable(model: OrtoolsModel | None) -> OrtoolsModel | None:
+    """The model, its search ended by a stop request as by its time limit.
+
+    OR-Tools holds the GIL while it searches, so no signal handler runs in this process
+    until it returns; it calls this limit often (about 10^5 times a second), and ends
+    with the best plan it has once a stop is requested.
+    """
+    if model is not None:
+        limit = model.routing.solver().CustomLimit(interrupt.stop_requested)
+        model.routing.AddSearchMonitor(limit)
+    return model
 
 
 def _plan_to_ortools(problem, plan: RoutePlan, model: OrtoolsModel) -> list[list[int]] | None:

@@ -17,6 +17,7 @@ import numpy as np
 
 from networks.collection import CollectionProblem, VehicleType
 from networks.status import Limit
+from optimizer.backends import interrupt
 from optimizer.backends import routing as backends
 from optimizer.routing.scaling import UNBOUNDED, Scale, units_down, units_up
 from optimizer.routing.schedules import RoutePlan
@@ -145,6 +146,11 @@ def _pyvrp_params(data):
     return pyvrp.SolveParams(penalty=penalty)
 
 
+def _stop_asked(best_cost: float) -> bool:
+    """PyVRP stopping criterion: a stop was requested (a signal, or the parent asked)."""
+    return interrupt.stop_requested()
+
+
 class _ProcessTime:
     """PyVRP stopping criterion: this process has used ``budget`` processor seconds."""
 
@@ -167,7 +173,9 @@ def pyvrp_search(
     """One PyVRP search; returns its best feasible plan, a note, and what stopped it.
 
     It stops at the wall-clock ``deadline``, or after ``cpu_budget`` processor seconds
-    when that is given, or after ``iterations``, whichever comes first.
+    when that is given, or after ``iterations``, or when a stop is requested (Ctrl-C,
+    SIGTERM: :func:`~optimizer.backends.interrupt.stop_requested`, checked at each
+    iteration), whichever comes first.
     """
     pyvrp, stops = backends.pyvrp(), backends.pyvrp_stop()
     if cpu_budget is not None:
@@ -176,7 +184,8 @@ def pyvrp_search(
         criteria = [stops.MaxRuntime(max(0.05, deadline - time.time()))]
     if iterations is not None:
         criteria.append(stops.MaxIterations(iterations))
-    stop = criteria[0] if len(criteria) == 1 else stops.MultipleCriteria(criteria)
+    criteria.append(_stop_asked)
+    stop = stops.MultipleCriteria(criteria)
     with warnings.catch_warnings():
         # PyVRP warns when its penalties hit their bound on an infeasible search; the
         # stage's note says "no feasible solution" instead.
@@ -190,7 +199,9 @@ def pyvrp_search(
             params=_pyvrp_params(data),
         )
     stopped = Limit.TIME
-    if iterations is not None and result.num_iterations >= iterations:
+    if interrupt.stop_requested():
+        stopped = Limit.INTERRUPTED
+    elif iterations is not None and result.num_iterations >= iterations:
         stopped = Limit.ITERATIONS
     note = f"{result.num_iterations} iterations"
     if not result.best.is_feasible():

@@ -168,7 +168,8 @@ def _schedule_lp(problem, vtype, trips, freshness: bool = True) -> list[_Timing]
     h.changeColsCost(len(cols), np.arange(len(cols), dtype=np.int32), cost)
     for lo, hi, idx, val in rows:
         h.addRow(lo, hi, len(idx), np.array(idx, dtype=np.int32), np.array(val))
-    interrupt.run(h)
+    interrupt.run(h, stoppable=False)  # a few rows; it completes routes found, so that
+    # routes a stopped search returned can still be written
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     x = np.asarray(h.getSolution().col_value)

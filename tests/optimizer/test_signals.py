@@ -184,20 +184,82 @@ def test_killing_the_parent_leaves_no_orphan(slow_scenario, tmp_path, command, c
     assert time.monotonic() - clock < 5.0
 
 
-def test_sigterm_stops_an_ortools_search_at_once(tmp_path):
-    # OR-Tools holds the GIL for its whole search: in this process a signal waited for
-    # the search's time limit (28 s measured); it runs in a child that is killed
-    out = tmp_path / "run"
-    args = ["route", "tiny", "--backend", "ortools", "--workers", "1", "--time-limit", "60"]
-    process = _start([sys.executable, "-m", "optimizer.cli.main", *args, "--out", str(out)])
-    _wait_for(lambda: len(_descendants(process.pid)) >= 1)
-    searches = _descendants(process.pid)
+#: Runs ``coldchain route`` with one probe: a file is touched when a search (PyVRP's or
+#: OR-Tools') begins, so that a signal is sent while a search runs.
+ROUTE_DRIVER = """
+import sys
+from pathlib import Path
+import optimizer.routing.ortools_search as ortools
+import optimizer.routing.pyvrp_search as pyvrp
+from optimizer.cli.main import main
+
+marker = Path(sys.argv[1])
+
+def probe(step):  # a step each search takes as it starts (in a forked child, for OR-Tools)
+    def probed(*args, **kwargs):
+        marker.touch()
+        return step(*args, **kwargs)
+    return probed
+
+ortools.ortools_model = probe(ortools.ortools_model)
+pyvrp._pyvrp_params = probe(pyvrp._pyvrp_params)
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(
+    "backend, signum, group",
+    [("ortools", signal.SIGTERM, False), ("pyvrp", signal.SIGINT, True)],
+    ids=["ortools-SIGTERM", "pyvrp-Ctrl-C"],
+)
+def test_a_signal_mid_search_writes_the_routes_in_hand_marked_interrupted(
+    tmp_path, backend, signum, group
+):
+    # OR-Tools holds the GIL for its whole search (in this process a signal waited for
+    # its time limit, 28 s measured): it runs in a child, which a search limit stops;
+    # PyVRP runs here (one worker) and checks the request at each iteration. Both
+    # return their best routes, which are checked and written
+    marker, out = tmp_path / "search-started", tmp_path / "run"
+    args = ["route", "tiny", "--backend", backend, "--workers", "1", "--time-limit", "60"]
+    process = _start(
+        [sys.executable, "-c", ROUTE_DRIVER, str(marker), *args, "--out", str(out)],
+        start_new_session=group,
+    )
+    _wait_for(marker.exists)
     time.sleep(0.5)
+    searches = _descendants(process.pid)
+    stdout, stderr, seconds = _signal_and_wait(process, signum, group=group)
+    assert process.returncode == 130, stderr
+    assert seconds < 2.0
+    assert stderr.strip() == f"interrupted by {signal.Signals(signum).name}"
+    kpis = json.loads((out / "kpis.json").read_text())
+    assert (kpis["status"], kpis["limit"], kpis["route_check"]) == (
+        "feasible",
+        "interrupted",
+        "passed",
+    )
+    # tiny's first hub is routed until the signal, its second not at all
+    assert (kpis["hubs"], kpis["hub.H_FH.limit"], kpis["hubs_not_routed"]) == (
+        1,
+        "interrupted",
+        "H_JS",
+    )
+    assert "interrupted: 1 hub not routed (H_JS)" in stdout
+    assert len((out / "routes.csv").read_text().splitlines()) > 1
+    _wait_for(lambda: not any(map(_alive, searches)), 2.0)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "hidden files left"
+
+
+def test_a_signal_before_any_search_writes_nothing(tmp_path):
+    # while the scenario loads there are no routes: one line, exit 130, no folder
+    out = tmp_path / "run"
+    args = ["route", "tiny", "--out", str(out), "--time-limit", "60"]
+    process = _start([sys.executable, "-m", "optimizer.cli.main", *args])
+    time.sleep(0.3)
     _, stderr, seconds = _signal_and_wait(process, signal.SIGTERM)
     assert process.returncode == 130, stderr
     assert seconds < 2.0
     assert stderr.strip() == "interrupted by SIGTERM: nothing written"
-    _wait_for(lambda: not any(map(_alive, searches)), 2.0)
     assert not out.exists()
 
 
