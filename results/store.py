@@ -350,6 +350,7 @@ def write_run(
     documents: dict[str, dict] | None = None,
     network: Network | None = None,
     report: bool = True,
+    interrupted: bool = False,
 ) -> Path:
     """Write one command's run folder atomically: ``kpis.json``, tables, map and report.
 
@@ -377,23 +378,29 @@ def write_run(
         just written, inside the same atomic write (``--no-report``: ``False``; the
         runs inside a study's run store are meant to pass ``False`` too: the issue asks
         for a report per command's folder, and ``coldchain report`` compares runs).
+    interrupted
+        The run a stop request (Ctrl-C, SIGTERM) ended: neither ``network.gpkg`` nor
+        ``report.html`` is written (together a second or more on a 500-village
+        scenario, and the command must end within 2 s of the signal);
+        ``coldchain report RUN --out DIR`` draws its report afterwards.
 
     Returns
     -------
     Path
         The folder written.
     """
+    drawn = not interrupted
     with RunWriter(out) as run:
         run.write_json("kpis.json", {**header, **kpis})
         for name, frame in (tables or {}).items():
             run.write_table(name, frame)
         for name, data in (documents or {}).items():
             run.write_json(name, data)
-        if network is not None:
+        if network is not None and drawn:
             from results.gis import GEOPACKAGE, run_layers, write_geopackage
 
             write_geopackage(run_layers(network, tables or {}), run.folder / GEOPACKAGE)
-        if report:
+        if report and drawn:
             from results.report import write_report
 
             write_report(run.folder, name=Path(out).name)

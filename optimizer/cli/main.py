@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import threading
@@ -130,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         with claimed(out) if out else contextlib.nullcontext():
             code = int(args.func(args))
         if interrupt.stop_requested():  # a solve stopped early; what it found is written
-            error_console.print(f"interrupted by {_signal_name()}", soft_wrap=True)
+            error_console.print(f"interrupted by {_signal_name()}{_kept(out)}", soft_wrap=True)
             code = ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         error_console.print(f"interrupted by {_signal_name()}: nothing written", soft_wrap=True)
@@ -159,6 +160,13 @@ def _run(args: argparse.Namespace) -> int:
         error_console.print(f"error: {exc}", soft_wrap=True)
         code = ExitCode.ERROR
     return code
+
+
+def _kept(out: str | None) -> str:
+    """What an interrupted command that ended normally left: its run folder, or nothing."""
+    if out and os.path.isfile(os.path.join(out, "kpis.json")):
+        return f": the plan found so far is in {out} (no network.gpkg or report.html)"
+    return ": nothing written"
 
 
 def _signal_name() -> str:

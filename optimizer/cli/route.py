@@ -150,7 +150,15 @@ def cmd_route(args: argparse.Namespace) -> int:
         )
         console.print(f"infeasible: see {args.out}/diagnosis.json", markup=False)
         return ExitCode.INFEASIBLE
-    write_run(args.out, header, kpis, day.to_frames(), network=network, report=not args.no_report)
+    write_run(
+        args.out,
+        header,
+        kpis,
+        day.to_frames(),
+        network=network,
+        report=not args.no_report,
+        interrupted=interrupt.stop_requested(),
+    )
     console.print(
         f"{network.name} day {args.day}: {status}"
         f"{', interrupted' if day.limit is Limit.INTERRUPTED else ''}, cost {kpis['cost']:,.0f}, "

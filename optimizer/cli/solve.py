@@ -43,6 +43,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 def _solve_and_write(args: argparse.Namespace, network, options) -> int:
     """Solve, score, write the run folder and print the summary; the exit code."""
+    from optimizer.backends import interrupt
     from optimizer.cli.console import ExitCode, console, error_console
     from optimizer.design.scored import solve_and_score
     from results.runs import run_header
@@ -94,7 +95,13 @@ def _solve_and_write(args: argparse.Namespace, network, options) -> int:
         return ExitCode.ERROR
     kpis = scored.kpis()
     write_run(
-        args.out, header, kpis, scored.to_frames(), network=network, report=not args.no_report
+        args.out,
+        header,
+        kpis,
+        scored.to_frames(),
+        network=network,
+        report=not args.no_report,
+        interrupted=interrupt.stop_requested(),
     )
     console.print(*_summary(network, args.out, scored, kpis, options), sep="\n")
     return ExitCode.OK
