@@ -92,7 +92,8 @@ class DesignSettings:
     Parameters
     ----------
     solver
-        ``highs``, ``cbc`` or any PuLP solver name.
+        ``highs`` or ``cbc``: the solvers coldchain can stop on Ctrl-C or SIGTERM
+        (``optimizer.backends.mip.SOLVER_ALIASES`` says why no other).
     time_limit
         Seconds (``None``: none).
     gap
@@ -142,7 +143,7 @@ class DesignSettings:
         problem (the headline ``bound`` and ``gap``).
     """
 
-    solver: str = _key("highs", "text")
+    solver: str = _key("highs", "choice", choices=("highs", "cbc"))
     time_limit: float | None = _key(None, "number", 0.0)
     gap: float | None = _key(1e-6, "number", 0.0, 1.0)
     threads: int | None = _key(1, "integer", 1)

@@ -6,8 +6,8 @@ its absence, touches one place:
 
 - :func:`load` (and :func:`highspy`): a solver package imported on first use, or an
   error that says which ``pip install`` brings it;
-- :mod:`optimizer.backends.mip`: PuLP solvers by name (HiGHS, CBC under a watchdog, any
-  other), and one vocabulary for how a solver run ended
+- :mod:`optimizer.backends.mip`: PuLP solvers by name (HiGHS, CBC under a watchdog; no
+  other, as none could be stopped on a signal), and one vocabulary for how a solver run ended
   (:func:`~optimizer.backends.mip.ending_status`);
 - :mod:`optimizer.backends.highs`: one model held in HiGHS and changed in place;
 - :mod:`optimizer.backends.routing`: PyVRP and OR-Tools' routing library.

@@ -1,8 +1,8 @@
 """Solver backends: the one place that names concrete solver classes.
 
 PuLP's modelling objects are used by the model modules; the solvers that run them
-(HiGHS through ``highspy``, CBC bundled with PuLP, any other PuLP solver by name) are
-created here, so that a PuLP API change touches one module.
+(HiGHS through ``highspy``, CBC bundled with PuLP; no other, see :data:`SOLVER_ALIASES`)
+are created here, so that a PuLP API change touches one module.
 """
 
 from __future__ import annotations
@@ -23,8 +23,41 @@ from networks.status import Limit, Status
 from optimizer import backends
 from optimizer.backends import interrupt
 
-#: Our short names for PuLP solver classes; any other PuLP solver name is passed through.
-SOLVER_ALIASES = {"highs": "HiGHS", "cbc": "PULP_CBC_CMD", "glpk": "GLPK_CMD"}
+#: The solvers coldchain runs, by our short names, and their PuLP solver classes. Both
+#: stop within a second of Ctrl-C or SIGTERM with their best plan and never outlive the
+#: command (:mod:`optimizer.backends.interrupt`): HiGHS through its interrupt callbacks,
+#: CBC under a watchdog that leads its process group. Other PuLP solvers run as child
+#: programs that PuLP waits for, which coldchain could neither stop nor keep from
+#: outliving it (issue #20), so they are refused.
+SOLVER_ALIASES = {"highs": "HiGHS", "cbc": "PULP_CBC_CMD"}
+
+#: Other spellings of those solvers' names (PuLP's class names, any case).
+_SOLVER_NAMES = {
+    **{k: k for k in SOLVER_ALIASES},
+    **{v.lower(): k for k, v in SOLVER_ALIASES.items()},
+}
+
+
+def solver_name(name: str) -> str:
+    """Our short name of a solver coldchain runs (``highs`` or ``cbc``), any spelling.
+
+    Raises
+    ------
+    SolverUnavailableError
+        For any other name (exit 4 from the command line), saying why.
+    """
+    short = _SOLVER_NAMES.get(str(name).lower())
+    if short is None:
+        raise SolverUnavailableError(unsupported_solver(name))
+    return short
+
+
+def unsupported_solver(name: str) -> str:
+    """Why a solver name is refused: the one message of ``--solver`` and ``[design]``."""
+    return (
+        f"solver {name!r}: coldchain runs highs or cbc only (other PuLP solvers run as "
+        "programs it can neither stop on Ctrl-C or SIGTERM nor keep from outliving it)"
+    )
 
 
 def _solver_kwargs(msg: bool, time_limit, gap, threads) -> dict:
@@ -48,8 +81,8 @@ def pulp_solver(
     Parameters
     ----------
     name
-        ``highs`` (default, in-process through highspy), ``cbc`` (bundled with PuLP) or
-        any name that ``pulp.listSolvers()`` knows.
+        ``highs`` (default, in-process through highspy) or ``cbc`` (bundled with PuLP),
+        any spelling :func:`solver_name` takes.
     time_limit
         Seconds, or ``None`` for no limit.
     gap
@@ -67,16 +100,11 @@ def pulp_solver(
     Raises
     ------
     SolverUnavailableError
-        If the solver is unknown or not installed here.
+        If the solver is not one coldchain runs, or not installed here.
     """
     import pulp
 
-    class_name = SOLVER_ALIASES.get(name.lower(), name)
-    if class_name not in pulp.listSolvers():
-        raise SolverUnavailableError(
-            f"--solver: expected one of {', '.join(sorted(SOLVER_ALIASES))} or a PuLP solver "
-            f"name ({', '.join(dict.fromkeys(pulp.listSolvers()))}), got {name!r}"
-        )
+    class_name = SOLVER_ALIASES[solver_name(name)]
     kwargs = _solver_kwargs(msg, time_limit, gap, threads)
     with warnings.catch_warnings():
         # PuLP 3.3 deprecates PULP_CBC_CMD for 4.0; we stay on 3.x, whose CBC is bundled.
@@ -564,31 +592,6 @@ def _solve_cbc(problem, time_limit, gap, threads, msg, seed=None) -> SolveOutcom
     )
 
 
-def _solve_other(problem, name, time_limit, gap, threads, msg) -> SolveOutcome:
-    import pulp
-
-    solver = pulp_solver(name, time_limit, gap, threads, msg)
-    start = time.perf_counter()
-    status = problem.solve(solver)
-    seconds = time.perf_counter() - start
-    if status == pulp.LpStatusOptimal:
-        # PuLP says optimal for a plan a limit stopped; its sol_status tells them apart
-        ending = "optimal" if problem.sol_status == pulp.LpSolutionOptimal else "time"
-    elif status == pulp.LpStatusInfeasible:
-        ending = "infeasible"
-    else:
-        ending = "stopped"
-    label, limit = ending_status(ending, ending in ("optimal", "time"))
-    optimal = label is Status.OPTIMAL
-    objective = pulp.value(problem.objective) if label.has_plan else math.nan
-    objective = float(objective) if objective is not None else math.nan
-    bound = proven_bound(objective, math.nan, optimal, gap, problem.sense == pulp.LpMaximize)
-    values = {v.name: v.varValue for v in problem.variables()} if label.has_plan else {}
-    return SolveOutcome(
-        label, limit, objective, bound, relative_gap(objective, bound), seconds, name, values
-    )
-
-
 def solve_pulp(
     problem,
     solver: str = "highs",
@@ -602,15 +605,17 @@ def solve_pulp(
     """Solve a PuLP problem and report status, objective, bound and gap.
 
     HiGHS runs in-process and honours its own time limit; CBC runs under a watchdog
-    (see :func:`_solve_cbc`); other PuLP solvers run as PuLP runs them. ``start_values``
-    (variable name to value, a feasible solution) is handed to HiGHS as its first
-    incumbent; other solvers ignore it. ``seed`` is the solver's random seed (HiGHS
+    (see :func:`_solve_cbc`); no other solver is run (:func:`solver_name` says why).
+    ``start_values`` (variable name to value, a feasible solution) is handed to HiGHS as
+    its first incumbent; CBC ignores it. ``seed`` is the solver's random seed (HiGHS
     ``random_seed``, CBC ``randomCbcSeed``).
+
+    Raises
+    ------
+    SolverUnavailableError
+        If ``solver`` is not ``highs`` or ``cbc``, or is not installed here.
     """
-    name = solver.lower()
-    if name == "highs":
+    if solver_name(solver) == "highs":
         return _solve_highs(problem, time_limit, gap, threads, msg, start_values, seed)
-    if name in ("cbc", "pulp_cbc_cmd"):
-        pulp_solver("cbc")  # raises SolverUnavailableError if missing
-        return _solve_cbc(problem, time_limit, gap, threads, msg, seed)
-    return _solve_other(problem, solver, time_limit, gap, threads, msg)
+    pulp_solver("cbc")  # raises SolverUnavailableError if missing
+    return _solve_cbc(problem, time_limit, gap, threads, msg, seed)

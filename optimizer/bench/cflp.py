@@ -212,7 +212,7 @@ def bench_cflp(
     paths
         CFLP files, or folders of them (see :func:`instances.cflp.cflp_files`).
     solver
-        ``highs``, ``cbc`` or any PuLP solver name.
+        ``highs`` or ``cbc``.
     time_limit
         Seconds per instance (``None``: none).
     sourcing

@@ -160,7 +160,7 @@ def bench_scale(
     hubs, weeks, products, seed
         Passed to :func:`instances.generate_network` (other sizes: its defaults).
     solver
-        ``highs``, ``cbc`` or any PuLP solver name.
+        ``highs`` or ``cbc``.
     time_limit
         Solver seconds per case.
     markets, objective

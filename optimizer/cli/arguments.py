@@ -55,6 +55,17 @@ def number_at_least(low: float, above: bool = False) -> Callable[[str], float]:
     return parse
 
 
+def solver(text: str) -> str:
+    """A solver coldchain runs: ``highs`` or ``cbc`` (any case, or PuLP's class name)."""
+    from networks.errors import SolverUnavailableError
+    from optimizer.backends.mip import solver_name
+
+    try:
+        return solver_name(text)
+    except SolverUnavailableError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def choice_list(choices: Sequence[str]) -> Callable[[str], str]:
     """One or more of ``choices``, comma-separated (``air,ca``); returned as given."""
 

@@ -41,6 +41,7 @@ from optimizer.cli.arguments import (
     gap_fraction,
     int_list,
     seconds,
+    solver,
 )
 from optimizer.cli.console import ExitCode, console
 from optimizer.cli.consolidate import add_coalition_solver_args
@@ -184,7 +185,7 @@ def _patterns(values: list[str] | None) -> tuple[str, ...]:
 
 
 def _solver_options(parser: argparse.ArgumentParser, time_limit: float) -> None:
-    parser.add_argument("--solver", default="highs", help="highs (default), cbc or a PuLP name")
+    parser.add_argument("--solver", type=solver, default="highs", help="highs (default) or cbc")
     parser.add_argument(
         "--time-limit",
         type=seconds,

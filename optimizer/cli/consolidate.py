@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from optimizer.cli.arguments import add_report_flag, add_scheduler_flag, seconds
+from optimizer.cli.arguments import add_report_flag, add_scheduler_flag, seconds, solver
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
@@ -145,7 +145,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the sampled Shapley orders")
     p.add_argument("--regime", help="tariff regime")
-    p.add_argument("--solver", default=None, help="highs (default) or cbc")
+    p.add_argument("--solver", type=solver, default=None, help="highs (default) or cbc")
     p.add_argument("--time-limit", type=seconds, default=None, help="seconds per coalition")
     p.add_argument("--workers", type=int, default=2, help="parallel coalition solves")
     add_scheduler_flag(p)

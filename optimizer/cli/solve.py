@@ -6,7 +6,7 @@ import argparse
 import math
 
 from networks.status import Limit, Status
-from optimizer.cli.arguments import add_report_flag, gap_fraction, seconds
+from optimizer.cli.arguments import add_report_flag, gap_fraction, seconds, solver
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -207,11 +207,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "solve",
         help="which county hubs to open, how big, and how each "
-        "week's fruit flows (network design MIP: HiGHS, or PuLP with other solvers)",
+        "week's fruit flows (network design MIP: HiGHS, or CBC through PuLP)",
     )
     p.add_argument("scenario", help="a bundled scenario name or a scenario folder")
     p.add_argument("--out", required=True, help="a new folder for the results")
-    p.add_argument("--solver", default=None, help="highs (default), cbc, or a PuLP solver")
+    p.add_argument("--solver", type=solver, default=None, help="highs (default) or cbc")
     p.add_argument("--time-limit", type=seconds, default=None, help="seconds")
     p.add_argument("--gap", type=gap_fraction, default=None, help="relative MIP gap (default 1e-6)")
     p.add_argument("--regime", default=None, help="tariff regime (see `coldchain regimes`)")
@@ -228,7 +228,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=["direct", "pulp"],
         default=None,
         help="hand the model to HiGHS as arrays (default) or to PuLP, every linking row "
-        "written (other solvers always use PuLP); both give the same optimum",
+        "written (CBC always uses PuLP); both give the same optimum",
     )
     add_report_flag(p)
     p.set_defaults(func=cmd_solve)

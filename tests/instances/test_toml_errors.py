@@ -387,3 +387,13 @@ def test_bad_periods(folder, rejected, old, new, pattern):
     if "weeks" in pattern:
         line += 1
     rejected(folder, rf"scenario\.toml:{line}: {pattern}")
+
+
+def test_a_solver_coldchain_cannot_stop(folder, rejected):
+    # other PuLP solvers run as programs that a signal could neither stop nor keep from
+    # outliving the command (issue #20): refused where the scenario is read
+    design = 'objective = "cost"\n[design]\nsolver = "glpk"'
+    folder.edit("scenario.toml", 'objective = "cost"', design)
+    line = folder.line_of("scenario.toml", "solver = ")
+    expected = "expected one of highs, cbc, got glpk"
+    rejected(folder, rf"scenario\.toml:{line}: design\.solver: {expected}")

@@ -199,3 +199,73 @@ def test_leaving_a_worker_pool_by_an_exception_kills_its_busy_workers():
     assert workers and not any(w.is_alive() for w in workers)
     wait(futures, timeout=5)
     assert all(f.done() for f in futures)
+
+
+def _until_asked(seconds: float) -> str:
+    """A worker's task that ends when its parent asks it to stop (or after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if interrupt.stop_requested():
+            return "asked to stop"
+        time.sleep(0.01)
+    return "ran out"
+
+
+def _deaf(seconds: float) -> str:
+    time.sleep(seconds)  # never looks at the request, like a search stuck in native code
+    return "ran out"
+
+
+def test_gather_asks_the_workers_to_stop_and_keeps_what_they_return():
+    import multiprocessing as mp
+
+    interrupt.clear()
+    with interrupt.WorkerPool(2, mp.get_context("fork")) as pool:
+        futures = [pool.submit(_until_asked, 60.0), pool.submit(_deaf, 60.0)]
+        time.sleep(0.3)
+        workers = list(mp.active_children())
+        _sigint_after(0.2)
+        clock = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):  # no graceful region: raised once stopped
+            pool.gather(futures)
+        seconds = time.perf_counter() - clock
+    # the listening task returned its answer; the deaf one was killed after the grace
+    assert futures[0].result() == "asked to stop"
+    assert seconds < 0.2 + interrupt.WORKER_STOP_S + 1.0
+    assert not any(w.is_alive() for w in workers)
+    interrupt.clear()
+
+
+def test_gather_in_a_graceful_region_returns_none_for_a_killed_task():
+    import multiprocessing as mp
+
+    interrupt.clear()
+    with interrupt.graceful(), interrupt.WorkerPool(2, mp.get_context("fork")) as pool:
+        futures = [pool.submit(_until_asked, 60.0), pool.submit(_deaf, 60.0)]
+        time.sleep(0.3)
+        _sigint_after(0.2)
+        assert pool.gather(futures) == ["asked to stop", None]
+    assert interrupt.stop_requested()
+    interrupt.clear()
+
+
+@pytest.mark.parametrize("name", ["glpk", "GLPK_CMD", "HiGHS_CMD", "gurobi"])
+def test_a_solver_coldchain_cannot_stop_is_refused(name):
+    from networks.errors import SolverUnavailableError
+
+    problem = pulp.LpProblem("p", pulp.LpMinimize)
+    x = pulp.LpVariable("x", 0, 1)
+    problem += x
+    with pytest.raises(SolverUnavailableError, match="coldchain runs highs or cbc only"):
+        solve_pulp(problem, name)
+
+
+def test_solver_names_coldchain_runs():
+    from optimizer.backends.mip import solver_name
+
+    assert [solver_name(n) for n in ("highs", "HiGHS", "cbc", "PULP_CBC_CMD")] == [
+        "highs",
+        "highs",
+        "cbc",
+        "cbc",
+    ]
