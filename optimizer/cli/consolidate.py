@@ -8,7 +8,13 @@ from optimizer.cli.arguments import add_report_flag, add_scheduler_flag, seconds
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    """Solve every coalition, allocate the grand coalition's cost, write the run."""
+    """Solve every coalition, allocate the grand coalition's cost, write the run.
+
+    Interrupted (Ctrl-C, SIGTERM) it writes nothing and the command exits 130: the
+    allocation, its plan, exists only once every coalition it needs is solved, so the
+    coalition solves are stopped, their workers killed, and the coalitions solved so
+    far dropped (docs/outputs.md).
+    """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from instances import load_scenario
