@@ -23,6 +23,7 @@ import numpy as np
 
 from networks.firms import cheapest_mix
 from networks.status import Status
+from optimizer.backends import interrupt
 from optimizer.backends.highs import HighsModel
 from optimizer.design.data import DesignData
 from optimizer.design.formulation import DesignMatrix
@@ -130,6 +131,17 @@ def _flows_by_hub(data: DesignData, matrix: DesignMatrix) -> dict[str, list[int]
     return cached
 
 
+def _spent(time_budget: float | None, started: float) -> bool:
+    """Whether the heuristic's time is up, or a stop was asked.
+
+    Once Ctrl-C or SIGTERM asked to stop, its solves no longer run, yet each round still
+    fixed the openings: 0.3 s on 500 villages, of the 2 s a signal allows.
+    """
+    if interrupt.stop_requested():
+        return True
+    return time_budget is not None and time.perf_counter() - started > time_budget
+
+
 def design_start(
     data: DesignData,
     matrix: DesignMatrix,
@@ -207,7 +219,7 @@ def design_start(
         if best is None:
             return None
         for hub in sorted((h for h, s in openings.items() if s), key=usage.get):
-            if time_budget is not None and time.perf_counter() - started > time_budget:
+            if _spent(time_budget, started):
                 break
             trial = dict(openings, **{hub: None})
             _fix_openings(model, data, matrix, trial)
@@ -218,7 +230,7 @@ def design_start(
         # (size and atmosphere), the flows re-optimized with the others fixed
         for hub in sorted((h for h, s in openings.items() if s), key=usage.get, reverse=True):
             for size in data.sizes[hub]:
-                if time_budget is not None and time.perf_counter() - started > time_budget:
+                if _spent(time_budget, started):
                     break
                 if size.name == openings[hub]:
                     continue
