@@ -98,8 +98,23 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         restore_signals()
     if argv is None:
+        if code == 130:  # ExitCode.INTERRUPTED
+            _exit_now(code)
         sys.exit(code)
     return code
+
+
+def _exit_now(code: int) -> None:
+    """End the process at once, its output flushed: an interrupted command is done.
+
+    Everything it writes is written (run folders atomically, inside the command) and its
+    workers are gone; what is left, the interpreter freeing the models and tables it
+    held, took up to 0.9 s of the 2 s a signal allows (a 500-village solve).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
 
 
 def _run(args: argparse.Namespace) -> int:
