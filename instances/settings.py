@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, fields
 from typing import Any
 
+from instances._tables import MAX_NUMBER
 from instances.toml_lines import TomlFile
 from networks.settings import SETTINGS_TABLES
 
@@ -52,8 +53,16 @@ class Setting:
     required: bool = False
     expect: str = ""
 
-    def expected(self) -> str:
-        """What a value must be, in words."""
+    def expected(self, value: Any = None) -> str:
+        """What a value must be, in words (``value``: the one refused, if any).
+
+        A number refused only for its size (over :data:`~instances._tables.MAX_NUMBER`,
+        as in the tables: ``1e308`` overflowed in the solver) is told the largest.
+        """
+        if self.high is None and _is_finite_number(value) and abs(value) > MAX_NUMBER:
+            largest = f"{MAX_NUMBER:.0e}".replace("+", "")
+            finite = self.expected().replace("a number", "a finite number", 1)
+            return f"{finite.replace('an integer', 'a finite integer', 1)}, at most {largest}"
         if self.expect:
             return self.expect
         if self.kind == "choice":
@@ -96,6 +105,8 @@ class Setting:
         if not _is_finite_number(value):
             return False
         if self.kind == "integer" and not isinstance(value, int):
+            return False
+        if abs(value) > MAX_NUMBER:
             return False
         return (self.low is None or value >= self.low) and (self.high is None or value <= self.high)
 
@@ -162,7 +173,7 @@ def check_table(
         if setting is None:
             toml.add(path, f"{what} ({', '.join(sorted(known))})", key)
         elif not setting.accepts(value):
-            toml.add(path, setting.expected(), value)
+            toml.add(path, setting.expected(value), value)
         else:
             valid[key] = value
     for setting in settings:

@@ -397,3 +397,12 @@ def test_a_solver_coldchain_cannot_stop(folder, rejected):
     line = folder.line_of("scenario.toml", "solver = ")
     expected = "expected one of highs, cbc, got glpk"
     rejected(folder, rf"scenario\.toml:{line}: design\.solver: {expected}")
+
+
+def test_a_huge_setting_is_refused_with_the_largest(folder, rejected):
+    # 1e308 passed (finite) and overflowed the design model's costs: "status error"
+    design = 'objective = "cost"\n[design]\nco2_price_cny_per_t = 1e308'
+    folder.edit("scenario.toml", 'objective = "cost"', design)
+    line = folder.line_of("scenario.toml", "co2_price_cny_per_t = ")
+    expected = r"expected a finite number >= 0, at most 1e12, got 1e\+308"
+    rejected(folder, rf"scenario\.toml:{line}: design\.co2_price_cny_per_t: {expected}")
