@@ -20,6 +20,7 @@ Layers (docs/outputs.md lists every column):
 
 from __future__ import annotations
 
+import errno
 import os
 from collections import defaultdict
 from pathlib import Path
@@ -75,10 +76,27 @@ def run_layers(network: Network, tables: dict[str, pd.DataFrame]) -> dict[str, g
 
 
 def write_geopackage(layers: dict[str, gpd.GeoDataFrame], path: str | os.PathLike) -> Path:
-    """Write ``layers`` as the layers of one new GeoPackage at ``path``."""
+    """Write ``layers`` as the layers of one new GeoPackage at ``path``.
+
+    Raises
+    ------
+    OSError
+        If GDAL could not write it (a full disk ends in a GDAL error that names no
+        cause, such as "no such table: gpkg_contents"): one message naming the file,
+        as any failed write is reported (exit 1), instead of pyogrio's own error.
+    """
+    import pyogrio.errors as gdal
+
+    writing = (gdal.DataSourceError, gdal.DataLayerError, gdal.FeatureError, gdal.FieldError)
     path = Path(path)
     for name, frame in layers.items():
-        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio", append=path.exists())
+        try:
+            frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio", append=path.exists())
+        except writing as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise OSError(
+                errno.EIO, f"could not write layer {name!r} (a full disk?): {first}", str(path)
+            ) from exc
     return path
 
 

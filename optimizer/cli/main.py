@@ -165,7 +165,7 @@ def _run(args: argparse.Namespace) -> int:
         error_console.print(str(exc), soft_wrap=True)
         code = ExitCode.INVALID_INPUT
     except OSError as exc:  # a write that failed anyway (a full disk): one line, no trace
-        where = f"{exc.filename}: " if exc.filename else ""
+        where = f"{exc.filename or out}: " if exc.filename or out else ""
         error_console.print(f"error: {where}{exc.strerror or exc}", soft_wrap=True)
         code = ExitCode.ERROR
     except SolverUnavailableError as exc:

@@ -162,3 +162,34 @@ def test_text_a_spreadsheet_would_run_is_marked_in_the_csv_and_read_back_as_mean
     plan = read_plan(tmp_path / "plan" / "flows.csv")
     assert plan.hubs == {"H_JS": "'small"}  # the mark undone, the text as meant
     assert [f.nodes for f in plan.flows] == [("V1", "H_JS", "M_CS")]
+
+
+def test_a_map_gdal_cannot_write_is_one_os_error_and_leaves_nothing(tmp_path, monkeypatch):
+    # a full disk ended GDAL's GeoPackage write in a pyogrio error naming no cause
+    # ("no such table: gpkg_contents", measured on a 120 KB tmpfs) and a traceback
+    import geopandas as gpd
+    import pyogrio.errors
+
+    from instances import load_scenario
+    from results.store import write_run
+
+    def full(self, *args, **kwargs):
+        raise pyogrio.errors.FeatureError("Could not add feature to layer at index 0")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", full)
+    with pytest.raises(OSError, match="network.gpkg: could not write layer 'nodes'"):
+        try:
+            write_run(tmp_path / "run", {}, {}, network=load_scenario("tiny"), report=False)
+        except OSError as exc:  # main prints "error: FILENAME: MESSAGE"
+            raise OSError(f"{exc.filename}: {exc.strerror}") from exc
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_run_is_written_without_map_and_report(tmp_path):
+    from instances import load_scenario
+    from results.store import write_run
+
+    out = write_run(
+        tmp_path / "run", {}, {"x": 1.0}, network=load_scenario("tiny"), interrupted=True
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["kpis.json"]
