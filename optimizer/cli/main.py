@@ -5,9 +5,11 @@ Exit codes (DESIGN.md): 0 done (also a time limit with a plan in hand), 2 invali
 missing, 130 interrupted, 1 anything else.
 
 SIGINT (Ctrl-C) and SIGTERM stop every command with exit 130 and one line, never a
-traceback (:mod:`optimizer.backends.interrupt` says how): a solve interrupted with a
-plan in hand writes it, with ``limit: interrupted``; otherwise nothing is written, and no
-worker or solver process outlives the command.
+traceback (:mod:`optimizer.backends.interrupt` says how): a ``solve`` or ``route``
+interrupted with a plan in hand writes it, with ``limit: interrupted`` (without the map
+and the report, which take a second or more); otherwise nothing is written, and no
+worker or solver process outlives the command. Only ``highs`` and ``cbc`` are run, the
+solvers that a signal can stop (``--solver`` refuses any other).
 """
 
 from __future__ import annotations
