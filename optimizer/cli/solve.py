@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 
 from networks.status import Limit, Status
 from optimizer.cli.arguments import add_report_flag, gap_fraction, seconds, solver
@@ -58,7 +59,9 @@ def _solve_and_write(args: argparse.Namespace, network, options) -> int:
         def stage(text: str) -> None:
             status.update(f"{network.name}: {text}")
 
-        scored = solve_and_score(network, options, on_stage=stage)
+        # two cores or more: the bound's relaxation runs beside the hub model from the start
+        beside = (os.cpu_count() or 1) >= 2
+        scored = solve_and_score(network, options, on_stage=stage, bound_beside=beside)
     result = scored.result
     header = run_header(
         network,

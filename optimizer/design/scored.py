@@ -28,6 +28,7 @@ from networks.network import Network
 from networks.plan import Plan
 from networks.status import Limit, NoPlanError, Status
 from optimizer.backends import interrupt
+from optimizer.design._beside import BoundBeside
 from optimizer.design._options import DesignOptions
 from optimizer.design._result import DesignResult
 from optimizer.design.bound import EvaluatedBound, solve_bound
@@ -46,6 +47,9 @@ STATUS_QUO = "status-quo"
 PATHS_SHARE = 0.15
 SEARCH_SHARE = 0.1
 BOUND_SHARE = 0.35
+#: Share of the time limit the relaxation gets when it is solved beside the others
+#: (the rest: scoring and writing the plan once it is collected).
+BESIDE_SHARE = 0.97
 
 #: What ``bound`` is, where one is proven.
 BOUND_NOTE = (
@@ -235,6 +239,7 @@ def solve_and_score(
     options: DesignOptions | None = None,
     status_quo: str | None = STATUS_QUO,
     on_stage: Callable[[str], None] | None = None,
+    bound_beside: bool = False,
 ) -> ScoredDesign:
     """Solve the design model, score its plan, and score the status quo beside it.
 
@@ -251,6 +256,11 @@ def solve_and_score(
         (:class:`~networks.errors.ScenarioError`, exit 2 from the command line).
     on_stage
         Called with what the solve is doing as each stage begins (for a progress line).
+    bound_beside
+        Solve the bound's relaxation in a process of its own from the start
+        (:class:`~optimizer.design._beside.BoundBeside`: it gets the whole time limit,
+        and the design model the share it would otherwise take); ``coldchain solve``
+        asks for it on machines with two cores or more.
 
     Returns
     -------
@@ -270,25 +280,41 @@ def solve_and_score(
             check_plan(network, today_plan, label)
     margin_mode = (options.objective or network.objective) == "margin"
     searching = options.paths and options.search and not options.single_sourcing
-    share = (PATHS_SHARE if options.paths else 0.0) + (BOUND_SHARE if options.bound else 0.0)
+    beside = None
+    if options.bound and bound_beside:
+        limit = None if options.time_limit is None else BESIDE_SHARE * options.time_limit
+        beside = BoundBeside(network, options, limit)
+    say = on_stage or (lambda text: None)
+    try:
+        return _stages(network, options, margin_mode, searching, beside, today_plan, label, say)
+    finally:
+        if beside is not None:
+            beside.cancel()  # a no-op once collected; a stop if the solve ended otherwise
+
+
+def _stages(network, options, margin_mode, searching, beside, today_plan, label, say):
+    """The stages of :func:`solve_and_score` after the relaxation was started beside."""
+    bound_share = BOUND_SHARE if options.bound and beside is None else 0.0
+    share = (PATHS_SHARE if options.paths else 0.0) + bound_share
     share += SEARCH_SHARE if searching else 0.0
     design_options = options
     if options.time_limit is not None and share:
         design_options = replace(options, time_limit=(1.0 - share) * options.time_limit)
-    say = on_stage or (lambda text: None)
     clock = time.perf_counter()
     limit = design_options.time_limit
     say("choosing hubs: the design model" + ("" if limit is None else f", up to {limit:.0f} s"))
     result, data = solve_design_and_data(network, design_options)
     if not result.has_plan:
+        if beside is not None:
+            beside.cancel()
         return ScoredDesign(result, None, margin_mode)
     paths = None
     if options.paths and not interrupt.stop_requested():
         left = None
         if options.time_limit is not None:
             left = max(1.0, options.time_limit - (time.perf_counter() - clock))
-        if options.bound and left is not None:
-            left = max(1.0, left - BOUND_SHARE * options.time_limit)
+        if bound_share and left is not None:
+            left = max(1.0, left - bound_share * options.time_limit)
         if searching and left is not None:
             left = max(1.0, left - SEARCH_SHARE * options.time_limit)
         say("re-planning the flows on its hubs: the exact path model")
@@ -303,7 +329,7 @@ def solve_and_score(
             left = None
             if options.time_limit is not None:
                 left = options.time_limit - (time.perf_counter() - clock)
-                left = max(0.0, left - (BOUND_SHARE * options.time_limit if options.bound else 0))
+                left = max(0.0, left - bound_share * options.time_limit)
             search = search_openings(
                 network,
                 data,
@@ -316,7 +342,10 @@ def solve_and_score(
             paths = search.best
             result = replace(result, plan=paths.plan)
     bound = None
-    if options.bound and interrupt.stop_requested():
+    if beside is not None:
+        say("collecting the bound on the evaluated objective: the relaxation, solved beside")
+        bound = beside.result()
+    elif options.bound and interrupt.stop_requested():
         bound = EvaluatedBound(math.nan, Status.NO_SOLUTION, 0.0, "interrupted before it ran")
     elif options.bound:
         left = None

@@ -176,3 +176,14 @@ def test_each_neighbour_is_one_move_away_and_every_move_is_there(tiny):
     for n in neighbours(tiny, both):
         moved = set(n.items()) ^ set(both.items())
         assert 1 <= len(moved) <= 3 and n and n != both
+
+
+def test_the_bound_solved_beside_is_the_bound_solved_after(tiny):
+    # the relaxation does not depend on the hubs chosen: solved in a forked worker from
+    # the start, it proves the same bound as solved after the exact path model
+    options = DesignOptions.from_network(tiny, time_limit=60)
+    after = solve_and_score(tiny, options, status_quo=None)
+    beside = solve_and_score(tiny, options, status_quo=None, bound_beside=True)
+    assert beside.bound.value == pytest.approx(after.bound.value, rel=1e-9)
+    assert beside.objective == pytest.approx(after.objective, rel=1e-9)
+    assert beside.bound.value <= beside.objective + 1e-6
