@@ -332,7 +332,7 @@ def evaluate(
     received: dict[tuple[str, int], float] = defaultdict(float)
     stock: dict[tuple[str, int], float] = defaultdict(float)
     rows = []
-    last_row: dict[tuple, int] = {}  # the last plan row that loads a hub in a week
+    last_row: dict[tuple, int] = {}  # the last plan row that loads a hub or warehouse in a week
     for index, flow in enumerate(plan.flows):
         row_number = plan.line(index)
         score = scorer.score(flow, hub_atmosphere(network, plan.hubs, flow.county_hub))
@@ -343,18 +343,15 @@ def evaluate(
             trip_members[key].append((index, tonnes))
             if not listed:
                 trip_other[key] += tonnes
-        for key, tonnes in score.throughput:
-            throughput[key] += tonnes
-            last_row[("throughput", *key)] = row_number
-        for key, tonnes in score.storage:
-            storage[key] += tonnes
-            last_row[("storage", *key)] = row_number
-        for key, tonnes in score.received:
-            received[key] += tonnes
-            last_row[("received", *key)] = row_number
-        for key, tonnes in score.stock:
-            stock[key] += tonnes
-            last_row[("stock", *key)] = row_number
+        for name, counts, pairs in (
+            ("throughput", throughput, score.throughput),
+            ("storage", storage, score.storage),
+            ("received", received, score.received),
+            ("stock", stock, score.stock),
+        ):
+            for key, tonnes in pairs:
+                counts[key] += tonnes
+                last_row[(name, *key)] = row_number
     # Freight as it is sold, per shipper, leg and week: the cheaper mix of whole trips
     # and part loads, whole trips paying the leg's toll unless the green channel exempts
     # them (networks.firms.load_cost_tolled; the design model's rows (9) and the path
