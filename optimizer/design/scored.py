@@ -82,6 +82,9 @@ class ScoredDesign:
         The relaxation's bound on the evaluated objective, where it ran.
     search
         The search over hub openings, where it ran (its best is ``paths``).
+    interrupted
+        A stop request (Ctrl-C, SIGTERM) ended some stage early: the headline's limit is
+        ``interrupted`` whichever stage it stopped (issue #20).
     """
 
     result: DesignResult
@@ -91,6 +94,7 @@ class ScoredDesign:
     paths: PathSolve | None = None
     bound: EvaluatedBound | None = None
     search: SearchResult | None = None
+    interrupted: bool = False
 
     @property
     def has_plan(self) -> bool:
@@ -126,8 +130,12 @@ class ScoredDesign:
 
     @property
     def limit(self) -> Limit:
-        """What stopped the model's search early."""
-        return self.result.limit
+        """What stopped the search early.
+
+        ``interrupted`` if a signal stopped any stage (the path model, the bound, the
+        search too), else the design model's limit.
+        """
+        return Limit.INTERRUPTED if self.interrupted else self.result.limit
 
     @property
     def objective(self) -> float:
@@ -358,7 +366,8 @@ def _stages(network, options, margin_mode, searching, beside, today_plan, label,
     today = None
     if today_plan is not None:
         today = evaluate(network, today_plan, regime=options.regime, label=label, check=False)
-    return ScoredDesign(result, evaluation, margin_mode, today, paths, bound, search)
+    stopped = interrupt.stop_requested()  # whichever stage a signal ended
+    return ScoredDesign(result, evaluation, margin_mode, today, paths, bound, search, stopped)
 
 
 def exact_paths(

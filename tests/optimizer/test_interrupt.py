@@ -269,3 +269,27 @@ def test_solver_names_coldchain_runs():
         "cbc",
         "cbc",
     ]
+
+
+def test_a_signal_in_a_later_stage_marks_the_headline_interrupted(monkeypatch):
+    # a 500-village solve stopped in the exact path model wrote limit "time" (the hub
+    # model's) although the run was interrupted: the headline is the whole solve's
+    from instances import load_scenario
+    from optimizer.design import scored
+
+    paths = scored.exact_paths
+
+    def signalled(*args, **kwargs):
+        outcome = paths(*args, **kwargs)
+        interrupt._State.signal = signal.SIGTERM  # as a SIGTERM during this stage would
+        return outcome
+
+    monkeypatch.setattr(scored, "exact_paths", signalled)
+    interrupt.clear()
+    try:
+        result = scored.solve_and_score(load_scenario("tiny"))
+    finally:
+        interrupt.clear()
+    assert result.result.limit is Limit.NONE  # the hub model ran to its end
+    assert result.limit is Limit.INTERRUPTED and result.kpis()["limit"] == "interrupted"
+    assert result.has_plan
