@@ -28,14 +28,18 @@ from optimizer.design.bound import EvaluatedBound, solve_bound
 
 #: Seconds between two looks at the worker while waiting for it.
 POLL_S = 0.05
-#: What the forked worker inherits: ``(network, options)``.
-_FORKED: tuple[Network, DesignOptions] | None = None
+#: What the forked worker inherits: ``(network, options, shared value)``.
+_FORKED: tuple | None = None
 
 
 def _solve_in_worker(time_limit: float | None, threads: int | None) -> EvaluatedBound:
     assert _FORKED is not None, "the worker was not forked from BoundBeside"
-    network, options = _FORKED
-    return solve_bound(network, options, time_limit, threads)
+    network, options, proven = _FORKED
+
+    def keep(value: float) -> None:
+        proven.value = value  # the parent reads it if it must stop the worker
+
+    return solve_bound(network, options, time_limit, threads, on_proven=keep)
 
 
 class BoundBeside:
@@ -51,10 +55,13 @@ class BoundBeside:
 
     def __init__(self, network: Network, options: DesignOptions, time_limit: float | None):
         global _FORKED
-        _FORKED = (network, options)
+        context = mp.get_context("fork")
+        # the LP relaxation's optimum, written by the worker once proven (shared memory)
+        self.proven = context.Value("d", math.nan, lock=False)
+        _FORKED = (network, options, self.proven)
         self.clock = time.perf_counter()
         self.time_limit = time_limit
-        self.pool = WorkerPool(1, mp_context=mp.get_context("fork"))
+        self.pool = WorkerPool(1, mp_context=context)
         self.future = self.pool.submit(_solve_in_worker, time_limit, options.threads)
 
     def result(self) -> EvaluatedBound:
@@ -62,8 +69,9 @@ class BoundBeside:
 
         A relaxation still running then (HiGHS overran its limit), or when a stop is
         asked for, is asked to stop (its LP or MIP ends with what it proved) and, failing
-        that within :data:`~optimizer.backends.interrupt.WORKER_STOP_S`, killed: then no
-        bound is claimed.
+        that within :data:`~optimizer.backends.interrupt.WORKER_STOP_S`, killed: then the
+        LP relaxation's optimum is the bound where the worker proved it, else none is
+        claimed.
         """
         try:
             deadline = None
@@ -82,6 +90,9 @@ class BoundBeside:
             self.pool.kill()
         if found is None:
             seconds = time.perf_counter() - self.clock
+            proven = float(self.proven.value)
+            if math.isfinite(proven):  # the LP's optimum, proven before its MIP was stopped
+                return EvaluatedBound(proven, Status.FEASIBLE, seconds)
             reason = "the relaxation did not end within its time and was stopped"
             return EvaluatedBound(math.nan, Status.NO_SOLUTION, seconds, reason)
         return found

@@ -53,6 +53,7 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -522,6 +523,7 @@ def solve_bound(
     time_limit: float | None,
     threads: int | None = 1,
     data: DesignData | None = None,
+    on_proven: Callable[[float], None] | None = None,
 ) -> EvaluatedBound:
     """Solve the relaxation and return its proven bound.
 
@@ -537,6 +539,9 @@ def solve_bound(
         HiGHS threads.
     data
         The design model's data for ``options``, if already built.
+    on_proven
+        Called with the LP relaxation's optimum as soon as it is proven (a bound already,
+        before the MIP tightens it): a caller that must stop the solve early keeps it.
     """
     clock = time.perf_counter()
     data = relaxation_data(network, options, data)
@@ -563,6 +568,8 @@ def solve_bound(
             "the relaxation is infeasible: so is every plan of its kind",
         )
     bound = relaxed.objective if relaxed.status is Status.OPTIMAL else math.nan
+    if on_proven is not None and math.isfinite(bound):
+        on_proven(bound)
     status = Status.FEASIBLE
     if highs.is_mip and (time_limit is None or left() > 1.0):
         outcome = highs.solve(left(), options.gap, threads)

@@ -187,3 +187,21 @@ def test_the_bound_solved_beside_is_the_bound_solved_after(tiny):
     assert beside.bound.value == pytest.approx(after.bound.value, rel=1e-9)
     assert beside.objective == pytest.approx(after.objective, rel=1e-9)
     assert beside.bound.value <= beside.objective + 1e-6
+
+
+def test_a_relaxation_stopped_beside_keeps_the_lp_bound_it_proved(tiny, monkeypatch):
+    # a worker whose MIP overruns its limit is stopped; the LP optimum it proved first is
+    # still a bound and is kept (the fake solve proves 123 then runs on)
+    import time
+
+    from optimizer.design import _beside
+
+    def overrunning(network, options, time_limit, threads, on_proven=None):
+        on_proven(123.0)
+        time.sleep(60)
+
+    monkeypatch.setattr(_beside, "solve_bound", overrunning)  # inherited by the fork
+    clock = time.perf_counter()
+    found = _beside.BoundBeside(tiny, DesignOptions.from_network(tiny), 1.0).result()
+    assert found.value == 123.0 and found.status.has_plan
+    assert time.perf_counter() - clock < 10.0
