@@ -13,7 +13,6 @@ writes it with its run record (``TABLE.run.json``: the machine, the versions).
 from __future__ import annotations
 
 import os
-
 import time
 from collections.abc import Callable, Sequence
 
