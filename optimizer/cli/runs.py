@@ -108,10 +108,12 @@ def _plot(args: argparse.Namespace, store, frame) -> int:
         raise ScenarioError(
             Problem("--plot", "X,Y[,COLOR]", "two or three columns and --html FILE", args.plot)
         )
+    higher = tuple(c.removeprefix("max:") for c in columns if c.startswith("max:"))
+    columns = [c.removeprefix("max:") for c in columns]
     _known(frame, columns, "--plot")
     x, y, *color = columns
     title = f"{store.study.get('scenario', '')}: {y} against {x}"
-    page = study_page(frame, x, y, color[0] if color else None, title)
+    page = study_page(frame, x, y, color[0] if color else None, title, higher)
     with RunWriter(args.html, files=True) as run:
         run.write_text(Path(args.html).name, page)
     console.print(f"{len(frame)} runs -> {args.html}")
@@ -194,7 +196,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="X,Y[,COLOR]",
         help="plot the runs on two columns (colored by a third), the efficient ones "
-        "(lower is better on both) joined: a Pareto front; needs --html",
+        "(lower is better; max:COL: higher) joined: a Pareto front; needs --html",
     )
     p.add_argument("--html", default=None, help="the new HTML file --plot writes")
     p.set_defaults(func=cmd_runs)

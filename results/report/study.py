@@ -2,7 +2,8 @@
 
 ``coldchain runs STORE --plot X,Y[,COLOR] --html FILE`` writes it: every run of the
 store (as filtered) is a point; the runs no other run beats on both ``X`` and ``Y``
-(lower is better on each, as for cost, spoilage and CO2e) are joined in order of ``X``:
+(lower is better on each, as for cost, spoilage and CO2e; ``max:COLUMN``: higher is
+better, as for a margin) are joined in order of ``X``:
 the Pareto front of the runs, for example of an epsilon-constraint sweep of
 ``co2_cap``. Hovering a point shows its run id (``coldchain report STORE:RUN_ID``).
 """
@@ -15,9 +16,13 @@ import pandas as pd
 from results.report.page import Figure, Section, render_page, table_html
 
 
-def efficient(frame: pd.DataFrame, x: str, y: str) -> pd.Series:
-    """Whether each row is efficient: no other row has ``x`` and ``y`` both <=, one <."""
+def efficient(frame: pd.DataFrame, x: str, y: str, higher: tuple[str, ...] = ()) -> pd.Series:
+    """Whether each row is efficient: no other row has ``x`` and ``y`` both <=, one <.
+
+    Columns in ``higher`` are better higher (compared negated).
+    """
     xs, ys = frame[x].to_numpy(float), frame[y].to_numpy(float)
+    xs, ys = (-xs if x in higher else xs), (-ys if y in higher else ys)
     keep = np.isfinite(xs) & np.isfinite(ys)
     flags = []
     for i in range(len(frame)):
@@ -29,9 +34,17 @@ def efficient(frame: pd.DataFrame, x: str, y: str) -> pd.Series:
     return pd.Series(flags, index=frame.index)
 
 
-def study_page(frame: pd.DataFrame, x: str, y: str, color: str | None, title: str) -> str:
-    """The page's HTML (plotly.js inlined, as the run report's)."""
-    front = frame[efficient(frame, x, y)].sort_values(x)
+def study_page(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    color: str | None,
+    title: str,
+    higher: tuple[str, ...] = (),
+) -> str:
+    """The page's HTML (plotly.js inlined, as the run report's); ``higher``: see efficient."""
+    front = frame[efficient(frame, x, y, higher)].sort_values(x)
+    better = {c: "higher" if c in higher else "lower" for c in (x, y)}
     marker: dict = {"size": 9}
     if color:
         marker.update(color=frame[color].tolist(), colorscale="Viridis", showscale=True)
@@ -71,7 +84,8 @@ def study_page(frame: pd.DataFrame, x: str, y: str, color: str | None, title: st
                     "study",
                     figure,
                     f"{len(frame)} runs; the red line joins the {len(front)} that no other "
-                    f"run beats on both {x} and {y} (lower is better on each)",
+                    f"run beats on both {x} ({better[x]} is better) and {y} ({better[y]} "
+                    "is better)",
                 ),
             ),
         ),

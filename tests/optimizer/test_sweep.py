@@ -232,6 +232,10 @@ def test_the_efficient_runs_are_those_no_other_beats_on_both():
     )
     # by hand: (1,5), (2,3), (3,1) efficient; (2.5,3.5) beaten by (2,3); (1,6) by (1,5)
     assert efficient(frame, "cost", "co2").tolist() == [True, True, True, False, False, False]
+    # a margin is better higher: (3, 1) has the highest margin and the least CO2, beats all
+    margin = frame.rename(columns={"cost": "margin"})
+    flags = efficient(margin, "margin", "co2", higher=("margin",)).tolist()
+    assert flags == [False, False, True, False, False, False]
 
 
 def test_runs_sums_up_draws_and_plots_a_front(tmp_path, capsys):
@@ -259,3 +263,17 @@ def test_runs_sums_up_draws_and_plots_a_front(tmp_path, capsys):
     (figure,) = page_figures(page.read_text()).values()
     assert len(figure["data"][0]["x"]) == 6
     assert main(["runs", str(store), "--summary", "nope"]) == 2
+
+
+def test_bench_sweep_gives_the_same_runs_on_each_executor_and_its_overhead():
+    from optimizer.bench.sweep import SWEEP_COLUMNS, bench_sweep
+
+    frame = bench_sweep(["pool:1", "pool:2"], villages=12, hubs=3, weeks=2, runs=3, gap=0.0)
+    assert list(frame.columns) == SWEEP_COLUMNS and list(frame["workers"]) == [1, 2]
+    assert frame["same_results"].all()
+    first, second = frame.iloc[0], frame.iloc[1]
+    assert second["speedup"] == pytest.approx(first["wall_seconds"] / second["wall_seconds"])
+    assert second["parallel_efficiency"] == pytest.approx(second["speedup"] / 2)
+    # the executor's overhead is what the wall time holds beyond the tasks' own seconds
+    assert 0 <= first["overhead_median_seconds"] < first["wall_seconds"]
+    assert first["task_sum_seconds"] <= first["wall_seconds"] + 1e-6
