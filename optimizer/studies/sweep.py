@@ -90,7 +90,7 @@ def run_one(study: Study, run: Run) -> dict[str, Any]:
     """Solve or evaluate one run's variant on a worker; what the store records of it."""
     from results.runs import run_header
 
-    clock = time.perf_counter()
+    clock, cpu = time.perf_counter(), time.process_time()
     try:
         network, options = variant(
             study.network, list(study.levers), run.values, study.seed, run.draw
@@ -110,7 +110,12 @@ def run_one(study: Study, run: Run) -> dict[str, Any]:
     header = run_header(network, **header)
     return {
         "record": {**header, **levers},
-        "kpis": {**kpis, "seconds_run": time.perf_counter() - clock},
+        "kpis": {
+            **kpis,
+            "seconds_run": time.perf_counter() - clock,
+            # the worker's own CPU seconds: what the run cost, whatever else the machine ran
+            "cpu_seconds_run": time.process_time() - cpu,
+        },
         "tables": tables,
         "documents": documents,
     }
