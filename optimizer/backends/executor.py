@@ -210,11 +210,12 @@ class InlineExecutor(Executor):
     def submit(self, fn, payload) -> Task:
         """Run the task now; its future is already done."""
         future: Future = Future()
+        task = Task(fn, payload, future)  # submitted now, before it runs
         try:
             future.set_result(run_task(fn, self.shared, payload))
         except Exception as exc:  # noqa: BLE001 - handed back as the task's outcome
             future.set_exception(exc)
-        return Task(fn, payload, future)
+        return task
 
     def wait_any(self, tasks) -> list[Task]:
         """Every task is done already."""
