@@ -13,9 +13,11 @@ Why Parquet files and not one database: runs are written by many processes at on
 sweep's writer, a second study resumed on another machine, tests), and a run is never
 changed after it is written. One file per run, written to a temporary name and renamed
 (atomic on one file system), needs no lock and loses nothing when writers race; a reader
-sees a run whole or not at all. The ``index/`` folder is one Parquet dataset
-(``pandas.read_parquet``, ``pyarrow.dataset``, DuckDB's ``read_parquet('index/*.parquet')``
-all read it). DuckDB as the store itself would allow one writing process at a time.
+sees a run whole or not at all. :meth:`RunStore.index` reads the ``index/`` files as one
+table (``coldchain runs STORE --export runs.parquet`` writes it as one file for other
+tools; the files' column types may differ where a run left a parameter empty, so a
+reader of the folder itself must unify them, as DuckDB's ``union_by_name`` does).
+DuckDB as the store itself would allow one writing process at a time.
 
 A run is named by its id (:func:`run_key`: a hash of what it varies, so a resumed
 study finds the runs it already has). ``coldchain report STORE:RUN_ID`` reads the run's
@@ -27,7 +29,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import math
 import os
 import tempfile
 from pathlib import Path
@@ -214,11 +215,13 @@ def _scalar(value: Any) -> bool:
 
 
 def _cell(value: Any) -> Any:
-    """A value as one Parquet cell (enums as their text, numpy scalars as Python's)."""
+    """A value as one Parquet cell (enums as their text, numpy scalars as Python's).
+
+    NaN stays a float (a missing number is a double column, not a null one, in every
+    run's file).
+    """
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else value
     if isinstance(value, str):
         return str(value)  # a StrEnum's plain text
     return value
