@@ -70,7 +70,11 @@ def study_page(
                 "line": {"color": "#d62728"},
             },
         ],
-        "layout": {"xaxis": {"title": {"text": x}}, "yaxis": {"title": {"text": y}}},
+        "layout": {
+            "xaxis": {"title": {"text": x}},
+            "yaxis": {"title": {"text": y}},
+            "legend": {"orientation": "h", "y": -0.25},  # clear of the color bar
+        },
     }
     levers = [c for c in frame.columns if c.startswith("lever_")]
     shown = ["run_id", *levers, x, y, *([color] if color and color not in (x, y) else [])]
