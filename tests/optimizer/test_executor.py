@@ -106,7 +106,12 @@ def test_a_pool_worker_that_dies_has_its_task_run_again_and_nothing_finished_twi
     assert sum(_runs(tmp_path, n) for n in range(8)) <= 8 + 2
 
 
-def test_a_dask_worker_that_dies_has_its_task_run_again(tmp_path):
+def test_a_dask_worker_that_dies_has_its_task_run_again(tmp_path, monkeypatch):
+    # the worker Dask starts in place of the dead one is a new process that imports this
+    # module's tasks by name, with this process's sys.path: pytest imports test modules
+    # with importlib, off sys.path, so the repository goes on it (a clean clone has no
+    # other way to find the tests package)
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2]))
     results = {}
     with make_executor(scheduler="local:2") as executor:
         executor.start(Shared(f"dask-{tmp_path.name}", _build, (str(tmp_path),)))
