@@ -108,8 +108,9 @@ def cheapest_mix(
     :math:`L / q`; so the cheapest mix is whole trips only (:math:`n = \lceil L/q
     \rceil`), all part load (:math:`n = 0`), or full trips plus a part load for the
     remainder (:math:`n = \lfloor L/q \rfloor`), tried in that order, a later one taken
-    only where it is cheaper. The evaluator (:func:`load_cost`) and the design model's
-    start heuristic both price loads here; the model's rows (9) price the same mix.
+    only where it is cheaper. The design model's start heuristic prices loads here (and
+    :func:`load_cost` for one load); the model's rows (9) price the same mix. The
+    evaluator and the exact path model add tolls (:func:`load_cost_tolled`).
 
     Parameters
     ----------

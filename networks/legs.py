@@ -76,7 +76,7 @@ class Leg:
     part_load_cny_per_t
         Freight per tonne of a part load on a leg sold by the trip (road less-than-
         truckload or groupage, sea LCL, rail by weight): each shipper, leg and week pays
-        the cheaper mix of whole trips and part loads (:func:`networks.firms.load_cost`).
+        the cheaper mix of whole trips and part loads (:func:`networks.firms.load_cost_tolled`).
         ``inf`` (the default): no part loads sold, every started trip is paid whole.
     toll_cny_per_trip
         Expressway toll a whole trip pays on top of ``cost_cny_per_trip``, unless the

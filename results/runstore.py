@@ -146,6 +146,12 @@ class RunStore:
         """The folder of run ``run_id``."""
         return self.path / "runs" / run_id
 
+    def write_result(self, run_id: str, result: dict[str, Any]) -> Path:
+        """Write a sweep task's result (``record``, ``kpis``, ``tables``, ``documents``)."""
+        return self.write(
+            run_id, result["record"], result["kpis"], result["tables"], result["documents"]
+        )
+
     def write(
         self,
         run_id: str,

@@ -106,13 +106,7 @@ def bench_sweep(
                     overheads.append(back - task.submitted - seconds)
                     objective[run.run_id] = result["kpis"].get("objective", np.nan)
                     write = time.perf_counter()
-                    store.write(
-                        run.run_id,
-                        result["record"],
-                        result["kpis"],
-                        result["tables"],
-                        result["documents"],
-                    )
+                    store.write_result(run.run_id, result)
                     writes.append(time.perf_counter() - write)
                     if progress:
                         progress(scheduler, len(tasks), len(planned))

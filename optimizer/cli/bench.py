@@ -756,19 +756,10 @@ def cmd_bench_vrptw(args: argparse.Namespace, console: Console = console) -> int
 # --- bench sweep ------------------------------------------------------------------------
 def cmd_bench_sweep(args: argparse.Namespace) -> int:
     """Run the same sweep on each executor, write the table."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from optimizer.bench.sweep import bench_sweep
-    from optimizer.cli.console import error_console
+    from optimizer.cli.console import progress_bar
 
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=error_console,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         tasks: dict[str, int] = {}
 
         def progress(scheduler: str, done: int, total: int) -> None:

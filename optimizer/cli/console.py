@@ -85,3 +85,24 @@ def _table(title: str, frame) -> Table:
     for row in frame.itertuples(index=False):
         table.add_row(*[f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row])
     return table
+
+
+def progress_bar(eta: bool = False):
+    """The progress bar of a command that counts tasks (rich, on stderr, gone when done).
+
+    Description, bar, tasks done of all, time elapsed, and with ``eta`` the time left.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    columns = [BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    if eta:
+        columns.append(TimeRemainingColumn())
+    return Progress(
+        "[progress.description]{task.description}", *columns, console=error_console, transient=True
+    )

@@ -15,10 +15,8 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     coalition solves are stopped, their workers killed, and the coalitions solved so
     far dropped (docs/outputs.md).
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
     from instances import load_scenario
-    from optimizer.cli.console import ExitCode, console, error_console
+    from optimizer.cli.console import ExitCode, console, error_console, progress_bar
     from optimizer.consolidation import METHODS, CoalitionInfeasibleError, consolidate
     from optimizer.design import DesignOptions
     from results.runs import run_header
@@ -36,14 +34,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
         k: getattr(args, k)
         for k in ("target_pct", "min_samples", "warm", "heuristics", "antithetic", "baseline")
     }
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=error_console,
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         task = bar.add_task("coalitions", total=None)
 
         def progress(done: int, total: int) -> None:

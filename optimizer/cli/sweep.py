@@ -19,18 +19,10 @@ def lever_argument(text: str):
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Plan the runs, skip those the store has (``--resume``), run the rest, write each."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from instances import load_scenario, plan_file, read_plan
     from networks.errors import Problem, ScenarioError
     from optimizer.backends.executor import make_executor
-    from optimizer.cli.console import ExitCode, console, error_console
+    from optimizer.cli.console import ExitCode, console, error_console, progress_bar
     from optimizer.studies.levers import check_levers
     from optimizer.studies.sweep import Study, plan_runs, run_sweep
     from results.runstore import RunStore, is_store
@@ -93,25 +85,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if len(have):
         console.print(f"{args.out}: {len(runs) - len(todo)} of {len(runs)} runs already stored")
     counts = {"written": 0, "failed": 0}
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=error_console,
-        transient=True,
-    ) as bar:
+    with progress_bar(eta=True) as bar:
         task = bar.add_task(f"{network.name}: runs", total=len(todo))
 
         def on_result(run, result) -> None:
-            store.write(
-                run.run_id,
-                result["record"],
-                result["kpis"],
-                result["tables"],
-                result["documents"],
-            )
+            store.write_result(run.run_id, result)
             counts["written"] += 1
             if result["kpis"].get("status") in ("error", "infeasible", "no_solution"):
                 counts["failed"] += 1

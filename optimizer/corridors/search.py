@@ -11,7 +11,7 @@ row (:func:`results.evaluate.evaluate`), by construction:
   recovered, purchase value of the fruit delivered and of the fruit lost, CO2e);
 - **trips**: the shipment rides alone. On each leg sold by the trip it pays, for the
   tonnes still sound when the leg starts, the cheaper of whole trips (containers) and a
-  part load (:func:`results.evaluate.freight_cost`, i.e. :func:`networks.firms.load_cost`
+  part load (:func:`results.evaluate.freight_cost`, i.e. :func:`networks.firms.load_cost_tolled`
   at the shipper's terms), as the evaluator prices a plan whose only row it is. So a
   small shipment on a leg that sells no part loads pays a whole container: corridors of
   3 t and of 30 t rank differently, which is why ``tonnes`` is an argument;

@@ -57,7 +57,7 @@ Constraints:
    \le q_\ell n_{\ell t} + p_{\ell t}`, whole trips :math:`n` at :math:`g_\ell` and part
    loads :math:`p \ge 0` at :math:`r_\ell` per tonne (where the leg sells them; else
    :math:`p = 0`): at the optimum the cheaper mix, as
-   :func:`networks.firms.load_cost` prices it for the evaluator;
+   :func:`networks.firms.load_cost` prices it (the evaluator adds tolls: ``load_cost_tolled``);
 10. CO2e cap, where the scenario sets one: :math:`\sum e x + \sum e z \le E`;
 11. overseas warehouses, where their capacities are finite: the tonnes arriving in a
     week, :math:`\sum_{r \ni w} \alpha_{rpt} z_{rpt} \le U_w`, and the tonnes held as
