@@ -471,6 +471,7 @@ def build_design_data(
         r = route_index.setdefault(route.key, len(data.routes))
         if r == len(data.routes):
             data.routes.append(route)
+        stops = _warehouse_stops(network, route, week_start)  # the same every week
         for w_index, week in enumerate(weeks):
             delivery = week + offset
             if delivery > weeks[-1]:
@@ -500,7 +501,7 @@ def build_design_data(
                     (r, product, week),
                     float(alive[stage_index, w_index]),
                 )
-            for house, stage_index, arrival in _warehouse_stops(network, route, week_start):
+            for house, stage_index, arrival in stops:
                 key, arriving = (r, product, week), float(alive[stage_index, w_index])
                 use[("received", house.id, week + arrival)].append((key, arriving))
                 for k in range(route.abroad_weeks):
