@@ -305,7 +305,7 @@ class _FreightMix:
         self.trips = np.array([matrix.n[k] for k in keys], dtype=np.int64)
         self.part = np.array([matrix.part.get(k, -1) for k in keys], dtype=np.int64)
         self.per_trip = np.array([d.trip_legs[k][0] for k in keys])
-        self.capacity = np.array([d.trip_legs[k][1] for k in keys])
+        self.capacity = np.array([d.load_per_trip(k) for k in keys])
         self.rate = np.array([d.trip_legs[k][2] for k in keys])
 
     def round(self, values: np.ndarray) -> np.ndarray:

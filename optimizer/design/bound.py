@@ -32,7 +32,8 @@ entered with :math:`f_0` consumed, :math:`e^{-(G(f_0+\delta) - G(f_0))}`, falls 
   market and week (every leg carries at least the tonnes it delivers): rows (8b);
 - a vehicle on a leg-week carries no more than the most any plan worth having puts
   there (the supply of the village lots it loads, the demand of the market-weeks it
-  feeds): :func:`_load_ceilings`, which cuts off fractions of trips for thin orders;
+  feeds; :func:`~optimizer.design.data.load_ceilings`), which cuts off fractions of
+  trips for thin orders;
 - stock may be thrown away at the hub at no cost (balance rows (4) as ``<=``), so the
   model can carry exactly the evaluator's sound tonnes although its factors are
   optimistic; cold-store occupancy, which the evaluator counts with the survival view,
@@ -71,7 +72,7 @@ from networks.timeline import HOURS_PER_WEEK, default_wait_hours, lot_history
 from networks.trade import import_charge
 from optimizer.backends import interrupt
 from optimizer.backends.highs import HighsModel
-from optimizer.design.data import DesignData, _route_cost, _route_stages
+from optimizer.design.data import DesignData, _route_cost, _route_stages, load_ceilings
 from optimizer.design.formulation import DesignMatrix
 from optimizer.design.network_design import design_data
 from results.evaluate import STORAGE_TOLERANCE, TOLERANCE_T
@@ -401,7 +402,7 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
     # bounds, are raised to 1e-8; tonnes on trips, lower bounds, below it are left out
     return replace(
         data,
-        trip_legs=_load_ceilings(data, trip_use, delivered_lo),
+        trip_ceiling=load_ceilings(data, trip_use, delivered_lo),
         sizes=sizes,
         inbound_survival=_floored(inbound_survival),
         inbound_cost=inbound_cost,
@@ -420,44 +421,6 @@ def relaxation_data(network: Network, options, data: DesignData | None = None) -
         warehouse_use={},
         warehouse_capacity={},
     )
-
-
-def _load_ceilings(data: DesignData, trip_use: dict, delivered_lo: dict) -> dict:
-    r"""Trip legs with each vehicle's capacity cut to the most the leg-week can carry.
-
-    Rows (9) read :math:`\sum e z \le q n + p`. Where no plan worth having puts more
-    than :math:`U < q` tonnes on the leg-week, :math:`\sum e z \le U n + p` holds too
-    (one whole trip carries all of it; without one, the part load does), and cuts off
-    the relaxation's fractions of a trip for a few tonnes (a 4.8 t weekly order on a
-    20 t container: 0.24 of a container in the LP, one container or a part load in any
-    plan). :math:`U` sums, over what the leg's columns feed:
-
-    - village lots, :math:`b_{vpt}` times the share loaded (no plan ships more);
-    - market-weeks, their demand :math:`d_{mpt}` times the most any route into it
-      carries on the leg per tonne it delivers (:math:`\alpha_{stage} / \alpha_{end}`,
-      the model's least survival; ``inf`` where a route may deliver nothing). A plan
-      that delivers more than the demand sells no more: taking the excess tonnes off
-      (path by path, tonnes delivered being proportional to tonnes sent) leaves its
-      revenue and raises none of the relaxation's costs (tolls, which fewer tonnes could
-      make due, are not in them), so a plan as good and within :math:`U` always exists.
-    """
-    legs = dict(data.trip_legs)
-    for key, uses in trip_use.items():
-        ceiling, into = 0.0, {}
-        for kind, k, per in uses:
-            if kind == "x":
-                village = data.inbound[k[0]][0]
-                ceiling += data.supply.get((village, k[1], k[2]), 0.0) * per
-                continue
-            end = delivered_lo.get(k, 0.0)
-            ratio = per / end if end > SMALLEST else math.inf
-            market = (data.routes[k[0]].market, k[1], data.route_delivery_week[(k[0], k[2])])
-            into[market] = max(into.get(market, 0.0), ratio)
-        ceiling += sum(data.demand.get(m, 0.0) * ratio for m, ratio in into.items())
-        cost, capacity, part = legs[key]
-        if ceiling < capacity:
-            legs[key] = (cost, max(ceiling * (1.0 + 1e-9), 1e-6), part)  # HiGHS keeps 1e-6
-    return legs
 
 
 #: The smallest matrix entry the relaxation writes (HiGHS drops those of 1e-9 and less).

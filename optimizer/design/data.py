@@ -103,6 +103,9 @@ class DesignData:
     trip_use: dict[tuple[str, int], list[tuple[str, tuple, float]]] = field(
         default_factory=dict
     )  # -> [("x"|"z", index key, tonnes per unit of flow)]
+    # (leg id, week) -> the most a plan worth having loads there, where below a vehicle
+    # (load_ceilings): rows (9) count each trip as carrying at most that
+    trip_ceiling: dict[tuple[str, int], float] = field(default_factory=dict)
     objective: str = "cost"
     shipper: str = THIRD_PARTY
     max_storage_weeks: dict[str, int] = field(default_factory=dict)
@@ -118,6 +121,10 @@ class DesignData:
         default_factory=dict
     )
     warehouse_capacity: dict[tuple[str, str, int], float] = field(default_factory=dict)
+
+    def load_per_trip(self, key: tuple[str, int]) -> float:
+        """Tonnes one whole trip counts for in rows (9): its capacity or the ceiling."""
+        return min(self.trip_legs[key][1], self.trip_ceiling.get(key, math.inf))
 
 
 def _customs_modes(network: Network, nodes: tuple[str, ...], legs: tuple[Leg, ...]):
@@ -668,3 +675,54 @@ def _route_cost(
     cost += value_per_t
     cost += co2_price * co2
     return float(cost), float(co2)
+
+
+def load_ceilings(data: DesignData, trip_use: dict, delivered: dict) -> dict:
+    r"""The most each leg-week can carry, where it is below a vehicle's capacity.
+
+    Rows (9) read :math:`\sum e z \le q n + p`. Where no plan worth having puts more
+    than :math:`U < q` tonnes on the leg-week, :math:`\sum e z \le U n + p` holds too
+    (one whole trip carries all of it; without one, the part load does), and cuts off
+    the relaxation's fractions of a trip for a few tonnes (a 4.8 t weekly order on a
+    20 t container: 0.24 of a container in the LP, one container or a part load in any
+    plan). :math:`U` sums, over what the leg's columns feed:
+
+    - village lots, :math:`b_{vpt}` times the share loaded (no plan ships more);
+    - market-weeks, their demand :math:`d_{mpt}` times the most any route into it
+      carries on the leg per tonne it delivers (:math:`\alpha_{stage} / \alpha_{end}`,
+      the model's least survival; ``inf`` where a route may deliver nothing). A plan
+      that delivers more than the demand sells no more: taking the excess tonnes off
+      (path by path, tonnes delivered being proportional to tonnes sent) leaves its
+      revenue and raises none of the relaxation's costs (tolls, which fewer tonnes could
+      make due, are not in them), so a plan as good and within :math:`U` always exists.
+
+    Parameters
+    ----------
+    data
+        The model's data.
+    trip_use
+        Rows (9)'s columns: ``(leg, week) -> [("x"|"z", key, tonnes per unit)]``.
+    delivered
+        Share of a route column's tonnes delivered, by key (:math:`\alpha_{end}`).
+
+    Returns
+    -------
+    dict
+        ``(leg id, week) -> ceiling`` where it is below the vehicle's capacity.
+    """
+    ceilings = {}
+    for key, uses in trip_use.items():
+        ceiling, into = 0.0, {}
+        for kind, k, per in uses:
+            if kind == "x":
+                village = data.inbound[k[0]][0]
+                ceiling += data.supply.get((village, k[1], k[2]), 0.0) * per
+                continue
+            end = delivered.get(k, 0.0)
+            ratio = per / end if end > 1e-8 else math.inf
+            market = (data.routes[k[0]].market, k[1], data.route_delivery_week[(k[0], k[2])])
+            into[market] = max(into.get(market, 0.0), ratio)
+        ceiling += sum(data.demand.get(m, 0.0) * ratio for m, ratio in into.items())
+        if ceiling < data.trip_legs[key][1]:
+            ceilings[key] = max(ceiling * (1.0 + 1e-9), 1e-6)  # HiGHS keeps entries of 1e-6
+    return ceilings

@@ -431,7 +431,7 @@ class DesignMatrix:
             idx = list(merged)
             val = list(merged.values())
             idx.append(self.n[(leg, w)])
-            val.append(-d.trip_legs[(leg, w)][1])
+            val.append(-d.load_per_trip((leg, w)))
             if (leg, w) in self.part:
                 idx.append(self.part[(leg, w)])
                 val.append(-1.0)

@@ -31,7 +31,13 @@ from optimizer.backends.mip import (
 from optimizer.design._options import BUILDS, DesignOptions
 from optimizer.design._result import DesignResult, design_result, infeasible_result
 from optimizer.design._start import DesignStart, design_start
-from optimizer.design.data import DesignData, build_design_data, coalition_demand, restrict
+from optimizer.design.data import (
+    DesignData,
+    build_design_data,
+    coalition_demand,
+    load_ceilings,
+    restrict,
+)
 from optimizer.design.formulation import DesignMatrix
 
 __all__ = ["DesignModel", "DesignOptions", "DesignResult", "solve_design"]
@@ -133,8 +139,13 @@ def _pulp_problem(matrix: DesignMatrix):
 
 
 def design_data(network: Network, options: DesignOptions) -> DesignData:
-    """The design model's coefficients for ``options`` (firms, shipper, regime...)."""
-    return build_design_data(
+    """The design model's coefficients for ``options`` (firms, shipper, regime...).
+
+    Each vehicle's capacity is cut to the most its leg-week can carry
+    (:func:`~optimizer.design.data.load_ceilings`, with the model's own survival) unless
+    all supply must be shipped, which may force more onto a leg than any market takes.
+    """
+    data = build_design_data(
         network,
         options.firms,
         options.shipper,
@@ -143,6 +154,9 @@ def design_data(network: Network, options: DesignOptions) -> DesignData:
         options.routes_per_pair,
         options.abroad_weeks,
     )
+    if options.ship_all_supply:
+        return data
+    return replace(data, trip_ceiling=load_ceilings(data, data.trip_use, data.route_survival))
 
 
 def _wants_start(options: DesignOptions, data: DesignData) -> bool:
