@@ -265,6 +265,24 @@ class HighsModel:
             values = np.empty(0)
         return SolveOutcome(name, limit, objective, bound, gap_value, seconds, self.version, values)
 
+    def row_duals(self) -> np.ndarray:
+        r"""Row duals :math:`y` of the last solve (an LP's, or a relaxed model's).
+
+        HiGHS's convention, in either sense: a column's reduced cost is
+        :math:`c_j - a_j^\top y` (``col_dual``); at a maximum it is at most 0 for a column
+        at its lower bound, at a minimum at least 0.
+
+        Raises
+        ------
+        ValueError
+            If the last solve left no dual values (a MIP, or no solution).
+        """
+        solution = self.highs.getSolution()
+        duals = np.asarray(solution.row_dual, dtype=np.float64)
+        if not solution.dual_valid or len(duals) != self.num_row:
+            raise ValueError("the last solve left no row duals (solve the LP relaxation)")
+        return duals
+
     def _run(self, msg: bool) -> None:
         """``Highs.run``, stopped by a signal through the interrupt callbacks."""
         with interrupt.solving(native=True):

@@ -17,16 +17,18 @@ this order (cheapest to evaluate first, and those that save fixed cost first):
 3. swap: close one open hub and open one closed hub at one of its sizes;
 4. open one closed hub at one of its sizes.
 
-Each neighbour is solved by the exact path model over its ranked candidate paths (no
-start), within the time left. The first neighbour that improves the evaluated objective
-becomes the incumbent and the moves start again from it (first improvement); the search
-ends when no neighbour improves, or at its time limit, or on an interrupt. The
+Each neighbour is solved by the exact path model (no start), within the time left: its
+columns are the incumbent plan's rows on hubs the neighbour keeps open, the ranked
+candidate paths and those column generation adds (:meth:`PathModel.generate`). The
+first neighbour that improves the evaluated objective becomes the incumbent and the
+moves start again from it (first improvement); the search ends when no neighbour
+improves, or at its time limit, or on an interrupt. The
 incumbent's plan is never worse than where the search began, so the search can only
 help the headline; its moves and gains are reported (``search_*`` keys of ``kpis.json``).
 
 Column scores are shared between the neighbours' path models (a row's score depends on
-the opening only through its hub's atmosphere), so a move costs one model build and one
-MIP solve, not a re-scoring of every path.
+the opening only through its hub's atmosphere), so a move costs its LP relaxations, one
+MIP solve and the scoring of the paths new to it, not a re-scoring of every path.
 """
 
 from __future__ import annotations
@@ -173,6 +175,9 @@ def search_openings(
                 options.regime,
                 scores,
             )
+            for flow in best.plan.flows:  # the incumbent's rows on hubs still open
+                if flow.county_hub in opening:
+                    model.add(flow)
             found = solve_paths(model, None, left, options.gap, options.threads)
             tried += 1
             if found.plan is None or not math.isfinite(found.outcome.objective):
