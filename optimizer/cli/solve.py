@@ -179,8 +179,15 @@ def _summary(network, out, scored, kpis: dict, options) -> list[str]:
         )
     elif scored.paths is not None:
         ending = scored.paths.outcome
+        made = scored.paths.generation
+        generated = (
+            ""
+            if made is None
+            else f", {made.added:,} of them by column generation in {made.rounds} rounds"
+        )
         lines.append(
-            f"  exact path model (hubs fixed, {scored.paths.columns:,} candidate paths): "
+            f"  exact path model (hubs fixed, {scored.paths.columns:,} candidate paths"
+            f"{generated}): "
             f"{ending.status}{_LIMIT_WORDS.get(ending.limit, '')}, its {what} "
             f"{ending.objective:,.0f} (the evaluated {what}), bound over those paths "
             f"{ending.bound:,.0f}, {_gap_words(ending.gap)}"

@@ -239,6 +239,22 @@ def _path_kpis(paths: PathSolve) -> dict[str, Any]:
         "exact_model_gap": outcome.gap,
         "exact_model_columns": paths.columns,
         "exact_model_seconds": paths.seconds,
+        **_generation_kpis(paths),
+    }
+
+
+def _generation_kpis(paths: PathSolve) -> dict[str, Any]:
+    """Column generation's figures (``exact_model_generation_*``), where it ran."""
+    made = paths.generation
+    if made is None:
+        return {}
+    return {
+        "exact_model_generation_rounds": made.rounds,
+        "exact_model_generation_added": made.added,
+        "exact_model_generation_rejected": made.rejected,
+        "exact_model_generation_relaxation": made.relaxation,
+        "exact_model_generation_stopped": made.stopped,
+        "exact_model_generation_seconds": made.seconds,
     }
 
 
