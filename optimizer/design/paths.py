@@ -91,8 +91,9 @@ paths at the market price dispatch early, into market-weeks the plan already fil
 LP prices those weeks at what one more tonne is worth there (nothing, once full), and the
 same lot held longer and dispatched later to a week still short ranks first. Measured on
 ``xiangxi-kiwi`` (the README solve's five hubs, from its plan): 33,999,858 CNY evaluated
-margin over 5,888 ranked columns, 34,471,803 over 6,011 with column generation (7
-rounds, 3.8 s), unmet demand 117 t -> 30 t.
+margin over 5,888 columns ranked statically (3 per lot and market, trips not charged),
+34,471,803 over 6,011 with column generation (7 rounds, 3.8 s), unmet demand 117 t ->
+30 t.
 
 The optimum is over the generated columns: the pricing step values paths by the design
 data's view, so a path it undervalues may be left out, and the MIP's bound is the
@@ -128,6 +129,8 @@ SMALLEST = 1e-9
 #: Columns ranked at the start for each village lot (village, product, harvest week) and
 #: market, by the design data's view at the market price (before column generation).
 PATHS_PER_MARKET = 1
+#: Whether that ranking charges trip-priced legs at their LP price per tonne (without, a
+#: leg sold by the trip looks free and the ranking prefers it).
 RANK_TRIPS = True
 #: Column generation: new columns priced for each village lot in a round (the best path
 #: to each of its most valuable delivery keys), rounds at most, and the share of the path
