@@ -14,9 +14,10 @@ handed to an :class:`Executor`, made by :func:`make_executor` from the command l
   ``--scheduler local:N``: a :class:`distributed.LocalCluster` of N single-threaded
   worker processes started for the run). The scheduler re-runs a task whose worker
   died (up to ``distributed.scheduler.allowed-failures`` times). On an interrupt, this
-  run's tasks are cancelled and the client closed; an external cluster's workers keep
-  running, a ``local:N`` cluster is closed with the run. Dask is an optional dependency
-  (``pip install coldchain[dask]``): only these executors import it.
+  run's tasks are cancelled, their running solves stopped, and the client closed; an
+  external cluster's workers keep running, a ``local:N`` cluster is closed with the run.
+  Dask is an optional dependency (``pip install coldchain[dask]``): only these
+  executors import it.
 
 What every task needs (the scenario, the options, a solver model built once) is the
 executor's :class:`Shared` state: it goes to each worker **once** (fork inheritance for
@@ -46,6 +47,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from networks.errors import ColdchainError
+from optimizer.backends import interrupt
 from optimizer.backends.interrupt import WorkerPool
 
 #: Times a task is submitted again after its local pool worker died.
@@ -95,6 +97,9 @@ class Shared:
 _STATES: dict[str, tuple[Any, threading.Lock]] = {}
 _KEEP = 2
 _STATES_LOCK = threading.Lock()
+#: Per run (its shared state's key), the event :func:`stop_run` sets; the newest kept.
+_STOPS: dict[str, threading.Event] = {}
+_KEEP_STOPS = 64
 #: The shared state a local pool's workers inherit by fork (set just before forking).
 _FORKED: Shared | None = None
 
@@ -109,13 +114,38 @@ def _state(shared: Shared) -> tuple[Any, threading.Lock]:
         return entry
 
 
+def _stop_event(key: str) -> threading.Event:
+    with _STATES_LOCK:
+        event = _STOPS.get(key)
+        if event is None:
+            while len(_STOPS) >= _KEEP_STOPS:
+                _STOPS.pop(next(iter(_STOPS)))
+            event = _STOPS[key] = threading.Event()
+        return event
+
+
+def stop_run(key: str) -> None:
+    """Ask this process's tasks of the run whose shared state is ``key`` to stop.
+
+    Sent to every worker of an external Dask cluster when the run is interrupted: the
+    scheduler's cancel only forgets a task, while the worker's thread would go on
+    solving it (a worker of ``--nthreads 1`` then took no other task until that solve
+    ended). The task's solver sees the stop (:func:`~optimizer.backends.interrupt.
+    task_stop`) and returns its best plan, which nobody waits for; a task of the run
+    that starts later returns at once. Other runs on the same worker are not touched.
+    """
+    _stop_event(key).set()
+
+
 def run_task(fn: Callable[[Any, Any], Any], shared: Shared | None, payload: Any) -> Any:
     """Run one task in a worker: ``fn(state, payload)``, one at a time per state.
 
-    ``shared`` ``None``: the state this local pool worker inherited by fork.
+    ``shared`` ``None``: the state this local pool worker inherited by fork. The task
+    stops (its solver returns its best plan) once :func:`stop_run` is called for its run.
     """
-    state, lock = _state(shared if shared is not None else _FORKED)
-    with lock:
+    shared = shared if shared is not None else _FORKED
+    state, lock = _state(shared)
+    with lock, interrupt.task_stop(_stop_event(shared.key)):
         return fn(state, payload)
 
 
@@ -348,10 +378,12 @@ class DaskExecutor(Executor):
                 ) from None
         self.workers = max(1, sum(self.client.nthreads().values()))
         self._shared = None
+        self._key: str | None = None
         self._futures: set = set()
 
     def start(self, shared: Shared) -> None:
         """Send ``shared`` to every worker once (a later worker fetches it from a peer)."""
+        self._key = shared.key
         self._shared = self.client.scatter(shared, broadcast=True, hash=False)
 
     def submit(self, fn, payload) -> Task:
@@ -380,8 +412,9 @@ class DaskExecutor(Executor):
         """Close the client and a local cluster.
 
         ``kill`` (an interrupt): a local cluster's workers are killed at once, then the
-        cluster closed; with an external scheduler, this run's tasks are cancelled and
-        its workers left running for other clients.
+        cluster closed; with an external scheduler, this run's tasks are cancelled, the
+        solves of those running are stopped (:func:`stop_run`) and the workers left
+        running for other clients.
         """
         if not kill:
             self.client.close(timeout=10)
@@ -394,6 +427,8 @@ class DaskExecutor(Executor):
         with _quiet_dask():
             with contextlib.suppress(Exception):  # the cluster may be gone already
                 if self.cluster is None and self._futures:
+                    # cancelling forgets the tasks; the solves running are stopped too
+                    self.client.run(stop_run, self._key, on_error="ignore")
                     self.client.cancel(list(self._futures), force=True)
             self._futures.clear()
             with contextlib.suppress(Exception):

@@ -82,12 +82,42 @@ class _State:
     parent_stop = None  # in a pool worker: the flag its parent sets to ask it to stop
 
 
+#: Per thread, the event that asks the task this thread runs to stop (:func:`task_stop`).
+_TASK = threading.local()
+
+
 def stop_requested() -> bool:
-    """Whether a SIGINT or SIGTERM asked this process (or, in a worker, its parent) to stop."""
+    """Whether this process, its pool parent or (in this thread) its task's run asked to stop.
+
+    A SIGINT or SIGTERM to this process, a pool worker's parent's flag, or the event of
+    the task this thread runs (:func:`task_stop`).
+    """
     if _State.signal is not None:
         return True
     flag = _State.parent_stop
-    return flag is not None and bool(flag.value)
+    if flag is not None and bool(flag.value):
+        return True
+    event = getattr(_TASK, "stop", None)
+    return event is not None and event.is_set()
+
+
+@contextmanager
+def task_stop(event: threading.Event) -> Iterator[None]:
+    """A task whose run may be stopped from outside, by ``event``.
+
+    Once ``event`` is set, :func:`stop_requested` holds in this thread, so the task's
+    solver ends with its best plan.
+
+    A Dask worker runs tasks of many clients in one process, where no signal and no
+    parent's flag can say which run to stop: the executor sets its run's event there
+    when the run is interrupted (:func:`optimizer.backends.executor.stop_run`).
+    """
+    previous = getattr(_TASK, "stop", None)
+    _TASK.stop = event
+    try:
+        yield
+    finally:
+        _TASK.stop = previous
 
 
 def stop_signal() -> int | None:

@@ -148,7 +148,8 @@ def _run(args: argparse.Namespace) -> int:
         with claimed(out) if out else contextlib.nullcontext():
             code = int(args.func(args))
         if interrupt.stop_requested():  # a solve stopped early; what it found is written
-            error_console.print(f"interrupted by {_signal_name()}{_kept(out)}", soft_wrap=True)
+            if code != ExitCode.INTERRUPTED:  # a sweep said what it kept (--resume) itself
+                error_console.print(f"interrupted by {_signal_name()}{_kept(out)}", soft_wrap=True)
             code = ExitCode.INTERRUPTED
     except KeyboardInterrupt:
         error_console.print(f"interrupted by {_signal_name()}: nothing written", soft_wrap=True)

@@ -15,6 +15,7 @@ from optimizer.backends.executor import (
     PoolExecutor,
     Shared,
     make_executor,
+    stop_run,
 )
 from optimizer.consolidation import consolidate
 from optimizer.design import DesignOptions
@@ -130,3 +131,33 @@ def test_an_unreachable_scheduler_is_refused_with_its_address(monkeypatch):
     monkeypatch.setattr("optimizer.backends.executor.CONNECT_S", 1.0)
     with pytest.raises(ExecutorError, match="tcp://127.0.0.1:9"):
         make_executor(scheduler="tcp://127.0.0.1:9")
+
+
+def _stop_and_look(state: dict, key: str | None) -> tuple[bool, bool]:
+    """Whether this task sees a stop before and after ``stop_run(key)`` (``None``: none)."""
+    from optimizer.backends import interrupt
+
+    before = interrupt.stop_requested()
+    if key is not None:
+        stop_run(key)
+    return before, interrupt.stop_requested()
+
+
+def test_stop_run_stops_the_tasks_of_its_run_only(tmp_path):
+    # what an interrupted run sends to an external cluster's workers: its own tasks
+    # see the stop (their solvers end), another run's in the same process do not
+    from optimizer.backends import interrupt
+
+    mine, other = f"mine-{tmp_path.name}", f"other-{tmp_path.name}"
+    with InlineExecutor() as executor:
+        executor.start(Shared(other, _build, (str(tmp_path),)))
+        assert executor.submit(_stop_and_look, None).result() == (False, False)
+    with InlineExecutor() as executor:
+        executor.start(Shared(mine, _build, (str(tmp_path),)))
+        assert executor.submit(_stop_and_look, mine).result() == (False, True)
+        # a later task of the stopped run sees the stop from its start: it returns at once
+        assert executor.submit(_stop_and_look, None).result() == (True, True)
+    with InlineExecutor() as executor:
+        executor.start(Shared(other, _build, (str(tmp_path),)))
+        assert executor.submit(_stop_and_look, None).result() == (False, False)
+    assert not interrupt.stop_requested()  # outside a task, nothing was asked

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -309,3 +310,71 @@ def test_killing_a_sweep_on_a_local_cluster_leaves_no_dask_worker(slow_scenario,
     process.kill()
     process.communicate(timeout=30)
     _wait_for(lambda: not any(map(_alive, children)), 5.0)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve(args: list[str]) -> subprocess.Popen:
+    """A ``dask scheduler`` or ``dask worker`` as a user starts one (its log discarded)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the worker imports coldchain's tasks
+    return subprocess.Popen(
+        [sys.executable, "-m", "dask", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _executing(client) -> int:
+    """Tasks running on the cluster's workers (a cancelled one may still run there)."""
+    counts = client.run(lambda dask_worker: dask_worker.state.executing_count)
+    return sum(counts.values())
+
+
+@pytest.mark.slow  # about 15 s: a scheduler, a worker and a solve of their own
+def test_ctrl_c_cancels_a_sweep_on_an_external_cluster_and_leaves_its_worker(
+    slow_scenario, tmp_path
+):
+    distributed = pytest.importorskip("distributed")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    port = address.rsplit(":", 1)[1]
+    scheduler = _serve(["scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"])
+    worker = _serve(["worker", address, "--nthreads", "1", "--no-dashboard"])
+    client = None
+    try:
+        client = distributed.Client(address, timeout=30)
+        client.wait_for_workers(1, timeout=60)
+        worker_pids = set(client.run(os.getpid).values())
+        args = ["sweep", str(slow_scenario), "--vary", "hub_cost=1,2,3,4", "--time-limit", "60"]
+        process = _start(
+            [sys.executable, "-m", "optimizer.cli.main", *args, "--scheduler", address]
+            + ["--out", str(tmp_path / "store")]
+        )
+        _wait_for(lambda: any(client.processing().values()))
+        time.sleep(3.0)  # the worker is solving a run of the sweep
+        assert _executing(client) == 1
+        _, stderr, seconds = _signal_and_wait(process, signal.SIGINT)
+        assert process.returncode == 130, stderr
+        assert seconds < 2.0
+        assert "--resume runs the rest" in stderr and "nothing written" not in stderr
+        # the scheduler holds no task of the run, and the worker stopped solving it
+        # (a cancel alone forgets the task while the worker's thread solves on)
+        _wait_for(lambda: not any(client.processing().values()) and not _executing(client), 5.0)
+        # the same worker, still there, takes a new task at once
+        clock = time.monotonic()
+        assert client.submit(lambda: 6 * 7, pure=False).result(timeout=10) == 42
+        assert time.monotonic() - clock < 2.0
+        assert set(client.run(os.getpid).values()) == worker_pids
+        assert worker.poll() is None and scheduler.poll() is None
+    finally:
+        if client is not None:
+            client.close()
+        for server in (worker, scheduler):
+            server.terminate()
+            server.communicate(timeout=30)
+    assert not any(map(_alive, worker_pids))
