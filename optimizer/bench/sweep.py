@@ -28,6 +28,7 @@ SWEEP_COLUMNS = [
     "hubs",
     "weeks",
     "runs",
+    "time_limit",
     "start_seconds",
     "wall_seconds",
     "task_median_seconds",
@@ -52,6 +53,7 @@ def bench_sweep(
     seed: int = 1,
     gap: float | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    time_limit: float | None = None,
 ) -> pd.DataFrame:
     """Run the same sweep on each executor; one table row per executor.
 
@@ -65,6 +67,10 @@ def bench_sweep(
         Runs of the sweep (hub-cost factors evenly from 0.8 to 1.2).
     gap
         Relative MIP gap of each solve (default: the design default).
+    time_limit
+        Seconds of each solve (default: none; each runs to its gap, so that every
+        executor solves the same tasks to the same results). With a limit, a task's
+        work depends on how fast its worker ran: ``same_results`` may then be false.
     progress
         Called as ``progress(scheduler, done, runs)``.
     """
@@ -77,7 +83,7 @@ def bench_sweep(
     network = generate_network(villages=villages, hubs=hubs, weeks=weeks, seed=seed)
     factors = ",".join(f"{f:.4f}" for f in np.linspace(0.8, 1.2, runs))
     levers = check_levers(network, [parse_lever(f"hub_cost={factors}")])
-    settings = {"solver": None, "time_limit": None, "gap": gap, "threads": 1, "seed": None}
+    settings = {"solver": None, "time_limit": time_limit, "gap": gap, "threads": 1, "seed": None}
     planned = plan_runs(levers, 0, None, {"scenario_hash": network.content_hash})
     rows: list[dict] = []
     objectives: list[list[float]] = []
@@ -125,6 +131,7 @@ def bench_sweep(
                 "hubs": hubs,
                 "weeks": weeks,
                 "runs": runs,
+                "time_limit": time_limit,
                 "start_seconds": started,
                 "wall_seconds": wall,
                 "task_median_seconds": median,

@@ -776,6 +776,7 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
             args.seed,
             args.gap,
             progress=progress,
+            time_limit=args.time_limit,
         )
     _keep_table(args, frame)
     _show_by_case("bench sweep", frame, "scheduler")
@@ -804,6 +805,13 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--runs", type=at_least(1), default=20, help="runs of the sweep (default 20)")
     p.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
     p.add_argument("--gap", type=gap_fraction, default=None, help="relative MIP gap per solve")
+    p.add_argument(
+        "--time-limit",
+        type=seconds,
+        default=None,
+        help="seconds per solve (default: none, each solve runs to its gap; with a limit "
+        "the runs' results may differ between executors)",
+    )
     p.add_argument("--out", required=True, help="CSV file to write")
     p.set_defaults(func=cmd_bench_sweep)
 

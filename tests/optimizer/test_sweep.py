@@ -270,10 +270,31 @@ def test_bench_sweep_gives_the_same_runs_on_each_executor_and_its_overhead():
 
     frame = bench_sweep(["pool:1", "pool:2"], villages=12, hubs=3, weeks=2, runs=3, gap=0.0)
     assert list(frame.columns) == SWEEP_COLUMNS and list(frame["workers"]) == [1, 2]
-    assert frame["same_results"].all()
+    assert frame["same_results"].all() and frame["time_limit"].isna().all()
     first, second = frame.iloc[0], frame.iloc[1]
     assert second["speedup"] == pytest.approx(first["wall_seconds"] / second["wall_seconds"])
     assert second["parallel_efficiency"] == pytest.approx(second["speedup"] / 2)
     # the executor's overhead is what the wall time holds beyond the tasks' own seconds
     assert 0 <= first["overhead_median_seconds"] < first["wall_seconds"]
     assert first["task_sum_seconds"] <= first["wall_seconds"] + 1e-6
+
+
+def test_bench_sweep_takes_a_time_limit_per_solve(tmp_path, monkeypatch):
+    # a 200-village solve runs for many minutes to its gap: the speed-up measurement on
+    # a cluster may bound each task; the limit must reach every solve and the table
+    import optimizer.studies.sweep as sweep
+
+    seen = []
+    solve = sweep._solve
+
+    def probed(network, options, settings):
+        seen.append(settings["time_limit"])
+        return solve(network, options, settings)
+
+    monkeypatch.setattr(sweep, "_solve", probed)  # pool:1 runs its tasks in this process
+    out = tmp_path / "b.csv"
+    args = ["bench", "sweep", "--schedulers", "pool:1", "--villages", "12", "--hubs", "3"]
+    args += ["--weeks", "2", "--runs", "2", "--time-limit", "30", "--out", str(out)]
+    assert main(args) == 0
+    assert seen == [30.0, 30.0]
+    assert list(pd.read_csv(out)["time_limit"]) == [30.0]
