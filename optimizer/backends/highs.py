@@ -39,6 +39,11 @@ HEURISTICS_OFF = {
 }
 
 
+def _overrun(seconds: float) -> float:
+    """Seconds after which a run asked to take ``seconds`` is stopped from outside HiGHS."""
+    return float(seconds) * 1.05 + 2.0
+
+
 class HighsModel:
     """A model in a ``highspy.Highs`` object.
 
@@ -233,6 +238,10 @@ class HighsModel:
                 self.num_col, np.arange(self.num_col, dtype=np.int32), np.asarray(start, float)
             )
         clock = time.perf_counter()
+        # HiGHS's own limit was seen overrun 2x (a MIP of 290 s ran 543 s, under load):
+        # its interrupt callbacks stop it past the limit with a margin, as a time limit
+        h._coldchain_deadline = math.inf if not time_limit else clock + _overrun(time_limit)
+        h._coldchain_overran = False
         self._run(msg)
         seconds = time.perf_counter() - clock
         status = h.getModelStatus()
@@ -249,6 +258,8 @@ class HighsModel:
         has_solution = info.primal_solution_status == 2 and len(values) == self.num_col
         # said optimal, yet no values: not a plan (an error, see ``ending_status``)
         name, limit = highs_status(status, has_solution)
+        if h._coldchain_overran and limit is Limit.INTERRUPTED and not interrupt.stop_requested():
+            limit = Limit.TIME
         is_mip = self.is_mip and not self.relaxed
         objective = h.getObjectiveValue() if has_solution else math.nan
         if is_mip:

@@ -44,6 +44,7 @@ died, the group (CBC included) is killed.
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import signal
 import sys
@@ -231,6 +232,9 @@ def listen(highs) -> None:
 
     def check(event) -> None:
         if stop_requested() and getattr(highs, "_coldchain_stoppable", True):
+            event.interrupt()
+        elif time.perf_counter() > getattr(highs, "_coldchain_deadline", math.inf):
+            highs._coldchain_overran = True  # a time limit HiGHS itself did not keep
             event.interrupt()
 
     for callbacks in (highs.cbSimplexInterrupt, highs.cbIpmInterrupt, highs.cbMipInterrupt):

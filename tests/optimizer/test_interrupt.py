@@ -293,3 +293,22 @@ def test_a_signal_in_a_later_stage_marks_the_headline_interrupted(monkeypatch):
     assert result.result.limit is Limit.NONE  # the hub model ran to its end
     assert result.limit is Limit.INTERRUPTED and result.kpis()["limit"] == "interrupted"
     assert result.has_plan
+
+
+def test_a_run_past_its_time_limit_is_stopped_from_outside_highs(monkeypatch):
+    # HiGHS was seen to run a 290 s MIP for 543 s; its interrupt callbacks enforce the
+    # limit with a margin. Here the margin is made to end 0.5 s after the start while
+    # HiGHS's own limit is 60 s: the run stops near 0.5 s, reported as a time limit
+    # (not an interrupt: nobody asked to stop), with a plan and a bound it proved
+    from optimizer.backends import highs as highs_module
+
+    arrays = _knapsacks()
+    monkeypatch.setattr(highs_module, "_overrun", lambda seconds: 0.5)
+    model = HighsModel(arrays, maximize=True)
+    clock = time.perf_counter()
+    outcome = model.solve(time_limit=60, gap=0.0)
+    seconds = time.perf_counter() - clock
+    assert seconds < 2.0 and not interrupt.stop_requested()
+    assert (outcome.status, outcome.limit) == (Status.FEASIBLE, Limit.TIME)
+    assert _feasible(arrays, outcome.values)
+    assert outcome.bound >= outcome.objective
