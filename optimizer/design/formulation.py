@@ -57,7 +57,11 @@ Constraints:
    \le q_\ell n_{\ell t} + p_{\ell t}`, whole trips :math:`n` at :math:`g_\ell` and part
    loads :math:`p \ge 0` at :math:`r_\ell` per tonne (where the leg sells them; else
    :math:`p = 0`): at the optimum the cheaper mix, as
-   :func:`networks.firms.load_cost` prices it (the evaluator adds tolls: ``load_cost_tolled``);
+   :func:`networks.firms.load_cost` prices it (the evaluator adds tolls: ``load_cost_tolled``).
+   Where the most a leg-week can carry, :math:`U_{\ell t}` (the supply it loads, the
+   demand it feeds: :func:`~optimizer.design.data.load_ceilings`), is below :math:`q_\ell`,
+   a trip counts for :math:`U_{\ell t}` instead (``DesignData.load_per_trip``): no plan
+   worth having loses it, and the LP no longer buys 0.24 of a container for 4.8 t;
 10. CO2e cap, where the scenario sets one: :math:`\sum e x + \sum e z \le E`;
 11. overseas warehouses, where their capacities are finite: the tonnes arriving in a
     week, :math:`\sum_{r \ni w} \alpha_{rpt} z_{rpt} \le U_w`, and the tonnes held as
