@@ -179,6 +179,11 @@ def load_cost(
     return float(cost), int(trips), float(part)
 
 
+#: Tonnes a load may exceed its whole trips and still ride in them (one gram): a solver's
+#: plan carries float noise (HiGHS meets a row to 1e-7), and 36.0000001 t on 12 t trucks
+#: is three trucks, not a fourth or a part load of a tenth of a milligram.
+LOAD_TOLERANCE_T = 1e-6
+
 #: Share of a truck's rated load that listed fresh produce must fill for the green
 #: channel's toll exemption (FACTS 2.1: at least 80%, not mixed with other goods).
 GREEN_CHANNEL_FILL = 0.8
@@ -240,18 +245,19 @@ def load_cost_tolled(
     tonnes, other_t = max(float(tonnes), 0.0), min(max(float(other_t), 0.0), max(tonnes, 0.0))
     sold = math.isfinite(part_rate)
     best = None
-    most = math.ceil(tonnes / capacity_t - 1e-9) if tonnes > 1e-9 else 0
+    grain = LOAD_TOLERANCE_T
+    most = math.ceil((tonnes - grain) / capacity_t) if tonnes > grain else 0
     for n in range(0, most + 2):  # one more: what the rounding tolerance leaves over
         least = max(0.0, tonnes - n * capacity_t)
         for part in {least, max(least, other_t)}:
-            if part > 1e-9 and not sold:
+            if part > grain and not sold:
                 continue
-            mixed = other_t > part + 1e-9
+            mixed = other_t > part + grain
             exempt = 0 if mixed else min(n, _fits(tonnes - part, capacity_t))
-            cost = n * per_trip + (part_rate * part if part > 1e-9 else 0.0)
+            cost = n * per_trip + (part_rate * part if part > grain else 0.0)
             cost += toll * (n - exempt)
             if best is None or cost < best[0] - 1e-9:
-                best = (cost, n, part if part > 1e-9 else 0.0, n - exempt)
+                best = (cost, n, part if part > grain else 0.0, n - exempt)
     return best
 
 
