@@ -37,7 +37,12 @@ Constraints:
 P1. supply: :math:`\sum_{j \in (v,p,t)} x_j \le b_{vpt}` (``=`` with ``ship_all_supply``);
 P2. sales: :math:`w_{mpt} \le \sum_{j \to (m,p,t)} \delta_j x_j` (margin), or
     :math:`\sum_{j \to (m,p,t)} \delta_j x_j \ge d_{mpt}` (cost);
-P3. freight as it is sold: :math:`\sum_j e_{jk} x_j \le q_k n_k + p_k`;
+P3. freight as it is sold: :math:`\sum_j e_{jk} x_j \le \bar q_k n_k + p_k`, a trip
+    counted as :math:`\bar q_k = \min(q_k, U_k)`, :math:`U_k` the most the key carries
+    in an optimal plan (the supply its columns load; where nothing must ship and no toll
+    is at stake, the demand it feeds: :func:`trip_carry`). With :math:`n` whole this is
+    :math:`\sum_j e_{jk} x_j \le q_k n_k + p_k` on every plan worth having; its LP
+    relaxation prices a thin lane's trip whole, not 0.38 of a container for 7.6 t;
 P3b. tolls, on legs with a toll :math:`\tau_k` per whole trip (objective
     :math:`+\tau_k (n_k - a_k)`): exempt trips :math:`a_k \le n_k`, each filled to 80%
     with the tonnes on whole trips, :math:`0.8 q_k a_k \le \sum_j e_{jk} x_j - p_k`;
@@ -86,6 +91,14 @@ exactly. The model generates the ones worth having by dual pricing
    :data:`GENERATION_ROUNDS` rounds, or at :data:`GENERATION_SHARE` of the time limit;
    then solve the MIP over every column, from the start plan.
 
+The LPs of column generation count a trip as the whole vehicle (:math:`\bar q = q`),
+the MIP as what its key can carry. Measured on ``xiangxi-kiwi`` (the README solve's four
+hubs fixed, 2 cores): with the ceilings in the MIP only, 34,849,990 CNY in 120 s
+(restricted bound 34,911,876) against 34,655,984 without (34,794,406); solved to 0.5%
+without a time limit in 380 s, where without them it had not ended in 900 s. With the
+ceilings in the generation LPs too, the LP prices thin lanes at whole trips, generation
+offers fewer of the late and far sales, and the plan was worse (34,119,212 in 60 s).
+
 This is how the late sales the static ranking never offered are found: a lot's best
 paths at the market price dispatch early, into market-weeks the plan already fills; the
 LP prices those weeks at what one more tonne is worth there (nothing, once full), and the
@@ -119,7 +132,7 @@ from optimizer.backends.highs import HighsModel
 from optimizer.backends.mip import SolveOutcome, relative_gap
 from optimizer.design.data import DesignData
 from optimizer.design.formulation import _Columns, _Rows, model_arrays
-from optimizer.design.pricing import PathPricer, Prices, new_candidates, rank_paths
+from optimizer.design.pricing import PathPricer, Prices, leg_price, new_candidates, rank_paths
 from results.evaluate import COST_KEYS, STORAGE_TOLERANCE
 from results.scoring import FlowScore, FlowScorer, hub_atmosphere
 
@@ -347,7 +360,7 @@ class PathModel:
             if out_of_time():
                 stopped = "time"
                 break
-            built = self._build()
+            built = self._build(ceilings=False)  # whole vehicles: see the module's notes
             highs = HighsModel(built["arrays"], self.margin_mode)
             highs.relax(True)
             left = None if time_limit is None else time_limit - (time.perf_counter() - clock)
@@ -374,11 +387,14 @@ class PathModel:
         return Generation(done, added, len(rejected), relaxation, stopped, seconds)
 
     def _trip_price(self, k: tuple) -> float:
-        """A leg-week's price per tonne in the LP relaxation.
+        """A leg-week's price per tonne in the LP relaxation, with nothing on it yet.
 
-        The cheaper of a whole trip's price pro rata and the part-load rate (the toll left
-        out: produce on a full trip is exempt).
+        :func:`~optimizer.design.pricing.leg_price` where the design data has the
+        leg-week; past its horizon, the cheaper of a whole trip's price pro rata and the
+        part-load rate (the toll left out: produce on a full trip is exempt).
         """
+        if (k[1], k[2]) in self.data.trip_legs:
+            return leg_price(self.data, (k[1], k[2]))
         leg = self.network.legs_by_id[k[1]]
         per_trip, capacity = trip_terms(leg, self._own_vehicles)
         return min(per_trip / capacity, part_load_rate(leg, self._own_vehicles)) * self._uplift
@@ -446,11 +462,15 @@ class PathModel:
         charged at the LP's price per tonne; capacities at their duals.
         """
         sense = 1.0 if self.margin_mode else -1.0
-        sales, supply, throughput, storage = {}, {}, {}, {}
+        sales, supply, throughput, storage, legs = {}, {}, {}, {}, defaultdict(float)
         for (kind, key), i in built["rows"].items():
             y = float(duals[i])
             if kind == "P2":
                 sales[key] = y
+            elif kind == "P3":
+                legs[(key[1], key[2])] += sense * y
+            elif kind == "P3b fill":
+                legs[(key[1], key[2])] -= sense * y
             elif kind == "P1":
                 supply[key] = sense * y
             elif kind == "P4":
@@ -462,7 +482,7 @@ class PathModel:
         def unlisted(key):
             return data.price.get(key, 0.0) if margin and key in data.demand else 0.0
 
-        return Prices(sales, unlisted, supply, throughput, storage, trips=True)
+        return Prices(sales, unlisted, supply, throughput, storage, trips=True, legs=dict(legs))
 
     # -- the model -------------------------------------------------------------------
     def solve(
@@ -473,12 +493,32 @@ class PathModel:
         threads: int | None = 1,
     ) -> tuple[SolveOutcome, dict]:
         """Build the model over the columns so far and solve it, from ``start`` if given."""
-        built = self._build()
+        built = self._build(None if start is None else self._loads(start))
         highs = HighsModel(built["arrays"], self.margin_mode)
         values = None if start is None else self._start_values(start, built)
         return highs.solve(time_limit, gap, threads, start=values), built
 
-    def _build(self) -> dict:
+    def _loads(self, plan: Plan) -> dict[tuple, float]:
+        """Tonnes ``plan`` puts on each trip key (its rows that are columns)."""
+        load: dict[tuple, float] = defaultdict(float)
+        for flow in plan.flows:
+            column = self.columns.get(_flow_key(flow))
+            for k, t in () if column is None else column.score.loads:
+                load[k] += flow.tonnes * t
+        return load
+
+    def _build(self, least: dict[tuple, float] | None = None, ceilings: bool = True) -> dict:
+        """The model's arrays over the columns so far.
+
+        Parameters
+        ----------
+        least
+            Tonnes each trip key must be able to carry at least (a start plan's loads),
+            whatever the load ceilings say.
+        ceilings
+            Count a trip in rows P3 as what its key can carry (:func:`trip_carry`), else
+            as the whole vehicle.
+        """
         data, network = self.data, self.network
         cols, rows = _Columns(False), _Rows(False)
         sign = -1.0 if self.margin_mode else 1.0  # costs enter a maximization negatively
@@ -490,6 +530,7 @@ class PathModel:
         other: dict[tuple, list[tuple[int, float]]] = defaultdict(list)  # not listed produce
         most: dict[tuple, float] = defaultdict(float)  # most tonnes a column can put on a key
         most_other: dict[tuple, float] = defaultdict(float)
+        per_sale: dict[tuple, dict[tuple, float]] = defaultdict(dict)  # most load per delivered
         received: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
         stored: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
         house_in: dict[tuple, list[tuple[int, float]]] = defaultdict(list)
@@ -522,8 +563,12 @@ class PathModel:
                 co2.append((j, row["co2_t"]))
             listed = network.products[flow.product].green_channel
             lot = data.supply.get((flow.village, flow.product, flow.week), 0.0)
+            sale = (flow.market, flow.product, row["delivery_week"])
             for k, t in column.score.loads:
                 most[k] += t * lot
+                if row["delivered_t"] > SMALLEST:
+                    ratio = t / row["delivered_t"]
+                    per_sale[k][sale] = max(per_sale[k].get(sale, 0.0), ratio)
                 if not listed and t > SMALLEST:
                     other[k].append((j, t))
                     most_other[k] += t * lot
@@ -573,9 +618,18 @@ class PathModel:
                 upper=math.inf if math.isfinite(rate) else 0.0,
                 cost=sign * (rate if math.isfinite(rate) else 0.0),
             )
+            carry = capacity
+            if ceilings:
+                carry = trip_carry(
+                    capacity,
+                    most[k],
+                    None if self.ship_all_supply or toll > 0 else per_sale.get(k, {}),
+                    data.demand,
+                    (least or {}).get(k, 0.0),
+                )
             at[("P3", k)] = rows.add(
                 [j for j, _ in pairs] + [n, p],
-                [t for _, t in pairs] + [-capacity, -1.0],
+                [t for _, t in pairs] + [-carry, -1.0],
                 -math.inf,
                 0.0,
                 "P3",
@@ -707,6 +761,34 @@ class PathModel:
     def hub_cost(self) -> float:
         """Fixed cost of the open hubs (a constant of this model)."""
         return sum(self.network.nodes[h].size(s).fixed_cost_cny for h, s in self.hubs.items())
+
+
+def trip_carry(
+    capacity: float,
+    supplied: float,
+    per_sale: dict[tuple, float] | None,
+    demand: dict[tuple, float],
+    least: float = 0.0,
+) -> float:
+    r"""What one trip of a key counts for in rows P3: the vehicle, or less where less can ride.
+
+    A key never carries more than its columns can load from the supply
+    (``supplied``, :math:`\sum_j e_{jk} b_j`), and, in an optimal plan, no more than it
+    takes to deliver the demand it feeds: a plan that delivers more than a market-week's
+    demand sheds the excess at no loss (every column's cost is non-negative), so each
+    sale :math:`(m, p, t)` fed by the key puts at most :math:`d_{mpt} \max_j e_{jk} /
+    \delta_j` on it (``per_sale``: that ratio by sale; ``None`` where all supply must
+    ship and nothing may be shed, and on tolled legs, where shedding may cost a trip its
+    green-channel fill). Counting a trip as :math:`\min(q, U)` leaves the
+    MIP's optimum unchanged (:math:`n \ge 1` carries all of :math:`U`) and makes its LP
+    relaxation price a thin lane's trip whole, not 0.24 of a container for 4.8 t.
+    ``least`` (a start plan's load) keeps the start feasible.
+    """
+    ceiling = supplied
+    if per_sale is not None:
+        ceiling = min(ceiling, sum(demand.get(s, 0.0) * r for s, r in per_sale.items()))
+    ceiling = max(ceiling, least)
+    return capacity if ceiling <= SMALLEST else min(capacity, ceiling)
 
 
 def _flow_key(flow: PathFlow) -> tuple:

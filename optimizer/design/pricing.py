@@ -56,6 +56,10 @@ class Prices:
         tonne received at ``(hub, week)`` and of a tonne held at ``(hub, week)``.
     trips
         Charge trip-priced legs at their price per tonne (:math:`\phi` above).
+    legs
+        Price per tonne on a trip-priced leg-week ``(leg, week)`` (the duals of the path
+        model's trip rows); a leg-week not given is charged at
+        :func:`leg_price`.
     """
 
     sales: dict[tuple[str, str, int], float]
@@ -64,6 +68,7 @@ class Prices:
     throughput: dict[tuple[str, int], float] = field(default_factory=dict)
     storage: dict[tuple[str, int], float] = field(default_factory=dict)
     trips: bool = False
+    legs: dict[tuple[str, int], float] = field(default_factory=dict)
 
 
 def market_prices(data: DesignData, trips: bool = False) -> Prices:
@@ -71,6 +76,17 @@ def market_prices(data: DesignData, trips: bool = False) -> Prices:
     return Prices(
         {}, lambda key: data.price.get(key, 0.0) if key in data.demand else 0.0, trips=trips
     )
+
+
+def leg_price(data: DesignData, key: tuple[str, int]) -> float:
+    """A trip-priced leg-week's price per tonne in an LP relaxation with nothing on it.
+
+    The cheaper of a whole trip's price spread over what one trip can carry there
+    (:meth:`~optimizer.design.data.DesignData.load_per_trip`: the vehicle, or the most
+    the leg-week can load where that is less) and the part-load rate.
+    """
+    per_trip, _, part = data.trip_legs[key]
+    return min(per_trip / data.load_per_trip(key), part)
 
 
 class PathPricer:
@@ -104,36 +120,48 @@ class PathPricer:
                 self.arcs_by_village[village].append(a)
         self.delivery_keys: dict[tuple[str, str, int], int] = {}
         self._static: dict[tuple[str, str, int], tuple] = {}
-        self._trip_cost: dict[tuple, float] | None = None
+        self._trip_cost: tuple[dict, dict[tuple, float]] | None = None
+        self._route_trips: dict[tuple[str, str, int], np.ndarray] = {}
         self._read_all = False
 
     # -- the data's view, fixed ------------------------------------------------------
-    def trip_cost(self, use: tuple) -> float:
-        """Trip-priced legs' cost per tonne of a flow, at the LP relaxation's price.
+    def trip_costs(self, prices: Prices) -> dict[tuple, float]:
+        """Trip-priced legs' cost per tonne of each flow under ``prices``.
 
-        ``use`` is ``("x", (arc, product, week))`` (per tonne leaving the village) or
-        ``("z", (route, product, week))`` (per tonne dispatched).
+        Keyed by ``("x", (arc, product, week))`` (per tonne leaving the village) and
+        ``("z", (route, product, week))`` (per tonne dispatched); each leg-week at its
+        price in ``prices.legs``, else at :func:`leg_price`. Computed once per ``prices``.
         """
-        if self._trip_cost is None:
+        if self._trip_cost is None or self._trip_cost[0] is not prices.legs:
             costs: dict[tuple, float] = defaultdict(float)
             for key, uses in self.data.trip_use.items():
-                per_trip, capacity, part = self.data.trip_legs[key]
-                price = min(per_trip / capacity, part)
+                price = prices.legs.get(key)
+                price = leg_price(self.data, key) if price is None else price
                 for kind, index, per_unit in uses:
                     costs[(kind, index)] += per_unit * price
-            self._trip_cost = dict(costs)
-        return self._trip_cost.get(use, 0.0)
+            self._trip_cost = (prices.legs, dict(costs))
+            self._route_trips = {}
+        return self._trip_cost[1]
+
+    def _with_trips(self, hub: str, p: str, d: int, trips: dict[tuple, float]) -> np.ndarray:
+        """Routes' cost per tonne dispatched (:meth:`_dispatch`) with their trip costs."""
+        key = (hub, p, d)
+        if key not in self._route_trips:
+            rs, _, _, cost = self._dispatch(hub, p, d)
+            extra = np.fromiter((trips.get(("z", (int(r), p, d)), 0.0) for r in rs), float, len(rs))
+            self._route_trips[key] = cost + extra
+        return self._route_trips[key]
 
     def _dispatch(self, hub: str, p: str, d: int) -> tuple:
         """Routes of ``hub`` at dispatch week ``d``.
 
-        Their indices, survival, delivery keys and cost per tonne dispatched (without and
-        with the trip-priced legs).
+        Their indices, survival, delivery keys and cost per tonne dispatched (trip-priced
+        legs aside: :meth:`trip_costs`).
         """
         key = (hub, p, d)
         if key not in self._static:
             data = self.data
-            rs, survival, where, cost, trips = [], [], [], [], []
+            rs, survival, where, cost = [], [], [], []
             for r in self.routes_by_hub[hub]:
                 s = data.route_survival.get((r, p, d))
                 if s is None:
@@ -143,14 +171,11 @@ class PathPricer:
                 survival.append(s)
                 where.append(self.delivery_keys.setdefault(delivery, len(self.delivery_keys)))
                 cost.append(data.route_cost[(r, p, d)])
-                trips.append(self.trip_cost(("z", (r, p, d))))
-            cost_array = np.asarray(cost, dtype=np.float64)
             self._static[key] = (
                 np.asarray(rs, dtype=np.int64),
                 np.asarray(survival, dtype=np.float64),
                 np.asarray(where, dtype=np.int64),
-                cost_array,
-                cost_array + np.asarray(trips, dtype=np.float64),
+                np.asarray(cost, dtype=np.float64),
             )
         return self._static[key]
 
@@ -174,6 +199,7 @@ class PathPricer:
         limit = data.max_storage_weeks.get(p)
         k_max = last - t if limit is None else min(limit, last - t)
         lot_price = prices.supply.get(lot, 0.0)
+        trips = self.trip_costs(prices) if prices.trips else {}
         for a in self.arcs_by_village.get(v, ()):
             hub = data.inbound[a][1]
             s_in = data.inbound_survival.get((a, p, t))
@@ -181,8 +207,7 @@ class PathPricer:
                 continue
             base = data.inbound_cost[(a, p, t)] + lot_price
             base += prices.throughput.get((hub, t), 0.0)
-            if prices.trips:
-                base += self.trip_cost(("x", (a, p, t)))
+            base += trips.get(("x", (a, p, t)), 0.0)
             stay = data.storage_survival.get((hub, self.hubs[hub], p), 1.0)
             hold = data.storage_cost[hub] + data.value_per_t.get(p, 0.0) * (1.0 - stay)
             kept, held = s_in, 0.0
@@ -190,10 +215,12 @@ class PathPricer:
                 if k:
                     held += kept * (hold + prices.storage.get((hub, t + k - 1), 0.0))
                     kept *= stay
-                rs, survival, where, cost, with_trips = self._dispatch(hub, p, t + k)
+                rs, survival, where, cost = self._dispatch(hub, p, t + k)
                 if not len(rs):
                     continue
-                route = survival * delivered[where] - (with_trips if prices.trips else cost)
+                if prices.trips:
+                    cost = self._with_trips(hub, p, t + k, trips)
+                route = survival * delivered[where] - cost
                 yield kept * route - base - held, a, k, rs, where
 
     def delivered_values(self, prices: Prices) -> np.ndarray:

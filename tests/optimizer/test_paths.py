@@ -320,3 +320,32 @@ def test_column_generation_finds_the_late_sales_the_static_ranking_misses(late_s
     assert generated.outcome.objective == pytest.approx(
         _headline(network, generated.plan, True), rel=1e-9
     )
+
+
+@pytest.mark.parametrize("case", ["tiny", "thin_orders_margin", "thin_margin"])
+def test_trip_ceilings_keep_the_mips_optimum_and_tighten_its_lp(case, request):
+    # rows P3 count a trip as what its key can carry (trip_carry) where that is less than
+    # the vehicle: a plan worth having never loads more, so the MIP's optimum over every
+    # path of the opening must be the one it has with whole vehicles, while its LP
+    # relaxation comes closer to it (axiom: same optimum; LP on the MIP's side of itself)
+    network = request.getfixturevalue(case)
+    margin = network.objective == "margin"
+    data = build_design_data(network, routes_per_pair=0)
+    opened = {hub.id: hub.sizes[-1].name for hub in network.county_hubs}
+    model = PathModel(network, data, opened, margin)
+    for flow in rank_paths(data, network, opened, 10**6):
+        model.add(flow)
+
+    def optimum(ceilings: bool, relaxed: bool) -> float:
+        highs = HighsModel(model._build(ceilings=ceilings)["arrays"], margin)
+        highs.relax(relaxed)
+        return highs.solve(None, 0.0, 1).objective
+
+    whole, carried = optimum(False, False), optimum(True, False)
+    assert carried == pytest.approx(whole, rel=1e-7)
+    loose, tight = optimum(False, True), optimum(True, True)
+    sign = 1.0 if margin else -1.0
+    assert sign * loose >= sign * tight - 1e-6 >= sign * whole - 2e-6 * abs(whole)
+    # not vacuous: where orders are thin, the ceilings close much of the LP's gap
+    if case == "thin_orders_margin":
+        assert loose - tight > 0.1 * (loose - whole) > 0
