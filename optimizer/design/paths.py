@@ -458,8 +458,10 @@ class PathModel:
         """The duals as the design data's view prices paths with them (:class:`Prices`).
 
         A delivery key without a sales row is worth the market price where there is
-        demand (margin mode; in cost mode every demand has its row); trip-priced legs are
-        charged at the LP's price per tonne; capacities at their duals.
+        demand (margin mode; in cost mode every demand has its row); trip-priced legs at
+        the duals of their trip rows (the fill rows' credited), a leg-week the model does
+        not have yet at :func:`~optimizer.design.pricing.leg_price`; capacities at their
+        duals.
         """
         sense = 1.0 if self.margin_mode else -1.0
         sales, supply, throughput, storage, legs = {}, {}, {}, {}, defaultdict(float)

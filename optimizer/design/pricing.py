@@ -17,10 +17,12 @@ with :math:`\sigma_{in}, c_{in}` the arc's survival and cost, :math:`s, h` the h
 weekly storage survival and cost per tonne-week (spoilage at purchase value included),
 :math:`\sigma_r, c_r` the route's survival and cost at its dispatch week :math:`t + k`,
 :math:`v_{m,p,t'}` the value of a tonne delivered to market :math:`m` in its delivery week
-:math:`t'`, :math:`\phi` the trip-priced legs' cost per tonne at the cheaper of the
-pro-rata whole-trip price and the part-load rate (the price an LP relaxation of the trips
-puts on a leg-week; optional), and :class:`Prices` the duals (supply :math:`\mu`,
-throughput :math:`\lambda^u`, cold storage :math:`\lambda`).
+:math:`t'`, :math:`\phi` the trip-priced legs' cost per tonne (optional): each leg-week
+at the dual of its trip row where the path model has one, else at the cheaper of a whole
+trip's price spread over what one trip can carry there and the part-load rate (the price
+an LP relaxation of the trips puts on a leg-week with nothing on it: :func:`leg_price`),
+and :class:`Prices` the duals (supply :math:`\mu`, throughput :math:`\lambda^u`, cold
+storage :math:`\lambda`).
 
 With :math:`v` the market price and no duals this is the static ranking
 (:func:`rank_paths`); with the duals of the path model's LP relaxation it is the
