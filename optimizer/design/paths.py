@@ -568,7 +568,7 @@ class PathModel:
             sale = (flow.market, flow.product, row["delivery_week"])
             for k, t in column.score.loads:
                 most[k] += t * lot
-                if row["delivered_t"] > SMALLEST:
+                if ceilings and row["delivered_t"] > SMALLEST:
                     ratio = t / row["delivered_t"]
                     per_sale[k][sale] = max(per_sale[k].get(sale, 0.0), ratio)
                 if not listed and t > SMALLEST:
@@ -708,7 +708,6 @@ class PathModel:
         """Column values of ``start`` (every one of its rows a column), or ``None``."""
         values = np.zeros(len(built["arrays"]["col_cost"]))
         delivered: dict[tuple, float] = defaultdict(float)
-        load: dict[tuple, float] = defaultdict(float)
         other: dict[tuple, float] = defaultdict(float)
         for flow in start.flows:
             key = _flow_key(flow)
@@ -720,11 +719,10 @@ class PathModel:
             delivered[(flow.market, flow.product, row["delivery_week"])] += (
                 flow.tonnes * row["delivered_t"]
             )
-            listed = self.network.products[flow.product].green_channel
-            for k, t in column.score.loads:
-                load[k] += flow.tonnes * t
-                if not listed:
+            if not self.network.products[flow.product].green_channel:
+                for k, t in column.score.loads:
                     other[k] += flow.tonnes * t
+        load = self._loads(start)
         for k, (n, p, per_trip, capacity, rate, toll, exempt, mixed) in built["trips"].items():
             _, whole, part, tolled = load_cost_tolled(
                 load.get(k, 0.0), per_trip, capacity, rate, toll, other.get(k, 0.0)
